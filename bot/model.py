@@ -1,0 +1,189 @@
+"""The thread model: frozen dataclasses every part of the flow speaks. Pure: no I/O.
+
+Sources build these from their platform's JSON; cleaning returns new ones; renderers only read
+them. Nothing downstream of a source ever sees an upstream dict.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class Platform(StrEnum):
+    """Where a thread lives."""
+
+    X = "x"
+    MASTODON = "mastodon"
+    BLUESKY = "bluesky"
+    THREADS = "threads"
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadKey:
+    """The canonical name of a requested post, used for caching and single flight.
+
+    `host` is `x.com` for X, the instance host for Mastodon and `bsky.app` for Bluesky.
+    `post_id` is the status id for X and Mastodon, and `AUTHORITY/RKEY` for Bluesky, where
+    AUTHORITY is a DID or a lower-cased handle.
+    """
+
+    platform: Platform
+    host: str
+    post_id: str
+
+    def __str__(self) -> str:
+        return f"{self.platform.value}:{self.host}:{self.post_id}"
+
+    @classmethod
+    def parse(cls, text: str) -> ThreadKey:
+        """Invert `str(key)`; raises ValueError for anything else."""
+        platform, host, post_id = text.split(":", 2)
+        return cls(Platform(platform), host, post_id)
+
+
+class SegmentKind(StrEnum):
+    """What a run of post text is."""
+
+    TEXT = "text"
+    LINK = "link"
+    MENTION = "mention"
+    HASHTAG = "hashtag"
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """A run of post text. Paragraph breaks are "\\n\\n" and line breaks "\\n" inside TEXT.
+
+    `text` is what the post shows (a shortened link text, "@alice", "#tag"); `url` is the real
+    target for links, mentions and hashtags, and None for plain text.
+    """
+
+    kind: SegmentKind
+    text: str
+    url: str | None = None
+
+
+class MediaType(StrEnum):
+    """Kinds of attached media."""
+
+    PHOTO = "photo"
+    VIDEO = "video"
+    GIF = "gif"
+
+
+@dataclass(frozen=True, slots=True)
+class Media:
+    """One attachment, with the best URL the source offers and its alt text."""
+
+    type: MediaType
+    url: str
+    alt: str = ""
+    thumbnail_url: str | None = None
+    width: int | None = None
+    height: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Author:
+    """Who wrote a post. `handle` has no leading "@" (Mastodon: `user@instance`)."""
+
+    handle: str
+    name: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    """A quoted post, or a tombstone for one that is gone (`unavailable` true, no content)."""
+
+    url: str | None
+    author: Author | None = None
+    text: tuple[Segment, ...] = ()
+    media: tuple[Media, ...] = ()
+    created_at: datetime | None = None
+    unavailable: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class LinkCard:
+    """The preview card of a link in a post."""
+
+    url: str
+    title: str
+    description: str = ""
+    image_url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PollOption:
+    """One answer of a poll and its votes, when known."""
+
+    label: str
+    votes: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Poll:
+    """A poll attached to a post."""
+
+    options: tuple[PollOption, ...]
+    total_votes: int | None = None
+    ends_at: datetime | None = None
+    closed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Post:
+    """One post of the author's chain.
+
+    `gap_before` counts posts of the chain that were deleted or unavailable right before this
+    one, so renderers can mark the hole where it is. `joins_next` is set by the reflow
+    cleaning step when this post ends mid-sentence and reads on into the next one.
+    """
+
+    id: str
+    url: str
+    created_at: datetime
+    text: tuple[Segment, ...]
+    media: tuple[Media, ...] = ()
+    quote: Quote | None = None
+    card: LinkCard | None = None
+    poll: Poll | None = None
+    content_warning: str | None = None
+    gap_before: int = 0
+    joins_next: bool = False
+
+    @property
+    def plain_text(self) -> str:
+        """Return the visible text of the post."""
+        return "".join(segment.text for segment in self.text)
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """How complete the unroll is.
+
+    `complete` is False when the chain may go on beyond what was fetched (a cap was hit, the
+    source only gave one post, a search window ended); `note` then says why in one sentence.
+    """
+
+    posts: int
+    deleted: int = 0
+    skipped_other_authors: int = 0
+    complete: bool = True
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Thread:
+    """An author's chain of posts, oldest first, with its completeness report."""
+
+    key: ThreadKey
+    source: Platform
+    url: str
+    author: Author
+    posts: tuple[Post, ...]
+    report: Report
+    fetched_at: datetime | None = field(default=None, compare=False)

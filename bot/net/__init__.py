@@ -1,0 +1,1 @@
+"""Network adapters: the pooled HTTP client and the private-address guard."""

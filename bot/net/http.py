@@ -1,0 +1,213 @@
+"""The one pooled HTTP client of a process: timeouts, User-Agent, byte cap, total deadline.
+
+The only module that catches httpx exceptions: they leave it as `errors.SourceError` and its
+subclasses (timeouts, 429, 5xx, over the byte cap), always raised `from` the cause. Other 4xx
+answers are returned, so each source maps its own "not found" and "private" statuses.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import httpx
+import orjson
+
+from bot import __version__
+from bot.errors import (
+    RateLimitedError,
+    ResponseTooLargeError,
+    SourceError,
+    SourceTimeoutError,
+)
+from bot.net import guard
+
+USER_AGENT = (
+    f"unroll-bot/{__version__} (+https://github.com/unroll-bot/unroll-bot; thread unroller)"
+)
+MAX_REDIRECTS = 3
+_REDIRECT_STATUSES = {301, 302, 303, 307, 308}
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    """A finished answer: status, headers and the whole (capped) body."""
+
+    status: int
+    headers: Mapping[str, str]
+    content: bytes
+    url: str
+
+    def json(self) -> object:
+        """Parse the body as JSON; an unreadable body is the source's failure."""
+        try:
+            return orjson.loads(self.content)
+        except orjson.JSONDecodeError as exc:
+            raise SourceError(f"invalid JSON from {self.url}") from exc
+
+
+@dataclass(frozen=True, slots=True)
+class HttpLimits:
+    """Per-request limits: inactivity timeout, total deadline and decoded byte cap."""
+
+    timeout_s: float = 10.0
+    deadline_s: float = 30.0
+    max_bytes: int = 5_000_000
+
+
+class HttpClient:
+    """Pooled httpx clients: one for configured (trusted) API roots, one for user-given hosts.
+
+    User-given hosts (Mastodon instances) go through `net/guard.py`: https on 443 only,
+    public addresses only, the connection pinned to the checked address, redirects followed by
+    hand with every hop checked. `allow_private_hosts` lifts the address and scheme checks.
+    """
+
+    def __init__(
+        self,
+        *,
+        limits: HttpLimits | None = None,
+        allow_private_hosts: bool = False,
+        user_agent: str = USER_AGENT,
+    ) -> None:
+        self.limits = limits or HttpLimits()
+        self.allow_private_hosts = allow_private_hosts
+        timeout = httpx.Timeout(self.limits.timeout_s, connect=min(5.0, self.limits.timeout_s))
+        common = {
+            "timeout": timeout,
+            "headers": {"User-Agent": user_agent, "Accept": "application/json"},
+            "follow_redirects": False,
+            "trust_env": False,  # a proxy would defeat the address pinning of the guard
+        }
+        self._trusted = httpx.AsyncClient(**common)  # type: ignore[arg-type]
+        self._guarded = httpx.AsyncClient(
+            transport=guard.GuardedTransport(allow_private_hosts=allow_private_hosts),
+            **common,  # type: ignore[arg-type]
+        )
+
+    async def aclose(self) -> None:
+        """Close both pools."""
+        await self._trusted.aclose()
+        await self._guarded.aclose()
+
+    async def get(
+        self,
+        url: str,
+        *,
+        params: Mapping[str, str | int] | None = None,
+        headers: Mapping[str, str] | None = None,
+        guarded: bool = False,
+        platform: str | None = None,
+    ) -> Response:
+        """GET `url` within the deadline; raise for 429, 5xx, timeouts and oversize bodies.
+
+        Raises:
+            BlockedHostError: a guarded URL (or a redirect hop) is not a public https host.
+            RateLimitedError, SourceTimeoutError, ResponseTooLargeError, SourceError.
+        """
+        host = httpx.URL(url).host
+        try:
+            async with asyncio.timeout(self.limits.deadline_s):
+                response = await self._get_following_redirects(url, params, headers, guarded)
+        except TimeoutError as exc:
+            raise SourceTimeoutError(f"deadline for {host}", platform=platform, host=host) from exc
+        except httpx.TimeoutException as exc:
+            raise SourceTimeoutError(f"timeout for {host}", platform=platform, host=host) from exc
+        except httpx.HTTPError as exc:
+            raise SourceError(
+                f"{type(exc).__name__} for {host}", platform=platform, host=host
+            ) from exc
+        except SourceError as exc:
+            exc.platform = exc.platform or platform
+            exc.host = exc.host or host
+            raise
+        _raise_for_failure(response, platform=platform, host=host)
+        return response
+
+    async def _get_following_redirects(
+        self,
+        url: str,
+        params: Mapping[str, str | int] | None,
+        headers: Mapping[str, str] | None,
+        guarded: bool,
+    ) -> Response:
+        client = self._guarded if guarded else self._trusted
+        for _hop in range(MAX_REDIRECTS + 1):
+            if guarded:
+                guard.check_url(url, allow_private_hosts=self.allow_private_hosts)
+            response = await self._fetch(client, url, params, headers)
+            location = response.headers.get("location")
+            if response.status not in _REDIRECT_STATUSES or not location:
+                return response
+            # Follow by hand so every hop is checked again; params belong to the first URL.
+            url, params = str(httpx.URL(url).join(location)), None
+        raise SourceError(f"more than {MAX_REDIRECTS} redirects")
+
+    async def _fetch(
+        self,
+        client: httpx.AsyncClient,
+        url: str,
+        params: Mapping[str, str | int] | None,
+        headers: Mapping[str, str] | None,
+    ) -> Response:
+        async with client.stream("GET", url, params=params, headers=headers) as response:
+            declared = response.headers.get("content-length")
+            if declared and declared.isdigit() and int(declared) > self.limits.max_bytes:
+                raise ResponseTooLargeError(f"{declared} bytes declared")
+            body = bytearray()
+            # Count decoded bytes, so a compressed bomb stops at the cap as well.
+            async for chunk in response.aiter_bytes():
+                body += chunk
+                if len(body) > self.limits.max_bytes:
+                    raise ResponseTooLargeError(f"over {self.limits.max_bytes} bytes")
+            return Response(
+                status=response.status_code,
+                headers=dict(response.headers),
+                content=bytes(body),
+                url=str(response.url),
+            )
+
+
+def _raise_for_failure(response: Response, *, platform: str | None, host: str | None) -> None:
+    if response.status == 429:
+        raise RateLimitedError(
+            f"429 from {host}",
+            retry_after=retry_after_s(response.headers),
+            platform=platform,
+            host=host,
+        )
+    if response.status >= 500:
+        raise SourceError(f"{response.status} from {host}", platform=platform, host=host)
+
+
+def retry_after_s(headers: Mapping[str, str], *, now: float | None = None) -> float | None:
+    """Seconds to wait, from `Retry-After` (seconds or HTTP date) or `X-RateLimit-Reset`.
+
+    Mastodon sends `X-RateLimit-Reset` as an ISO 8601 time; some APIs send epoch seconds.
+    """
+    now = time.time() if now is None else now
+    lowered = {k.lower(): v for k, v in headers.items()}
+    value = lowered.get("retry-after")
+    if value:
+        if value.strip().isdigit():
+            return float(value.strip())
+        try:
+            return max(0.0, email.utils.parsedate_to_datetime(value).timestamp() - now)
+        except (TypeError, ValueError):
+            pass
+    reset = lowered.get("x-ratelimit-reset") or lowered.get("x-rate-limit-reset")
+    if reset:
+        if reset.strip().isdigit():
+            return max(0.0, float(reset) - now)
+        try:
+            moment = datetime.fromisoformat(reset.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return max(0.0, moment.timestamp() - now)
+    return None

@@ -1,0 +1,58 @@
+"""Settings: the only code that reads the environment or `.env`.
+
+Built once in `cli.py` and handed to `wiring.py`, which passes plain values down.
+The names in the first block are the product's outer contract (shared/CONTRACT.md).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every knob of the bot, from the environment or a `.env` file."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    # The contract's names.
+    telegram_bot_token: SecretStr | None = None
+    telegram_api_url: str = "https://api.telegram.org"
+    redis_url: str | None = None
+    fxtwitter_api_url: str = "https://api.fxtwitter.com"
+    x_bearer_token: SecretStr | None = None
+    x_api_url: str = "https://api.x.com"
+    bluesky_api_url: str = "https://public.api.bsky.app"
+    telegraph_api_url: str = "https://api.telegra.ph"
+    telegraph_access_token: SecretStr | None = None
+    public_base_url: str | None = None
+    web_host: str = "127.0.0.1"
+    web_port: int = Field(default=8080, ge=0, le=65535)
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    unroll_allow_private_hosts: bool = False
+    log_level: str = "INFO"
+    log_format: Literal["console", "json"] = "console"
+
+    # Our own additions.
+    unroll_max_posts: int = Field(default=500, ge=1)
+    http_timeout_s: float = Field(default=10.0, gt=0)
+    http_deadline_s: float = Field(default=30.0, gt=0)
+    http_max_bytes: int = Field(default=5_000_000, gt=0)
+    result_cache_ttl_s: int = Field(default=3600, ge=1)
+    failure_cache_ttl_s: int = Field(default=60, ge=1)
+    user_quota_per_minute: int = Field(default=20, ge=1)
+    worker_concurrency: int = Field(default=8, ge=1)
+    max_split_messages: int = Field(default=5, ge=1)
+    job_max_deliveries: int = Field(default=5, ge=1)
+    redis_key_prefix: str = "unroll:"
+
+    @model_validator(mode="after")
+    def _webhook_needs_secret(self) -> Settings:
+        if self.webhook_url and not self.webhook_secret:
+            raise ValueError("WEBHOOK_SECRET is required when WEBHOOK_URL is set")
+        return self
