@@ -103,7 +103,34 @@ class HttpClient:
         guarded: bool = False,
         platform: str | None = None,
     ) -> Response:
-        """GET `url` within the deadline; raise for 429, 5xx, timeouts and oversize bodies.
+        """GET `url`; see `request`."""
+        return await self.request(
+            "GET", url, params=params, headers=headers, guarded=guarded, platform=platform
+        )
+
+    async def post(
+        self,
+        url: str,
+        *,
+        data: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        platform: str | None = None,
+    ) -> Response:
+        """POST a form to a configured (trusted) API root; see `request`."""
+        return await self.request("POST", url, data=data, headers=headers, platform=platform)
+
+    async def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Mapping[str, str | int] | None = None,
+        data: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        guarded: bool = False,
+        platform: str | None = None,
+    ) -> Response:
+        """Send one request within the deadline; raise for 429, 5xx, timeouts, oversize bodies.
 
         Raises:
             BlockedHostError: a guarded URL (or a redirect hop) is not a public https host.
@@ -112,7 +139,9 @@ class HttpClient:
         host = httpx.URL(url).host
         try:
             async with asyncio.timeout(self.limits.deadline_s):
-                response = await self._get_following_redirects(url, params, headers, guarded)
+                response = await self._send_following_redirects(
+                    method, url, params, data, headers, guarded
+                )
         except TimeoutError as exc:
             raise SourceTimeoutError(f"deadline for {host}", platform=platform, host=host) from exc
         except httpx.TimeoutException as exc:
@@ -128,10 +157,12 @@ class HttpClient:
         _raise_for_failure(response, platform=platform, host=host)
         return response
 
-    async def _get_following_redirects(
+    async def _send_following_redirects(
         self,
+        method: str,
         url: str,
         params: Mapping[str, str | int] | None,
+        data: Mapping[str, str] | None,
         headers: Mapping[str, str] | None,
         guarded: bool,
     ) -> Response:
@@ -139,22 +170,27 @@ class HttpClient:
         for _hop in range(MAX_REDIRECTS + 1):
             if guarded:
                 guard.check_url(url, allow_private_hosts=self.allow_private_hosts)
-            response = await self._fetch(client, url, params, headers)
+            response = await self._fetch(client, method, url, params, data, headers)
             location = response.headers.get("location")
             if response.status not in _REDIRECT_STATUSES or not location:
                 return response
-            # Follow by hand so every hop is checked again; params belong to the first URL.
-            url, params = str(httpx.URL(url).join(location)), None
+            # Follow by hand so every hop is checked again; params and a form body belong to
+            # the first request only, and the method becomes GET as browsers do.
+            url, params, data, method = str(httpx.URL(url).join(location)), None, None, "GET"
         raise SourceError(f"more than {MAX_REDIRECTS} redirects")
 
     async def _fetch(
         self,
         client: httpx.AsyncClient,
+        method: str,
         url: str,
         params: Mapping[str, str | int] | None,
+        data: Mapping[str, str] | None,
         headers: Mapping[str, str] | None,
     ) -> Response:
-        async with client.stream("GET", url, params=params, headers=headers) as response:
+        async with client.stream(
+            method, url, params=params, data=data, headers=headers
+        ) as response:
             declared = response.headers.get("content-length")
             if declared and declared.isdigit() and int(declared) > self.limits.max_bytes:
                 raise ResponseTooLargeError(f"{declared} bytes declared")
