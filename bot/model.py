@@ -38,9 +38,18 @@ class ThreadKey:
 
     @classmethod
     def parse(cls, text: str) -> ThreadKey:
-        """Invert `str(key)`; raises ValueError for anything else."""
-        platform, host, post_id = text.split(":", 2)
-        return cls(Platform(platform), host, post_id)
+        """Invert `str(key)`; raises ValueError for anything else.
+
+        Only a Bluesky id holds colons (a DID) and only a Mastodon host does (`host:port`), so
+        the host ends at the next colon for Bluesky and at the last one otherwise.
+        """
+        name, rest = text.split(":", 1)
+        platform = Platform(name)
+        if platform is Platform.BLUESKY:
+            host, post_id = rest.split(":", 1)
+        else:
+            host, post_id = rest.rsplit(":", 1)
+        return cls(platform, host, post_id)
 
 
 class SegmentKind(StrEnum):
