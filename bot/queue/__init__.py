@@ -1,0 +1,141 @@
+"""The work queue's shape: jobs, submission outcomes, and the `JobQueue` protocol.
+
+Adapter layer. The listener submits opaque request bytes for a thread key; workers claim jobs,
+finish them with opaque result bytes and answer every request attached to the job. Delivery is
+at least once: every step a worker takes must be safe to repeat (a job may be handed out again
+after a crash). Implementations: `redis_streams.RedisJobQueue` and `memory.MemoryJobQueue`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """One unit of work: fetch the thread behind `key` and answer its requests."""
+
+    id: str
+    key: str
+    deliveries: int
+    """1 on the first hand-out; every reclaim after a crash and every retry adds one."""
+    entry_id: str = ""
+    """The backend's handle for this hand-out (a stream entry id); opaque to callers."""
+
+
+class Outcome(StrEnum):
+    """What `submit` did with a request."""
+
+    CACHED = "cached"
+    ATTACHED = "attached"
+    QUEUED = "queued"
+
+
+@dataclass(frozen=True, slots=True)
+class Submission:
+    """The answer to `submit`: a cached result, or the job the request now waits on."""
+
+    outcome: Outcome
+    job_id: str | None
+    result: bytes | None
+
+
+@dataclass(frozen=True, slots=True)
+class QueueStats:
+    """Gauges for the metrics chore and for admission control.
+
+    `pending` counts jobs handed to a worker and not yet settled; `lag` counts jobs waiting for
+    a worker; `oldest_pending_age_s` is the age of the oldest unsettled job (since it was queued
+    or re-queued), 0 when there is none.
+    """
+
+    pending: int
+    lag: int
+    delayed: int
+    dead_letters: int
+    oldest_pending_age_s: float
+
+
+class JobQueue(Protocol):
+    """Single-flight job queue with a result cache, retries and a dead-letter place."""
+
+    async def submit(self, key: str, request: bytes, *, fresh: bool = False) -> Submission:
+        """Answer from the cache, attach to the running job for `key`, or queue a new job.
+
+        Atomic. `fresh` skips the cache (the Refresh button) but still joins a running job,
+        so one fetch serves everybody who asked meanwhile.
+        """
+        ...
+
+    async def claim(self, consumer: str, *, count: int, block_s: float) -> list[Job]:
+        """Hand out up to `count` jobs: new ones, and ones whose consumer stopped renewing.
+
+        Waits up to `block_s` when nothing is ready (0: do not wait). Also moves due retries
+        back into the queue first.
+        """
+        ...
+
+    async def renew(self, job: Job, consumer: str) -> None:
+        """Keep a long job's claim fresh, so it is not handed to another consumer."""
+        ...
+
+    async def finish(self, job: Job, result: bytes, *, ttl_s: int) -> None:
+        """Cache `result` for the key for `ttl_s`, record it for the job, end the single flight.
+
+        Atomic: later submits for the key get CACHED (or, with `fresh`, a new job), so the
+        job's request list is frozen from here on. `ttl_s` <= 0 records without caching.
+        """
+        ...
+
+    async def job_result(self, job: Job) -> bytes | None:
+        """Return what `finish` recorded, so a redelivered job resumes delivery."""
+        ...
+
+    async def requests(self, job: Job) -> list[bytes]:
+        """Return the requests attached to the job, in the order they arrived."""
+        ...
+
+    async def mark_delivered(self, job: Job, index: int) -> bool:
+        """Record that request `index` was answered; True only the first time."""
+        ...
+
+    async def ack(self, job: Job) -> None:
+        """Settle the job for good and delete its data (after every request is answered).
+
+        Also ends the single flight if `finish` or `dead_letter` did not.
+        """
+        ...
+
+    async def retry_later(self, job: Job, delay_s: float) -> None:
+        """Take the job out of the queue and bring it back after `delay_s`, one delivery on."""
+        ...
+
+    async def move_due_retries(self) -> int:
+        """Put delayed jobs whose time has come back into the queue; return how many."""
+        ...
+
+    async def dead_letter(self, job: Job, reason: str) -> None:
+        """Record the job as dead, settle its hand-out and end the single flight.
+
+        A new request for the key may try again. The job's requests stay readable (to apologise
+        to them) until `ack`.
+        """
+        ...
+
+    async def stats(self) -> QueueStats:
+        """Return the queue's gauges."""
+        ...
+
+    async def cached_result(self, key: str) -> bytes | None:
+        """Return the cached result for `key`, if any."""
+        ...
+
+    async def forget_result(self, key: str) -> None:
+        """Drop the cached result for `key`."""
+        ...
+
+    async def aclose(self) -> None:
+        """Release what the queue holds (not a client the caller passed in)."""
+        ...

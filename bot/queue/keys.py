@@ -1,0 +1,121 @@
+"""Every Redis key, stream and group name, under one configurable prefix (default `unroll:`).
+
+Adapter layer, no I/O: `Keys(prefix)` only builds names. Queue, store and limiter take their
+names from here and nowhere else. The TTL constants say how long each kind of key lives and why;
+keys without a TTL are deleted explicitly (a job's data on ack) or are meant to persist (chat
+settings, small values).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+DEFAULT_PREFIX = "unroll:"
+
+GROUP = "workers"
+"""The one consumer group every worker reads the job stream through."""
+
+INFLIGHT_TTL_MS = 30 * 60 * 1000
+"""Single-flight marker. Refreshed on every renew and retry, so it outlives any live job (at
+most 5 deliveries of a few minutes); it only expires for a job lost with Redis data, and then
+new requests start a fresh job instead of waiting on a dead one forever."""
+
+JOB_TTL_MS = 24 * 60 * 60 * 1000
+"""A job's hash, request list and delivery set. Deleted on ack; the TTL only cleans up after a
+job whose worker died between dead-lettering and ack, long after anyone waits for it."""
+
+DEAD_LETTERS_MAXLEN = 10_000
+"""The dead-letter stream is capped (approximately) so a poison flood cannot fill memory."""
+
+STREAM_MAXLEN = 100_000
+"""A circuit breaker only: entries are deleted on ack, so the stream holds just the backlog.
+Reaching it would drop jobs; alert on `lag` long before."""
+
+
+@dataclass(frozen=True, slots=True)
+class Keys:
+    """Names of every Redis key under `prefix`."""
+
+    prefix: str = DEFAULT_PREFIX
+
+    # ----- queue -----
+    @property
+    def stream(self) -> str:
+        """Job stream (no TTL; entries are deleted on ack)."""
+        return f"{self.prefix}jobs"
+
+    @property
+    def dead_letters(self) -> str:
+        """Dead-letter stream (no TTL; capped at DEAD_LETTERS_MAXLEN)."""
+        return f"{self.prefix}jobs:dead"
+
+    @property
+    def delayed(self) -> str:
+        """Sorted set of job ids by due time in ms (no TTL; members leave when moved back)."""
+        return f"{self.prefix}jobs:delayed"
+
+    @property
+    def job_prefix(self) -> str:
+        """Start of every per-job key; scripts that find a job by id build names from it."""
+        return f"{self.prefix}job:"
+
+    def job(self, job_id: str) -> str:
+        """Job hash: thread key, deliveries so far, result (JOB_TTL_MS)."""
+        return f"{self.job_prefix}{job_id}"
+
+    def job_requests(self, job_id: str) -> str:
+        """List of the job's opaque requests, in arrival order (JOB_TTL_MS)."""
+        return f"{self.job_prefix}{job_id}{REQUESTS_SUFFIX}"
+
+    def job_delivered(self, job_id: str) -> str:
+        """Set of request indexes already answered (JOB_TTL_MS)."""
+        return f"{self.job_prefix}{job_id}:delivered"
+
+    def inflight(self, key: str) -> str:
+        """Single-flight marker: the id of the job running for a thread key (INFLIGHT_TTL_MS)."""
+        return f"{self.prefix}inflight:{key}"
+
+    def result(self, key: str) -> str:
+        """Cached result for a thread key (TTL chosen by `finish`: long for threads, short for
+        failures)."""
+        return f"{self.prefix}result:{key}"
+
+    # ----- store -----
+    def chat_settings(self, chat_id: int) -> str:
+        """Hash of a chat's settings (no TTL: settings persist until changed)."""
+        return f"{self.prefix}chat:{chat_id}:settings"
+
+    def answer(self, chat_id: int, key: str) -> str:
+        """Link to the answer already sent in a chat (TTL from `remember_answer`, about a day)."""
+        return f"{self.prefix}chat:{chat_id}:answer:{key}"
+
+    def quota(self, user_id: int) -> str:
+        """GCRA state of a user's quota (expires when the user's allowance is full again)."""
+        return f"{self.prefix}quota:{user_id}"
+
+    def lock(self, name: str) -> str:
+        """Chore lock (TTL from `try_lock`: the lock lapses by itself, nobody releases it)."""
+        return f"{self.prefix}lock:{name}"
+
+    @property
+    def workers(self) -> str:
+        """Sorted set of worker names by heartbeat expiry in ms (pruned on every heartbeat)."""
+        return f"{self.prefix}workers"
+
+    def value(self, name: str) -> str:
+        """A small persistent value such as the Telegraph token (no TTL)."""
+        return f"{self.prefix}value:{name}"
+
+    # ----- limiter -----
+    def send_bucket(self, scope: str) -> str:
+        """GCRA state of a send bucket (`all`, or a chat id); expires once the bucket is full."""
+        return f"{self.prefix}send:{scope}"
+
+    def send_pause(self, scope: str) -> str:
+        """Pause after a Telegram 429 (`all`, or a chat id); expires when the pause ends."""
+        return f"{self.prefix}send:{scope}:pause"
+
+
+REQUESTS_SUFFIX = ":requests"
+"""Ends a job's request-list name; submit.lua appends it to `job_prefix` + the running job id,
+because the job it attaches to is only known inside the script."""

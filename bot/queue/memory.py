@@ -1,0 +1,212 @@
+"""JobQueue in process, for running without Redis (REDIS_URL unset).
+
+Adapter layer. Behaves like `redis_streams.RedisJobQueue`: every method runs without awaiting
+in between its reads and writes, so under asyncio each one is as atomic as the Redis scripts.
+A job claimed by a consumer that neither settles nor renews it within `reclaim_idle_s` is handed
+out again, as XAUTOCLAIM does. Nothing survives the process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from bot.queue import Job, Outcome, QueueStats, Submission
+
+
+@dataclass
+class _JobData:
+    key: str
+    deliveries: int = 0
+    """Deliveries of the job's earlier entries (before its last retry)."""
+    requests: list[bytes] = field(default_factory=list)
+    delivered: set[int] = field(default_factory=set)
+    result: bytes | None = None
+
+
+@dataclass
+class _Entry:
+    """One hand-out slot of a job, like a stream entry and its pending-list record."""
+
+    job_id: str
+    queued_at: float
+    consumer: str | None = None
+    times_delivered: int = 0
+    last_delivery: float = 0.0
+
+
+class MemoryJobQueue:
+    """The JobQueue protocol on plain dicts, for one process."""
+
+    def __init__(
+        self, *, reclaim_idle_s: float = 5.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._reclaim_idle_s = reclaim_idle_s
+        self._clock = clock
+        self._entries: dict[str, _Entry] = {}  # insertion order is queue order
+        self._entry_count = 0
+        self._jobs: dict[str, _JobData] = {}
+        self._inflight: dict[str, str] = {}
+        self._results: dict[str, tuple[bytes, float]] = {}
+        self._delayed: dict[str, float] = {}
+        self._dead_letters: list[tuple[str, str, str]] = []
+        self._arrived = asyncio.Event()
+
+    async def submit(self, key: str, request: bytes, *, fresh: bool = False) -> Submission:
+        """Answer from the cache, attach to the running job for `key`, or queue a new job."""
+        cached = None if fresh else self._cached(key)
+        if cached is not None:
+            return Submission(Outcome.CACHED, None, cached)
+        running = self._inflight.get(key)
+        if running is not None:
+            self._jobs[running].requests.append(request)
+            return Submission(Outcome.ATTACHED, running, None)
+        job_id = uuid.uuid4().hex
+        self._jobs[job_id] = _JobData(key=key, requests=[request])
+        self._inflight[key] = job_id
+        self._add_entry(job_id)
+        return Submission(Outcome.QUEUED, job_id, None)
+
+    async def claim(self, consumer: str, *, count: int, block_s: float) -> list[Job]:
+        """Hand out reclaimable jobs first, then new ones; wait up to `block_s` for any."""
+        deadline = self._clock() + block_s
+        while True:
+            self._arrived.clear()
+            await self.move_due_retries()
+            jobs = self._hand_out(consumer, count)
+            remaining = deadline - self._clock()
+            if jobs or remaining <= 0:
+                return jobs
+            try:
+                await asyncio.wait_for(self._arrived.wait(), timeout=remaining)
+            except TimeoutError:
+                return []
+
+    async def renew(self, job: Job, consumer: str) -> None:
+        """Reset the idle time of the job's hand-out, if `consumer` still holds it."""
+        entry = self._entries.get(job.entry_id)
+        if entry is not None and entry.consumer == consumer:
+            entry.last_delivery = self._clock()
+
+    async def finish(self, job: Job, result: bytes, *, ttl_s: int) -> None:
+        """Cache and record `result`, and end the single flight."""
+        if ttl_s > 0:
+            self._results[job.key] = (result, self._clock() + ttl_s)
+        data = self._jobs.get(job.id)
+        if data is not None:
+            data.result = result
+        self._end_flight(job)
+
+    async def job_result(self, job: Job) -> bytes | None:
+        """Return what `finish` recorded for the job."""
+        data = self._jobs.get(job.id)
+        return None if data is None else data.result
+
+    async def requests(self, job: Job) -> list[bytes]:
+        """Return the job's requests in arrival order."""
+        data = self._jobs.get(job.id)
+        return [] if data is None else list(data.requests)
+
+    async def mark_delivered(self, job: Job, index: int) -> bool:
+        """Record request `index` as answered; True only the first time."""
+        data = self._jobs.get(job.id)
+        if data is None or index in data.delivered:
+            return False
+        data.delivered.add(index)
+        return True
+
+    async def ack(self, job: Job) -> None:
+        """Settle the job for good and forget it."""
+        self._entries.pop(job.entry_id, None)
+        self._delayed.pop(job.id, None)
+        self._jobs.pop(job.id, None)
+        self._end_flight(job)
+
+    async def retry_later(self, job: Job, delay_s: float) -> None:
+        """Park the job until `delay_s` from now; its next hand-out counts one more delivery."""
+        data = self._jobs.get(job.id)
+        if self._entries.pop(job.entry_id, None) is None or data is None:
+            return
+        data.deliveries = job.deliveries
+        self._delayed[job.id] = self._clock() + delay_s
+
+    async def move_due_retries(self) -> int:
+        """Queue again every parked job whose time has come."""
+        now = self._clock()
+        due = [job_id for job_id, at in self._delayed.items() if at <= now]
+        for job_id in due:
+            del self._delayed[job_id]
+            self._add_entry(job_id)
+        return len(due)
+
+    async def dead_letter(self, job: Job, reason: str) -> None:
+        """Record the job as dead and end its flight; keep its requests until `ack`."""
+        self._dead_letters.append((job.id, job.key, reason))
+        self._entries.pop(job.entry_id, None)
+        self._delayed.pop(job.id, None)
+        self._end_flight(job)
+
+    async def stats(self) -> QueueStats:
+        """Return the queue's gauges."""
+        entries = self._entries.values()
+        pending = sum(1 for entry in entries if entry.consumer is not None)
+        oldest = min((entry.queued_at for entry in entries), default=self._clock())
+        return QueueStats(
+            pending=pending,
+            lag=len(self._entries) - pending,
+            delayed=len(self._delayed),
+            dead_letters=len(self._dead_letters),
+            oldest_pending_age_s=self._clock() - oldest,
+        )
+
+    async def cached_result(self, key: str) -> bytes | None:
+        """Return the cached result for `key`, if it has not expired."""
+        return self._cached(key)
+
+    async def forget_result(self, key: str) -> None:
+        """Drop the cached result for `key`."""
+        self._results.pop(key, None)
+
+    async def aclose(self) -> None:
+        """Wake any claim still waiting, so shutdown does not wait for its timeout."""
+        self._arrived.set()
+
+    def _cached(self, key: str) -> bytes | None:
+        cached = self._results.get(key)
+        if cached is None:
+            return None
+        result, expires_at = cached
+        if expires_at <= self._clock():
+            del self._results[key]
+            return None
+        return result
+
+    def _add_entry(self, job_id: str) -> None:
+        self._entry_count += 1
+        self._entries[f"{self._entry_count}-0"] = _Entry(job_id=job_id, queued_at=self._clock())
+        self._arrived.set()
+
+    def _hand_out(self, consumer: str, count: int) -> list[Job]:
+        now = self._clock()
+        stale = now - self._reclaim_idle_s
+        # Reclaims first, as XAUTOCLAIM runs before XREADGROUP in the Redis backend.
+        reclaimable = [
+            e for e in self._entries.items() if e[1].consumer and e[1].last_delivery <= stale
+        ]
+        new = [e for e in self._entries.items() if e[1].consumer is None]
+        jobs = []
+        for entry_id, entry in (reclaimable + new)[:count]:
+            entry.consumer = consumer
+            entry.times_delivered += 1
+            entry.last_delivery = now
+            data = self._jobs[entry.job_id]
+            deliveries = data.deliveries + entry.times_delivered
+            jobs.append(Job(entry.job_id, data.key, deliveries, entry_id))
+        return jobs
+
+    def _end_flight(self, job: Job) -> None:
+        if self._inflight.get(job.key) == job.id:
+            del self._inflight[job.key]
