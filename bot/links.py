@@ -17,11 +17,13 @@ from bot.model import Platform, ThreadKey
 
 # A URL-looking thing: `scheme://…` (any scheme, so `ftp://` is found and refused rather than
 # ignored), or a scheme-less `host.tld/path` such as `x.com/jack/status/20`. A bare domain
-# without a path, `mailto:` and plain words are not URL-looking.
+# without a path, `mailto:` and plain words are not URL-looking. Spaces, angle brackets, quotes
+# and full-width punctuation (CJK text needs no space before it) end a URL.
+_URL_CHAR = r"""[^\s<>"«»（）「」『』【】、。，！？]"""
 _URL_IN_TEXT = re.compile(
-    r"""
-    \b[a-z][a-z0-9+.-]*://[^\s<>"«»]+
-    | (?<![\w@./:-])(?:[a-z0-9-]+\.)+[a-z]{2,}(?::\d{1,5})?/[^\s<>"«»]*
+    rf"""
+    \b[a-z][a-z0-9+.-]*://{_URL_CHAR}+
+    | (?<![\w@./:-])(?:[a-z0-9-]+\.)+[a-z]{{2,}}(?::\d{{1,5}})?/{_URL_CHAR}*
     """,
     re.IGNORECASE | re.VERBOSE,
 )
@@ -141,10 +143,10 @@ def canonicalise(url: str) -> ThreadKey:
         return _bluesky_key_from_path(path, url)
     if _is_in(bare_host, _X_DOMAINS):
         return _x_key(_X_FAMILY_PATH.fullmatch(path), url)
-    mirror = _X_MIRROR_PATH.fullmatch(path)
-    if mirror:
-        return _x_key(mirror, url)
-    return _mastodon_key(_with_port(host, parts), path, url)
+    # Mastodon first: its `/web/statuses/ID` would also pass for an X mirror's shape.
+    return _mastodon_key(_with_port(host, parts), path) or _x_key(
+        _X_MIRROR_PATH.fullmatch(path), url
+    )
 
 
 def post_url(key: ThreadKey) -> str:
@@ -193,6 +195,10 @@ def _host(parts: SplitResult, url: str) -> str:
     host = (parts.hostname or "").rstrip(".")
     if not host:
         raise UnsupportedLinkError(f"no host in {url}")
+    try:
+        _ = parts.port
+    except ValueError as exc:
+        raise UnsupportedLinkError(f"malformed port in {url}") from exc
     if ":" in host:
         return host  # an IPv6 literal, already lower-cased by urlsplit
     try:
@@ -202,10 +208,7 @@ def _host(parts: SplitResult, url: str) -> str:
 
 
 def _with_port(host: str, parts: SplitResult) -> str:
-    try:
-        port = parts.port
-    except ValueError as exc:
-        raise UnsupportedLinkError(f"malformed port in {parts.geturl()}") from exc
+    port = parts.port  # checked by _host
     if ":" in host:
         host = f"[{host}]"  # an IPv6 literal keeps its brackets, as in a URL
     if port is None or port == _DEFAULT_PORTS[parts.scheme.lower()]:
@@ -219,16 +222,16 @@ def _is_in(host: str, domains: Sequence[str]) -> bool:
 
 def _x_key(match: re.Match[str] | None, url: str) -> ThreadKey:
     if match is None:
-        raise UnsupportedLinkError(f"not a link to a post on X: {url}")
+        raise UnsupportedLinkError(f"not a link to a post we know: {url}")
     return ThreadKey(Platform.X, "x.com", match.group(1))
 
 
-def _mastodon_key(host: str, path: str, url: str) -> ThreadKey:
+def _mastodon_key(host: str, path: str) -> ThreadKey | None:
     for pattern in _MASTODON_PATHS:
         match = pattern.fullmatch(path)
         if match:
             return ThreadKey(Platform.MASTODON, host, match.group(1))
-    raise UnsupportedLinkError(f"not a link to a post we know: {url}")
+    return None
 
 
 def _bluesky_key_from_path(path: str, url: str) -> ThreadKey:
