@@ -2,11 +2,17 @@
 
 Renderers read a thread that cleaning already shaped: a post with `joins_next` runs on into the
 next one without a paragraph break (reflow mode); `gap_before` marks deleted posts in place.
+`RENDERERS` maps each output format's name to its module's `render`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Protocol
+
+from bot.model import Thread
 
 
 @dataclass(frozen=True, slots=True)
@@ -15,3 +21,20 @@ class RenderOptions:
 
     include_header: bool = True
     include_footer: bool = True
+
+
+class Renderer(Protocol):
+    """The shape every renderer module's `render` shares; the result type depends on the format."""
+
+    def __call__(self, thread: Thread, options: RenderOptions = ...) -> object: ...
+
+
+# The renderer modules import RenderOptions from this package, so they load only once it exists.
+from bot.rendering import json, text  # noqa: E402
+
+RENDERERS: Mapping[str, Renderer] = MappingProxyType(
+    {
+        "text": text.render,
+        "json": json.render,
+    }
+)

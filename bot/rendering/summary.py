@@ -1,7 +1,8 @@
-"""Header and footer facts every renderer shares. Pure: no I/O.
+"""Header and footer facts, and the captions of attachments, every renderer shares. Pure: no I/O.
 
-One place decides how a thread is described (reading time, post count, completeness), so the
-Telegram message, the pages and the CLI all say the same thing.
+One place decides how a thread is described (reading time, post count, completeness) and how a
+gap, a photo, a quote or a poll is named, so the Telegram message, the pages and the CLI all say
+the same thing; each renderer only adds its own markup around these words.
 """
 
 from __future__ import annotations
@@ -9,9 +10,16 @@ from __future__ import annotations
 import math
 from datetime import datetime
 
-from bot.model import Report, Thread
+from bot.errors import PLATFORM_NAMES
+from bot.model import Author, Media, MediaType, Poll, PollOption, Quote, Report, Thread
 
 WORDS_PER_MINUTE = 230
+QUOTE_UNAVAILABLE = "Quoted post unavailable"
+_MEDIA_LABELS = {
+    MediaType.PHOTO: ("🖼", "Photo"),
+    MediaType.VIDEO: ("🎞", "Video"),
+    MediaType.GIF: ("🎞", "GIF"),
+}
 
 
 def word_count(thread: Thread) -> int:
@@ -61,3 +69,70 @@ def title(thread: Thread, *, max_chars: int = 80) -> str:
         return first or f"Thread by {thread.author.name}"
     cut = first[:max_chars].rsplit(" ", 1)[0]
     return cut.rstrip(",;:-–—") + "…"
+
+
+def author_text(author: Author) -> str:
+    """Return e.g. "Ada (@ada)", the way every output names a person."""
+    return f"{author.name} (@{author.handle})"
+
+
+def byline_facts(thread: Thread) -> str:
+    """Return e.g. "3 Mar 2025 · 2 min read": when the thread started and how long it reads."""
+    facts = [date_text(thread.posts[0].created_at)] if thread.posts else []
+    facts.append(reading_time_text(thread))
+    return " · ".join(facts)
+
+
+def source_name(thread: Thread) -> str:
+    """Return the platform's display name, e.g. "Mastodon"."""
+    return PLATFORM_NAMES.get(thread.source.value, thread.source.value)
+
+
+def gap_text(count: int) -> str:
+    """Return the marker shown where deleted posts were, e.g. "⋯ 1 deleted post"."""
+    return f"⋯ {plural(count, 'deleted post')}"
+
+
+def media_caption(media: Media) -> str:
+    """Return e.g. "🖼 Photo: a chart" or "🎞 Video"; the alt text is folded to one line."""
+    icon, label = _MEDIA_LABELS[media.type]
+    alt = " ".join(media.alt.split())
+    return f"{icon} {label}: {alt}" if alt else f"{icon} {label}"
+
+
+def quote_caption(quote: Quote) -> str:
+    """Return who is quoted ("Bob (@bob)"), or why nothing can be shown."""
+    if quote.unavailable:
+        return QUOTE_UNAVAILABLE
+    return author_text(quote.author) if quote.author else "Quoted post"
+
+
+def poll_caption(poll: Poll) -> str:
+    """Return e.g. "📊 Poll · 4 votes · final results"."""
+    parts = ["📊 Poll"]
+    total = _poll_total(poll)
+    if total is not None:
+        parts.append(plural(total, "vote"))
+    if poll.closed:
+        parts.append("final results")
+    elif poll.ends_at is not None:
+        parts.append(f"ends {date_text(poll.ends_at)}")
+    return " · ".join(parts)
+
+
+def poll_option_text(option: PollOption, poll: Poll) -> str:
+    """Return e.g. "Yes — 3 votes (75%)", or just the label when votes are unknown."""
+    if option.votes is None:
+        return option.label
+    total = _poll_total(poll)
+    share = f" ({round(100 * option.votes / total)}%)" if total else ""
+    return f"{option.label} — {plural(option.votes, 'vote')}{share}"
+
+
+def _poll_total(poll: Poll) -> int | None:
+    # Sources do not always report a total; the options' votes add up to it when all are known.
+    if poll.total_votes is not None:
+        return poll.total_votes
+    if any(option.votes is None for option in poll.options):
+        return None
+    return sum(option.votes or 0 for option in poll.options)

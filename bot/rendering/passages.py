@@ -1,0 +1,109 @@
+"""Posts grouped into passages, the runs of prose document renderers show. Pure: no I/O.
+
+Cleaning marks a post that ends mid-sentence with `joins_next`; here such posts become one
+passage whose text runs on with a single space. A passage also breaks where the reader must be
+told something first: deleted posts before a post, or a new content warning.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.model import Post, Segment, SegmentKind
+
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
+_JOINT = Segment(SegmentKind.TEXT, " ")
+
+Paragraph = tuple[Segment, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """Posts that read as one run, with the text split into the author's paragraphs.
+
+    `content_warning` is the warning to show before this passage: None when the passage has
+    none or repeats the previous passage's (Mastodon copies a CW onto every self-reply).
+    """
+
+    posts: tuple[Post, ...]
+    paragraphs: tuple[Paragraph, ...]
+    gap_before: int = 0
+    content_warning: str | None = None
+
+
+def group_passages(posts: Sequence[Post]) -> tuple[Passage, ...]:
+    """Group posts into passages, in order; every post lands in exactly one passage."""
+    runs: list[list[Post]] = []
+    for previous, post in zip([None, *posts], posts, strict=False):
+        if previous is None or not _runs_on(previous, post):
+            runs.append([])
+        runs[-1].append(post)
+    passages: list[Passage] = []
+    shown_warning: str | None = None
+    for run in runs:
+        warning = run[0].content_warning
+        passages.append(
+            Passage(
+                posts=tuple(run),
+                paragraphs=split_paragraphs(_joined_text(run)),
+                gap_before=run[0].gap_before,
+                content_warning=warning if warning != shown_warning else None,
+            )
+        )
+        shown_warning = warning
+    return tuple(passages)
+
+
+def split_paragraphs(segments: Sequence[Segment]) -> tuple[Paragraph, ...]:
+    """Split text at blank lines inside TEXT segments, trimming each paragraph; drop empty ones."""
+    paragraphs: list[list[Segment]] = [[]]
+    for segment in segments:
+        if segment.kind is not SegmentKind.TEXT:
+            paragraphs[-1].append(segment)
+            continue
+        for index, piece in enumerate(_PARAGRAPH_BREAK.split(segment.text)):
+            if index:
+                paragraphs.append([])
+            if piece:
+                paragraphs[-1].append(Segment(SegmentKind.TEXT, piece))
+    trimmed = (_trim(paragraph) for paragraph in paragraphs)
+    return tuple(paragraph for paragraph in trimmed if paragraph)
+
+
+def _runs_on(previous: Post, post: Post) -> bool:
+    # A gap or a changed warning must be shown between the two posts, so the run stops there.
+    return (
+        previous.joins_next
+        and post.gap_before == 0
+        and post.content_warning == previous.content_warning
+    )
+
+
+def _joined_text(run: Sequence[Post]) -> list[Segment]:
+    segments: list[Segment] = []
+    for post in run:
+        text = _trim(post.text)
+        if segments and text:
+            segments.append(_JOINT)
+        segments.extend(text)
+    return segments
+
+
+def _trim(segments: Sequence[Segment]) -> Paragraph:
+    """Strip whitespace at both ends of a run of segments, dropping TEXT emptied by it."""
+    result = list(segments)
+    while result and _is_text(result[0]) and not result[0].text.strip():
+        result.pop(0)
+    while result and _is_text(result[-1]) and not result[-1].text.strip():
+        result.pop()
+    if result and _is_text(result[0]):
+        result[0] = Segment(SegmentKind.TEXT, result[0].text.lstrip())
+    if result and _is_text(result[-1]):
+        result[-1] = Segment(SegmentKind.TEXT, result[-1].text.rstrip())
+    return tuple(result)
+
+
+def _is_text(segment: Segment) -> bool:
+    return segment.kind is SegmentKind.TEXT

@@ -1,0 +1,101 @@
+"""Plain text for a terminal, the CLI's default output. Pure: no I/O.
+
+One line per paragraph (the terminal wraps), a blank line between blocks, and every link shown
+as its real URL so it can be copied: the platforms' shortened link texts ("example.com/a…")
+are replaced by the URL they stand for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from bot.model import LinkCard, Media, Poll, Quote, Segment, SegmentKind, Thread
+from bot.rendering import RenderOptions, summary
+from bot.rendering.passages import Passage, group_passages
+
+_ELLIPSES = ("…", "...")
+
+
+def render(thread: Thread, options: RenderOptions = RenderOptions()) -> str:
+    """Return the thread as plain text, ending with a newline."""
+    blocks: list[str] = []
+    if options.include_header:
+        blocks.append(_header(thread))
+    for passage in group_passages(thread.posts):
+        blocks.extend(_passage_blocks(passage))
+    if options.include_footer:
+        blocks.append(f"Original on {summary.source_name(thread)}: {thread.url}")
+    return "\n\n".join(blocks) + "\n"
+
+
+def is_shortened_form(visible: str, url: str) -> bool:
+    """Tell whether a link's visible text is just its URL, possibly without scheme or cut short.
+
+    Platforms show "example.com/a…" for long links; that text carries nothing the URL does not.
+    """
+    shown = visible.strip().removesuffix(_ELLIPSES[0]).removesuffix(_ELLIPSES[1])
+    return bool(shown) and _without_scheme(url).startswith(_without_scheme(shown))
+
+
+def _header(thread: Thread) -> str:
+    return "\n".join(
+        (
+            summary.author_text(thread.author),
+            summary.byline_facts(thread),
+            summary.completeness_line(thread.report),
+        )
+    )
+
+
+def _passage_blocks(passage: Passage) -> Iterator[str]:
+    if passage.gap_before:
+        yield summary.gap_text(passage.gap_before)
+    if passage.content_warning:
+        yield f"CW: {passage.content_warning}"
+    yield from (_inline_text(paragraph) for paragraph in passage.paragraphs)
+    for post in passage.posts:
+        yield from _attachment_blocks(post.media, post.poll, post.card, post.quote)
+
+
+def _attachment_blocks(
+    media: tuple[Media, ...], poll: Poll | None, card: LinkCard | None, quote: Quote | None
+) -> Iterator[str]:
+    if media:
+        yield "\n".join(_media_line(item) for item in media)
+    if poll:
+        options = (f"• {summary.poll_option_text(option, poll)}" for option in poll.options)
+        yield "\n".join((summary.poll_caption(poll), *options))
+    if card:
+        yield f"🔗 {card.title or card.url} — {card.url}"
+    if quote:
+        yield _quote_block(quote)
+
+
+def _media_line(media: Media) -> str:
+    return f"{summary.media_caption(media)} — {media.url}"
+
+
+def _quote_block(quote: Quote) -> str:
+    caption = summary.quote_caption(quote)
+    if quote.url and not quote.unavailable:
+        caption = f"{caption} — {quote.url}"
+    lines = [caption, *_inline_text(quote.text).splitlines()]
+    lines.extend(_media_line(item) for item in quote.media)
+    return "\n".join(f"> {line}".rstrip() for line in lines)
+
+
+def _inline_text(segments: tuple[Segment, ...]) -> str:
+    return "".join(_segment_text(segment) for segment in segments)
+
+
+def _segment_text(segment: Segment) -> str:
+    if segment.kind is not SegmentKind.LINK or not segment.url:
+        return segment.text
+    if is_shortened_form(segment.text, segment.url):
+        return segment.url
+    return f"{segment.text} ({segment.url})"
+
+
+def _without_scheme(url: str) -> str:
+    bare = url.split("://", 1)[-1]
+    return bare.removeprefix("www.")
