@@ -65,6 +65,7 @@ class HttpClient:
     User-given hosts (Mastodon instances) go through `net/guard.py`: https on 443 only,
     public addresses only, the connection pinned to the checked address, redirects followed by
     hand with every hop checked. `allow_private_hosts` lifts the address and scheme checks.
+    `guarded_transport` replaces the guard's transport (tests pass one with a stub resolver).
     """
 
     def __init__(
@@ -73,6 +74,7 @@ class HttpClient:
         limits: HttpLimits | None = None,
         allow_private_hosts: bool = False,
         user_agent: str = USER_AGENT,
+        guarded_transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.limits = limits or HttpLimits()
         self.allow_private_hosts = allow_private_hosts
@@ -85,7 +87,8 @@ class HttpClient:
         }
         self._trusted = httpx.AsyncClient(**common)  # type: ignore[arg-type]
         self._guarded = httpx.AsyncClient(
-            transport=guard.GuardedTransport(allow_private_hosts=allow_private_hosts),
+            transport=guarded_transport
+            or guard.GuardedTransport(allow_private_hosts=allow_private_hosts),
             **common,  # type: ignore[arg-type]
         )
 
@@ -136,6 +139,11 @@ class HttpClient:
             BlockedHostError: a guarded URL (or a redirect hop) is not a public https host.
             RateLimitedError, SourceTimeoutError, ResponseTooLargeError, SourceError.
         """
+        if guarded:
+            # Before anything parses the URL: httpx itself rejects some tricks (`0177.0.0.1`),
+            # and those must read as a blocked host, not as a crash. Each hop is checked again
+            # by the guarded transport.
+            guard.check_url(url, allow_private_hosts=self.allow_private_hosts)
         host = httpx.URL(url).host
         try:
             async with asyncio.timeout(self.limits.deadline_s):
@@ -168,15 +176,14 @@ class HttpClient:
     ) -> Response:
         client = self._guarded if guarded else self._trusted
         for _hop in range(MAX_REDIRECTS + 1):
-            if guarded:
-                guard.check_url(url, allow_private_hosts=self.allow_private_hosts)
             response = await self._fetch(client, method, url, params, data, headers)
             location = response.headers.get("location")
             if response.status not in _REDIRECT_STATUSES or not location:
                 return response
-            # Follow by hand so every hop is checked again; params and a form body belong to
-            # the first request only, and the method becomes GET as browsers do.
-            url, params, data, method = str(httpx.URL(url).join(location)), None, None, "GET"
+            # Follow by hand so every hop is a new request, which the guarded transport checks
+            # again (scheme, port, host, addresses); params and a form body belong to the
+            # first request only, and the method becomes GET as browsers do.
+            url, params, data, method = _join(url, location), None, None, "GET"
         raise SourceError(f"more than {MAX_REDIRECTS} redirects")
 
     async def _fetch(
@@ -206,6 +213,13 @@ class HttpClient:
                 content=bytes(body),
                 url=str(response.url),
             )
+
+
+def _join(url: str, location: str) -> str:
+    try:
+        return str(httpx.URL(url).join(location))
+    except httpx.InvalidURL as exc:
+        raise SourceError(f"malformed redirect to {location!r}") from exc
 
 
 def _raise_for_failure(response: Response, *, platform: str | None, host: str | None) -> None:
