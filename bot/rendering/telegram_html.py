@@ -1,0 +1,347 @@
+"""Telegram HTML, cut into messages of at most 4096 UTF-16 units of visible text. Pure: no I/O.
+
+The thread is first laid out as runs: stretches of visible text, each with the tags around it,
+outermost first. Cuts are chosen in the visible text, which is what Telegram counts, at the best
+boundary (paragraph, line, sentence, word; a hard cut only inside a word longer than a message).
+Each chunk is then written out on its own, so no tag or character entity is ever split, and a
+tag open at a cut is closed at the end of one chunk and opened again at the start of the next.
+Only tags Telegram's HTML parse mode accepts are written, and all text is escaped.
+
+A content warning shows as a "CW:" line, and the posts under it go inside `<tg-spoiler>`: the
+reader learns what the warning is about and taps to reveal, as the author asked for on Mastodon.
+A quote stays outside the spoiler, because Telegram cannot put a blockquote inside one.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from bisect import bisect_right
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from itertools import accumulate
+
+from bot.model import MediaType, Poll, Post, Quote, Segment, SegmentKind, Thread
+from bot.rendering import RenderOptions, summary
+from bot.rendering.passages import Passage, group_passages, split_paragraphs
+
+MAX_MESSAGE_UNITS = 4096
+"""Telegram's `MessageLimit.MAX_TEXT_LENGTH`, counted in UTF-16 units (telegram.md §2.2).
+
+Rendering may not import `telegram` (layer rule), so a unit test pins the two together.
+"""
+TEASER_PARAGRAPH_UNITS = 600
+_MAX_NAME_CHARS = 128
+_LINKABLE_SCHEMES = ("https://", "http://", "tg://")
+# A sentence ends at . ! ? or … with any closing quotes or brackets, before whitespace.
+_SENTENCE_END = re.compile(r"[.!?…][\"'”’»)\]]*(?=\s)")
+
+
+@dataclass(frozen=True, slots=True)
+class TelegramMessage:
+    """A thread as Telegram messages, in order, and the URL to show as the link preview.
+
+    Every chunk is valid Telegram HTML of at most 4096 UTF-16 units of visible text. `chunks` is
+    empty only for a thread with nothing to show when header and footer are left out.
+    """
+
+    chunks: tuple[str, ...]
+    preview_url: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Tag:
+    name: str
+    href: str | None = None
+
+    def opening(self) -> str:
+        if self.href is None:
+            return f"<{self.name}>"
+        return f'<{self.name} href="{html.escape(self.href)}">'
+
+    def closing(self) -> str:
+        return f"</{self.name}>"
+
+
+_Tags = tuple[_Tag, ...]
+_Run = tuple[str, _Tags]
+_Block = list[_Run]
+
+_BOLD = _Tag("b")
+_ITALIC = _Tag("i")
+_SPOILER = _Tag("tg-spoiler")
+_QUOTE = _Tag("blockquote")
+_PARAGRAPH_BREAK: _Run = ("\n\n", ())
+
+
+def render(
+    thread: Thread, options: RenderOptions = RenderOptions(), *, max_units: int = MAX_MESSAGE_UNITS
+) -> TelegramMessage:
+    """Return the thread as Telegram HTML chunks, each within `max_units` UTF-16 units.
+
+    `max_units` is Telegram's message limit unless a caller needs less (a caption, a test).
+    """
+    if max_units < 2:
+        raise ValueError("a chunk must hold at least one character of two UTF-16 units")
+    runs = _join(_thread_blocks(thread, options), _PARAGRAPH_BREAK)
+    return TelegramMessage(chunks=_chunks(runs, max_units), preview_url=_preview_url(thread))
+
+
+def render_teaser(thread: Thread, page_url: str, options: RenderOptions = RenderOptions()) -> str:
+    """Return the short message that points to a page holding a thread too long to send.
+
+    Title, author, the opening paragraph cut to about 600 units, the facts, and the page link:
+    well under one message, since every part is bounded.
+    """
+    blocks: list[_Block] = [[(summary.title(thread), (_BOLD,))]]
+    if options.include_header:
+        date = f" · {summary.date_text(thread.posts[0].created_at)}" if thread.posts else ""
+        blocks.append([*_author_runs(thread), (date, ())])
+    blocks.append(_opening(thread))
+    facts: _Block = []
+    if options.include_footer:
+        line = f"{summary.completeness_line(thread.report)} · {summary.reading_time_text(thread)}"
+        facts = [(line, ()), ("\n", ())]
+    blocks.append([*facts, ("Read the whole thread", _link(page_url))])
+    return _serialize(_join(blocks, _PARAGRAPH_BREAK))
+
+
+def fits_one_message(message: TelegramMessage) -> bool:
+    """Tell whether the thread can be answered with a single message."""
+    return len(message.chunks) == 1
+
+
+def utf16_len(text: str) -> int:
+    """Count UTF-16 code units, as Telegram counts lengths: astral characters count twice."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+# Layout: the thread as blocks of runs.
+
+
+def _thread_blocks(thread: Thread, options: RenderOptions) -> Iterator[_Block]:
+    if options.include_header:
+        facts = f"{summary.byline_facts(thread)} · {summary.plural(thread.report.posts, 'post')}"
+        yield [*_author_runs(thread), ("\n" + facts, ())]
+    for passage in group_passages(thread.posts):
+        yield from _passage_blocks(passage)
+    if options.include_footer:
+        source = f"Original on {summary.source_name(thread)}"
+        yield [(source, _link(thread.url)), (f" · {summary.completeness_line(thread.report)}", ())]
+
+
+def _author_runs(thread: Thread) -> _Block:
+    author = thread.author
+    name = author.name[:_MAX_NAME_CHARS]
+    return [(name, (_BOLD, *_link(author.url))), (f" (@{author.handle})", ())]
+
+
+def _passage_blocks(passage: Passage) -> Iterator[_Block]:
+    if passage.gap_before:
+        yield [(summary.gap_text(passage.gap_before), (_ITALIC,))]
+    if passage.content_warning:
+        yield [("CW:", (_BOLD,)), (" " + " ".join(passage.content_warning.split()), ())]
+    base = _base_tags(passage.posts[0])
+    yield from (_segment_runs(paragraph, base) for paragraph in passage.paragraphs)
+    for post in passage.posts:
+        yield from _attachment_blocks(post, base)
+
+
+def _base_tags(post: Post) -> _Tags:
+    # Every post of a passage shares its first post's warning (passages break where it changes).
+    return (_SPOILER,) if post.content_warning else ()
+
+
+def _attachment_blocks(post: Post, base: _Tags) -> Iterator[_Block]:
+    if post.media:
+        captions = ([(summary.media_caption(m), (*base, *_link(m.url)))] for m in post.media)
+        yield _join(captions, ("\n", base))
+    if post.poll:
+        yield _poll_block(post.poll, base)
+    if post.card:
+        title = post.card.title or post.card.url
+        yield [("🔗 ", base), (title, (*base, *_link(post.card.url)))]
+    if post.quote:
+        yield _quote_block(post.quote)
+
+
+def _poll_block(poll: Poll, base: _Tags) -> _Block:
+    lines = [summary.poll_caption(poll)]
+    lines.extend(f"• {summary.poll_option_text(option, poll)}" for option in poll.options)
+    return [("\n".join(lines), base)]
+
+
+def _quote_block(quote: Quote) -> _Block:
+    inside: _Tags = (_QUOTE,)
+    if quote.unavailable:
+        return [(summary.QUOTE_UNAVAILABLE, (_QUOTE, _ITALIC))]
+    head = [(summary.quote_caption(quote), (_QUOTE, _BOLD, *_link(quote.url)))]
+    paragraphs = (_segment_runs(paragraph, inside) for paragraph in split_paragraphs(quote.text))
+    media = ([(summary.media_caption(m), (_QUOTE, *_link(m.url)))] for m in quote.media)
+    # A blockquote cannot hold blank lines usefully; its paragraphs are single lines.
+    return _join([head, *paragraphs, *media], ("\n", inside))
+
+
+def _opening(thread: Thread) -> _Block:
+    passages = group_passages(thread.posts)
+    if not passages or not passages[0].paragraphs:
+        return []
+    base = _base_tags(passages[0].posts[0])
+    runs = _segment_runs(passages[0].paragraphs[0], base)
+    visible = "".join(text for text, _ in runs)
+    start, end = next(_spans(visible, TEASER_PARAGRAPH_UNITS))
+    opening = _slice(runs, _offsets(runs), start, end)
+    if end < len(visible):
+        opening.append(("…", base))
+    return opening
+
+
+def _segment_runs(segments: Sequence[Segment], base: _Tags) -> _Block:
+    return [
+        (segment.text, base if segment.kind is SegmentKind.TEXT else (*base, *_link(segment.url)))
+        for segment in segments
+    ]
+
+
+def _link(url: str | None) -> _Tags:
+    # Telegram refuses the whole message for a link it cannot open, so odd schemes stay text.
+    if url and url.startswith(_LINKABLE_SCHEMES):
+        return (_Tag("a", url),)
+    return ()
+
+
+def _join(blocks: Iterable[_Block], separator: _Run) -> _Block:
+    joined: _Block = []
+    for block in blocks:
+        if not block:
+            continue
+        if joined:
+            joined.append(separator)
+        joined.extend(block)
+    return joined
+
+
+def _preview_url(thread: Thread) -> str | None:
+    # Images under a content warning would show in the preview unasked, so they are passed over.
+    for post in thread.posts:
+        if post.content_warning:
+            continue
+        for media in post.media:
+            url = media.url if media.type is MediaType.PHOTO else media.thumbnail_url
+            if url:
+                return url
+    return None
+
+
+# Chunking: cut the visible text, then write each chunk's runs as HTML.
+
+
+def _chunks(runs: _Block, max_units: int) -> tuple[str, ...]:
+    visible = "".join(text for text, _ in runs)
+    offsets = _offsets(runs)
+    return tuple(
+        _serialize(_slice(runs, offsets, start, end)) for start, end in _spans(visible, max_units)
+    )
+
+
+def _offsets(runs: _Block) -> list[int]:
+    """Return where each run starts in the visible text, plus the total length at the end."""
+    return list(accumulate((len(text) for text, _ in runs), initial=0))
+
+
+def _spans(visible: str, max_units: int) -> Iterator[tuple[int, int]]:
+    """Yield (start, end) code-point spans of the chunks, whitespace at their edges left out."""
+    start = _skip_space(visible, 0)
+    while start < len(visible):
+        end = _fit(visible, start, max_units)
+        if end < len(visible):
+            end = _cut(visible, start, end)
+        yield start, start + len(visible[start:end].rstrip())
+        start = _skip_space(visible, end)
+
+
+def _fit(visible: str, start: int, max_units: int) -> int:
+    """Return the furthest end such that visible[start:end] is within `max_units` UTF-16 units."""
+    end = min(len(visible), start + max_units)
+    if utf16_len(visible[start:end]) <= max_units:
+        return end
+    # Astral characters count twice. Half as many code points as units always fit, so binary
+    # search between that and `end`, which does not fit.
+    fits, too_long = start + max_units // 2, end
+    while too_long - fits > 1:
+        middle = (fits + too_long) // 2
+        if utf16_len(visible[start:middle]) <= max_units:
+            fits = middle
+        else:
+            too_long = middle
+    return fits
+
+
+def _cut(visible: str, start: int, end: int) -> int:
+    """Return where to end a chunk that cannot reach `end`: the best boundary at or before it.
+
+    A paragraph, line or sentence boundary counts only when the chunk stays at least half full,
+    so a short opening paragraph does not cost a message of its own.
+    """
+    half = start + (end - start) // 2
+    for cut in (
+        visible.rfind("\n\n", half, end + 2),
+        visible.rfind("\n", half, end + 1),
+        _last_sentence_end(visible, half, end),
+    ):
+        if cut > start and cut >= half:
+            return cut
+    for index in range(end, start, -1):
+        if visible[index].isspace():
+            return index
+    return end  # one word longer than a whole chunk
+
+
+def _last_sentence_end(visible: str, low: int, end: int) -> int:
+    # The lookahead needs the whitespace after the sentence, so search one character further.
+    last = -1
+    for match in _SENTENCE_END.finditer(visible, low, end + 1):
+        last = match.end()
+    return last
+
+
+def _skip_space(visible: str, index: int) -> int:
+    while index < len(visible) and visible[index].isspace():
+        index += 1
+    return index
+
+
+def _slice(runs: _Block, offsets: list[int], start: int, end: int) -> _Block:
+    """Return the runs covering visible[start:end], the ones at the edges cut to fit."""
+    pieces: _Block = []
+    for index in range(bisect_right(offsets, start) - 1, len(runs)):
+        run_start = offsets[index]
+        if run_start >= end:
+            break
+        text, tags = runs[index]
+        piece = text[max(start - run_start, 0) : end - run_start]
+        if piece:
+            pieces.append((piece, tags))
+    return pieces
+
+
+def _serialize(runs: _Block) -> str:
+    """Write runs as HTML, opening and closing only the tags that change between runs."""
+    parts: list[str] = []
+    open_tags: _Tags = ()
+    for text, tags in runs:
+        parts.append(_retag(open_tags, tags))
+        parts.append(html.escape(text, quote=False))
+        open_tags = tags
+    parts.append(_retag(open_tags, ()))
+    return "".join(parts)
+
+
+def _retag(current: _Tags, wanted: _Tags) -> str:
+    shared = 0
+    for have, want in zip(current, wanted, strict=False):
+        if have != want:
+            break
+        shared += 1
+    closing = "".join(tag.closing() for tag in reversed(current[shared:]))
+    return closing + "".join(tag.opening() for tag in wanted[shared:])
