@@ -19,7 +19,13 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-PLATFORM_NAMES = {"x": "X", "mastodon": "Mastodon", "bluesky": "Bluesky", "threads": "Threads"}
+PLATFORM_NAMES = {
+    "x": "X",
+    "mastodon": "Mastodon",
+    "bluesky": "Bluesky",
+    "threads": "Threads",
+    "telegraph": "Telegraph",
+}
 
 
 def _platform_name(platform: str | None) -> str:
