@@ -1,1 +1,57 @@
-"""Cleaning: Thread → Thread steps that make a thread read well. Pure: no I/O."""
+"""Cleaning: the ordered Thread → Thread steps that make a thread read well. Pure: no I/O.
+
+Each step takes a Thread and returns a new one, like a structlog processor; `TEXT_STEPS`
+lists them in the order they run. Quotes, media, polls and cards are never touched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from enum import StrEnum
+
+from bot.cleaning import reflow, tracking, whitespace
+from bot.model import Thread
+
+Step = Callable[[Thread], Thread]
+
+
+class ReadingMode(StrEnum):
+    """How posts are laid out: reflowed prose, or one paragraph per post as posted."""
+
+    REFLOW = "reflow"
+    ORIGINAL = "original"
+
+
+TEXT_STEPS: tuple[Step, ...] = (
+    whitespace.tidy_whitespace,  # first, so every marker sits right at an edge
+    tracking.strip_tracking_links,
+    whitespace.tidy_whitespace,  # again, to close the joints the cuts above left
+    whitespace.drop_empty_posts,
+)
+LAYOUT_STEPS: dict[ReadingMode, Step] = {
+    ReadingMode.REFLOW: reflow.join_broken_sentences,
+    ReadingMode.ORIGINAL: reflow.keep_post_breaks,
+}
+# Every round only removes text, so the rounds stop; the cap guards against a future step
+# that does not (it has never been reached in the tests).
+MAX_ROUNDS = 8
+
+
+def clean_thread(thread: Thread, mode: ReadingMode = ReadingMode.REFLOW) -> Thread:
+    """Return the thread with markers, reply mentions and tracking removed, laid out for mode.
+
+    Removing one marker can uncover another at the same edge ("@bob 🧵 1/"), so the text
+    steps run in rounds until nothing changes; that is what makes cleaning idempotent.
+    """
+    for _ in range(MAX_ROUNDS):
+        cleaned = _run(TEXT_STEPS, thread)
+        if cleaned == thread:
+            break
+        thread = cleaned
+    return LAYOUT_STEPS[mode](thread)
+
+
+def _run(steps: tuple[Step, ...], thread: Thread) -> Thread:
+    for step in steps:
+        thread = step(thread)
+    return thread

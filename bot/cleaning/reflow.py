@@ -1,0 +1,79 @@
+"""Reflow: mark posts that end mid-sentence so renderers run them on. Pure: no I/O.
+
+In reflow mode a post that stops mid-sentence gets `joins_next`, and renderers join it to
+the next post without a paragraph break; a post that ends a sentence keeps its break, so the
+author's own paragraphs survive. Original mode clears every mark: one paragraph per post.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import replace
+from itertools import pairwise
+
+from bot.cleaning.segments import has_attachments, is_blank
+from bot.model import Post, SegmentKind, Thread
+
+# A colon ends the post on purpose: what it introduces reads as its own paragraph.
+SENTENCE_ENDS = frozenset(".!?:")
+CONTINUATIONS = ("...", "…")
+CLOSERS = "\"'”’»)]}*_"
+# Variation selectors, the zero-width joiner and skin tones trail an emoji without being one.
+_EMOJI_TAILS = "\ufe0f\ufe0e\u200d\U0001f3fb\U0001f3fc\U0001f3fd\U0001f3fe\U0001f3ff"
+
+
+def is_open_ending(text: str) -> bool:
+    """Say whether text stops mid-sentence, so the next post carries on with it.
+
+    An ellipsis reads as "to be continued"; closing quotes and brackets are looked through;
+    an emoji closes a thought the way a full stop does.
+    """
+    text = text.rstrip()
+    if text.endswith(CONTINUATIONS):
+        return True
+    text = text.rstrip(CLOSERS + " ").rstrip(_EMOJI_TAILS)
+    if not text:
+        return False
+    last = text[-1]
+    return last not in SENTENCE_ENDS and unicodedata.category(last) != "So"
+
+
+def ends_mid_sentence(post: Post) -> bool:
+    """Say whether the post's text stops mid-sentence.
+
+    A trailing link or hashtag closes the post (it is a reference, not part of a phrase); a
+    trailing mention is a word like any other.
+    """
+    if not post.text or is_blank(post):
+        return False
+    last = post.text[-1]
+    if last.kind in (SegmentKind.LINK, SegmentKind.HASHTAG):
+        return False
+    return is_open_ending(last.text)
+
+
+def join_broken_sentences(thread: Thread) -> Thread:
+    """Set `joins_next` on each post that runs on into the next one (reflow mode)."""
+    flags = [_runs_on(post, following) for post, following in pairwise(thread.posts)]
+    return _with_flags(thread, [*flags, False])
+
+
+def keep_post_breaks(thread: Thread) -> Thread:
+    """Clear every `joins_next`, so each post stays its own paragraph (original mode)."""
+    return _with_flags(thread, [False] * len(thread.posts))
+
+
+def _runs_on(post: Post, following: Post) -> bool:
+    # Never join across a hole, into a hidden (content-warned) post, or past attachments,
+    # which renderers show right after the text they belong to.
+    if has_attachments(post) or following.gap_before or following.content_warning:
+        return False
+    return not is_blank(following) and ends_mid_sentence(post)
+
+
+def _with_flags(thread: Thread, flags: list[bool]) -> Thread:
+    posts = tuple(
+        post if post.joins_next == flag else replace(post, joins_next=flag)
+        for post, flag in zip(thread.posts, flags, strict=True)
+    )
+    return thread if posts == thread.posts else replace(thread, posts=posts)
