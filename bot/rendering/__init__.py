@@ -30,11 +30,15 @@ class Renderer(Protocol):
 
 
 # The renderer modules import RenderOptions from this package, so they load only once it exists.
-from bot.rendering import json, text  # noqa: E402
+from bot.rendering import epub, html_page, json, markdown, telegram_html, text  # noqa: E402
 
 RENDERERS: Mapping[str, Renderer] = MappingProxyType(
     {
         "text": text.render,
+        "markdown": markdown.render,
+        "html": html_page.render,
+        "epub": epub.render,
         "json": json.render,
+        "telegram": telegram_html.render,
     }
 )

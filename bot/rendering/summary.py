@@ -65,9 +65,15 @@ def date_text(moment: datetime) -> str:
 def title(thread: Thread, *, max_chars: int = 80) -> str:
     """Return a short title: the first words of the thread, cut at a word boundary."""
     first = thread.posts[0].plain_text.strip().split("\n")[0] if thread.posts else ""
-    if len(first) <= max_chars:
-        return first or f"Thread by {thread.author.name}"
-    cut = first[:max_chars].rsplit(" ", 1)[0]
+    return excerpt(first, max_chars=max_chars) or f"Thread by {thread.author.name}"
+
+
+def excerpt(text: str, *, max_chars: int) -> str:
+    """Return the text with whitespace folded, cut at a word boundary with "…" when too long."""
+    folded = " ".join(text.split())
+    if len(folded) <= max_chars:
+        return folded
+    cut = folded[:max_chars].rsplit(" ", 1)[0]
     return cut.rstrip(",;:-–—") + "…"
 
 

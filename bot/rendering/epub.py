@@ -1,0 +1,80 @@
+"""EPUB bytes of a thread, for e-readers. Pure: no I/O (the book is written to memory).
+
+The chapters reuse the reader page's XHTML body, with media as links: EPUB readers refuse
+remote images and a renderer cannot download them. Long threads get one chapter per
+`POSTS_PER_CHAPTER` posts, cut between passages so a sentence never straddles two chapters.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from ebooklib import epub
+
+from bot.model import Thread
+from bot.rendering import RenderOptions, html_page, summary
+from bot.rendering.passages import Passage, group_passages
+
+POSTS_PER_CHAPTER = 50
+
+
+def render(thread: Thread, options: RenderOptions = RenderOptions()) -> bytes:
+    """Return the thread as an EPUB 3 file, cover-less, one chapter per ~50 posts."""
+    book = epub.EpubBook()
+    book.set_identifier(thread.url)
+    book.set_title(summary.title(thread))
+    book.set_language(html_page.LANGUAGE)
+    book.add_author(summary.author_text(thread.author))
+    groups = split_chapters(group_passages(thread.posts))
+    chapters = [
+        _chapter(thread, index, group, len(groups), options) for index, group in enumerate(groups)
+    ]
+    for chapter in chapters:
+        book.add_item(chapter)
+    book.toc = chapters
+    book.add_item(epub.EpubNcx())
+    book.add_item(epub.EpubNav())
+    book.spine = ["nav", *chapters]
+    buffer = io.BytesIO()
+    epub.write_epub(buffer, book, {"mtime": _modified(thread), "raise_exceptions": True})
+    return buffer.getvalue()
+
+
+def split_chapters(passages: Sequence[Passage]) -> list[list[Passage]]:
+    """Group passages into chapters of at most `POSTS_PER_CHAPTER` posts, never fewer than one.
+
+    A single passage longer than the limit stays whole in its own chapter.
+    """
+    chapters: list[list[Passage]] = [[]]
+    posts_in_chapter = 0
+    for passage in passages:
+        if chapters[-1] and posts_in_chapter + len(passage.posts) > POSTS_PER_CHAPTER:
+            chapters.append([])
+            posts_in_chapter = 0
+        chapters[-1].append(passage)
+        posts_in_chapter += len(passage.posts)
+    return chapters
+
+
+def _chapter(
+    thread: Thread, index: int, passages: list[Passage], count: int, options: RenderOptions
+) -> epub.EpubHtml:
+    title = summary.title(thread) if count == 1 else f"Part {index + 1} of {count}"
+    parts = [html_page.header_html(thread)] if index == 0 and options.include_header else []
+    parts.extend(html_page.passage_html(passage, embed_images=False) for passage in passages)
+    if index == count - 1 and options.include_footer:
+        parts.append(html_page.footer_html(thread))
+    file_name = f"part-{index + 1}.xhtml"
+    chapter = epub.EpubHtml(title=title, file_name=file_name, lang=html_page.LANGUAGE)
+    chapter.content = "\n".join(parts)
+    return chapter
+
+
+def _modified(thread: Thread) -> datetime:
+    # ebooklib stamps the book with "now" unless told; the thread's own time keeps it repeatable.
+    # It writes the time with a "Z", so aware times are turned to UTC first.
+    moments = [post.created_at for post in thread.posts]
+    moment = thread.fetched_at or max(moments, default=datetime(1970, 1, 1, tzinfo=UTC))
+    return moment.astimezone(UTC) if moment.tzinfo else moment

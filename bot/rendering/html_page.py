@@ -1,0 +1,219 @@
+"""A standalone HTML5 reader page, served by our web server when Telegraph fails. Pure: no I/O.
+
+The page carries its own CSS (phone-first, dark mode, print) and loads nothing but the
+hot-linked images. Every piece of thread text and every URL is escaped. The markup is also
+well-formed XHTML (void elements closed, attributes quoted, numeric entities only), so the
+EPUB renderer reuses the body functions for its chapters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from html import escape
+
+from bot.model import LinkCard, Media, MediaType, Poll, Quote, Segment, SegmentKind, Thread
+from bot.rendering import RenderOptions, summary
+from bot.rendering.passages import Paragraph, Passage, group_passages, split_paragraphs
+
+# The model carries no language yet; "und" is BCP 47 for "undetermined".
+LANGUAGE = "und"
+DESCRIPTION_CHARS = 200
+
+_CSS = """
+:root { color-scheme: light dark; --fg: #1d1d1f; --bg: #fdfdfb; --muted: #6a6a6f;
+  --accent: #0b57d0; --rule: #dcdcd7; --inset: #f2f2ee; }
+@media (prefers-color-scheme: dark) {
+  :root { --fg: #e4e4e6; --bg: #141416; --muted: #9d9da3; --accent: #8ab4f8; --rule: #3a3a3f;
+    --inset: #1f1f23; }
+}
+* { box-sizing: border-box; }
+html { -webkit-text-size-adjust: 100%; text-size-adjust: 100%; }
+body { margin: 0; background: var(--bg); color: var(--fg);
+  font: 1.0625rem/1.65 Charter, "Iowan Old Style", Georgia, "Noto Serif", serif; }
+main { max-width: 38em; margin: 0 auto; padding: 1.5rem 1.25rem 3rem; }
+h1 { font-size: 1.6rem; line-height: 1.25; margin: 0 0 .75rem; }
+p, ul { margin: 0 0 1em; overflow-wrap: break-word; }
+a { color: var(--accent); text-underline-offset: .15em; }
+header, .gap, .caption, .media, footer { font-family: system-ui, -apple-system, sans-serif; }
+.byline, .report, .gap, .caption, footer { font-size: .875rem; color: var(--muted); }
+header { margin-bottom: 2rem; border-bottom: 1px solid var(--rule); padding-bottom: 1rem; }
+header p { margin: 0; }
+.gap { text-align: center; letter-spacing: .05em; }
+.cw { padding: .5em .75em; border-radius: .375rem; background: var(--inset); }
+figure { margin: 1.25em 0; }
+img { display: block; max-width: 100%; height: auto; border-radius: .375rem; }
+figcaption { margin-top: .35em; font-size: .875rem; color: var(--muted); }
+blockquote { margin: 1.25em 0; padding: .75em 1em; border-left: .25rem solid var(--rule);
+  background: var(--inset); border-radius: 0 .375rem .375rem 0; }
+blockquote > :last-child { margin-bottom: 0; }
+.poll ul { padding-left: 1.25em; }
+.card { padding: .75em 1em; border: 1px solid var(--rule); border-radius: .375rem; }
+footer { margin-top: 2.5rem; border-top: 1px solid var(--rule); padding-top: 1rem; }
+@media print {
+  :root { --fg: #000; --bg: #fff; --muted: #444; --accent: #000; --inset: #fff; }
+  body { font-size: 11pt; }
+  main { max-width: none; padding: 0; }
+  a.link::after { content: " <" attr(href) ">"; font-size: .85em; overflow-wrap: anywhere; }
+  figure, blockquote, .card, .poll { break-inside: avoid; }
+  img { max-height: 10cm; }
+}
+"""
+
+
+def render(thread: Thread, options: RenderOptions = RenderOptions()) -> str:
+    """Return a complete HTML5 page for the thread, ending with a newline."""
+    article = [header_html(thread)] if options.include_header else []
+    article.extend(passage_html(p, embed_images=True) for p in group_passages(thread.posts))
+    main = ["<article>", *article, "</article>"]
+    if options.include_footer:
+        main.append(footer_html(thread))
+    page = ["<!DOCTYPE html>", f'<html lang="{LANGUAGE}">', "<head>", *_head(thread), "</head>"]
+    page.extend(("<body>", "<main>", *main, "</main>", "</body>", "</html>"))
+    return "\n".join(page) + "\n"
+
+
+def header_html(thread: Thread) -> str:
+    """Return the title, byline and completeness of the thread as a `<header>`."""
+    author = thread.author
+    byline = [f"{_anchor(author.name, author.url)} @{escape(author.handle)}"]
+    if thread.posts:
+        moment = thread.posts[0].created_at
+        date = escape(summary.date_text(moment))
+        byline.append(f'<time datetime="{escape(moment.isoformat())}">{date}</time>')
+    byline.append(escape(summary.reading_time_text(thread)))
+    return "\n".join(
+        (
+            "<header>",
+            f"<h1>{escape(summary.title(thread))}</h1>",
+            f'<p class="byline">{" · ".join(byline)}</p>',
+            f'<p class="report">{escape(summary.completeness_line(thread.report))}</p>',
+            "</header>",
+        )
+    )
+
+
+def footer_html(thread: Thread) -> str:
+    """Return the link to the original thread as a `<footer>`."""
+    link = _anchor(f"Original on {summary.source_name(thread)}", thread.url)
+    return f"<footer><p>{link}</p></footer>"
+
+
+def passage_html(passage: Passage, *, embed_images: bool) -> str:
+    """Return one passage: its gap marker, warning, paragraphs and the posts' attachments.
+
+    With `embed_images` false, media are links instead of `<img>`: EPUB readers refuse
+    remote images, and a pure renderer cannot download them.
+    """
+    return "\n".join(_passage_blocks(passage, embed_images=embed_images))
+
+
+def _head(thread: Thread) -> Iterator[str]:
+    title = summary.title(thread)
+    description = summary.excerpt(
+        " ".join(post.plain_text for post in thread.posts), max_chars=DESCRIPTION_CHARS
+    )
+    image = _preview_image(thread)
+    yield '<meta charset="utf-8" />'
+    yield '<meta name="viewport" content="width=device-width, initial-scale=1" />'
+    yield '<meta name="referrer" content="no-referrer" />'
+    yield f"<title>{escape(title)} — {escape(thread.author.name)}</title>"
+    yield _meta("name", "description", description)
+    yield _meta("property", "og:type", "article")
+    yield _meta("property", "og:title", title)
+    yield _meta("property", "og:description", description)
+    if image:
+        yield _meta("property", "og:image", image)
+    yield _meta("name", "twitter:card", "summary_large_image" if image else "summary")
+    yield f"<style>{_CSS}</style>"
+
+
+def _meta(attribute: str, name: str, content: str) -> str:
+    return f'<meta {attribute}="{name}" content="{escape(content)}" />'
+
+
+def _preview_image(thread: Thread) -> str | None:
+    images = (_image_url(media) for post in thread.posts for media in post.media)
+    return next((image for image in images if image), None)
+
+
+def _image_url(media: Media) -> str | None:
+    """Return the picture that shows the media: the photo itself, or a video's thumbnail."""
+    return media.url if media.type is MediaType.PHOTO else media.thumbnail_url
+
+
+def _passage_blocks(passage: Passage, *, embed_images: bool) -> Iterator[str]:
+    if passage.gap_before:
+        yield f'<p class="gap">{escape(summary.gap_text(passage.gap_before))}</p>'
+    if passage.content_warning:
+        yield f'<p class="cw"><strong>CW:</strong> {escape(passage.content_warning)}</p>'
+    yield from _paragraphs(passage.paragraphs)
+    for post in passage.posts:
+        yield from (_media(item, embed_images=embed_images) for item in post.media)
+        if post.poll:
+            yield _poll(post.poll)
+        if post.card:
+            yield _card(post.card)
+        if post.quote:
+            yield _quote(post.quote, embed_images=embed_images)
+
+
+def _paragraphs(paragraphs: Iterable[Paragraph]) -> Iterator[str]:
+    for paragraph in paragraphs:
+        inline = "".join(_segment(segment) for segment in paragraph)
+        yield f"<p>{inline.replace(chr(10), '<br />')}</p>"
+
+
+def _segment(segment: Segment) -> str:
+    if segment.kind is SegmentKind.TEXT or not segment.url:
+        return escape(segment.text)
+    if segment.kind is SegmentKind.LINK:
+        return _anchor(segment.text, segment.url, link=True)
+    return _anchor(segment.text, segment.url)
+
+
+def _media(media: Media, *, embed_images: bool) -> str:
+    image = _image_url(media)
+    link = _anchor(summary.media_caption(media), media.url)
+    if not embed_images or not image:
+        return f'<p class="media">{link}</p>'
+    if media.type is not MediaType.PHOTO:
+        # The thumbnail stands for the video: its alt names the video so the link has a name.
+        img = _image(image, summary.media_caption(media))
+        image_link = f'<a href="{escape(media.url)}">{img}</a>'
+        return f"<figure>{image_link}<figcaption>{link}</figcaption></figure>"
+    caption = f"<figcaption>{escape(media.alt)}</figcaption>" if media.alt else ""
+    return f"<figure>{_image(image, media.alt)}{caption}</figure>"
+
+
+def _image(url: str, alt: str) -> str:
+    return f'<img src="{escape(url)}" alt="{escape(alt)}" loading="lazy" />'
+
+
+def _poll(poll: Poll) -> str:
+    items = "".join(f"<li>{escape(summary.poll_option_text(o, poll))}</li>" for o in poll.options)
+    caption = escape(summary.poll_caption(poll))
+    return f'<div class="poll"><p class="caption">{caption}</p><ul>{items}</ul></div>'
+
+
+def _card(card: LinkCard) -> str:
+    title = _anchor(card.title or card.url, card.url, link=True)
+    description = f"<br />{escape(card.description)}" if card.description else ""
+    return f'<p class="card">🔗 <strong>{title}</strong>{description}</p>'
+
+
+def _quote(quote: Quote, *, embed_images: bool) -> str:
+    caption = summary.quote_caption(quote)
+    if quote.url and not quote.unavailable:
+        caption_html = _anchor(caption, quote.url)
+        cite = f' cite="{escape(quote.url)}"'
+    else:
+        caption_html, cite = escape(caption), ""
+    blocks = [f'<p class="caption">{caption_html}</p>', *_paragraphs(split_paragraphs(quote.text))]
+    blocks.extend(_media(item, embed_images=embed_images) for item in quote.media)
+    return f"<blockquote{cite}>{''.join(blocks)}</blockquote>"
+
+
+def _anchor(text: str, url: str, *, link: bool = False) -> str:
+    """Return an `<a>`; `link` marks links the author wrote (printed with their URL, nofollow)."""
+    extra = ' class="link" rel="nofollow ugc"' if link else ""
+    return f'<a href="{escape(url)}"{extra}>{escape(text)}</a>'

@@ -1,0 +1,143 @@
+"""CommonMark with YAML front matter, for notes apps and archives. Pure: no I/O.
+
+Post text is escaped so it always reads as text: inline specials get a backslash anywhere, and
+characters that only mean something at the start of a line (headings, lists, quotes) get one
+there. Front matter values are JSON strings, which YAML reads as double-quoted scalars.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import orjson
+
+from bot.model import LinkCard, Media, MediaType, Poll, Quote, Segment, SegmentKind, Thread
+from bot.rendering import RenderOptions, summary
+from bot.rendering.passages import Paragraph, Passage, group_passages, split_paragraphs
+
+# `&` only when it would start an entity ("&amp;"); elsewhere it is plain text.
+_INLINE_SPECIALS = re.compile(r"[\\`*_\[\]<>~|]|&(?=#?\w+;)")
+_BLOCK_MARKER = re.compile(r"^([#+=-])")
+_LIST_MARKER = re.compile(r"^(\d{1,9})([.)])")
+_URL_SPECIALS = {" ": "%20", "<": "%3C", ">": "%3E", "(": "%28", ")": "%29"}
+_HARD_BREAK = "\\\n"
+
+
+def render(thread: Thread, options: RenderOptions = RenderOptions()) -> str:
+    """Return the thread as Markdown with front matter, ending with a newline."""
+    blocks = [_front_matter(thread)]
+    if options.include_header:
+        blocks.extend(_header(thread))
+    for passage in group_passages(thread.posts):
+        blocks.extend(_passage_blocks(passage))
+    if options.include_footer:
+        blocks.extend(("---", _link(f"Original on {summary.source_name(thread)}", thread.url)))
+    return "\n\n".join(blocks) + "\n"
+
+
+def escape(value: str) -> str:
+    """Backslash-escape the characters that would turn text into Markdown syntax inline."""
+    return _INLINE_SPECIALS.sub(lambda match: "\\" + match.group(), value)
+
+
+def _lines(inline: str) -> str:
+    """Turn escaped inline text into paragraph lines: hard breaks, safe line starts.
+
+    Leading spaces go, since four of them would start a code block; "#", "-", "1." and the
+    like are escaped only where they would start a heading or a list, at a line's start.
+    """
+    lines = (line.lstrip() for line in inline.split("\n"))
+    return _HARD_BREAK.join(_escape_line_start(line) for line in lines)
+
+
+def _escape_line_start(line: str) -> str:
+    line = _BLOCK_MARKER.sub(r"\\\1", line)
+    return _LIST_MARKER.sub(r"\1\\\2", line)
+
+
+def _front_matter(thread: Thread) -> str:
+    fields: dict[str, object] = {
+        "title": summary.title(thread),
+        "author": thread.author.name,
+        "handle": thread.author.handle,
+        "source_url": thread.url,
+        "date": thread.posts[0].created_at.isoformat() if thread.posts else None,
+        "posts": len(thread.posts),
+        "complete": thread.report.complete,
+    }
+    lines = (f"{name}: {orjson.dumps(value).decode()}" for name, value in fields.items())
+    return "\n".join(("---", *lines, "---"))
+
+
+def _header(thread: Thread) -> Iterator[str]:
+    yield f"# {escape(summary.title(thread))}"
+    author = thread.author
+    byline = f"**{_link(author.name, author.url)}** {escape('@' + author.handle)}"
+    facts = (byline, escape(summary.byline_facts(thread)))
+    yield " · ".join(facts) + _HARD_BREAK + escape(summary.completeness_line(thread.report))
+
+
+def _passage_blocks(passage: Passage) -> Iterator[str]:
+    if passage.gap_before:
+        yield f"*{escape(summary.gap_text(passage.gap_before))}*"
+    if passage.content_warning:
+        yield f"**CW:** {escape(passage.content_warning)}"
+    yield from (_inline(paragraph) for paragraph in passage.paragraphs)
+    for post in passage.posts:
+        yield from _attachment_blocks(post.media, post.poll, post.card, post.quote)
+
+
+def _attachment_blocks(
+    media: tuple[Media, ...], poll: Poll | None, card: LinkCard | None, quote: Quote | None
+) -> Iterator[str]:
+    if media:
+        yield _HARD_BREAK.join(_media(item) for item in media)
+    if poll:
+        yield escape(summary.poll_caption(poll))
+        yield "\n".join(f"- {escape(summary.poll_option_text(o, poll))}" for o in poll.options)
+    if card:
+        yield _card(card)
+    if quote:
+        yield _quote(quote)
+
+
+def _media(media: Media) -> str:
+    if media.type is MediaType.PHOTO:
+        return f"![{escape(' '.join(media.alt.split()))}]({_destination(media.url)})"
+    return _link(summary.media_caption(media), media.url)
+
+
+def _card(card: LinkCard) -> str:
+    title = _link(card.title or card.url, card.url)
+    description = " ".join(card.description.split())
+    return f"🔗 {title} — {escape(description)}" if description else f"🔗 {title}"
+
+
+def _quote(quote: Quote) -> str:
+    caption = summary.quote_caption(quote)
+    caption = _link(caption, quote.url) if quote.url and not quote.unavailable else escape(caption)
+    blocks = [f"**{caption}**", *(_inline(p) for p in split_paragraphs(quote.text))]
+    if quote.media:
+        blocks.append(_HARD_BREAK.join(_media(item) for item in quote.media))
+    lines = "\n\n".join(blocks).split("\n")
+    return "\n".join(f"> {line}".rstrip() for line in lines)
+
+
+def _inline(paragraph: Paragraph) -> str:
+    return _lines("".join(_segment(segment) for segment in paragraph))
+
+
+def _segment(segment: Segment) -> str:
+    if segment.kind is SegmentKind.TEXT or not segment.url:
+        return escape(segment.text)
+    return _link(segment.text, segment.url)
+
+
+def _link(visible: str, url: str) -> str:
+    return f"[{escape(visible)}]({_destination(url)})"
+
+
+def _destination(url: str) -> str:
+    """Make a URL safe as a bare link destination: no spaces, angle brackets or parentheses."""
+    return "".join(_URL_SPECIALS.get(char, char) for char in url)
