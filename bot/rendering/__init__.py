@@ -30,7 +30,15 @@ class Renderer(Protocol):
 
 
 # The renderer modules import RenderOptions from this package, so they load only once it exists.
-from bot.rendering import epub, html_page, json, markdown, telegram_html, text  # noqa: E402
+from bot.rendering import (  # noqa: E402
+    epub,
+    html_page,
+    json,
+    markdown,
+    telegram_html,
+    telegraph,
+    text,
+)
 
 RENDERERS: Mapping[str, Renderer] = MappingProxyType(
     {
@@ -40,5 +48,6 @@ RENDERERS: Mapping[str, Renderer] = MappingProxyType(
         "epub": epub.render,
         "json": json.render,
         "telegram": telegram_html.render,
+        "telegraph": telegraph.render,
     }
 )
