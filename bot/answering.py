@@ -1,0 +1,291 @@
+"""Turns a finished thread (or a failure) into the answer one requester sees.
+
+One message when the thread fits; a Telegraph page (Instant View) and a short teaser when it
+does not; the bot's own reader page when Telegraph fails and PUBLIC_BASE_URL is set; otherwise
+a few split messages, then a Markdown file. The placeholder is edited into the answer, so one
+request leaves one message (plus the split parts, when it comes to that).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import logging
+from dataclasses import dataclass, field
+from urllib.parse import quote
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.constants import MessageLimit
+
+from bot.cleaning import ReadingMode, clean_thread
+from bot.delivery import MessageGoneError, RecipientGoneError, Sender, Target
+from bot.errors import SourceError, UnrollError
+from bot.model import Thread
+from bot.rendering import markdown, telegram_html, telegraph
+from bot.rendering.summary import plural
+from bot.request import Answer, UnrollRequest
+from bot.store import ChatStore
+from bot.telegraph_client import TelegraphClient
+
+log = logging.getLogger("bot.answering")
+
+ALREADY_UNROLLED_TTL_S = 24 * 3600
+CALLBACK_DATA_MAX_BYTES = 64
+APOLOGY = "Sorry, this thread could not be unrolled after several tries. Please try again later."
+
+
+def target_of(request: UnrollRequest) -> Target:
+    """Return where the answer to `request` goes."""
+    return Target(
+        chat_id=request.chat_id,
+        is_group=request.is_group,
+        thread_id=request.thread_id,
+        inline_message_id=request.inline_message_id,
+    )
+
+
+async def button_data(store: ChatStore, action: str, key: str) -> str:
+    """Return callback data naming `action` on `key`, within Telegram's 64 bytes.
+
+    Long keys (Bluesky DIDs) are replaced by a digest remembered in the store.
+    """
+    data = f"{action}:{key}"
+    if len(data.encode()) <= CALLBACK_DATA_MAX_BYTES:
+        return data
+    digest = hashlib.sha256(key.encode()).hexdigest()[:24]
+    await store.set_value(f"button:{digest}", key)
+    return f"{action}#{digest}"
+
+
+async def resolve_button_data(store: ChatStore, data: str) -> tuple[str, str | None]:
+    """Invert `button_data`: return the action and the key (None when forgotten)."""
+    if "#" in data:
+        action, digest = data.split("#", 1)
+        return action, await store.get_value(f"button:{digest}")
+    action, _, key = data.partition(":")
+    return action, key or None
+
+
+@dataclass
+class PagePublisher:
+    """Publishes long threads: Telegraph first, then the bot's own reader page."""
+
+    telegraph: TelegraphClient | None
+    public_base_url: str | None
+
+    async def publish(self, thread: Thread, mode: ReadingMode) -> str | None:
+        """Return the URL of a readable page for `thread`, or None when no page can be had."""
+        if self.telegraph is not None:
+            try:
+                urls = await self.telegraph.publish(
+                    telegraph.render(thread),
+                    author_name=thread.author.name,
+                    author_url=thread.author.url,
+                )
+                return urls[0]
+            except SourceError as exc:
+                log.warning("telegraph failed", extra={"error": type(exc).__name__})
+        if self.public_base_url:
+            key = quote(str(thread.key), safe="")
+            return f"{self.public_base_url.rstrip('/')}/read/{key}?mode={mode.value}"
+        return None
+
+
+@dataclass
+class _Prepared:
+    """What is rendered once per reading mode and shared by every requester of a job."""
+
+    thread: Thread
+    message: telegram_html.TelegramMessage
+    page_url: str | None = None
+    page_tried: bool = False
+
+
+@dataclass
+class Answerer:
+    """Writes answers for requests; one instance per process."""
+
+    sender: Sender
+    pages: PagePublisher
+    store: ChatStore
+    max_split_messages: int = 5
+    _prepared: dict[tuple[str, str], _Prepared] = field(default_factory=dict)
+
+    async def answer(self, request: UnrollRequest, result: Thread | UnrollError) -> None:
+        """Edit the request's placeholder (or earlier answer) into the result."""
+        target = target_of(request)
+        try:
+            if isinstance(result, UnrollError):
+                await self._replace(
+                    request, target, html.escape(result.user_message(), quote=False)
+                )
+                return
+            await self._answer_thread(request, target, result)
+        except RecipientGoneError:
+            return
+
+    async def apologise(self, request: UnrollRequest) -> None:
+        """Tell the requester the job was given up."""
+        try:
+            await self._replace(request, target_of(request), APOLOGY)
+        except RecipientGoneError:
+            return
+
+    async def progress(self, request: UnrollRequest, html: str) -> None:
+        """Show progress in the placeholder; best effort."""
+        if request.answer is Answer.REFRESH:
+            return
+        try:
+            await self._replace(request, target_of(request), html)
+        except (RecipientGoneError, MessageGoneError):
+            return
+
+    def forget(self, key: str) -> None:
+        """Drop what was prepared for a job's key once all its requesters are answered."""
+        for cached in [k for k in self._prepared if k[0] == key]:
+            del self._prepared[cached]
+
+    async def _answer_thread(
+        self,
+        request: UnrollRequest,
+        target: Target,
+        thread: Thread,
+    ) -> None:
+        mode = ReadingMode(request.reading_mode)
+        prepared = self._prepare(thread, mode)
+        message = prepared.message
+        buttons = await self._buttons(request)
+        note = (
+            _refresh_note(thread, request.previous_posts)
+            if request.answer is Answer.REFRESH
+            else ""
+        )
+        if request.output != "page" and telegram_html.fits_one_message(message):
+            html = _with_note(message.chunks[0], note)
+            await self._replace(
+                request, target, html, preview=message.preview_url, buttons=buttons
+            )
+            await self._remember(request, target)
+            return
+        if request.output != "message":
+            page_url = await self._page_url(prepared, mode)
+            if page_url is not None:
+                teaser = _with_note(telegram_html.render_teaser(prepared.thread, page_url), note)
+                await self._replace(request, target, teaser, preview=page_url, buttons=buttons)
+                await self._remember(request, target)
+                return
+        await self._answer_in_parts(request, target, prepared, buttons)
+
+    async def _answer_in_parts(
+        self,
+        request: UnrollRequest,
+        target: Target,
+        prepared: _Prepared,
+        buttons: InlineKeyboardMarkup | None,
+    ) -> None:
+        chunks = prepared.message.chunks
+        if target.inline_message_id is not None:
+            await self._replace(request, target, chunks[0], buttons=buttons)
+            return
+        if len(chunks) <= self.max_split_messages:
+            await self._replace(request, target, chunks[0])
+            for index, chunk in enumerate(chunks[1:], start=1):
+                last = index == len(chunks) - 1
+                await self.sender.send(
+                    target, chunk, reply_to=request.message_id, buttons=buttons if last else None
+                )
+            await self._remember(request, target)
+            return
+        await self._replace(
+            request,
+            target,
+            telegram_html.render_teaser(prepared.thread, prepared.thread.url)
+            + "\n\nToo long for messages: the whole thread is in the Markdown file below.",
+            buttons=buttons,
+        )
+        await self.sender.send_document(
+            target, markdown.render(prepared.thread).encode(), filename_for(prepared.thread, "md")
+        )
+        await self._remember(request, target)
+
+    async def _replace(
+        self,
+        request: UnrollRequest,
+        target: Target,
+        html: str,
+        *,
+        preview: str | None = None,
+        buttons: InlineKeyboardMarkup | None = None,
+    ) -> None:
+        try:
+            await self.sender.edit(
+                target, html, message_id=request.message_id, preview_url=preview, buttons=buttons
+            )
+        except MessageGoneError:
+            if target.chat_id is None:
+                return  # an inline message that is gone cannot be replaced
+            await self.sender.send(target, html, preview_url=preview, buttons=buttons)
+
+    def _prepare(self, thread: Thread, mode: ReadingMode) -> _Prepared:
+        slot = (str(thread.key), mode.value)
+        if slot not in self._prepared:
+            cleaned = clean_thread(thread, mode)
+            self._prepared[slot] = _Prepared(cleaned, telegram_html.render(cleaned))
+        return self._prepared[slot]
+
+    async def _page_url(self, prepared: _Prepared, mode: ReadingMode) -> str | None:
+        if not prepared.page_tried:
+            prepared.page_url = await self.pages.publish(prepared.thread, mode)
+            prepared.page_tried = True
+        return prepared.page_url
+
+    async def _buttons(self, request: UnrollRequest) -> InlineKeyboardMarkup:
+        refresh = InlineKeyboardButton(
+            "🔄 Refresh", callback_data=await button_data(self.store, "refresh", request.key)
+        )
+        if request.inline_message_id is not None:
+            return InlineKeyboardMarkup([[refresh]])  # documents need a chat to go to
+        return InlineKeyboardMarkup(
+            [
+                [
+                    refresh,
+                    InlineKeyboardButton(
+                        "Markdown", callback_data=await button_data(self.store, "md", request.key)
+                    ),
+                    InlineKeyboardButton(
+                        "EPUB", callback_data=await button_data(self.store, "epub", request.key)
+                    ),
+                ]
+            ]
+        )
+
+    async def _remember(self, request: UnrollRequest, target: Target) -> None:
+        if target.is_group and target.chat_id is not None and request.message_id is not None:
+            await self.store.remember_answer(
+                target.chat_id, request.key, str(request.message_id), ttl_s=ALREADY_UNROLLED_TTL_S
+            )
+
+
+def _refresh_note(thread: Thread, previous_posts: int | None) -> str:
+    if previous_posts is None or previous_posts == thread.report.posts:
+        return "\n\n<i>Refreshed: no new posts.</i>"
+    change = thread.report.posts - previous_posts
+    if change > 0:
+        return f"\n\n<i>Refreshed: {plural(change, 'new post')}.</i>"
+    return f"\n\n<i>Refreshed: {plural(-change, 'post')} fewer than before.</i>"
+
+
+def _with_note(html: str, note: str) -> str:
+    # The HTML is never shorter than its visible text, so this check errs on the safe side.
+    if (
+        telegram_html.utf16_len(html) + telegram_html.utf16_len(note)
+        <= MessageLimit.MAX_TEXT_LENGTH
+    ):
+        return html + note
+    return html
+
+
+def filename_for(thread: Thread, extension: str) -> str:
+    """Return a safe file name for a document of `thread`."""
+    handle = "".join(ch for ch in thread.author.handle if ch.isalnum() or ch in "-_") or "thread"
+    return f"{handle}-{thread.posts[0].id if thread.posts else 'thread'}.{extension}"

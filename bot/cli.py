@@ -1,0 +1,123 @@
+"""The four commands: unroll, run, listener, worker. The only `sys.exit` of the product.
+
+Errors become one plain sentence on stderr and the contract's exit code: 0 done, 2 not a
+supported link or bad arguments, 3 the post is missing or private, 4 the source failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from pydantic import ValidationError
+
+from bot import __version__, wiring
+from bot.errors import UnrollError
+from bot.logs import setup_logging
+from bot.settings import Settings
+
+EXIT_BAD_ARGUMENTS = 2
+OUTPUT_FORMATS = ("text", "markdown", "html", "json", "telegram", "epub")
+NO_TOKEN_HELP = """\
+TELEGRAM_BOT_TOKEN is not set, so the bot cannot start.
+
+To get a token: open Telegram, talk to @BotFather, send /newbot and follow the steps; then put
+TELEGRAM_BOT_TOKEN=<the token> into the .env file here (see .env.example) and run this again.
+For inline mode also send /setinline (and /setinlinefeedback) to @BotFather.
+
+To try the unroller without Telegram:
+    unroll-bot unroll https://bsky.app/profile/<handle>/post/<id>
+"""
+
+log = logging.getLogger("bot.cli")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Parse the command line, run the command and exit with its code."""
+    args = _parser().parse_args(argv)
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]).upper() or "settings"
+        _fail(f"Invalid setting {where}: {first['msg']}.", EXIT_BAD_ARGUMENTS)
+    secrets = [
+        secret.get_secret_value()
+        for secret in (settings.telegram_bot_token, settings.x_bearer_token)
+        if secret is not None
+    ]
+    setup_logging(
+        level=settings.log_level if args.command != "unroll" else "WARNING",
+        json_format=settings.log_format == "json",
+        secrets=secrets,
+    )
+    sys.exit(_dispatch(args, settings))
+
+
+def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
+    if args.command == "unroll":
+        return _run_unroll(args, settings)
+    if settings.telegram_bot_token is None:
+        _fail(NO_TOKEN_HELP, EXIT_BAD_ARGUMENTS)
+    if args.command in ("listener", "worker") and not settings.redis_url:
+        _fail(f"`unroll-bot {args.command}` needs REDIS_URL; use `unroll-bot run` without it.", 2)
+    try:
+        if args.command == "run":
+            asyncio.run(wiring.run_all(settings))
+        elif args.command == "listener":
+            asyncio.run(wiring.run_listener(settings))
+        else:
+            asyncio.run(wiring.run_worker(settings, concurrency=args.concurrency))
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def _run_unroll(args: argparse.Namespace, settings: Settings) -> int:
+    if args.format == "epub" and args.output is None:
+        _fail("--format epub needs --output FILE.", EXIT_BAD_ARGUMENTS)
+    try:
+        output = asyncio.run(wiring.unroll_once(settings, args.url, args.format, args.mode))
+    except UnrollError as exc:
+        print(exc.user_message(), file=sys.stderr)
+        return exc.exit_code
+    except Exception:  # the process boundary: log the bug, answer in one sentence
+        log.exception("unroll failed")
+        print("Something went wrong inside unroll-bot; this is a bug.", file=sys.stderr)
+        return 1
+    if args.output is not None:
+        data = output if isinstance(output, bytes) else output.encode()
+        Path(args.output).write_bytes(data)
+    elif isinstance(output, bytes):
+        sys.stdout.buffer.write(output)
+    else:
+        print(output)
+    return 0
+
+
+def _fail(sentence: str, code: int) -> NoReturn:
+    print(sentence, file=sys.stderr)
+    sys.exit(code)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="unroll-bot", description="Unroll X, Mastodon and Bluesky threads."
+    )
+    parser.add_argument("--version", action="version", version=f"unroll-bot {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+    unroll = commands.add_parser("unroll", help="fetch, clean and print one thread")
+    unroll.add_argument("url", help="a link to any post of the thread")
+    unroll.add_argument("--format", choices=OUTPUT_FORMATS, default="text")
+    unroll.add_argument("--mode", choices=("reflow", "original"), default="reflow")
+    unroll.add_argument("--output", metavar="FILE", help="write to FILE instead of stdout")
+    commands.add_parser("run", help="the whole bot in one process")
+    commands.add_parser("listener", help="only the Telegram side; needs REDIS_URL")
+    worker = commands.add_parser("worker", help="only the queue consumers; needs REDIS_URL")
+    worker.add_argument("--concurrency", type=int, default=None, metavar="N")
+    return parser

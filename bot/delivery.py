@@ -1,0 +1,183 @@
+"""Every message the bot sends or edits passes here: shared limiter, 429 pauses, 403 gone.
+
+The only module (with `limiter.py`) that catches python-telegram-bot's own errors. A 429 pauses
+that chat (or everything) in the shared limiter for `retry_after` and the same call is tried
+again; a user who blocked the bot (403) is not retried; editing a message into the text it
+already has counts as done, which makes a redelivered job's edits idempotent.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from telegram import (
+    Bot,
+    InlineKeyboardMarkup,
+    InputFile,
+    LinkPreviewOptions,
+    Message,
+    ReplyParameters,
+)
+from telegram.constants import ChatAction, ParseMode
+from telegram.error import BadRequest, Forbidden, RetryAfter
+
+from bot import metrics
+from bot.limiter import SendLimiter
+
+log = logging.getLogger("bot.delivery")
+T = TypeVar("T")
+
+MAX_SEND_ATTEMPTS = 6
+_NOT_MODIFIED = "message is not modified"
+_GONE_MESSAGE = ("message to edit not found", "message can't be edited", "message_id_invalid")
+
+
+class RecipientGoneError(Exception):
+    """The chat blocked the bot or vanished; nothing more is sent there for this request."""
+
+
+class MessageGoneError(Exception):
+    """The message to edit was deleted (the user removed the placeholder)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """Where a message goes: a chat (and forum topic), or an inline message."""
+
+    chat_id: int | None = None
+    is_group: bool = False
+    thread_id: int | None = None
+    inline_message_id: str | None = None
+
+
+def preview_options(url: str | None) -> LinkPreviewOptions:
+    """Show a large preview of `url` above nothing else, or no preview at all."""
+    if url is None:
+        return LinkPreviewOptions(is_disabled=True)
+    return LinkPreviewOptions(url=url, prefer_large_media=True)
+
+
+class Sender:
+    """Sends and edits through the shared limiter, riding out 429s."""
+
+    def __init__(self, bot: Bot, limiter: SendLimiter) -> None:
+        self.bot = bot
+        self.limiter = limiter
+
+    async def send(
+        self,
+        target: Target,
+        html: str,
+        *,
+        reply_to: int | None = None,
+        preview_url: str | None = None,
+        buttons: InlineKeyboardMarkup | None = None,
+    ) -> Message:
+        """Send a new HTML message to a chat, replying to `reply_to` when it still exists."""
+        reply = (
+            ReplyParameters(message_id=reply_to, allow_sending_without_reply=True)
+            if reply_to
+            else None
+        )
+        return await self._call(
+            target,
+            lambda: self.bot.send_message(
+                chat_id=target.chat_id,  # type: ignore[arg-type]
+                text=html,
+                parse_mode=ParseMode.HTML,
+                message_thread_id=target.thread_id,
+                reply_parameters=reply,
+                link_preview_options=preview_options(preview_url),
+                reply_markup=buttons,
+            ),
+        )
+
+    async def edit(
+        self,
+        target: Target,
+        html: str,
+        *,
+        message_id: int | None = None,
+        preview_url: str | None = None,
+        buttons: InlineKeyboardMarkup | None = None,
+    ) -> None:
+        """Edit a chat message (or the inline message of `target`) into `html`.
+
+        Raises:
+            MessageGoneError: the message no longer exists.
+            RecipientGoneError: the chat blocked the bot.
+        """
+        try:
+            await self._call(
+                target,
+                lambda: self.bot.edit_message_text(
+                    text=html,
+                    chat_id=None if target.inline_message_id else target.chat_id,
+                    message_id=None if target.inline_message_id else message_id,
+                    inline_message_id=target.inline_message_id,
+                    parse_mode=ParseMode.HTML,
+                    link_preview_options=preview_options(preview_url),
+                    reply_markup=buttons,
+                ),
+            )
+        except BadRequest as exc:
+            text = exc.message.lower()
+            if _NOT_MODIFIED in text:
+                return  # already says this: a redelivered job editing again
+            if any(part in text for part in _GONE_MESSAGE):
+                raise MessageGoneError(exc.message) from exc
+            raise
+
+    async def send_document(
+        self, target: Target, data: bytes, filename: str, *, caption: str | None = None
+    ) -> Message:
+        """Send a file (Markdown, EPUB) to a chat."""
+        return await self._call(
+            target,
+            lambda: self.bot.send_document(
+                chat_id=target.chat_id,  # type: ignore[arg-type]
+                document=InputFile(data, filename=filename),
+                caption=caption,
+                parse_mode=ParseMode.HTML,
+                message_thread_id=target.thread_id,
+            ),
+        )
+
+    async def typing(self, target: Target) -> None:
+        """Show "typing…" in the chat; best effort, never worth a retry."""
+        if target.chat_id is None:
+            return
+        with contextlib.suppress(RetryAfter, Forbidden, BadRequest):
+            await self.bot.send_chat_action(
+                chat_id=target.chat_id,
+                action=ChatAction.TYPING,
+                message_thread_id=target.thread_id,
+            )
+
+    async def _call(self, target: Target, call: Callable[[], Awaitable[T]]) -> T:
+        for attempt in range(1, MAX_SEND_ATTEMPTS + 1):
+            await self.limiter.acquire(target.chat_id, is_group=target.is_group)
+            try:
+                return await call()
+            except RetryAfter as exc:
+                metrics.telegram_429_total.inc()
+                wait_s = _seconds(exc.retry_after)
+                log.warning("telegram 429", extra={"retry_after_s": wait_s, "attempt": attempt})
+                await self.limiter.pause(wait_s, chat_id=target.chat_id)
+                if attempt == MAX_SEND_ATTEMPTS:
+                    raise
+            except Forbidden as exc:
+                log.info("recipient gone", extra={"reason": exc.message})
+                raise RecipientGoneError(exc.message) from exc
+        raise AssertionError("unreachable")  # the loop returns or raises
+
+
+def _seconds(retry_after: object) -> float:
+    total_seconds = getattr(retry_after, "total_seconds", None)
+    if callable(total_seconds):
+        return float(total_seconds())
+    return float(retry_after)  # type: ignore[arg-type]

@@ -1,0 +1,98 @@
+"""What a worker does with one job: fetch the thread once, then answer every requester.
+
+The fetch result is recorded with the job (`finish`) before any answer is sent, and each
+answer is recorded once sent, so a job handed out again after a crash resumes where it
+stopped instead of fetching or sending twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from bot import metrics
+from bot.answering import Answerer
+from bot.codec import decode, decode_result, encode_result
+from bot.errors import UnrollError
+from bot.model import Thread, ThreadKey
+from bot.net.http import HttpClient
+from bot.queue import Job, JobQueue
+from bot.request import UnrollRequest
+from bot.sources import SourceConfig, fetch_thread
+
+log = logging.getLogger("bot.jobs")
+
+PROGRESS_EVERY_S = 2.0
+
+
+@dataclass
+class UnrollJobs:
+    """The worker's job handler (`bot.worker.JobHandler`)."""
+
+    queue: JobQueue
+    http: HttpClient
+    config: SourceConfig
+    answerer: Answerer
+    result_ttl_s: int = 3600
+    failure_ttl_s: int = 60
+
+    async def process(self, job: Job) -> None:
+        """Fetch (unless a previous delivery already did) and answer everyone."""
+        result = await self.queue.job_result(job)
+        if result is None:
+            started = time.perf_counter()
+            thread = await fetch_thread(
+                ThreadKey.parse(job.key),
+                http=self.http,
+                config=self.config,
+                progress=self._progress_reporter(job),
+            )
+            metrics.job_duration_seconds.labels(stage="fetch").observe(
+                time.perf_counter() - started
+            )
+            result = encode_result(thread)
+            await self.queue.finish(job, result, ttl_s=self.result_ttl_s)
+        await self._answer_all(job, decode_result(result))
+
+    async def fail(self, job: Job, error: UnrollError) -> None:
+        """Cache the failure briefly, so a dead viral link does not hammer the source."""
+        await self.queue.finish(job, encode_result(error), ttl_s=self.failure_ttl_s)
+        await self._answer_all(job, error)
+
+    async def give_up(self, job: Job, reason: str) -> None:
+        """Apologise to every requester not answered yet."""
+        log.error("job given up", extra={"key": job.key, "reason": reason})
+        for index, request in await self._pending(job):
+            await self.answerer.apologise(request)
+            await self.queue.mark_delivered(job, index)
+
+    async def _answer_all(self, job: Job, result: Thread | UnrollError) -> None:
+        started = time.perf_counter()
+        for index, request in await self._pending(job):
+            await self.answerer.answer(request, result)
+            await self.queue.mark_delivered(job, index)
+        self.answerer.forget(job.key)
+        metrics.job_duration_seconds.labels(stage="deliver").observe(time.perf_counter() - started)
+
+    async def _pending(self, job: Job) -> list[tuple[int, UnrollRequest]]:
+        pending = []
+        for index, raw in enumerate(await self.queue.requests(job)):
+            if not await self.queue.is_delivered(job, index):
+                pending.append((index, decode(UnrollRequest, raw)))
+        return pending
+
+    def _progress_reporter(self, job: Job) -> Callable[[int], Awaitable[None]]:
+        last_shown = time.monotonic()
+
+        async def report(posts_so_far: int) -> None:
+            nonlocal last_shown
+            if time.monotonic() - last_shown < PROGRESS_EVERY_S:
+                return
+            last_shown = time.monotonic()
+            html = f"Unrolling… {posts_so_far} posts so far ⏳"
+            for _index, request in await self._pending(job):
+                await self.answerer.progress(request, html)
+
+        return report

@@ -1,0 +1,41 @@
+"""The services handlers use, reached through a typed context (PTB's contexttypesbot pattern)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from telegram.ext import Application, CallbackContext, ExtBot
+
+from bot.answering import Answerer
+from bot.queue import JobQueue
+from bot.store import ChatStore
+
+
+@dataclass
+class Services:
+    """What the listener needs: the queue, the per-chat store and the answer writer."""
+
+    queue: JobQueue
+    store: ChatStore
+    answerer: Answerer
+    user_quota_per_minute: int = 20
+
+
+class UnrollApplication(Application[Any, Any, Any, Any, Any, Any]):
+    """PTB's Application carrying our services as a typed attribute."""
+
+    def __init__(self, *, services: Services, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.services = services
+
+
+class UnrollContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+    """Callback context with a typed `services` property."""
+
+    @property
+    def services(self) -> Services:
+        """Return the application's services."""
+        application = self.application
+        assert isinstance(application, UnrollApplication)
+        return application.services

@@ -1,0 +1,144 @@
+"""Inline mode: `@bot LINK` in any chat.
+
+A cached thread that fits one message is offered whole. Otherwise the result posts a
+placeholder with a button (Telegram only gives an `inline_message_id` to messages with a
+keyboard); when the user picks it, the job is queued and its answer edits that message.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import time
+import uuid
+
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InlineQueryResultArticle,
+    InlineQueryResultsButton,
+    InputTextMessageContent,
+    Update,
+)
+from telegram.constants import ParseMode
+
+from bot import links
+from bot.answering import button_data
+from bot.cleaning import clean_thread
+from bot.codec import decode_result
+from bot.errors import UnrollError
+from bot.listener import texts
+from bot.listener.context import Services, UnrollContext
+from bot.listener.intake import submit
+from bot.model import Thread, ThreadKey
+from bot.rendering import telegram_html
+from bot.rendering.summary import completeness_line, title
+from bot.request import Answer, UnrollRequest
+
+PLACEHOLDER_PREFIX = "p-"
+CACHED_PREFIX = "c-"
+HELP_PAYLOAD = "help"
+
+
+async def inline_query(update: Update, context: UnrollContext) -> None:
+    """Offer the unrolled thread (or a placeholder for it) for the link typed inline."""
+    query = update.inline_query
+    if query is None:
+        return
+    try:
+        key = links.find_key(query.query)
+    except UnrollError as error:
+        sentence = error.user_message()
+        await query.answer([_article("x-error", "Cannot unroll this", sentence, sentence)])
+        return
+    if key is None:
+        button = InlineQueryResultsButton(
+            text=texts.INLINE_HINT_TITLE, start_parameter=HELP_PAYLOAD
+        )
+        await query.answer([], button=button, cache_time=0)
+        return
+    offer = await _cached_offer(context.services, key) or await _placeholder_offer(
+        context.services, key, query.query
+    )
+    await query.answer([offer], cache_time=0, is_personal=True)
+
+
+async def chosen_inline_result(update: Update, context: UnrollContext) -> None:
+    """Queue the job whose answer edits the placeholder the user just posted."""
+    chosen = update.chosen_inline_result
+    if chosen is None or chosen.inline_message_id is None:
+        return
+    if not chosen.result_id.startswith(PLACEHOLDER_PREFIX):
+        return  # a cached answer was posted whole; nothing left to do
+    key = links.find_key(chosen.query)
+    if key is None:
+        return
+    request = UnrollRequest(
+        request_id=uuid.uuid4().hex[:12],
+        key=str(key),
+        answer=Answer.EDIT_INLINE,
+        user_id=chosen.from_user.id,
+        chat_type="inline",
+        inline_message_id=chosen.inline_message_id,
+        accepted_at=time.time(),
+    )
+    await submit(context.services, request)
+
+
+async def _cached_offer(services: Services, key: ThreadKey) -> InlineQueryResultArticle | None:
+    cached = await services.queue.cached_result(str(key))
+    if cached is None:
+        return None
+    result = decode_result(cached)
+    if not isinstance(result, Thread):
+        sentence = result.user_message()
+        return _article("x-error", "Cannot unroll this", sentence, sentence)
+    thread = clean_thread(result)
+    message = telegram_html.render(thread)
+    if not telegram_html.fits_one_message(message):
+        return None
+    refresh = InlineKeyboardButton(
+        "🔄 Refresh", callback_data=await button_data(services.store, "refresh", str(key))
+    )
+    return InlineQueryResultArticle(
+        id=CACHED_PREFIX + _digest(str(key)),
+        title=f"{thread.author.name}: {title(thread)}",
+        description=completeness_line(thread.report),
+        input_message_content=InputTextMessageContent(
+            message.chunks[0], parse_mode=ParseMode.HTML
+        ),
+        reply_markup=InlineKeyboardMarkup([[refresh]]),
+    )
+
+
+async def _placeholder_offer(
+    services: Services, key: ThreadKey, url: str
+) -> InlineQueryResultArticle:
+    refresh = InlineKeyboardButton(
+        "⏳ Unrolling…", callback_data=await button_data(services.store, "refresh", str(key))
+    )
+    return InlineQueryResultArticle(
+        id=PLACEHOLDER_PREFIX + _digest(str(key)),
+        title="Unroll this thread",
+        description=url.strip()[:120],
+        input_message_content=InputTextMessageContent(
+            html.escape(texts.INLINE_PLACEHOLDER.format(url=url.strip()), quote=False),
+            parse_mode=ParseMode.HTML,
+        ),
+        reply_markup=InlineKeyboardMarkup([[refresh]]),
+    )
+
+
+def _article(
+    result_id: str, heading: str, description: str, text: str
+) -> InlineQueryResultArticle:
+    return InlineQueryResultArticle(
+        id=result_id,
+        title=heading,
+        description=description,
+        input_message_content=InputTextMessageContent(text),
+    )
+
+
+def _digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()[:32]

@@ -1,0 +1,163 @@
+"""The one path every way of asking ends in: quota, repeat check, placeholder, cache or queue.
+
+The listener never fetches: it answers from the result cache, or attaches the request to the
+job already running for the thread, or queues a new job (one atomic `submit`).
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import time
+import uuid
+
+from telegram import Chat, InlineKeyboardMarkup, Message, User
+
+from bot import metrics
+from bot.codec import decode_result, encode
+from bot.delivery import RecipientGoneError, Target
+from bot.errors import UnrollError
+from bot.listener import texts
+from bot.listener.context import Services
+from bot.listener.requests import link_key, topic_of
+from bot.logs import job_id
+from bot.model import ThreadKey
+from bot.queue import Outcome
+from bot.request import Answer, UnrollRequest
+
+log = logging.getLogger("bot.listener")
+
+QUOTA_WINDOW_S = 60
+
+
+async def accept_in_chat(
+    services: Services,
+    *,
+    key: ThreadKey,
+    user: User,
+    chat: Chat,
+    reply_to: Message,
+    thread_id: int | None,
+) -> None:
+    """Answer a request made in a chat: placeholder first, then the answer edits it."""
+    request_id = uuid.uuid4().hex[:12]
+    job_id.set(request_id)
+    target = Target(chat_id=chat.id, is_group=chat.type != Chat.PRIVATE, thread_id=thread_id)
+    sender = services.answerer.sender
+    try:
+        if not await _within_quota(services, user.id):
+            await sender.send(target, texts.QUOTA, reply_to=reply_to.message_id)
+            return
+        if target.is_group and await _point_to_earlier_answer(services, target, str(key)):
+            return
+        placeholder = await sender.send(target, texts.PLACEHOLDER, reply_to=reply_to.message_id)
+        await sender.typing(target)
+    except RecipientGoneError:
+        return
+    chat_settings = await services.store.get_settings(chat.id)
+    request = UnrollRequest(
+        request_id=request_id,
+        key=str(key),
+        answer=Answer.EDIT_PLACEHOLDER,
+        user_id=user.id,
+        chat_id=chat.id,
+        chat_type=chat.type,
+        message_id=placeholder.message_id,
+        thread_id=thread_id,
+        reading_mode=chat_settings.reading_mode,
+        output=chat_settings.output,
+        accepted_at=time.time(),
+    )
+    await submit(services, request)
+
+
+async def submit(services: Services, request: UnrollRequest, *, fresh: bool = False) -> None:
+    """Hand the request to the queue, or answer it from the cache at once."""
+    submission = await services.queue.submit(request.key, encode(request), fresh=fresh)
+    metrics.requests_total.labels(outcome=submission.outcome.value).inc()
+    log.info("request accepted", extra={"key": request.key, "outcome": submission.outcome.value})
+    if submission.outcome is Outcome.CACHED and submission.result is not None:
+        await services.answerer.answer(request, decode_result(submission.result))
+        services.answerer.forget(request.key)
+
+
+async def reply_with_error(services: Services, message: Message, error: UnrollError) -> None:
+    """Answer a request the listener rejected itself with the error's one sentence."""
+    metrics.requests_total.labels(outcome="rejected").inc()
+    log.info("request rejected", extra={"error": type(error).__name__})
+    await reply(services, message, html.escape(error.user_message(), quote=False))
+
+
+async def reply(
+    services: Services,
+    message: Message,
+    text_html: str,
+    *,
+    buttons: InlineKeyboardMarkup | None = None,
+) -> None:
+    """Reply to `message` in its chat and topic, through the shared limiter."""
+    target = Target(
+        chat_id=message.chat_id,
+        is_group=message.chat.type != Chat.PRIVATE,
+        thread_id=topic_of(message),
+    )
+    try:
+        await services.answerer.sender.send(
+            target, text_html, reply_to=message.message_id, buttons=buttons
+        )
+    except RecipientGoneError:
+        return
+
+
+async def _within_quota(services: Services, user_id: int) -> bool:
+    allowed = await services.store.take_quota(
+        user_id, limit=services.user_quota_per_minute, window_s=QUOTA_WINDOW_S
+    )
+    if not allowed:
+        metrics.requests_total.labels(outcome="quota").inc()
+    return allowed
+
+
+async def _point_to_earlier_answer(services: Services, target: Target, key: str) -> bool:
+    assert target.chat_id is not None
+    earlier = await services.store.find_answer(target.chat_id, key)
+    if earlier is None:
+        return False
+    metrics.requests_total.labels(outcome="already").inc()
+    await services.answerer.sender.send(target, texts.ALREADY_UNROLLED, reply_to=int(earlier))
+    return True
+
+
+async def unroll_first_link(
+    services: Services,
+    trigger: Message,
+    user: User,
+    candidates: list[Message | None],
+    *,
+    quiet: bool = False,
+) -> bool:
+    """Unroll the first supported link found in `candidates`, answering in `trigger`'s chat.
+
+    Returns False when none of them has a link at all. With `quiet`, unsupported links are
+    ignored instead of answered (auto-unroll in groups should not lecture people).
+    """
+    for message in candidates:
+        if message is None:
+            continue
+        try:
+            key = link_key(message)
+        except UnrollError as error:
+            if not quiet:
+                await reply_with_error(services, trigger, error)
+            return True
+        if key is not None:
+            await accept_in_chat(
+                services,
+                key=key,
+                user=user,
+                chat=trigger.chat,
+                reply_to=trigger,
+                thread_id=topic_of(trigger),
+            )
+            return True
+    return False

@@ -1,0 +1,306 @@
+"""Composition root: builds clients, queue, stores and the PTB Application from Settings.
+
+The only module besides `cli` that reads `Settings`; everything below it takes plain values.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import socket
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+
+import uvicorn
+from redis.asyncio import Redis
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError, TimeoutError
+from redis.retry import Retry
+from telegram import Update
+from telegram.ext import ExtBot
+from telegram.request import HTTPXRequest
+
+from bot import links
+from bot.answering import Answerer, PagePublisher
+from bot.cleaning import ReadingMode, clean_thread
+from bot.delivery import Sender
+from bot.jobs import UnrollJobs
+from bot.limiter import MemorySendLimiter, RedisSendLimiter, SendLimiter
+from bot.listener import ALLOWED_UPDATES, build_application
+from bot.listener.context import Services, UnrollApplication
+from bot.net.http import HttpClient, HttpLimits
+from bot.queue import JobQueue
+from bot.queue.memory import MemoryJobQueue
+from bot.queue.redis_streams import RedisJobQueue
+from bot.rendering import RENDERERS, RenderOptions
+from bot.scheduler import schedule_chores
+from bot.settings import Settings
+from bot.sources import SourceConfig, fetch_thread
+from bot.store import ChatStore, MemoryChatStore, RedisChatStore
+from bot.telegraph_client import TelegraphClient
+from bot.web import WebhookTarget, build_web_app
+from bot.worker import Worker
+
+log = logging.getLogger("bot.wiring")
+
+BOT_CONNECTIONS = 64
+POLL_TIMEOUT_S = 10
+
+
+def build_http(settings: Settings) -> HttpClient:
+    """Return the process's pooled HTTP client."""
+    return HttpClient(
+        limits=HttpLimits(
+            timeout_s=settings.http_timeout_s,
+            deadline_s=settings.http_deadline_s,
+            max_bytes=settings.http_max_bytes,
+        ),
+        allow_private_hosts=settings.unroll_allow_private_hosts,
+    )
+
+
+def source_config(settings: Settings) -> SourceConfig:
+    """Return the sources' plain settings."""
+    token = settings.x_bearer_token
+    return SourceConfig(
+        fxtwitter_api_url=settings.fxtwitter_api_url.rstrip("/"),
+        x_api_url=settings.x_api_url.rstrip("/"),
+        x_bearer_token=token.get_secret_value() if token else None,
+        bluesky_api_url=settings.bluesky_api_url.rstrip("/"),
+        max_posts=settings.unroll_max_posts,
+    )
+
+
+async def unroll_once(settings: Settings, url: str, output_format: str, mode: str) -> str | bytes:
+    """Fetch, clean and render one thread for `unroll-bot unroll`.
+
+    Raises:
+        UnrollError: any of its leaves; the CLI turns it into a sentence and an exit code.
+    """
+    key = links.find_link(url)
+    http = build_http(settings)
+    try:
+        thread = await fetch_thread(key, http=http, config=source_config(settings))
+    finally:
+        await http.aclose()
+    cleaned = clean_thread(thread, ReadingMode(mode))
+    return RENDERERS[output_format](cleaned, RenderOptions())
+
+
+@dataclass
+class Backends:
+    """Queue, per-chat store and send limiter: on Redis, or in process when REDIS_URL is unset."""
+
+    queue: JobQueue
+    store: ChatStore
+    limiter: SendLimiter
+    redis: Redis | None = None
+
+
+@asynccontextmanager
+async def open_backends(settings: Settings) -> AsyncIterator[Backends]:
+    """Connect the backends for this process and close them afterwards."""
+    if not settings.redis_url:
+        queue = MemoryJobQueue()
+        yield Backends(queue, MemoryChatStore(), MemorySendLimiter())
+        await queue.aclose()
+        return
+    redis = Redis.from_url(
+        settings.redis_url,
+        health_check_interval=10,
+        retry=Retry(ExponentialBackoff(cap=2.0, base=0.05), retries=30),
+        retry_on_error=[ConnectionError, TimeoutError],
+    )
+    prefix = settings.redis_key_prefix
+    queue = RedisJobQueue(redis, prefix=prefix)
+    try:
+        yield Backends(
+            queue,
+            RedisChatStore(redis, prefix=prefix),
+            RedisSendLimiter(redis, prefix=prefix),
+            redis,
+        )
+    finally:
+        await queue.aclose()
+        await redis.aclose()
+
+
+def build_bot(settings: Settings) -> ExtBot[None]:
+    """Return the Bot API client, pointed at TELEGRAM_API_URL."""
+    assert settings.telegram_bot_token is not None
+    api_url = settings.telegram_api_url.rstrip("/")
+    return ExtBot(
+        settings.telegram_bot_token.get_secret_value(),
+        base_url=f"{api_url}/bot",
+        base_file_url=f"{api_url}/file/bot",
+        request=HTTPXRequest(connection_pool_size=BOT_CONNECTIONS, pool_timeout=10.0),
+        get_updates_request=HTTPXRequest(read_timeout=POLL_TIMEOUT_S + 10),
+    )
+
+
+async def build_answerer(
+    settings: Settings, bot: ExtBot[None], backends: Backends, http: HttpClient
+) -> Answerer:
+    """Return the answer writer with its Telegraph client and page fallbacks."""
+    token = settings.telegraph_access_token
+    telegraph_client = TelegraphClient(
+        http,
+        api_url=settings.telegraph_api_url.rstrip("/"),
+        access_token=token.get_secret_value() if token else None,
+        token_store=backends.store,
+    )
+    return Answerer(
+        sender=Sender(bot, backends.limiter),
+        pages=PagePublisher(telegraph_client, settings.public_base_url),
+        store=backends.store,
+        max_split_messages=settings.max_split_messages,
+    )
+
+
+def build_worker(
+    settings: Settings,
+    backends: Backends,
+    http: HttpClient,
+    answerer: Answerer,
+    *,
+    concurrency: int | None = None,
+) -> Worker:
+    """Return a queue consumer whose jobs fetch threads and answer their requesters."""
+    jobs = UnrollJobs(
+        queue=backends.queue,
+        http=http,
+        config=source_config(settings),
+        answerer=answerer,
+        result_ttl_s=settings.result_cache_ttl_s,
+        failure_ttl_s=settings.failure_cache_ttl_s,
+    )
+    consumer = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+    return Worker(
+        backends.queue,
+        jobs,
+        consumer=consumer,
+        concurrency=concurrency or settings.worker_concurrency,
+        max_deliveries=settings.job_max_deliveries,
+        store=backends.store,
+    )
+
+
+async def run_all(settings: Settings) -> None:
+    """`unroll-bot run`: listener, one worker, the scheduler and the web server."""
+    await _run(settings, listener=True, worker=True)
+
+
+async def run_listener(settings: Settings) -> None:
+    """`unroll-bot listener`: the Telegram side, the scheduler and the web server."""
+    await _run(settings, listener=True, worker=False)
+
+
+async def run_worker(settings: Settings, *, concurrency: int | None = None) -> None:
+    """`unroll-bot worker`: queue consumers and the scheduler, no Telegram updates."""
+    await _run(settings, listener=False, worker=True, concurrency=concurrency)
+
+
+async def _run(
+    settings: Settings, *, listener: bool, worker: bool, concurrency: int | None = None
+) -> None:
+    async with AsyncExitStack() as stack:
+        backends = await stack.enter_async_context(open_backends(settings))
+        http = build_http(settings)
+        stack.push_async_callback(http.aclose)
+        bot = build_bot(settings)
+        answerer = await build_answerer(settings, bot, backends, http)
+        services = Services(
+            backends.queue, backends.store, answerer, settings.user_quota_per_minute
+        )
+        webhook = bool(settings.webhook_url) and listener
+        application = build_application(services, bot=bot, polling=listener and not webhook)
+        async with application:
+            await application.start()
+            await _start_updates(settings, application, listener=listener, webhook=webhook)
+            schedule_chores(application.job_queue, queue=backends.queue, store=backends.store)
+            tasks = []
+            if listener:  # workers report through heartbeats in the listener's /healthz
+                tasks.append(
+                    asyncio.create_task(_serve_web(settings, backends, application, webhook))
+                )
+            consumer = None
+            if worker:
+                consumer = build_worker(
+                    settings, backends, http, answerer, concurrency=concurrency
+                )
+                tasks.append(asyncio.create_task(consumer.run()))
+            log.info("started", extra={"listener": listener, "worker": worker, "webhook": webhook})
+            await _wait_for_stop_signal(tasks)
+            if consumer is not None:
+                consumer.stop()
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            if application.updater is not None and application.updater.running:
+                await application.updater.stop()
+            await application.stop()
+
+
+async def _start_updates(
+    settings: Settings, application: UnrollApplication, *, listener: bool, webhook: bool
+) -> None:
+    if not listener:
+        return
+    if webhook:
+        assert settings.webhook_url is not None
+        assert settings.webhook_secret is not None
+        await application.bot.set_webhook(
+            settings.webhook_url,
+            secret_token=settings.webhook_secret.get_secret_value(),
+            allowed_updates=ALLOWED_UPDATES,
+        )
+        return
+    assert application.updater is not None
+    await application.updater.start_polling(
+        timeout=POLL_TIMEOUT_S, allowed_updates=ALLOWED_UPDATES
+    )
+
+
+async def _serve_web(
+    settings: Settings, backends: Backends, application: UnrollApplication, webhook: bool
+) -> None:
+    target = None
+    if webhook:
+        assert settings.webhook_secret is not None
+
+        async def feed(data: object) -> None:
+            update = Update.de_json(data, application.bot)  # type: ignore[arg-type]
+            await application.update_queue.put(update)
+
+        target = WebhookTarget(feed, settings.webhook_secret.get_secret_value())
+    app = build_web_app(queue=backends.queue, store=backends.store, webhook=target)
+    config = uvicorn.Config(
+        app, host=settings.web_host, port=settings.web_port, log_level="warning", lifespan="off"
+    )
+    await _EmbeddedServer(config).serve()
+
+
+class _EmbeddedServer(uvicorn.Server):
+    """uvicorn without its own signal handlers: this process handles SIGINT and SIGTERM."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+async def _wait_for_stop_signal(tasks: list[asyncio.Task[None]]) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    stopper = asyncio.create_task(stop.wait())
+    done, _pending = await asyncio.wait([stopper, *tasks], return_when=asyncio.FIRST_COMPLETED)
+    stopper.cancel()
+    for task in done:
+        if task is not stopper and task.exception() is not None:
+            log.error("a part of the bot stopped", exc_info=task.exception())
