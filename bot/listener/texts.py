@@ -43,7 +43,8 @@ summary. The buttons refresh the answer or send it as Markdown or EPUB.
 <b>Groups and privacy mode</b>
 Telegram's privacy mode is on for bots by default. With it on I see commands \
 (<code>/unroll@{bot}</code>), replies to my messages, and usually mentions of me — so those \
-always work. To unroll every link posted in a group automatically, an admin makes me a group admin (or \
-switches privacy mode off in @BotFather and re-adds me), then turns on "auto-unroll" in /settings.
+always work. To unroll every link posted in a group automatically, an admin makes me a group \
+admin (or switches privacy mode off in @BotFather and re-adds me), then turns on "auto-unroll" \
+in /settings.
 
 /settings — reading mode (reflow or original), answer as message or page, auto-unroll in groups."""

@@ -1,0 +1,47 @@
+"""The codec carries threads, requests and failures between processes without loss."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot import errors
+from bot.codec import decode, decode_result, encode, encode_result
+from bot.model import Thread
+from bot.request import Answer, UnrollRequest
+from tests.samples import long_thread, rich_thread
+
+
+@pytest.mark.parametrize("thread", [rich_thread(), long_thread(3)], ids=["rich", "plain"])
+def test_thread_survives_a_round_trip(thread: Thread) -> None:
+    assert decode(Thread, encode(thread)) == thread
+
+
+def test_request_survives_a_round_trip() -> None:
+    request = UnrollRequest(
+        request_id="abc",
+        key="x:x.com:1",
+        answer=Answer.EDIT_INLINE,
+        user_id=7,
+        inline_message_id="AAQ",
+        previous_posts=3,
+    )
+    assert decode(UnrollRequest, encode(request)) == request
+
+
+def test_result_of_a_thread_decodes_to_the_thread() -> None:
+    thread = rich_thread()
+    assert decode_result(encode_result(thread)) == thread
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        errors.PostUnavailableError("gone", platform="x"),
+        errors.PostPrivateError("login", platform="mastodon", host="example.social"),
+        errors.RateLimitedError("429", retry_after=12.0, platform="bluesky"),
+    ],
+    ids=lambda e: type(e).__name__,
+)
+def test_result_of_a_failure_keeps_its_type_and_sentence(error: errors.UnrollError) -> None:
+    decoded = decode_result(encode_result(error))
+    assert (type(decoded), decoded.user_message()) == (type(error), error.user_message())
