@@ -237,7 +237,8 @@ def _raise_for_failure(response: Response, *, platform: str | None, host: str | 
 def retry_after_s(headers: Mapping[str, str], *, now: float | None = None) -> float | None:
     """Seconds to wait, from `Retry-After` (seconds or HTTP date) or `X-RateLimit-Reset`.
 
-    Mastodon sends `X-RateLimit-Reset` as an ISO 8601 time; some APIs send epoch seconds.
+    Mastodon sends `X-RateLimit-Reset` as an ISO 8601 time; some APIs send epoch seconds
+    (Bluesky's XRPC servers as `RateLimit-Reset`, without the `X-`).
     """
     now = time.time() if now is None else now
     lowered = {k.lower(): v for k, v in headers.items()}
@@ -249,7 +250,11 @@ def retry_after_s(headers: Mapping[str, str], *, now: float | None = None) -> fl
             return max(0.0, email.utils.parsedate_to_datetime(value).timestamp() - now)
         except (TypeError, ValueError):
             pass
-    reset = lowered.get("x-ratelimit-reset") or lowered.get("x-rate-limit-reset")
+    reset = (
+        lowered.get("x-ratelimit-reset")
+        or lowered.get("x-rate-limit-reset")
+        or lowered.get("ratelimit-reset")
+    )
     if reset:
         if reset.strip().isdigit():
             return max(0.0, float(reset) - now)
