@@ -151,15 +151,16 @@ class MemoryJobQueue:
 
     async def stats(self) -> QueueStats:
         """Return the queue's gauges."""
+        now = self._clock()
         entries = self._entries.values()
         pending = sum(1 for entry in entries if entry.consumer is not None)
-        oldest = min((entry.queued_at for entry in entries), default=self._clock())
+        oldest = min((entry.queued_at for entry in entries), default=now)
         return QueueStats(
             pending=pending,
             lag=len(self._entries) - pending,
             delayed=len(self._delayed),
             dead_letters=len(self._dead_letters),
-            oldest_pending_age_s=self._clock() - oldest,
+            oldest_pending_age_s=now - oldest,
         )
 
     async def cached_result(self, key: str) -> bytes | None:

@@ -1,0 +1,282 @@
+"""JobQueue on Redis Streams with one consumer group; every multi-key step is a Lua script.
+
+Adapter layer. Jobs are stream entries handed out with XREADGROUP and taken over from dead
+consumers with XAUTOCLAIM; a job stays in the group's pending list until it is settled (ack,
+retry_later, dead_letter), so a SIGKILLed worker loses nothing. Settled entries are deleted, so
+the stream holds only the backlog. Requires Redis 6.2+ and a client with
+`decode_responses=False` (requests and results are bytes). The group is created on first use
+and again whenever the stream vanished; reconnecting after a Redis restart is redis-py's retry.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from importlib import resources
+from typing import Any, TypeVar, cast
+
+from redis.asyncio import BlockingConnectionPool, Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialWithJitterBackoff
+from redis.commands.core import AsyncScript
+from redis.exceptions import ResponseError
+
+from bot.queue import Job, Outcome, QueueStats, Submission
+from bot.queue.keys import (
+    DEAD_LETTERS_MAXLEN,
+    GROUP,
+    INFLIGHT_TTL_MS,
+    JOB_TTL_MS,
+    REQUESTS_SUFFIX,
+    STREAM_MAXLEN,
+    Keys,
+)
+
+_T = TypeVar("_T")
+_StreamReply = list[tuple[bytes, list[tuple[bytes, dict[bytes, bytes]]]]]
+
+_RETRIES = 6
+"""About 5 s of reconnecting in all (backoff capped at 2 s): a Redis restart, not an outage."""
+
+_MOVE_DUE_BATCH = 100
+"""Most delayed jobs moved back per call; the next claim moves the rest."""
+
+
+def connect(url: str, *, max_connections: int = 64, pool_wait_s: float = 10.0) -> Redis:
+    """Build the Redis client the queue, store and limiter expect.
+
+    Bytes replies (requests and results are opaque bytes); a pool that makes callers wait for a
+    free connection instead of failing under a burst of submits; and retries with backoff, so
+    commands ride out a Redis restart (`Redis.from_url` alone retries nothing).
+    """
+    retry = Retry(ExponentialWithJitterBackoff(base=0.05, cap=2.0), retries=_RETRIES)
+    pool = BlockingConnectionPool.from_url(
+        url, max_connections=max_connections, timeout=pool_wait_s, retry=retry
+    )
+    return Redis.from_pool(pool)  # the client owns the pool: aclose() closes its connections
+
+
+def load_script(redis: Redis, name: str) -> AsyncScript:
+    """Register the Lua script `scripts/<name>.lua`; redis-py reloads it after a restart."""
+    source = resources.files("bot.queue").joinpath("scripts", f"{name}.lua").read_text()
+    return redis.register_script(source)
+
+
+class RedisJobQueue:
+    """The JobQueue protocol on Redis Streams, shared by every process using `prefix`."""
+
+    def __init__(self, redis: Redis, *, prefix: str, reclaim_idle_s: float = 5.0) -> None:
+        self._redis = redis
+        self._keys = Keys(prefix)
+        self._reclaim_idle_ms = int(reclaim_idle_s * 1000)
+        self._scripts = {
+            name: load_script(redis, name)
+            for name in (
+                "submit",
+                "reclaim",
+                "renew",
+                "finish",
+                "ack",
+                "retry",
+                "move_due",
+                "dead_letter",
+            )
+        }
+
+    async def submit(self, key: str, request: bytes, *, fresh: bool = False) -> Submission:
+        """Answer from the cache, attach to the running job for `key`, or queue a new job."""
+        job_id = uuid.uuid4().hex
+        keys = self._keys
+        reply = await self._run(
+            "submit",
+            [
+                keys.result(key),
+                keys.inflight(key),
+                keys.stream,
+                keys.job(job_id),
+                keys.job_requests(job_id),
+            ],
+            [
+                request,
+                "1" if fresh else "0",
+                job_id,
+                key,
+                keys.job_prefix,
+                REQUESTS_SUFFIX,
+                INFLIGHT_TTL_MS,
+                JOB_TTL_MS,
+                STREAM_MAXLEN,
+            ],
+        )
+        outcome = Outcome(reply[0].decode())
+        if outcome is Outcome.CACHED:
+            return Submission(outcome, None, reply[2])
+        return Submission(outcome, reply[1].decode(), None)
+
+    async def claim(self, consumer: str, *, count: int, block_s: float) -> list[Job]:
+        """Hand out reclaimable jobs first, then new ones; wait up to `block_s` for any."""
+        await self.move_due_retries()
+        jobs = await self._with_group(lambda: self._reclaim(consumer, count))
+        if len(jobs) < count:
+            # Only wait for new entries when there was nothing to take over.
+            block_ms = int(block_s * 1000) if block_s > 0 and not jobs else None
+            new = await self._with_group(
+                lambda: self._read_new(consumer, count - len(jobs), block_ms)
+            )
+            jobs += new
+        return jobs
+
+    async def renew(self, job: Job, consumer: str) -> None:
+        """Reset the idle time of the job's entry, if `consumer` still holds it."""
+        keys = self._keys
+        await self._run(
+            "renew",
+            [
+                keys.stream,
+                keys.inflight(job.key),
+                keys.job(job.id),
+                keys.job_requests(job.id),
+                keys.job_delivered(job.id),
+            ],
+            [GROUP, consumer, job.entry_id, job.id, INFLIGHT_TTL_MS, JOB_TTL_MS],
+        )
+
+    async def finish(self, job: Job, result: bytes, *, ttl_s: int) -> None:
+        """Cache and record `result`, and end the single flight, in one step."""
+        keys = [self._keys.result(job.key), self._keys.inflight(job.key), self._keys.job(job.id)]
+        await self._run("finish", keys, [result, max(ttl_s, 0), job.id])
+
+    async def job_result(self, job: Job) -> bytes | None:
+        """Return what `finish` recorded for the job."""
+        return cast(bytes | None, await self._redis.hget(self._keys.job(job.id), "result"))
+
+    async def requests(self, job: Job) -> list[bytes]:
+        """Return the job's requests in arrival order."""
+        return cast(list[bytes], await self._redis.lrange(self._keys.job_requests(job.id), 0, -1))
+
+    async def mark_delivered(self, job: Job, index: int) -> bool:
+        """Record request `index` as answered; True only the first time."""
+        name = self._keys.job_delivered(job.id)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.sadd(name, index)
+            pipe.pexpire(name, JOB_TTL_MS)
+            added, _ = await pipe.execute()
+        return bool(added)
+
+    async def ack(self, job: Job) -> None:
+        """Settle the job for good and delete its data."""
+        keys = self._keys
+        await self._run(
+            "ack",
+            [
+                keys.stream,
+                keys.delayed,
+                keys.inflight(job.key),
+                keys.job(job.id),
+                keys.job_requests(job.id),
+                keys.job_delivered(job.id),
+            ],
+            [GROUP, job.entry_id, job.id],
+        )
+
+    async def retry_later(self, job: Job, delay_s: float) -> None:
+        """Park the job until `delay_s` from now; its next hand-out counts one more delivery."""
+        keys = [self._keys.stream, self._keys.delayed, self._keys.job(job.id)]
+        keys.append(self._keys.inflight(job.key))
+        args = [GROUP, job.entry_id, job.id, job.deliveries, int(delay_s * 1000)]
+        await self._run("retry", keys, [*args, INFLIGHT_TTL_MS])
+
+    async def move_due_retries(self) -> int:
+        """Queue again every parked job whose time has come (at most 100 per call)."""
+        keys = [self._keys.delayed, self._keys.stream]
+        moved = await self._run(
+            "move_due", keys, [self._keys.job_prefix, _MOVE_DUE_BATCH, STREAM_MAXLEN]
+        )
+        return int(moved)
+
+    async def dead_letter(self, job: Job, reason: str) -> None:
+        """Record the job as dead and end its flight; keep its requests until `ack`."""
+        keys = self._keys
+        await self._run(
+            "dead_letter",
+            [keys.stream, keys.dead_letters, keys.delayed, keys.inflight(job.key)],
+            [GROUP, job.entry_id, job.id, job.key, reason, job.deliveries, DEAD_LETTERS_MAXLEN],
+        )
+
+    async def stats(self) -> QueueStats:
+        """Return the queue's gauges, read in one round trip."""
+        return await self._with_group(self._read_stats)
+
+    async def cached_result(self, key: str) -> bytes | None:
+        """Return the cached result for `key`, if any."""
+        return cast(bytes | None, await self._redis.get(self._keys.result(key)))
+
+    async def forget_result(self, key: str) -> None:
+        """Drop the cached result for `key`."""
+        await self._redis.delete(self._keys.result(key))
+
+    async def aclose(self) -> None:
+        """Hold nothing of its own: the Redis client belongs to whoever passed it in."""
+
+    async def _run(self, script: str, keys: Sequence[str], args: Sequence[Any]) -> Any:
+        return await self._scripts[script](keys=list(keys), args=list(args))
+
+    async def _reclaim(self, consumer: str, count: int) -> list[Job]:
+        args = [GROUP, consumer, self._reclaim_idle_ms, count]
+        rows = await self._run("reclaim", [self._keys.stream], args)
+        return [
+            Job(job.decode(), key.decode(), int(n), entry.decode()) for entry, job, key, n in rows
+        ]
+
+    async def _read_new(self, consumer: str, count: int, block_ms: int | None) -> list[Job]:
+        streams: dict[Any, Any] = {self._keys.stream: ">"}
+        reply = await self._redis.xreadgroup(GROUP, consumer, streams, count=count, block=block_ms)
+        # RESP2 shape: [[stream, [(entry id, {field: value}), ...]]], or None after the wait.
+        entries = cast(_StreamReply, reply)[0][1] if reply else []
+        return [_job_from_entry(entry_id, fields) for entry_id, fields in entries]
+
+    async def _read_stats(self) -> QueueStats:
+        keys = self._keys
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.xlen(keys.stream)
+            pipe.xpending(keys.stream, GROUP)
+            pipe.zcard(keys.delayed)
+            pipe.xlen(keys.dead_letters)
+            pipe.xrange(keys.stream, count=1)
+            pipe.time()
+            length, pending, delayed, dead, oldest, (seconds, micros) = await pipe.execute()
+        now_ms = seconds * 1000 + micros // 1000
+        oldest_ms = int(oldest[0][0].split(b"-")[0]) if oldest else now_ms
+        return QueueStats(
+            pending=pending["pending"],
+            # Settled entries are deleted, so whatever is in the stream and not pending waits.
+            lag=length - pending["pending"],
+            delayed=delayed,
+            dead_letters=dead,
+            oldest_pending_age_s=max(0, now_ms - oldest_ms) / 1000,
+        )
+
+    async def _with_group(self, step: Callable[[], Awaitable[_T]]) -> _T:
+        """Run `step`, creating the consumer group first if the stream or group is missing."""
+        try:
+            return await step()
+        except ResponseError as error:
+            # A pipeline puts "Command # n (...) of pipeline caused error:" first.
+            if "NOGROUP" not in str(error):
+                raise
+        await self._create_group()
+        return await step()
+
+    async def _create_group(self) -> None:
+        try:
+            # From id 0, so jobs submitted before any worker ever claimed are handed out too.
+            await self._redis.xgroup_create(self._keys.stream, GROUP, id="0", mkstream=True)
+        except ResponseError as error:
+            if not str(error).startswith("BUSYGROUP"):
+                raise
+
+
+def _job_from_entry(entry_id: bytes, fields: dict[bytes, bytes]) -> Job:
+    # A fresh entry has been delivered once; `base` counts the job's earlier deliveries.
+    deliveries = int(fields[b"base"]) + 1
+    return Job(fields[b"job"].decode(), fields[b"key"].decode(), deliveries, entry_id.decode())

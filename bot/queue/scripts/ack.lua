@@ -1,0 +1,15 @@
+-- Settle a job for good: acknowledge and delete its entry (the stream then holds only the
+-- backlog), delete its data, and end its single flight if finish or dead_letter did not.
+-- KEYS: 1 job stream, 2 delayed set, 3 inflight marker, 4 job hash, 5 request list,
+--       6 delivered set
+-- ARGV: 1 group, 2 entry id, 3 job id
+if ARGV[2] ~= "" then
+  redis.call("XACK", KEYS[1], ARGV[1], ARGV[2])
+  redis.call("XDEL", KEYS[1], ARGV[2])
+end
+redis.call("ZREM", KEYS[2], ARGV[3])
+if redis.call("GET", KEYS[3]) == ARGV[3] then
+  redis.call("DEL", KEYS[3])
+end
+redis.call("DEL", KEYS[4], KEYS[5], KEYS[6])
+return 1

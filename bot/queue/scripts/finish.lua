@@ -1,0 +1,15 @@
+-- Finish a job, atomically: cache the result, record it for the job, end the single flight.
+-- From here on submits for the key get the cached result, so the request list is frozen.
+-- KEYS: 1 result, 2 inflight marker, 3 job hash
+-- ARGV: 1 result, 2 cache TTL s (0: record without caching), 3 job id
+if tonumber(ARGV[2]) > 0 then
+  redis.call("SET", KEYS[1], ARGV[1], "EX", ARGV[2])
+end
+-- Only an existing hash gets the result: a new one would have no TTL.
+if redis.call("EXISTS", KEYS[3]) == 1 then
+  redis.call("HSET", KEYS[3], "result", ARGV[1])
+end
+if redis.call("GET", KEYS[2]) == ARGV[3] then
+  redis.call("DEL", KEYS[2])
+end
+return 1

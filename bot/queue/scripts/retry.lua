@@ -1,0 +1,21 @@
+-- Park a job for a later retry: settle this entry, remember the deliveries so far, and put the
+-- job id in the delayed set at its due time (Redis' clock, shared by every process). The single
+-- flight goes on, so requests keep attaching to the job while it waits.
+-- KEYS: 1 job stream, 2 delayed set, 3 job hash, 4 inflight marker
+-- ARGV: 1 group, 2 entry id, 3 job id, 4 deliveries, 5 delay ms, 6 inflight TTL ms
+-- Returns 0 when the entry was already settled (a repeated call does nothing).
+if redis.call("XACK", KEYS[1], ARGV[1], ARGV[2]) == 0 then
+  return 0
+end
+redis.call("XDEL", KEYS[1], ARGV[2])
+if redis.call("EXISTS", KEYS[3]) == 0 then
+  return 0
+end
+redis.call("HSET", KEYS[3], "deliveries", ARGV[4])
+local now = redis.call("TIME")
+local now_ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+redis.call("ZADD", KEYS[2], now_ms + tonumber(ARGV[5]), ARGV[3])
+if redis.call("GET", KEYS[4]) == ARGV[3] then
+  redis.call("PEXPIRE", KEYS[4], ARGV[6])
+end
+return 1

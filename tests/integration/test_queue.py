@@ -1,0 +1,310 @@
+"""The job queue's behaviour, the same on both backends (memory and Redis)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from bot.queue import Job, JobQueue, Outcome
+from bot.queue.keys import Keys
+from bot.queue.redis_streams import RedisJobQueue, connect
+from tests.conftest import RedisServer, eventually
+from tests.integration.conftest import Backend
+
+KEY = "x:x.com:123"
+
+
+async def _claim_one(queue: JobQueue, consumer: str = "a") -> Job:
+    jobs = await queue.claim(consumer, count=1, block_s=0)
+    assert len(jobs) == 1
+    return jobs[0]
+
+
+async def test_submit_queues_when_nothing_runs(backend: Backend) -> None:
+    submission = await backend.queue().submit(KEY, b"r1")
+    assert (submission.outcome, submission.result) == (Outcome.QUEUED, None)
+
+
+async def test_submit_attaches_when_job_runs(backend: Backend) -> None:
+    queue = backend.queue()
+    first = await queue.submit(KEY, b"r1")
+    second = await queue.submit(KEY, b"r2")
+    assert (second.outcome, second.job_id) == (Outcome.ATTACHED, first.job_id)
+
+
+async def test_submit_answers_from_cache_when_finished(backend: Backend) -> None:
+    queue = backend.queue()
+    await queue.submit(KEY, b"r1")
+    await queue.finish(await _claim_one(queue), b"result", ttl_s=60)
+    submission = await queue.submit(KEY, b"r2")
+    assert (submission.outcome, submission.result) == (Outcome.CACHED, b"result")
+
+
+async def test_fresh_submit_skips_cache(backend: Backend) -> None:
+    queue = backend.queue()
+    await queue.submit(KEY, b"r1")
+    await queue.finish(await _claim_one(queue), b"result", ttl_s=60)
+    assert (await queue.submit(KEY, b"r2", fresh=True)).outcome == Outcome.QUEUED
+
+
+async def test_fresh_submit_joins_running_job(backend: Backend) -> None:
+    queue = backend.queue()
+    first = await queue.submit(KEY, b"r1")
+    fresh = await queue.submit(KEY, b"r2", fresh=True)
+    assert (fresh.outcome, fresh.job_id) == (Outcome.ATTACHED, first.job_id)
+
+
+async def test_concurrent_submits_make_one_job(backend: Backend) -> None:
+    queue = backend.queue()
+    sent = [f"r{i}".encode() for i in range(200)]
+    submissions = await asyncio.gather(*(queue.submit(KEY, r) for r in sent))
+    outcomes = [s.outcome for s in submissions]
+    assert (outcomes.count(Outcome.QUEUED), outcomes.count(Outcome.ATTACHED)) == (1, 199)
+
+
+async def test_concurrent_submits_all_reach_the_job(backend: Backend) -> None:
+    queue = backend.queue()
+    sent = [f"r{i}".encode() for i in range(200)]
+    await asyncio.gather(*(queue.submit(KEY, r) for r in sent))
+    assert sorted(await queue.requests(await _claim_one(queue))) == sorted(sent)
+
+
+async def test_submit_racing_finish_is_never_lost(backend: Backend) -> None:
+    """Every request sent while a job finishes is either on the frozen list or answered."""
+    queue = backend.queue()
+    await queue.submit(KEY, b"first")
+    job = await _claim_one(queue)
+    sent = [f"r{i}".encode() for i in range(50)]
+    racing = [queue.submit(KEY, r) for r in sent[:25]]
+    racing += [queue.finish(job, b"result", ttl_s=60)]
+    racing += [queue.submit(KEY, r) for r in sent[25:]]
+    replies = await asyncio.gather(*racing)
+    submissions = replies[:25] + replies[26:]
+    attached = {r for r, s in zip(sent, submissions, strict=True) if s.outcome == Outcome.ATTACHED}
+    cached = {r for r, s in zip(sent, submissions, strict=True) if s.result == b"result"}
+    assert (attached | cached, set(await queue.requests(job))) == (
+        set(sent),
+        {b"first", *attached},
+    )
+
+
+async def test_claim_hands_out_new_job_once_delivered(backend: Backend) -> None:
+    queue = backend.queue()
+    submission = await queue.submit(KEY, b"r1")
+    job = await _claim_one(queue)
+    assert (job.id, job.key, job.deliveries) == (submission.job_id, KEY, 1)
+
+
+async def test_claim_returns_nothing_when_queue_empty(backend: Backend) -> None:
+    assert await backend.queue().claim("a", count=5, block_s=0) == []
+
+
+async def test_claim_hands_each_job_to_one_consumer(backend: Backend) -> None:
+    queue = backend.queue()
+    await queue.submit(KEY, b"r1")
+    await _claim_one(queue, "a")
+    assert await queue.claim("b", count=5, block_s=0) == []
+
+
+async def test_blocking_claim_wakes_when_job_arrives(backend: Backend) -> None:
+    queue = backend.queue()
+    waiting = asyncio.create_task(queue.claim("a", count=1, block_s=10))
+    await asyncio.sleep(0.05)  # let the claim start waiting before anything is queued
+    submission = await queue.submit(KEY, b"r1")
+    assert [job.id for job in await waiting] == [submission.job_id]
+
+
+async def test_claim_respects_count(backend: Backend) -> None:
+    queue = backend.queue()
+    for i in range(5):
+        await queue.submit(f"{KEY}{i}", b"r")
+    assert len(await queue.claim("a", count=3, block_s=0)) == 3
+
+
+async def test_ack_forgets_the_job(backend: Backend) -> None:
+    queue = backend.queue()
+    await queue.submit(KEY, b"r1")
+    job = await _claim_one(queue)
+    await queue.ack(job)
+    stats = await queue.stats()
+    assert (stats.pending, stats.lag, await queue.requests(job)) == (0, 0, [])
+
+
+async def test_ack_without_finish_ends_single_flight(backend: Backend) -> None:
+    queue = backend.queue()
+    await queue.submit(KEY, b"r1")
+    await queue.ack(await _claim_one(queue))
+    assert (await queue.submit(KEY, b"r2")).outcome == Outcome.QUEUED
+
+
+async def test_retry_later_holds_job_until_due(backend: Backend) -> None:
+    queue = backend.queue()
+    await queue.submit(KEY, b"r1")
+    await queue.retry_later(await _claim_one(queue), 60)
+    assert (await queue.claim("a", count=1, block_s=0), (await queue.stats()).delayed) == ([], 1)
+
+
+async def test_retry_later_counts_a_delivery(backend: Backend) -> None:
+    queue = backend.queue()
+    await queue.submit(KEY, b"r1")
+    job = await _claim_one(queue)
+    for _ in range(4):
+        await queue.retry_later(job, 0)
+        job = await _claim_one(queue)
+    assert job.deliveries == 5
+
+
+async def test_retry_keeps_single_flight(backend: Backend) -> None:
+    queue = backend.queue()
+    first = await queue.submit(KEY, b"r1")
+    await queue.retry_later(await _claim_one(queue), 60)
+    assert (await queue.submit(KEY, b"r2")).job_id == first.job_id
+
+
+async def test_retry_later_twice_parks_job_once(backend: Backend) -> None:
+    queue = backend.queue()
+    await queue.submit(KEY, b"r1")
+    job = await _claim_one(queue)
+    await queue.retry_later(job, 0)
+    await queue.retry_later(job, 0)
+    assert len(await queue.claim("a", count=5, block_s=0)) == 1
+
+
+async def test_move_due_retries_counts_moved_jobs(backend: Backend) -> None:
+    queue = backend.queue()
+    await queue.submit(KEY, b"r1")
+    await queue.retry_later(await _claim_one(queue), 0)
+    assert await queue.move_due_retries() == 1
+
+
+async def test_dead_letter_is_counted(backend: Backend) -> None:
+    queue = backend.queue()
+    await queue.submit(KEY, b"r1")
+    await queue.dead_letter(await _claim_one(queue), "gave up")
+    stats = await queue.stats()
+    assert (stats.dead_letters, stats.pending, stats.lag) == (1, 0, 0)
+
+
+async def test_dead_letter_keeps_requests_until_ack(backend: Backend) -> None:
+    queue = backend.queue()
+    await queue.submit(KEY, b"r1")
+    job = await _claim_one(queue)
+    await queue.dead_letter(job, "gave up")
+    assert await queue.requests(job) == [b"r1"]
+
+
+async def test_dead_letter_lets_new_request_try_again(backend: Backend) -> None:
+    queue = backend.queue()
+    await queue.submit(KEY, b"r1")
+    await queue.dead_letter(await _claim_one(queue), "gave up")
+    assert (await queue.submit(KEY, b"r2")).outcome == Outcome.QUEUED
+
+
+async def test_job_of_silent_consumer_is_reclaimed(backend: Backend) -> None:
+    queue = backend.queue(reclaim_idle_s=0.2)
+    submission = await queue.submit(KEY, b"r1")
+    await _claim_one(queue, "gone")
+    taken: list[Job] = []
+
+    async def reclaimed() -> bool:
+        taken.extend(await queue.claim("b", count=1, block_s=0))
+        return bool(taken)
+
+    await eventually(reclaimed)
+    assert [(job.id, job.deliveries) for job in taken] == [(submission.job_id, 2)]
+
+
+async def test_renewed_job_is_not_reclaimed(backend: Backend) -> None:
+    queue = backend.queue(reclaim_idle_s=1.0)
+    await queue.submit(KEY, b"r1")
+    job = await _claim_one(queue, "a")
+    stolen = []
+    for _ in range(5):  # 1.5 s in all: longer than the idle threshold
+        await asyncio.sleep(0.3)
+        await queue.renew(job, "a")
+        stolen += await queue.claim("b", count=1, block_s=0)
+    assert stolen == []
+
+
+async def test_mark_delivered_true_only_first_time(backend: Backend) -> None:
+    queue = backend.queue()
+    await queue.submit(KEY, b"r1")
+    job = await _claim_one(queue)
+    marks = [await queue.mark_delivered(job, i) for i in (0, 0, 1)]
+    assert marks == [True, False, True]
+
+
+async def test_job_result_recorded_by_finish(backend: Backend) -> None:
+    queue = backend.queue()
+    await queue.submit(KEY, b"r1")
+    job = await _claim_one(queue)
+    before = await queue.job_result(job)
+    await queue.finish(job, b"result", ttl_s=60)
+    assert (before, await queue.job_result(job)) == (None, b"result")
+
+
+async def test_finish_without_ttl_records_but_does_not_cache(backend: Backend) -> None:
+    queue = backend.queue()
+    await queue.submit(KEY, b"r1")
+    job = await _claim_one(queue)
+    await queue.finish(job, b"result", ttl_s=0)
+    assert (await queue.cached_result(KEY), await queue.job_result(job)) == (None, b"result")
+
+
+async def test_short_cache_ttl_expires(backend: Backend) -> None:
+    queue = backend.queue()
+    await queue.submit(KEY, b"r1")
+    await queue.finish(await _claim_one(queue), b"failure", ttl_s=1)
+    assert await queue.cached_result(KEY) == b"failure"
+    await eventually(lambda: _is_uncached(queue), timeout_s=5)
+
+
+async def _is_uncached(queue: JobQueue) -> bool:
+    return await queue.cached_result(KEY) is None
+
+
+async def test_forget_result_drops_cache(backend: Backend) -> None:
+    queue = backend.queue()
+    await queue.submit(KEY, b"r1")
+    await queue.finish(await _claim_one(queue), b"result", ttl_s=60)
+    await queue.forget_result(KEY)
+    assert (await queue.submit(KEY, b"r2")).outcome == Outcome.QUEUED
+
+
+async def test_stats_count_waiting_and_claimed(backend: Backend) -> None:
+    queue = backend.queue()
+    for i in range(3):
+        await queue.submit(f"{KEY}{i}", b"r")
+    await _claim_one(queue)
+    stats = await queue.stats()
+    assert (stats.pending, stats.lag, stats.delayed, stats.dead_letters) == (1, 2, 0, 0)
+
+
+async def test_stats_oldest_age_zero_when_empty(backend: Backend) -> None:
+    assert (await backend.queue().stats()).oldest_pending_age_s == 0
+
+
+@pytest.mark.slow
+async def test_queued_jobs_survive_redis_restart(own_redis_server: RedisServer) -> None:
+    redis = connect(own_redis_server.url)
+    queue = RedisJobQueue(redis, prefix="restart:", reclaim_idle_s=0)
+    sent = {(await queue.submit(f"{KEY}{i}", b"r")).job_id for i in range(3)}
+    await _claim_one(queue, "crashed")  # one job is mid-flight when Redis goes down
+    own_redis_server.stop()
+    own_redis_server.start()
+    jobs = await queue.claim("b", count=10, block_s=0)
+    await redis.aclose()
+    assert {job.id for job in jobs} == sent
+
+
+async def test_claim_recreates_vanished_stream(redis_server: RedisServer, key_prefix: str) -> None:
+    redis = connect(redis_server.url)
+    queue = RedisJobQueue(redis, prefix=key_prefix)
+    await queue.claim("a", count=1, block_s=0)
+    await redis.delete(Keys(key_prefix).stream)
+    submission = await queue.submit(KEY, b"r1")
+    jobs = await queue.claim("a", count=1, block_s=0)
+    await redis.delete(*[name async for name in redis.scan_iter(match=f"{key_prefix}*")])
+    await redis.aclose()
+    assert [job.id for job in jobs] == [submission.job_id]
