@@ -1,0 +1,249 @@
+"""Per-chat and per-process state beside the queue: settings, answers, quotas, locks, heartbeats.
+
+Adapter layer. `RedisChatStore` shares the state between processes; `MemoryChatStore` keeps it
+in one process (REDIS_URL unset) and behaves the same. Times that several processes compare
+(locks, heartbeats, quotas) come from Redis' clock, never from a host's.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol, cast
+
+from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.typing import EncodableT, FieldT
+
+from bot.limiter import Rate, gcra, run_gcra
+from bot.queue.keys import Keys
+from bot.queue.redis_streams import load_script
+
+
+@dataclass(frozen=True, slots=True)
+class ChatSettings:
+    """How the bot answers in one chat; `output` is auto, message or page."""
+
+    reading_mode: str = "reflow"
+    output: str = "auto"
+    auto_unroll: bool = False
+
+
+class ChatStore(Protocol):
+    """Small shared state the listener, workers and scheduler read and write."""
+
+    async def get_settings(self, chat_id: int) -> ChatSettings:
+        """Return the chat's settings, defaults where none were set."""
+        ...
+
+    async def set_settings(self, chat_id: int, settings: ChatSettings) -> None:
+        """Store the chat's settings until changed."""
+        ...
+
+    async def remember_answer(self, chat_id: int, key: str, link: str, *, ttl_s: int) -> None:
+        """Remember where the chat got the thread's answer, to say "already unrolled"."""
+        ...
+
+    async def find_answer(self, chat_id: int, key: str) -> str | None:
+        """Return the link remembered for the thread in this chat, if still fresh."""
+        ...
+
+    async def take_quota(self, user_id: int, *, limit: int, window_s: int) -> bool:
+        """Spend one of the user's `limit` requests per `window_s`; False when none is left.
+
+        The allowance refills smoothly (one request every `window_s / limit`), so a user who
+        spent it all at once waits for one slot, not for a whole window.
+        """
+        ...
+
+    async def try_lock(self, name: str, *, ttl_s: float) -> bool:
+        """Take the lock for `ttl_s` unless another process holds it; it lapses by itself.
+
+        Makes a scheduler chore run once per `ttl_s` across all processes.
+        """
+        ...
+
+    async def heartbeat(self, consumer: str, *, ttl_s: float) -> None:
+        """Say that `consumer` is alive for the next `ttl_s`."""
+        ...
+
+    async def alive_workers(self) -> list[str]:
+        """Return the consumers whose last heartbeat has not run out, sorted."""
+        ...
+
+    async def ping(self) -> bool:
+        """Return whether the store answers (for /healthz)."""
+        ...
+
+    async def get_value(self, name: str) -> str | None:
+        """Return a small persistent value, such as the Telegraph token."""
+        ...
+
+    async def set_value(self, name: str, value: str) -> None:
+        """Store a small persistent value."""
+        ...
+
+
+def _quota_rate(limit: int, window_s: int) -> Rate:
+    return Rate(interval_s=window_s / limit, burst=limit)
+
+
+class RedisChatStore:
+    """The chat store on Redis, shared by every process using `prefix`."""
+
+    def __init__(self, redis: Redis, *, prefix: str) -> None:
+        self._redis = redis
+        self._keys = Keys(prefix)
+        self._gcra = load_script(redis, "gcra")
+
+    async def get_settings(self, chat_id: int) -> ChatSettings:
+        """Return the chat's settings, defaults where none were set."""
+        raw = cast(
+            dict[bytes, bytes], await self._redis.hgetall(self._keys.chat_settings(chat_id))
+        )
+        stored = {name.decode(): value.decode() for name, value in raw.items()}
+        defaults = ChatSettings()
+        return ChatSettings(
+            reading_mode=stored.get("reading_mode", defaults.reading_mode),
+            output=stored.get("output", defaults.output),
+            auto_unroll=stored.get("auto_unroll") == "1" if stored else defaults.auto_unroll,
+        )
+
+    async def set_settings(self, chat_id: int, settings: ChatSettings) -> None:
+        """Store the chat's settings until changed."""
+        mapping: dict[FieldT, EncodableT] = {
+            "reading_mode": settings.reading_mode,
+            "output": settings.output,
+            "auto_unroll": "1" if settings.auto_unroll else "0",
+        }
+        await self._redis.hset(self._keys.chat_settings(chat_id), mapping=mapping)
+
+    async def remember_answer(self, chat_id: int, key: str, link: str, *, ttl_s: int) -> None:
+        """Remember where the chat got the thread's answer, for `ttl_s`."""
+        await self._redis.set(self._keys.answer(chat_id, key), link, ex=ttl_s)
+
+    async def find_answer(self, chat_id: int, key: str) -> str | None:
+        """Return the link remembered for the thread in this chat, if still fresh."""
+        return _text(await self._redis.get(self._keys.answer(chat_id, key)))
+
+    async def take_quota(self, user_id: int, *, limit: int, window_s: int) -> bool:
+        """Spend one of the user's `limit` requests per `window_s`; False when none is left."""
+        bucket = [(self._keys.quota(user_id), _quota_rate(limit, window_s))]
+        return await run_gcra(self._gcra, bucket, pauses=[]) == 0
+
+    async def try_lock(self, name: str, *, ttl_s: float) -> bool:
+        """Take the lock for `ttl_s` unless another process holds it."""
+        taken = await self._redis.set(self._keys.lock(name), 1, px=_ms(ttl_s), nx=True)
+        return bool(taken)
+
+    async def heartbeat(self, consumer: str, *, ttl_s: float) -> None:
+        """Say that `consumer` is alive for the next `ttl_s`, and forget the silent ones."""
+        now_ms = await self._now_ms()
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.zadd(self._keys.workers, {consumer: now_ms + _ms(ttl_s)})
+            pipe.zremrangebyscore(self._keys.workers, "-inf", now_ms)
+            await pipe.execute()
+
+    async def alive_workers(self) -> list[str]:
+        """Return the consumers whose last heartbeat has not run out, sorted."""
+        now_ms = await self._now_ms()
+        names = await self._redis.zrangebyscore(self._keys.workers, f"({now_ms}", "+inf")
+        return sorted(cast(bytes, name).decode() for name in names)
+
+    async def ping(self) -> bool:
+        """Return whether Redis answers."""
+        try:
+            return bool(await self._redis.ping())
+        except (RedisConnectionError, RedisTimeoutError):
+            return False
+
+    async def get_value(self, name: str) -> str | None:
+        """Return a small persistent value."""
+        return _text(await self._redis.get(self._keys.value(name)))
+
+    async def set_value(self, name: str, value: str) -> None:
+        """Store a small persistent value (no expiry)."""
+        await self._redis.set(self._keys.value(name), value)
+
+    async def _now_ms(self) -> int:
+        seconds, micros = await self._redis.time()
+        return seconds * 1000 + micros // 1000
+
+
+def _ms(seconds: float) -> int:
+    return max(1, round(seconds * 1000))
+
+
+def _text(raw: object) -> str | None:
+    return raw.decode() if isinstance(raw, bytes) else None
+
+
+class MemoryChatStore:
+    """The chat store for one process (REDIS_URL unset); `clock` is injectable for tests."""
+
+    def __init__(self, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._settings: dict[int, ChatSettings] = {}
+        self._answers: dict[tuple[int, str], tuple[str, float]] = {}
+        self._quota_tats: dict[int, float] = {}
+        self._locks: dict[str, float] = {}
+        self._heartbeats: dict[str, float] = {}
+        self._values: dict[str, str] = {}
+
+    async def get_settings(self, chat_id: int) -> ChatSettings:
+        """Return the chat's settings, defaults where none were set."""
+        return self._settings.get(chat_id, ChatSettings())
+
+    async def set_settings(self, chat_id: int, settings: ChatSettings) -> None:
+        """Store the chat's settings until changed."""
+        self._settings[chat_id] = settings
+
+    async def remember_answer(self, chat_id: int, key: str, link: str, *, ttl_s: int) -> None:
+        """Remember where the chat got the thread's answer, for `ttl_s`."""
+        self._answers[chat_id, key] = (link, self._clock() + ttl_s)
+
+    async def find_answer(self, chat_id: int, key: str) -> str | None:
+        """Return the link remembered for the thread in this chat, if still fresh."""
+        link, expires_at = self._answers.get((chat_id, key), ("", 0.0))
+        return link if expires_at > self._clock() else None
+
+    async def take_quota(self, user_id: int, *, limit: int, window_s: int) -> bool:
+        """Spend one of the user's `limit` requests per `window_s`; False when none is left."""
+        now = self._clock()
+        rate = _quota_rate(limit, window_s)
+        tat = self._quota_tats.get(user_id, now)
+        if gcra(tat, now, rate) > 0:
+            return False
+        self._quota_tats[user_id] = max(tat, now) + rate.interval_s
+        return True
+
+    async def try_lock(self, name: str, *, ttl_s: float) -> bool:
+        """Take the lock for `ttl_s` unless it is held."""
+        now = self._clock()
+        if self._locks.get(name, now) > now:
+            return False
+        self._locks[name] = now + ttl_s
+        return True
+
+    async def heartbeat(self, consumer: str, *, ttl_s: float) -> None:
+        """Say that `consumer` is alive for the next `ttl_s`."""
+        self._heartbeats[consumer] = self._clock() + ttl_s
+
+    async def alive_workers(self) -> list[str]:
+        """Return the consumers whose last heartbeat has not run out, sorted."""
+        now = self._clock()
+        return sorted(name for name, until in self._heartbeats.items() if until > now)
+
+    async def ping(self) -> bool:
+        """Return True: memory always answers."""
+        return True
+
+    async def get_value(self, name: str) -> str | None:
+        """Return a small persistent value (for the life of the process)."""
+        return self._values.get(name)
+
+    async def set_value(self, name: str, value: str) -> None:
+        """Store a small value for the life of the process."""
+        self._values[name] = value
