@@ -53,7 +53,7 @@ footer { margin-top: 2.5rem; border-top: 1px solid var(--rule); padding-top: 1re
   :root { --fg: #000; --bg: #fff; --muted: #444; --accent: #000; --inset: #fff; }
   body { font-size: 11pt; }
   main { max-width: none; padding: 0; }
-  a.link::after { content: " <" attr(href) ">"; font-size: .85em; overflow-wrap: anywhere; }
+  a.link::after { content: " (" attr(href) ")"; font-size: .85em; overflow-wrap: anywhere; }
   figure, blockquote, .card, .poll { break-inside: avoid; }
   img { max-height: 10cm; }
 }

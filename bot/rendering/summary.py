@@ -69,12 +69,16 @@ def title(thread: Thread, *, max_chars: int = 80) -> str:
 
 
 def excerpt(text: str, *, max_chars: int) -> str:
-    """Return the text with whitespace folded, cut at a word boundary with "…" when too long."""
+    """Return the text with whitespace folded, cut at a word boundary when too long.
+
+    The cut gets "…" unless it already ends a sentence.
+    """
     folded = " ".join(text.split())
     if len(folded) <= max_chars:
         return folded
-    cut = folded[:max_chars].rsplit(" ", 1)[0]
-    return cut.rstrip(",;:-–—") + "…"
+    # One character more, so a word ending exactly at the limit is kept.
+    cut = folded[: max_chars + 1].rsplit(" ", 1)[0].rstrip(",;:-–—")
+    return cut if cut.endswith((".", "!", "?", "…")) else cut + "…"
 
 
 def author_text(author: Author) -> str:

@@ -1,0 +1,106 @@
+"""The reader page: well-formed, escaped, self-contained, for phones, dark mode and print."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from bot.model import Media, MediaType
+from bot.rendering import RenderOptions, html_page
+from tests.samples import post, rich_thread, thread
+from tests.samples import text as plain
+from tests.unit.rendering.threads import x_thread
+
+
+def _tree(page: str) -> ET.Element:
+    """Parse the page as XML: the markup is meant to be well-formed XHTML too."""
+    return ET.fromstring(page.removeprefix("<!DOCTYPE html>\n"))
+
+
+def _meta(page: str) -> dict[str, str]:
+    head = _tree(page).find("head")
+    assert head is not None
+    return {
+        meta.get("property") or meta.get("name") or "": meta.get("content", "")
+        for meta in head.iter("meta")
+    }
+
+
+def test_page_is_well_formed() -> None:
+    assert _tree(html_page.render(x_thread())).tag == "html"
+
+
+def test_markup_in_text_is_shown_not_run() -> None:
+    body = _tree(html_page.render(x_thread())).find("body")
+    assert body is not None
+    assert [element.tag for element in body.iter("script")] == []
+    assert '<script>alert("x")</script>' in "".join(body.itertext())
+
+
+def test_ampersand_in_url_escaped_in_attribute() -> None:
+    assert 'href="https://example.com/a?x=1&amp;y=2"' in html_page.render(rich_thread())
+
+
+def test_page_loads_only_the_hot_linked_images() -> None:
+    root = _tree(html_page.render(x_thread()))
+    sources = [element.get("src") for element in root.iter() if element.get("src")]
+    assert (sources, [e.tag for e in root.iter() if e.tag in {"link", "script", "iframe"}]) == (
+        [
+            "https://pbs.twimg.com/media/a.jpg",
+            "https://pbs.twimg.com/media/b.jpg",
+            "https://pbs.twimg.com/tweet_video_thumb/c.jpg",
+        ],
+        [],
+    )
+
+
+@pytest.mark.parametrize(
+    "fragment",
+    [
+        '<html lang="und">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1" />',
+        "max-width: 38em",
+        "@media (prefers-color-scheme: dark)",
+        "@media print",
+    ],
+    ids=["lang", "viewport", "measure", "dark-mode", "print"],
+)
+def test_page_is_made_for_phones_dark_mode_and_print(fragment: str) -> None:
+    assert fragment in html_page.render(rich_thread())
+
+
+def test_open_graph_tags_describe_the_thread() -> None:
+    meta = _meta(html_page.render(rich_thread()))
+    expected_title = "Why <b>tags</b> & entities matter 🧵 — see example.com/a… and @bob #python"
+    assert (meta["og:title"], meta["og:image"], meta["og:description"][:30]) == (
+        expected_title,
+        "https://img.example/1.jpg",
+        "Why <b>tags</b> & entities mat",
+    )
+
+
+def test_video_thumbnail_used_for_preview_when_no_photo() -> None:
+    video = Media(
+        MediaType.VIDEO, "https://v.example/v.mp4", thumbnail_url="https://v.example/t.jpg"
+    )
+    meta = _meta(html_page.render(thread(post(0, plain("x"), media=(video,)))))
+    assert meta["og:image"] == "https://v.example/t.jpg"
+
+
+def test_no_preview_image_without_media() -> None:
+    meta = _meta(html_page.render(thread(post(0, plain("x")))))
+    assert ("og:image" in meta, meta["twitter:card"]) == (False, "summary")
+
+
+def test_line_break_inside_a_post_kept() -> None:
+    page = html_page.render(
+        thread(post(0, plain("one\ntwo"))), RenderOptions(include_header=False)
+    )
+    assert "<p>one<br />two</p>" in page
+
+
+def test_header_and_footer_left_out_on_request() -> None:
+    bare = RenderOptions(include_header=False, include_footer=False)
+    root = _tree(html_page.render(rich_thread(), bare))
+    assert [e.tag for e in root.iter() if e.tag in {"header", "footer"}] == []

@@ -1,0 +1,91 @@
+"""The CONTRACT's JSON: its keys first and in order, ISO dates, quotes, and only extras after."""
+
+from __future__ import annotations
+
+import json as stdlib_json
+from datetime import datetime
+from typing import Any
+
+import pytest
+
+from bot.rendering import json
+from tests.samples import rich_thread
+
+CONTRACT_TOP = ["source", "url", "author", "posts", "report"]
+CONTRACT_POST = ["id", "url", "created_at", "text", "media", "quote"]
+CONTRACT_REPORT = ["posts", "deleted", "skipped_other_authors", "complete"]
+
+
+@pytest.fixture
+def document() -> dict[str, Any]:
+    loaded: dict[str, Any] = stdlib_json.loads(json.render(rich_thread()))
+    return loaded
+
+
+def test_top_level_keys_are_the_contract_ones(document: dict[str, Any]) -> None:
+    assert list(document) == CONTRACT_TOP
+
+
+def test_author_has_handle_name_and_url(document: dict[str, Any]) -> None:
+    assert document["author"] == {
+        "handle": "ada",
+        "name": "Ada <Lovelace> & Co",
+        "url": "https://x.com/ada",
+    }
+
+
+def test_post_keys_start_with_the_contract_ones(document: dict[str, Any]) -> None:
+    assert list(document["posts"][0])[: len(CONTRACT_POST)] == CONTRACT_POST
+
+
+def test_report_keys_start_with_the_contract_ones(document: dict[str, Any]) -> None:
+    assert list(document["report"])[: len(CONTRACT_REPORT)] == CONTRACT_REPORT
+
+
+def test_created_at_is_iso_8601(document: dict[str, Any]) -> None:
+    moment = datetime.fromisoformat(document["posts"][0]["created_at"])
+    assert moment == rich_thread().posts[0].created_at
+
+
+def test_text_is_the_plain_text_of_the_post(document: dict[str, Any]) -> None:
+    assert document["posts"][0]["text"] == rich_thread().posts[0].plain_text
+
+
+def test_media_carry_type_url_and_alt(document: dict[str, Any]) -> None:
+    media = document["posts"][0]["media"][0]
+    assert (media["type"], media["url"], media["alt"]) == (
+        "photo",
+        "https://img.example/1.jpg",
+        "A chart",
+    )
+
+
+def test_quote_is_null_without_one(document: dict[str, Any]) -> None:
+    assert document["posts"][0]["quote"] is None
+
+
+@pytest.mark.parametrize(
+    ("index", "expected"),
+    [
+        (
+            3,
+            {
+                "url": "https://x.com/bob/status/1",
+                "author": {"handle": "bob", "name": "Bob", "url": "https://x.com/bob"},
+                "text": "Quoted words.",
+                "unavailable": False,
+            },
+        ),
+        (4, {"url": None, "author": None, "text": "", "unavailable": True}),
+    ],
+    ids=["quote", "unavailable"],
+)
+def test_quote_has_the_contract_fields(
+    document: dict[str, Any], index: int, expected: dict[str, Any]
+) -> None:
+    quote = document["posts"][index]["quote"]
+    assert {key: quote[key] for key in expected} == expected
+
+
+def test_output_is_indented_by_two_spaces() -> None:
+    assert json.render(rich_thread()).startswith('{\n  "source": "x",\n')
