@@ -1,0 +1,483 @@
+"""X through the official API v2, used when a bearer token is configured. Adapter.
+
+The post names its conversation; recent search finds the author's replies in it, and the chain
+is rebuilt from `replied_to` links (upstream-apis.md §1.1.2). Recent search only reaches back
+7 days, so an older thread comes back incomplete and says why. Entities go through
+`fxtwitter.build_segments`: X's offsets here are the same code points.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from bot.errors import (
+    PostPrivateError,
+    PostUnavailableError,
+    SourceError,
+    UnrollError,
+    UnsupportedLinkError,
+)
+from bot.model import (
+    Author,
+    LinkCard,
+    Media,
+    MediaType,
+    Platform,
+    Poll,
+    PollOption,
+    Post,
+    Quote,
+    Report,
+    Segment,
+    SegmentKind,
+    Thread,
+    ThreadKey,
+)
+from bot.net.http import HttpClient, Response
+from bot.sources import ProgressCallback, SourceConfig
+from bot.sources.fxtwitter import (
+    PLATFORM,
+    JsonObject,
+    XEntity,
+    build_segments,
+    capped,
+    hashtag_url,
+    mention_url,
+    parse_iso_time,
+    post_url,
+    x_author,
+)
+
+FIELDS: Mapping[str, str] = {
+    "tweet.fields": "author_id,conversation_id,created_at,in_reply_to_user_id,"
+    "referenced_tweets,entities,attachments,note_tweet,display_text_range",
+    "expansions": "author_id,attachments.media_keys,attachments.poll_ids,"
+    "referenced_tweets.id,referenced_tweets.id.author_id",
+    "media.fields": "type,url,preview_image_url,variants,width,height,alt_text",
+    "user.fields": "username,name,protected",
+    "poll.fields": "options,end_datetime,voting_status",
+}
+SEARCH_WINDOW = timedelta(days=7)
+WINDOW_NOTE = "X's search only covers the last 7 days, so older posts of this thread are missing."
+# Each lookup is a paid read (§1.1.5). A few find a deleted post or the post that answers
+# someone else; a longer hole is the search window's edge, which lookups would fill slowly.
+MAX_PARENT_LOOKUPS = 3
+_MEDIA_TYPES = {"photo": MediaType.PHOTO, "video": MediaType.VIDEO, "animated_gif": MediaType.GIF}
+
+
+@dataclass(frozen=True, slots=True)
+class _Tweet:
+    """The linking facts of one v2 post; `data` keeps the rest for building the Post."""
+
+    id: str
+    author_id: str
+    conversation_id: str
+    created_at: datetime
+    parent_id: str | None
+    parent_author_id: str | None
+    data: JsonObject
+
+
+@dataclass(frozen=True, slots=True)
+class _Missing:
+    """X's answer for a post it will not show: gone, or hidden from this app."""
+
+    private: bool
+
+    def error(self, post_id: str) -> UnrollError:
+        error = PostPrivateError if self.private else PostUnavailableError
+        return error(f"X will not show post {post_id}", platform=PLATFORM)
+
+
+@dataclass
+class _Includes:
+    """The expanded objects of every answer so far, by id (users, media, polls, posts)."""
+
+    users: dict[str, JsonObject] = field(default_factory=dict)
+    media: dict[str, JsonObject] = field(default_factory=dict)
+    polls: dict[str, JsonObject] = field(default_factory=dict)
+    tweets: dict[str, JsonObject] = field(default_factory=dict)
+
+    def merge(self, body: JsonObject) -> None:
+        includes = body.child("includes")
+        if includes is None:
+            return
+        for name, table, key in (
+            ("users", self.users, "id"),
+            ("media", self.media, "media_key"),
+            ("polls", self.polls, "id"),
+            ("tweets", self.tweets, "id"),
+        ):
+            table.update((item.string(key), item) for item in includes.children(name) or [])
+
+
+class _Api:
+    """The two endpoints, with the token, the status table and the collected includes."""
+
+    def __init__(self, http: HttpClient, config: SourceConfig) -> None:
+        self.http = http
+        self.base = f"{config.x_api_url.rstrip('/')}/2/tweets"
+        self.headers = {"Authorization": f"Bearer {config.x_bearer_token}"}
+        self.includes = _Includes()
+
+    async def lookup(self, post_id: str) -> _Tweet | _Missing:
+        """Fetch one post; X says "gone" with 200 (or 404) and an `errors` list (§1.1.4)."""
+        body = await self._get(f"{self.base}/{post_id}", FIELDS)
+        data = body.child("data")
+        if data is None:
+            problems = [
+                error.optional_string("type") or "" for error in body.children("errors") or []
+            ]
+            return _Missing(
+                private=any(p.endswith("not-authorized-for-resource") for p in problems)
+            )
+        return _tweet(data)
+
+    async def search(
+        self, conversation_id: str, handle: str, *, limit: int, progress: ProgressCallback | None
+    ) -> list[_Tweet]:
+        """Return the author's replies to themselves in the conversation, page by page."""
+        query = f"conversation_id:{conversation_id} from:{handle} to:{handle}"
+        params: dict[str, str | int] = {"query": query, "max_results": 100, **FIELDS}
+        found: list[_Tweet] = []
+        while True:
+            body = await self._get(f"{self.base}/search/recent", params)
+            found += [_tweet(data) for data in body.children("data") or []]
+            if progress is not None:
+                await progress(len(found))
+            meta = body.child("meta")
+            token = meta.optional_string("next_token") if meta else None
+            if token is None or len(found) >= limit:
+                return found
+            params["next_token"] = token
+
+    async def _get(self, url: str, params: Mapping[str, str | int]) -> JsonObject:
+        response = await self.http.get(url, params=params, headers=self.headers, platform=PLATFORM)
+        if response.status not in {200, 404}:
+            raise _status_error(response)
+        body = JsonObject.of(response.json())
+        self.includes.merge(body)
+        return body
+
+
+def _status_error(response: Response) -> UnrollError:
+    """Map X's failures other than 429 and 5xx (which net/http.py raises) to errors.py."""
+    if response.status == 400:
+        return UnsupportedLinkError("X calls the post id invalid", platform=PLATFORM)
+    if response.status == 401:
+        detail = "X rejected the bearer token (401): check X_BEARER_TOKEN"
+    elif response.status == 403:
+        detail = "X refused this app (403): its access level does not cover this endpoint"
+    else:
+        detail = f"X answered {response.status}"
+    return SourceError(detail, platform=PLATFORM)
+
+
+def _tweet(data: JsonObject) -> _Tweet:
+    parent_id = next(
+        (
+            ref.string("id")
+            for ref in data.children("referenced_tweets") or []
+            if ref.optional_string("type") == "replied_to"
+        ),
+        None,
+    )
+    return _Tweet(
+        id=data.string("id"),
+        author_id=data.string("author_id"),
+        conversation_id=data.optional_string("conversation_id") or data.string("id"),
+        created_at=_required_time(data.string("created_at")),
+        parent_id=parent_id,
+        parent_author_id=data.optional_string("in_reply_to_user_id"),
+        data=data,
+    )
+
+
+def _required_time(value: str) -> datetime:
+    moment = parse_iso_time(value)
+    assert moment is not None  # parse_iso_time only returns None for None
+    return moment
+
+
+async def fetch_thread(
+    key: ThreadKey,
+    *,
+    http: HttpClient,
+    config: SourceConfig,
+    progress: ProgressCallback | None = None,
+) -> Thread:
+    """Return the author's own chain that the post `key` belongs to, oldest first.
+
+    Raises:
+        UnsupportedLinkError: X calls the id invalid.
+        PostUnavailableError, PostPrivateError: the post is gone, or its author is protected.
+        SourceError: a rejected token (401) or app (403), 5xx, or a broken answer.
+        RateLimitedError, SourceTimeoutError: from the HTTP client.
+    """
+    api = _Api(http, config)
+    focal = await api.lookup(key.post_id)
+    if isinstance(focal, _Missing):
+        raise focal.error(key.post_id)
+    root = focal if focal.id == focal.conversation_id else await api.lookup(focal.conversation_id)
+    handle = _user(api.includes, focal.author_id).string("username")
+    found = await api.search(
+        focal.conversation_id, handle, limit=config.max_posts, progress=progress
+    )
+    known = _own_posts(focal, root, found, api.includes)
+    walk = await _walk_up(api, focal, known)
+    chain = _join(walk, root, known) + _walk_down(focal, known)
+    now = datetime.now(UTC)
+    top = root if isinstance(root, _Tweet) else chain[0]
+    complete = walk.stop != "window" and top.created_at >= now - SEARCH_WINDOW
+    report = Report(
+        posts=len(chain),
+        deleted=int(walk.stop == "deleted"),
+        skipped_other_authors=int(isinstance(root, _Tweet) and root.author_id != focal.author_id),
+        complete=complete,
+        note=None if complete else WINDOW_NOTE,
+    )
+    posts = [
+        _post(tweet, api.includes, gap_before=int(tweet is walk.hole_below)) for tweet in chain
+    ]
+    posts, report = capped(posts, report, config.max_posts)
+    return Thread(
+        key=key,
+        source=Platform.X,
+        url=posts[0].url,
+        author=_author(api.includes, focal.author_id),
+        posts=tuple(posts),
+        report=report,
+        fetched_at=now,
+    )
+
+
+def _own_posts(
+    focal: _Tweet, root: _Tweet | _Missing, found: list[_Tweet], includes: _Includes
+) -> dict[str, _Tweet]:
+    """Return every post of the author seen so far, by id.
+
+    Expanded `referenced_tweets` bring each result's parent along, which fills the post that
+    answers someone else (search's `to:` leaves it out) and the one just past the window.
+    """
+    candidates = [*found, *(_tweet(data) for data in includes.tweets.values()), focal]
+    if isinstance(root, _Tweet):
+        candidates.append(root)
+    return {tweet.id: tweet for tweet in candidates if tweet.author_id == focal.author_id}
+
+
+@dataclass(frozen=True, slots=True)
+class _Walk:
+    """The chain from its highest known post down to the focal one, and why it stopped there.
+
+    `stop` is "head" (the thread starts there), "deleted" (its parent is gone) or "window"
+    (its parent is out of reach); `hole_below` is the post right under a hole, if any.
+    """
+
+    chain: list[_Tweet]
+    stop: str
+    hole_below: _Tweet | None = None
+
+
+async def _walk_up(api: _Api, focal: _Tweet, known: dict[str, _Tweet]) -> _Walk:
+    chain = [focal]
+    lookups = 0
+    while True:
+        top = chain[0]
+        if top.parent_id is None or top.parent_author_id != focal.author_id:
+            return _Walk(chain, "head")
+        parent = known.get(top.parent_id)
+        if parent is None:
+            if lookups == MAX_PARENT_LOOKUPS:
+                return _Walk(chain, "window", hole_below=top)
+            lookups += 1
+            looked_up = await api.lookup(top.parent_id)
+            if isinstance(looked_up, _Missing):
+                return _Walk(chain, "deleted", hole_below=top)
+            parent = known[looked_up.id] = looked_up
+        chain.insert(0, parent)
+
+
+def _join(walk: _Walk, root: _Tweet | _Missing, known: dict[str, _Tweet]) -> list[_Tweet]:
+    """Put the run that starts at the author's own root above a hole, when there is one."""
+    if walk.stop == "head" or not isinstance(root, _Tweet) or root.id not in known:
+        return walk.chain
+    above = [root, *_walk_down(root, known)]
+    below_ids = {tweet.id for tweet in walk.chain}
+    return [tweet for tweet in above if tweet.id not in below_ids] + walk.chain
+
+
+def _walk_down(start: _Tweet, known: dict[str, _Tweet]) -> list[_Tweet]:
+    """Follow the author's replies to themselves from `start`; at a fork take the earliest."""
+    replies: dict[str, list[_Tweet]] = {}
+    for tweet in known.values():
+        if tweet.parent_id is not None and tweet.parent_author_id == start.author_id:
+            replies.setdefault(tweet.parent_id, []).append(tweet)
+    below: list[_Tweet] = []
+    current = start
+    while current.id in replies:
+        current = min(replies[current.id], key=lambda tweet: int(tweet.id))
+        below.append(current)
+    return below
+
+
+def _user(includes: _Includes, user_id: str) -> JsonObject:
+    user = includes.users.get(user_id)
+    if user is None:
+        raise SourceError(f"X answer lacks user {user_id}", platform=PLATFORM)
+    return user
+
+
+def _author(includes: _Includes, user_id: str) -> Author:
+    user = _user(includes, user_id)
+    return x_author(user.string("username"), user.optional_string("name"))
+
+
+def _post(tweet: _Tweet, includes: _Includes, *, gap_before: int) -> Post:
+    handle = _user(includes, tweet.author_id).string("username")
+    return Post(
+        id=tweet.id,
+        url=post_url(handle, tweet.id),
+        created_at=tweet.created_at,
+        text=_text(tweet.data),
+        media=_media(tweet.data, includes),
+        quote=_quote(tweet.data, includes),
+        card=_card(tweet.data),
+        poll=_poll(tweet.data, includes),
+        gap_before=gap_before,
+    )
+
+
+def _text(data: JsonObject) -> tuple[Segment, ...]:
+    note = data.child("note_tweet")
+    if note is not None:
+        # A long post's `text` is cut at 280 characters; the note holds all of it (§1.1.2).
+        return build_segments(note.string("text"), _entities(note.child("entities")))
+    return build_segments(
+        data.string("text"), _entities(data.child("entities")), data.integers("display_text_range")
+    )
+
+
+def _entities(entities: JsonObject | None) -> list[XEntity]:
+    if entities is None:
+        return []
+    found: list[XEntity] = []
+    for item in entities.children("urls") or []:
+        span = (item.number("start") or 0, item.number("end") or 0)
+        if item.optional_string("media_key"):
+            found.append(XEntity(*span, None, expected=item.optional_string("url")))
+            continue
+        target = item.optional_string("unwound_url") or item.optional_string("expanded_url")
+        display = item.optional_string("display_url") or target
+        found.append(
+            XEntity(*span, SegmentKind.LINK, target, display, item.optional_string("url"))
+        )
+    for item in entities.children("mentions") or []:
+        handle = item.string("username")
+        span = (item.number("start") or 0, item.number("end") or 0)
+        found.append(XEntity(*span, SegmentKind.MENTION, mention_url(handle), expected=handle))
+    for item in entities.children("hashtags") or []:
+        tag = item.string("tag")
+        span = (item.number("start") or 0, item.number("end") or 0)
+        found.append(XEntity(*span, SegmentKind.HASHTAG, hashtag_url(tag), expected=tag))
+    return found
+
+
+def _attached(data: JsonObject, key: str) -> list[str]:
+    attachments = data.child("attachments")
+    value = attachments.data.get(key) if attachments else None
+    return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
+
+
+def _media(data: JsonObject, includes: _Includes) -> tuple[Media, ...]:
+    items = (includes.media.get(key) for key in _attached(data, "media_keys"))
+    return tuple(media for media in map(_media_item, items) if media is not None)
+
+
+def _media_item(item: JsonObject | None) -> Media | None:
+    kind = _MEDIA_TYPES.get(item.optional_string("type") or "") if item else None
+    if item is None or kind is None:
+        return None
+    if kind is MediaType.PHOTO:
+        url, thumbnail = item.string("url"), None
+    else:
+        url, thumbnail = _best_variant(item), item.optional_string("preview_image_url")
+    return Media(
+        type=kind,
+        url=url,
+        alt=item.optional_string("alt_text") or "",
+        thumbnail_url=thumbnail,
+        width=item.number("width"),
+        height=item.number("height"),
+    )
+
+
+def _best_variant(item: JsonObject) -> str:
+    mp4s = [
+        variant
+        for variant in item.children("variants") or []
+        if variant.optional_string("content_type") == "video/mp4"
+    ]
+    if not mp4s:
+        raise SourceError("X video has no MP4 variant", platform=PLATFORM)
+    return max(mp4s, key=lambda variant: variant.number("bit_rate") or 0).string("url")
+
+
+def _quote(data: JsonObject, includes: _Includes) -> Quote | None:
+    quoted_id = next(
+        (
+            ref.string("id")
+            for ref in data.children("referenced_tweets") or []
+            if ref.optional_string("type") == "quoted"
+        ),
+        None,
+    )
+    if quoted_id is None:
+        return None
+    quoted = includes.tweets.get(quoted_id)
+    if quoted is None:
+        # A quoted post X did not expand is gone or hidden; it comes back in `errors`.
+        return Quote(url=f"https://x.com/i/status/{quoted_id}", unavailable=True)
+    author = _author(includes, quoted.string("author_id"))
+    return Quote(
+        url=post_url(author.handle, quoted_id),
+        author=author,
+        text=_text(quoted),
+        media=_media(quoted, includes),
+        created_at=parse_iso_time(quoted.optional_string("created_at")),
+    )
+
+
+def _poll(data: JsonObject, includes: _Includes) -> Poll | None:
+    poll = next((includes.polls.get(key) for key in _attached(data, "poll_ids")), None)
+    if poll is None:
+        return None
+    options = sorted(poll.children("options") or [], key=lambda item: item.number("position") or 0)
+    votes = [option.number("votes") for option in options]
+    return Poll(
+        options=tuple(
+            PollOption(option.string("label"), count)
+            for option, count in zip(options, votes, strict=True)
+        ),
+        total_votes=sum(count or 0 for count in votes),
+        ends_at=parse_iso_time(poll.optional_string("end_datetime")),
+        closed=poll.optional_string("voting_status") == "closed",
+    )
+
+
+def _card(data: JsonObject) -> LinkCard | None:
+    """Use the first link X unwound with a title as the post's preview card."""
+    entities = data.child("entities")
+    for item in (entities.children("urls") if entities else None) or []:
+        title = item.optional_string("title")
+        target = item.optional_string("unwound_url") or item.optional_string("expanded_url")
+        if title and target:
+            images = item.children("images") or []
+            return LinkCard(
+                url=target,
+                title=title,
+                description=item.optional_string("description") or "",
+                image_url=images[0].optional_string("url") if images else None,
+            )
+    return None
