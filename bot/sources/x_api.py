@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Literal
 
 from bot.errors import (
     PostPrivateError,
@@ -188,16 +189,17 @@ def _tweet(data: JsonObject) -> _Tweet:
         id=data.string("id"),
         author_id=data.string("author_id"),
         conversation_id=data.optional_string("conversation_id") or data.string("id"),
-        created_at=_required_time(data.string("created_at")),
+        created_at=_created_at(data),
         parent_id=parent_id,
         parent_author_id=data.optional_string("in_reply_to_user_id"),
         data=data,
     )
 
 
-def _required_time(value: str) -> datetime:
-    moment = parse_iso_time(value)
-    assert moment is not None  # parse_iso_time only returns None for None
+def _created_at(data: JsonObject) -> datetime:
+    moment = parse_iso_time(data.optional_string("created_at"))
+    if moment is None:
+        raise SourceError("X post lacks created_at", platform=PLATFORM)
     return moment
 
 
@@ -276,7 +278,7 @@ class _Walk:
     """
 
     chain: list[_Tweet]
-    stop: str
+    stop: Literal["head", "deleted", "window"]
     hole_below: _Tweet | None = None
 
 
