@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from enum import StrEnum
 
-from bot.cleaning import reflow, tracking, whitespace
+from bot.cleaning import mentions, numbering, placeholders, reflow, tracking, whitespace
 from bot.model import Thread
 
 Step = Callable[[Thread], Thread]
@@ -24,6 +24,9 @@ class ReadingMode(StrEnum):
 
 TEXT_STEPS: tuple[Step, ...] = (
     whitespace.tidy_whitespace,  # first, so every marker sits right at an edge
+    mentions.strip_reply_mentions,  # before numbering: platforms put "@bob" before "2/"
+    placeholders.strip_media_placeholders,  # and X puts its media link after "2/"
+    numbering.strip_numbering,
     tracking.strip_tracking_links,
     whitespace.tidy_whitespace,  # again, to close the joints the cuts above left
     whitespace.drop_empty_posts,

@@ -1,0 +1,74 @@
+"""Mentions cleaning: drop the reply mentions platforms put before a self-reply. Pure: no I/O.
+
+Mastodon pre-fills a reply with the parent's mentions, and X's text may start with "@handle"
+of the author or of people the chain already mentioned. Such a leading block carries nothing
+the reader needs; a mention of someone new, or one inside a sentence, is the author's own
+words and stays. The first post is never touched: it answers no one in the chain.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import replace
+
+from bot.cleaning.segments import tidy_segments
+from bot.model import Post, Segment, SegmentKind, Thread
+
+# "@alice", "@alice@example.social" or "@alice.bsky.social" written as plain text.
+_TEXT_MENTION = re.compile(r"\s*@([A-Za-z0-9_][\w.-]*(?:@[\w.-]+)?)(?=\s|\Z)")
+_WRITTEN_MENTION = re.compile(r"(?<![\w@])@([A-Za-z0-9_][\w.-]*(?:@[\w.-]+)?)")
+
+
+def handle_key(handle: str) -> str:
+    """Return the part of a handle that names the account ("@Alice@host" → "alice").
+
+    Mastodon shows local accounts without their instance, so comparing the local part is
+    what lets "@alice" match the author "alice@example.social".
+    """
+    return handle.lstrip("@").split("@", 1)[0].rstrip(".").lower()
+
+
+def strip_reply_mentions(thread: Thread) -> Thread:
+    """Drop leading mentions of the author or of accounts the chain already mentioned."""
+    known = {handle_key(thread.author.handle)}
+    posts = [thread.posts[0]] if thread.posts else []
+    for post in thread.posts[1:]:
+        posts.append(_drop_leading_mentions(post, known))
+        known |= _mentioned(post.text)
+    return replace(thread, posts=tuple(posts))
+
+
+def _drop_leading_mentions(post: Post, known: set[str]) -> Post:
+    for index, segment in enumerate(post.text):
+        if segment.kind is SegmentKind.MENTION and handle_key(segment.text) in known:
+            continue
+        if segment.kind is not SegmentKind.TEXT:
+            return _with_text(post, post.text[index:])
+        rest = _drop_text_mentions(segment.text, known)
+        if rest.strip():
+            return _with_text(post, (Segment(SegmentKind.TEXT, rest), *post.text[index + 1 :]))
+    return _with_text(post, ())
+
+
+def _drop_text_mentions(text: str, known: set[str]) -> str:
+    """Return text without its leading "@handle" words that name known accounts."""
+    position = 0
+    while (match := _TEXT_MENTION.match(text, position)) and handle_key(match[1]) in known:
+        position = match.end()
+    return text[position:]
+
+
+def _with_text(post: Post, segments: tuple[Segment, ...]) -> Post:
+    segments = tidy_segments(segments)
+    return post if segments == post.text else replace(post, text=segments)
+
+
+def _mentioned(segments: Iterable[Segment]) -> set[str]:
+    keys: set[str] = set()
+    for segment in segments:
+        if segment.kind is SegmentKind.MENTION:
+            keys.add(handle_key(segment.text))
+        elif segment.kind is SegmentKind.TEXT:
+            keys.update(handle_key(m) for m in _WRITTEN_MENTION.findall(segment.text))
+    return keys

@@ -1,0 +1,177 @@
+"""Numbering cleaning: remove thread counters and markers, using the whole thread as evidence.
+
+Plain markers ("🧵", "👇", "/end", "Thread:" …) always go. A number at a post's edge ("1/",
+"(2/10)", "3.") goes only when it is a counter, that is when the posts' numbers form a
+sequence: they rise from post to post in step with the posts' positions. A lone "3/4" in one
+post is a date or a score and stays. The strong forms ("2/", "/2", "(2/10)", "2/n") are also
+believed alone when the number is the post's position, or "1" near the start (an opener).
+Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from enum import StrEnum
+
+from bot.cleaning.markers import STRONG_FORMS, Candidate, Edge, Form, read_end, read_start
+from bot.cleaning.segments import tidy_segments
+from bot.model import Post, Segment, SegmentKind, Thread
+
+# How far a counter may run ahead of its post's position (posts the source never saw).
+MAX_LEAD = 2
+
+
+class Side(StrEnum):
+    """Which edge of a post a counter sits on."""
+
+    START = "start"
+    END = "end"
+
+
+@dataclass(frozen=True, slots=True)
+class Counter:
+    """A candidate counter placed in the thread: which post, which edge, which position."""
+
+    post: int
+    side: Side
+    ordinal: int  # 1-based position in the author's chain, deleted posts included
+    candidate: Candidate
+
+    @property
+    def family(self) -> str:
+        """Return the group whose numbers must form one sequence (all strong forms mix)."""
+        return "strong" if self.candidate.form in STRONG_FORMS else self.candidate.form.value
+
+
+@dataclass(frozen=True, slots=True)
+class _PostEdges:
+    start: Edge | None
+    end: Edge | None
+    same_segment: bool
+
+
+def strip_numbering(thread: Thread) -> Thread:
+    """Remove markers everywhere and counters where the thread shows they are counters."""
+    edges = [_read_post(post, i, len(thread.posts)) for i, post in enumerate(thread.posts)]
+    confirmed = find_counters(_counters(thread, edges))
+    posts = tuple(
+        _cut(post, post_edges, {c.side for c in confirmed if c.post == i})
+        for i, (post, post_edges) in enumerate(zip(thread.posts, edges, strict=True))
+    )
+    return replace(thread, posts=posts)
+
+
+def find_counters(counters: Iterable[Counter]) -> set[Counter]:
+    """Return the candidates that are counters: members of a sequence, or believable alone."""
+    families: dict[str, list[Counter]] = defaultdict(list)
+    for counter in counters:
+        if _is_plausible(counter):
+            families[counter.family].append(counter)
+    confirmed: set[Counter] = set()
+    for members in families.values():
+        confirmed |= _confirm_family(sorted(members, key=lambda c: (c.post, c.side != Side.START)))
+    return confirmed
+
+
+def _confirm_family(members: list[Counter]) -> set[Counter]:
+    """Take the longest sequences out one by one; what is left counts only if strong."""
+    confirmed: set[Counter] = set()
+    while len(chain := _longest_sequence(members)) >= 2:
+        confirmed.update(chain)
+        members = [m for m in members if m not in chain]
+    return confirmed | {m for m in members if _is_believable_alone(m)}
+
+
+def _longest_sequence(members: list[Counter]) -> list[Counter]:
+    """Return the longest run of members (in post order) that count up like a thread."""
+    best: list[list[Counter]] = []
+    for j, member in enumerate(members):
+        longest = max(
+            (best[i] for i in range(j) if _follows(members[i], member)), key=len, default=[]
+        )
+        best.append([*longest, member])
+    return max(best, key=len, default=[])
+
+
+def _follows(earlier: Counter, later: Counter) -> bool:
+    """Say whether `later` can be the next counter after `earlier`.
+
+    Numbers rise by about the number of posts in between: one more is allowed (a post the
+    source missed), fewer too (unnumbered posts the author slipped in). Bare fractions must
+    keep their total ("1/2 cup" then "2/3 of voters" is no sequence); other totals may grow.
+    """
+    a, b = earlier.candidate, later.candidate
+    if later.post <= earlier.post or b.number <= a.number:
+        return False
+    if b.number - a.number > later.ordinal - earlier.ordinal + 1:
+        return False
+    if a.total is None or b.total is None:
+        return True
+    return b.total == a.total if a.form is Form.FRACTION else b.total >= a.total
+
+
+def _is_plausible(counter: Counter) -> bool:
+    candidate = counter.candidate
+    if candidate.total is not None and candidate.number > candidate.total:
+        return False  # 24/7, 5/4: no counter runs past its total
+    return candidate.number <= counter.ordinal + MAX_LEAD
+
+
+def _is_believable_alone(counter: Counter) -> bool:
+    number, ordinal = counter.candidate.number, counter.ordinal
+    return counter.family == "strong" and (number == ordinal or (number == 1 and ordinal <= 2))
+
+
+def _read_post(post: Post, index: int, total: int) -> _PostEdges:
+    segments = post.text
+    if not segments:
+        return _PostEdges(None, None, same_segment=False)
+    first, last = segments[0], segments[-1]
+    single = len(segments) == 1
+    opener, final = index == 0, index == total - 1
+    start = None
+    if first.kind is SegmentKind.TEXT:
+        start = read_start(first.text, opener=opener, closes_post=single)
+    if last.kind is not SegmentKind.TEXT:
+        return _PostEdges(start, None, same_segment=False)
+    # In a one-segment post the end is read only past the start's reach, so the two edges
+    # never claim the same token.
+    lower = start.counter_cut if single and start else 0
+    end = read_end(last.text[lower:], opener=opener, final=final, opens_post=single)
+    shifted = Edge(end.marker_cut + lower, end.candidate, end.counter_cut + lower)
+    return _PostEdges(start, shifted, same_segment=single)
+
+
+def _counters(thread: Thread, edges: list[_PostEdges]) -> list[Counter]:
+    counters: list[Counter] = []
+    ordinal = 0
+    for index, (post, post_edges) in enumerate(zip(thread.posts, edges, strict=True)):
+        ordinal += 1 + post.gap_before
+        for side, edge in ((Side.START, post_edges.start), (Side.END, post_edges.end)):
+            if edge is not None and edge.candidate is not None:
+                counters.append(Counter(index, side, ordinal, edge.candidate))
+    return counters
+
+
+def _cut(post: Post, edges: _PostEdges, confirmed: set[Side]) -> Post:
+    segments = list(post.text)
+    start_cut = _cut_at(edges.start, Side.START in confirmed)
+    end_cut = _cut_at(edges.end, Side.END in confirmed)
+    if edges.same_segment:
+        text = segments[0].text
+        segments[0] = Segment(SegmentKind.TEXT, text[start_cut : max(start_cut, end_cut)])
+    else:
+        if edges.start is not None:
+            segments[0] = Segment(SegmentKind.TEXT, segments[0].text[start_cut:])
+        if edges.end is not None:
+            segments[-1] = Segment(SegmentKind.TEXT, segments[-1].text[:end_cut])
+    tidied = tidy_segments(segments)
+    return post if tidied == post.text else replace(post, text=tidied)
+
+
+def _cut_at(edge: Edge | None, confirmed: bool) -> int:
+    if edge is None:
+        return 0
+    return edge.counter_cut if confirmed else edge.marker_cut
