@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import functools
+import ssl
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -31,6 +33,12 @@ USER_AGENT = (
 )
 MAX_REDIRECTS = 3
 _REDIRECT_STATUSES = {301, 302, 303, 307, 308}
+
+
+@functools.cache
+def _ssl_context() -> ssl.SSLContext:
+    # Loading the CA bundle costs tens of milliseconds; every client can share one context.
+    return httpx.create_ssl_context(trust_env=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,10 +93,11 @@ class HttpClient:
             "follow_redirects": False,
             "trust_env": False,  # a proxy would defeat the address pinning of the guard
         }
-        self._trusted = httpx.AsyncClient(**common)  # type: ignore[arg-type]
+        tls = _ssl_context()
+        self._trusted = httpx.AsyncClient(verify=tls, **common)  # type: ignore[arg-type]
         self._guarded = httpx.AsyncClient(
             transport=guarded_transport
-            or guard.GuardedTransport(allow_private_hosts=allow_private_hosts),
+            or guard.GuardedTransport(allow_private_hosts=allow_private_hosts, ssl_context=tls),
             **common,  # type: ignore[arg-type]
         )
 

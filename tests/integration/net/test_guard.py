@@ -173,19 +173,14 @@ async def test_address_pinned_when_name_rebinds_after_check(
 
 
 async def test_new_connection_blocked_when_name_rebinds_to_private(
-    resolver: StubResolver, backend: LoopbackBackend
+    http: HttpClient, resolver: StubResolver, backend: LoopbackBackend
 ) -> None:
+    """After the first lookup the name answers 127.0.0.1; the next new connection is refused."""
     resolver.then = {"public.example": ["127.0.0.1"]}
-    for _ in range(2):  # a fresh pool each time, so the second request must connect anew
-        transport = GuardedTransport(allow_private_hosts=False, resolver=resolver, backend=backend)
-        client = HttpClient(guarded_transport=transport)
-        try:
-            outcome = await client.get("https://public.example/ok", guarded=True)
-        except BlockedHostError as exc:
-            outcome = exc
-        finally:
-            await client.aclose()
-    assert isinstance(outcome, BlockedHostError)
+    resolver.calls.append("public.example")  # as if an earlier connection had looked it up
+    with pytest.raises(BlockedHostError):
+        await http.get("https://public.example/ok", guarded=True)
+    assert backend.connected == []
 
 
 async def test_unresolvable_name_is_source_error(http: HttpClient) -> None:

@@ -18,7 +18,7 @@ from starlette.routing import Route
 
 from bot.errors import RateLimitedError, ResponseTooLargeError, SourceError, SourceTimeoutError
 from bot.net.http import HttpClient, HttpLimits
-from tests.fakes.server import FakeServer
+from tests.fakes.server import FakeServer, free_port
 
 MAX_BYTES = 1_000_000
 BOMB = gzip.compress(b"\0" * (10 * MAX_BYTES))
@@ -154,7 +154,5 @@ async def test_not_found_returned_when_404(
 
 
 async def test_connection_refused_is_source_error(http: HttpClient, guarded: bool) -> None:
-    from tests.fakes.server import free_port
-
     with pytest.raises(SourceError):
         await http.get(f"http://127.0.0.1:{free_port()}/", guarded=guarded)

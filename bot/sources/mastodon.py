@@ -1,0 +1,407 @@
+"""Mastodon source: an instance's statuses and context API → the author's chain. Adapter.
+
+Every request goes through the private-address guard, since the instance host comes from the
+user. The chain is the author's own self-replies through `in_reply_to_id`, found from any post
+of it: up through `ancestors`, down through `descendants`, asking `/context` again from the
+topmost or deepest post found whenever the unauthenticated limits (40 ancestors, 60
+descendants, depth 20) cut the answer short (reference/upstream-apis.md §2.4).
+
+Decisions: a link to a boost unrolls the boosted post's thread. A deleted post cuts a Mastodon
+thread in two (the database nulls its replies' `in_reply_to_id`), so the half above it cannot
+be reached from below; the chain then starts after the gap and the report says so. Audio and
+`unknown` attachments are left out, as the model has no place for them.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from bot.errors import PostPrivateError, PostUnavailableError, SourceError
+from bot.model import (
+    Author,
+    LinkCard,
+    Media,
+    MediaType,
+    Platform,
+    Poll,
+    PollOption,
+    Post,
+    Quote,
+    Report,
+    Thread,
+    ThreadKey,
+)
+from bot.net.http import HttpClient
+from bot.sources import ProgressCallback, SourceConfig
+from bot.sources.mastodon_html import to_segments
+
+JsonObject = Mapping[str, object]
+
+# Unauthenticated `/context` limits (Api::V1::Statuses::ContextsController, §2.1).
+DESCENDANTS_LIMIT = 60
+DESCENDANTS_DEPTH_LIMIT = 20
+
+_PLATFORM = Platform.MASTODON.value
+_STATUS_ERRORS: dict[int, type[PostUnavailableError]] = {
+    401: PostPrivateError,  # the instance demands a login for its whole API
+    403: PostPrivateError,
+    404: PostUnavailableError,  # also private statuses: Mastodon hides them as missing
+    410: PostUnavailableError,
+}
+_MEDIA_TYPES = {"image": MediaType.PHOTO, "gifv": MediaType.GIF, "video": MediaType.VIDEO}
+
+
+def base_url(host: str, *, allow_private_hosts: bool) -> str:
+    """Return the API root for a `ThreadKey.host`.
+
+    https, except when private hosts are allowed and the host has an explicit port or is an IP
+    literal or `localhost`: such test and self-hosted instances are served over plain http.
+    """
+    parts = urlsplit(f"//{host}")
+    if allow_private_hosts and (parts.port is not None or _is_local_name(parts.hostname or "")):
+        return f"http://{host}"
+    return f"https://{host}"
+
+
+def _is_local_name(name: str) -> bool:
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return name == "localhost"
+    return True
+
+
+async def fetch_thread(
+    key: ThreadKey,
+    *,
+    http: HttpClient,
+    config: SourceConfig,
+    progress: ProgressCallback | None = None,
+) -> Thread:
+    """Return the author's chain that the status `key` belongs to, oldest first.
+
+    Raises:
+        BlockedHostError: the instance is not a public https host.
+        PostUnavailableError: the status is missing, deleted or private.
+        PostPrivateError: the instance requires a login.
+        SourceError: the host failed or did not answer like a Mastodon server.
+    """
+    api = base_url(key.host, allow_private_hosts=http.allow_private_hosts)
+    walk = _Walk(http=http, api=api, host=key.host, progress=progress)
+    entry = await walk.status(key.post_id)
+    await walk.context(_id(entry))
+    chain, gap = await walk.up(entry)
+    capped = await walk.down(chain, limit=config.max_posts)
+    if len(chain) > config.max_posts:
+        chain, capped = chain[: config.max_posts], True
+    await walk.report(len(chain))
+    return _thread(key, chain, walk, gap=gap, capped=capped, max_posts=config.max_posts)
+
+
+@dataclass
+class _Walk:
+    """The statuses seen so far on one instance, and the requests that found them."""
+
+    http: HttpClient
+    api: str
+    host: str
+    progress: ProgressCallback | None
+    known: dict[str, JsonObject] = field(default_factory=dict)
+    children: dict[str, list[str]] = field(default_factory=dict)
+    asked: set[str] = field(default_factory=set)  # ids whose /context was fetched
+    settled: set[str] = field(default_factory=set)  # ids whose replies are all known
+
+    async def status(self, status_id: str) -> JsonObject:
+        """Fetch one status; a boost stands for the status it boosts."""
+        status = _as_object(await self._get(f"/api/v1/statuses/{status_id}"))
+        boosted = status.get("reblog")
+        entry = boosted if isinstance(boosted, Mapping) else status
+        if not isinstance(entry.get("id"), str) or _account_id(entry) is None:
+            raise self._not_mastodon("a status without id or account")
+        self._add(entry)
+        return entry
+
+    async def context(self, status_id: str) -> None:
+        """Fetch `/context` of a status once and remember every status in it."""
+        self.asked.add(status_id)
+        context = _as_object(await self._get(f"/api/v1/statuses/{status_id}/context"))
+        ancestors, descendants = _objects(context, "ancestors"), _objects(context, "descendants")
+        for status in (*ancestors, *descendants):
+            self._add(status)
+        # Below the limits the answer holds the whole reply tree, so nothing under it needs
+        # another request, not even the chain's last post.
+        if len(descendants) < DESCENDANTS_LIMIT and _depth(status_id, descendants) < (
+            DESCENDANTS_DEPTH_LIMIT
+        ):
+            self.settled.update([status_id, *(_id(status) for status in descendants)])
+
+    async def up(self, entry: JsonObject) -> tuple[list[JsonObject], bool]:
+        """Walk to the author's first post; also tell whether a deleted post cut it short."""
+        author = _account_id(entry)
+        chain = [entry]
+        while True:
+            top = chain[0]
+            parent_id = _text_or_none(top, "in_reply_to_id")
+            if (
+                parent_id is not None
+                and parent_id not in self.known
+                and _id(top) not in self.asked
+            ):
+                await self.context(_id(top))
+                await self.report(len(chain))
+            parent = self.known.get(parent_id) if parent_id else None
+            if parent is None or _account_id(parent) != author:
+                # A reply to the author whose parent is not there: the parent was deleted (its
+                # id nulled, or no longer served), so the chain has a gap above this post.
+                gap = parent is None and _text_or_none(top, "in_reply_to_account_id") == author
+                return chain, gap
+            chain.insert(0, parent)
+
+    async def down(self, chain: list[JsonObject], *, limit: int) -> bool:
+        """Extend `chain` with the author's self-replies; return True if `limit` stopped it."""
+        author = _account_id(chain[0])
+        while True:
+            last = _id(chain[-1])
+            child = self._self_reply(last, author)
+            if child is None and last not in self.asked and last not in self.settled:
+                await self.context(last)
+                await self.report(len(chain))
+                child = self._self_reply(last, author)
+            if child is None:
+                return False
+            if len(chain) >= limit:
+                return True
+            chain.append(child)
+
+    def skipped_replies(self, chain: list[JsonObject]) -> int:
+        """Count the other accounts' replies to the chain that were seen on the way."""
+        author = _account_id(chain[0])
+        replies = (self.known[c] for post in chain for c in self.children.get(_id(post), []))
+        return sum(_account_id(reply) != author for reply in replies)
+
+    def _self_reply(self, parent_id: str, author: str | None) -> JsonObject | None:
+        replies = [self.known[c] for c in self.children.get(parent_id, [])]
+        own = [reply for reply in replies if _account_id(reply) == author]
+        # Several self-replies to one post: the earliest continues the thread (§2.4 step 4).
+        return min(own, key=lambda s: (_text(s, "created_at"), _id(s)), default=None)
+
+    def _add(self, status: JsonObject) -> None:
+        status_id = _id(status)
+        if status_id in self.known:
+            return
+        self.known[status_id] = status
+        parent_id = _text_or_none(status, "in_reply_to_id")
+        if parent_id is not None:
+            self.children.setdefault(parent_id, []).append(status_id)
+
+    async def _get(self, path: str) -> object:
+        response = await self.http.get(f"{self.api}{path}", guarded=True, platform=_PLATFORM)
+        error = _STATUS_ERRORS.get(response.status)
+        if error is not None:
+            raise error(f"{response.status} for {path}", platform=_PLATFORM, host=self.host)
+        if response.status != 200:
+            raise SourceError(f"{response.status} for {path}", platform=_PLATFORM, host=self.host)
+        try:
+            return response.json()
+        except SourceError as exc:
+            raise self._not_mastodon("an answer that is not JSON") from exc
+
+    def _not_mastodon(self, what: str) -> SourceError:
+        detail = f"{self.host} sent {what}; it does not look like a Mastodon server"
+        return SourceError(detail, platform=_PLATFORM, host=self.host)
+
+    async def report(self, found: int) -> None:
+        """Tell the caller how many posts of the chain are known so far."""
+        if self.progress is not None:
+            await self.progress(found)
+
+
+def _depth(root_id: str, descendants: list[JsonObject]) -> int:
+    """Return how many levels below `root_id` the descendants reach."""
+    parents = {_id(status): _text_or_none(status, "in_reply_to_id") for status in descendants}
+
+    def depth(status_id: str | None) -> int:
+        steps = 0
+        while status_id in parents and status_id != root_id:
+            status_id, steps = parents[status_id], steps + 1
+        return steps
+
+    return max(map(depth, parents), default=0)
+
+
+def _thread(
+    key: ThreadKey,
+    chain: list[JsonObject],
+    walk: _Walk,
+    *,
+    gap: bool,
+    capped: bool,
+    max_posts: int,
+) -> Thread:
+    posts = [_post(status, key.host) for status in chain]
+    if gap:
+        posts[0] = replace(posts[0], gap_before=1)
+    note = None
+    if gap:
+        note = "An earlier post of this thread was deleted, so it starts after that gap."
+    elif capped:
+        note = f"Only the first {max_posts} posts were fetched."
+    return Thread(
+        key=key,
+        source=Platform.MASTODON,
+        url=posts[0].url,
+        author=_author(_account(chain[0]), key.host),
+        posts=tuple(posts),
+        report=Report(
+            posts=len(posts),
+            deleted=int(gap),
+            skipped_other_authors=walk.skipped_replies(chain),
+            complete=not (gap or capped),
+            note=note,
+        ),
+    )
+
+
+def _post(status: JsonObject, host: str) -> Post:
+    quote = _quote(status.get("quote"), host)
+    return Post(
+        id=_id(status),
+        url=_text(status, "url") or _text(status, "uri"),
+        created_at=_time(status, "created_at"),
+        # Edited posts: `content` is already the current version.
+        text=to_segments(_text(status, "content"), drop_quote_inline=quote is not None),
+        media=_media(status),
+        quote=quote,
+        card=_card(status),
+        poll=_poll(status),
+        content_warning=_text(status, "spoiler_text") or None,
+    )
+
+
+def _quote(value: object, host: str) -> Quote | None:
+    """Map a 4.4+ Quote; every state but `accepted`, and a ShallowQuote, is a tombstone."""
+    if not isinstance(value, Mapping):
+        return None
+    quoted = value.get("quoted_status")
+    if value.get("state") != "accepted" or not isinstance(quoted, Mapping):
+        return Quote(url=None, unavailable=True)
+    return Quote(
+        url=_text(quoted, "url") or _text(quoted, "uri") or None,
+        author=_author(_account(quoted), host),
+        text=to_segments(_text(quoted, "content"), drop_quote_inline=bool(quoted.get("quote"))),
+        media=_media(quoted),
+        created_at=_time(quoted, "created_at"),
+    )
+
+
+def _media(status: JsonObject) -> tuple[Media, ...]:
+    found = (_attachment(item) for item in _objects(status, "media_attachments"))
+    return tuple(media for media in found if media is not None)
+
+
+def _attachment(item: JsonObject) -> Media | None:
+    kind = _MEDIA_TYPES.get(_text(item, "type"))
+    url = _text(item, "url") or _text(item, "remote_url")
+    if kind is None or not url:
+        return None
+    meta = item.get("meta")
+    original = meta.get("original") if isinstance(meta, Mapping) else None
+    size = original if isinstance(original, Mapping) else {}
+    return Media(
+        type=kind,
+        url=url,
+        alt=_text(item, "description"),
+        thumbnail_url=_text_or_none(item, "preview_url"),
+        width=_number(size, "width"),
+        height=_number(size, "height"),
+    )
+
+
+def _card(status: JsonObject) -> LinkCard | None:
+    card = status.get("card")
+    if not isinstance(card, Mapping) or not _text(card, "url"):
+        return None
+    return LinkCard(
+        url=_text(card, "url"),
+        title=_text(card, "title"),
+        description=_text(card, "description"),
+        image_url=_text_or_none(card, "image"),
+    )
+
+
+def _poll(status: JsonObject) -> Poll | None:
+    poll = status.get("poll")
+    if not isinstance(poll, Mapping):
+        return None
+    options = tuple(
+        PollOption(label=_text(option, "title"), votes=_number(option, "votes_count"))
+        for option in _objects(poll, "options")
+    )
+    expires = _text(poll, "expires_at")
+    return Poll(
+        options=options,
+        total_votes=_number(poll, "votes_count"),
+        ends_at=datetime.fromisoformat(expires) if expires else None,
+        closed=poll.get("expired") is True,
+    )
+
+
+def _author(account: JsonObject, host: str) -> Author:
+    # Local accounts' `acct` has no domain; the link's host is the best name for it.
+    acct = _text(account, "acct")
+    return Author(
+        handle=acct if "@" in acct else f"{acct}@{host}",
+        name=_text(account, "display_name") or _text(account, "username"),
+        url=_text(account, "url"),
+    )
+
+
+def _as_object(value: object) -> JsonObject:
+    if not isinstance(value, Mapping):
+        raise SourceError("a JSON answer that is not an object", platform=_PLATFORM)
+    return value
+
+
+def _objects(value: JsonObject, key: str) -> list[JsonObject]:
+    items = value.get(key)
+    if not isinstance(items, list):
+        return []
+    return [item for item in items if isinstance(item, Mapping)]
+
+
+def _account(status: JsonObject) -> JsonObject:
+    account = status.get("account")
+    return account if isinstance(account, Mapping) else {}
+
+
+def _account_id(status: JsonObject) -> str | None:
+    return _text_or_none(_account(status), "id")
+
+
+def _id(status: JsonObject) -> str:
+    return _text(status, "id")
+
+
+def _text(value: JsonObject, key: str) -> str:
+    item = value.get(key)
+    return item if isinstance(item, str) else ""
+
+
+def _text_or_none(value: JsonObject, key: str) -> str | None:
+    return _text(value, key) or None
+
+
+def _number(value: JsonObject, key: str) -> int | None:
+    item = value.get(key)
+    return item if isinstance(item, int) and not isinstance(item, bool) else None
+
+
+def _time(value: JsonObject, key: str) -> datetime:
+    try:
+        return datetime.fromisoformat(_text(value, key))
+    except ValueError as exc:
+        raise SourceError(f"status without a valid {key}", platform=_PLATFORM) from exc
