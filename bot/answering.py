@@ -31,6 +31,7 @@ log = logging.getLogger("bot.answering")
 
 ALREADY_UNROLLED_TTL_S = 24 * 3600
 CALLBACK_DATA_MAX_BYTES = 64
+TELEGRAPH_TOKEN_NAME = "telegraph:token"
 APOLOGY = "Sorry, this thread could not be unrolled after several tries. Please try again later."
 
 
@@ -68,27 +69,37 @@ async def resolve_button_data(store: ChatStore, data: str) -> tuple[str, str | N
 
 @dataclass
 class PagePublisher:
-    """Publishes long threads: Telegraph first, then the bot's own reader page."""
+    """Publishes long threads: Telegraph first, then the bot's own reader page.
+
+    Telegraph's access token, when the bot had to create the account itself, is kept in the
+    store so every process and every restart uses the same account.
+    """
 
     telegraph: TelegraphClient | None
     public_base_url: str | None
+    store: ChatStore
 
     async def publish(self, thread: Thread, mode: ReadingMode) -> str | None:
         """Return the URL of a readable page for `thread`, or None when no page can be had."""
         if self.telegraph is not None:
             try:
-                urls = await self.telegraph.publish(
-                    telegraph.render(thread),
-                    author_name=thread.author.name,
-                    author_url=thread.author.url,
-                )
-                return urls[0]
+                return await self._publish_on_telegraph(self.telegraph, thread)
             except SourceError as exc:
                 log.warning("telegraph failed", extra={"error": type(exc).__name__})
         if self.public_base_url:
             key = quote(str(thread.key), safe="")
             return f"{self.public_base_url.rstrip('/')}/read/{key}?mode={mode.value}"
         return None
+
+    async def _publish_on_telegraph(self, client: TelegraphClient, thread: Thread) -> str:
+        if client.access_token is None:
+            client.access_token = await self.store.get_value(TELEGRAPH_TOKEN_NAME)
+        if client.access_token is None:
+            await self.store.set_value(TELEGRAPH_TOKEN_NAME, await client.ensure_account())
+        urls = await client.publish(
+            telegraph.render(thread), author_name=thread.author.name, author_url=thread.author.url
+        )
+        return urls[0]
 
 
 @dataclass

@@ -90,8 +90,8 @@ def _from_plain(hint: Any, value: Any) -> Any:
     if origin is tuple:
         item_hint = typing.get_args(hint)[0]
         return tuple(_from_plain(item_hint, item) for item in value)
-    if dataclasses.is_dataclass(hint):
-        hints = _field_types(hint)  # type: ignore[arg-type]
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+        hints = _field_types(hint)
         known = {f.name for f in dataclasses.fields(hint)}
         return hint(**{k: _from_plain(hints[k], v) for k, v in value.items() if k in known})
     if isinstance(hint, type) and issubclass(hint, Enum):

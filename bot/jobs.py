@@ -49,7 +49,7 @@ class UnrollJobs:
                 config=self.config,
                 progress=self._progress_reporter(job),
             )
-            metrics.job_duration_seconds.labels(stage="fetch").observe(
+            metrics.JOB_DURATION.labels(stage="fetch").observe(
                 time.perf_counter() - started
             )
             result = encode_result(thread)
@@ -74,14 +74,12 @@ class UnrollJobs:
             await self.answerer.answer(request, result)
             await self.queue.mark_delivered(job, index)
         self.answerer.forget(job.key)
-        metrics.job_duration_seconds.labels(stage="deliver").observe(time.perf_counter() - started)
+        metrics.JOB_DURATION.labels(stage="deliver").observe(time.perf_counter() - started)
 
     async def _pending(self, job: Job) -> list[tuple[int, UnrollRequest]]:
-        pending = []
-        for index, raw in enumerate(await self.queue.requests(job)):
-            if not await self.queue.is_delivered(job, index):
-                pending.append((index, decode(UnrollRequest, raw)))
-        return pending
+        done = await self.queue.delivered(job)
+        requests = await self.queue.requests(job)
+        return [(i, decode(UnrollRequest, raw)) for i, raw in enumerate(requests) if i not in done]
 
     def _progress_reporter(self, job: Job) -> Callable[[int], Awaitable[None]]:
         last_shown = time.monotonic()

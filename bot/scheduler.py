@@ -33,7 +33,7 @@ def schedule_chores(jobs: PtbJobQueue[Any], *, queue: JobQueue, store: ChatStore
                 log.info("retries due", extra={"moved": moved})
 
     async def refresh_gauges(_context: CallbackContext[Any, Any, Any, Any]) -> None:
-        metrics.set_queue_gauges(await queue.stats())
+        metrics.observe_queue(await queue.stats())
 
     jobs.run_repeating(move_due_retries, interval=RETRY_SWEEP_EVERY_S, name="retries")
     jobs.run_repeating(refresh_gauges, interval=METRICS_EVERY_S, first=0.5, name="metrics")

@@ -50,6 +50,7 @@ class Settings(BaseSettings):
     max_split_messages: int = Field(default=5, ge=1)
     job_max_deliveries: int = Field(default=5, ge=1)
     redis_key_prefix: str = "unroll:"
+    telegram_poll_timeout_s: int = Field(default=10, ge=0)
 
     @model_validator(mode="after")
     def _webhook_needs_secret(self) -> Settings:

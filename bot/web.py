@@ -10,6 +10,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
@@ -57,7 +58,7 @@ def build_web_app(
         return JSONResponse(body, status_code=200 if healthy else 503)
 
     async def metrics_page(_request: Request) -> Response:
-        return Response(metrics.render_latest(), media_type=metrics.CONTENT_TYPE)
+        return Response(metrics.render_latest(), media_type=CONTENT_TYPE_LATEST)
 
     async def reader_page(request: Request) -> Response:
         cached = await queue.cached_result(request.path_params["key"])

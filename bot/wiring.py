@@ -37,7 +37,7 @@ from bot.net.http import HttpClient, HttpLimits
 from bot.queue import JobQueue
 from bot.queue.memory import MemoryJobQueue
 from bot.queue.redis_streams import RedisJobQueue
-from bot.rendering import RENDERERS, RenderOptions
+from bot.rendering import RENDERERS, RenderOptions, telegram_html
 from bot.scheduler import schedule_chores
 from bot.settings import Settings
 from bot.sources import SourceConfig, fetch_thread
@@ -49,7 +49,7 @@ from bot.worker import Worker
 log = logging.getLogger("bot.wiring")
 
 BOT_CONNECTIONS = 64
-POLL_TIMEOUT_S = 10
+TELEGRAM_CHUNK_SEPARATOR = "\n\n――― next message ―――\n\n"
 
 
 def build_http(settings: Settings) -> HttpClient:
@@ -89,7 +89,11 @@ async def unroll_once(settings: Settings, url: str, output_format: str, mode: st
     finally:
         await http.aclose()
     cleaned = clean_thread(thread, ReadingMode(mode))
-    return RENDERERS[output_format](cleaned, RenderOptions())
+    if output_format == "telegram":
+        return TELEGRAM_CHUNK_SEPARATOR.join(telegram_html.render(cleaned).chunks)
+    rendered = RENDERERS[output_format](cleaned, RenderOptions())
+    assert isinstance(rendered, str | bytes)
+    return rendered
 
 
 @dataclass
@@ -106,9 +110,9 @@ class Backends:
 async def open_backends(settings: Settings) -> AsyncIterator[Backends]:
     """Connect the backends for this process and close them afterwards."""
     if not settings.redis_url:
-        queue = MemoryJobQueue()
-        yield Backends(queue, MemoryChatStore(), MemorySendLimiter())
-        await queue.aclose()
+        memory_queue = MemoryJobQueue()
+        yield Backends(memory_queue, MemoryChatStore(), MemorySendLimiter())
+        await memory_queue.aclose()
         return
     redis = Redis.from_url(
         settings.redis_url,
@@ -139,7 +143,7 @@ def build_bot(settings: Settings) -> ExtBot[None]:
         base_url=f"{api_url}/bot",
         base_file_url=f"{api_url}/file/bot",
         request=HTTPXRequest(connection_pool_size=BOT_CONNECTIONS, pool_timeout=10.0),
-        get_updates_request=HTTPXRequest(read_timeout=POLL_TIMEOUT_S + 10),
+        get_updates_request=HTTPXRequest(read_timeout=settings.telegram_poll_timeout_s + 10.0),
     )
 
 
@@ -152,11 +156,10 @@ async def build_answerer(
         http,
         api_url=settings.telegraph_api_url.rstrip("/"),
         access_token=token.get_secret_value() if token else None,
-        token_store=backends.store,
     )
     return Answerer(
         sender=Sender(bot, backends.limiter),
-        pages=PagePublisher(telegraph_client, settings.public_base_url),
+        pages=PagePublisher(telegraph_client, settings.public_base_url, backends.store),
         store=backends.store,
         max_split_messages=settings.max_split_messages,
     )
@@ -190,24 +193,32 @@ def build_worker(
     )
 
 
-async def run_all(settings: Settings) -> None:
+async def run_all(settings: Settings, *, stop: asyncio.Event | None = None) -> None:
     """`unroll-bot run`: listener, one worker, the scheduler and the web server."""
-    await _run(settings, listener=True, worker=True)
+    await _run(settings, listener=True, worker=True, stop=stop)
 
 
-async def run_listener(settings: Settings) -> None:
+async def run_listener(settings: Settings, *, stop: asyncio.Event | None = None) -> None:
     """`unroll-bot listener`: the Telegram side, the scheduler and the web server."""
-    await _run(settings, listener=True, worker=False)
+    await _run(settings, listener=True, worker=False, stop=stop)
 
 
-async def run_worker(settings: Settings, *, concurrency: int | None = None) -> None:
+async def run_worker(
+    settings: Settings, *, concurrency: int | None = None, stop: asyncio.Event | None = None
+) -> None:
     """`unroll-bot worker`: queue consumers and the scheduler, no Telegram updates."""
-    await _run(settings, listener=False, worker=True, concurrency=concurrency)
+    await _run(settings, listener=False, worker=True, concurrency=concurrency, stop=stop)
 
 
 async def _run(
-    settings: Settings, *, listener: bool, worker: bool, concurrency: int | None = None
+    settings: Settings,
+    *,
+    listener: bool,
+    worker: bool,
+    concurrency: int | None = None,
+    stop: asyncio.Event | None = None,
 ) -> None:
+    """Run until `stop` is set, or until SIGINT or SIGTERM when no event is given."""
     async with AsyncExitStack() as stack:
         backends = await stack.enter_async_context(open_backends(settings))
         http = build_http(settings)
@@ -222,6 +233,7 @@ async def _run(
         async with application:
             await application.start()
             await _start_updates(settings, application, listener=listener, webhook=webhook)
+            assert application.job_queue is not None  # installed with the [job-queue] extra
             schedule_chores(application.job_queue, queue=backends.queue, store=backends.store)
             tasks = []
             if listener:  # workers report through heartbeats in the listener's /healthz
@@ -235,7 +247,7 @@ async def _run(
                 )
                 tasks.append(asyncio.create_task(consumer.run()))
             log.info("started", extra={"listener": listener, "worker": worker, "webhook": webhook})
-            await _wait_for_stop_signal(tasks)
+            await _wait_for_stop(tasks, stop)
             if consumer is not None:
                 consumer.stop()
             for task in tasks:
@@ -262,7 +274,7 @@ async def _start_updates(
         return
     assert application.updater is not None
     await application.updater.start_polling(
-        timeout=POLL_TIMEOUT_S, allowed_updates=ALLOWED_UPDATES
+        timeout=settings.telegram_poll_timeout_s, allowed_updates=ALLOWED_UPDATES
     )
 
 
@@ -293,11 +305,12 @@ class _EmbeddedServer(uvicorn.Server):
         yield
 
 
-async def _wait_for_stop_signal(tasks: list[asyncio.Task[None]]) -> None:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
+async def _wait_for_stop(tasks: list[asyncio.Task[None]], stop: asyncio.Event | None) -> None:
+    if stop is None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
     stopper = asyncio.create_task(stop.wait())
     done, _pending = await asyncio.wait([stopper, *tasks], return_when=asyncio.FIRST_COMPLETED)
     stopper.cancel()

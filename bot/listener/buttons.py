@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import replace
 
 from telegram import Update
@@ -20,7 +21,10 @@ from bot.rendering import epub, markdown
 from bot.request import Answer, UnrollRequest
 
 NOT_CACHED = "This answer is older than an hour: press Refresh first, then ask for the file again."
-_FILES = {"md": ("md", markdown.render), "epub": ("epub", epub.render)}
+_FILES: dict[str, tuple[str, Callable[[Thread], bytes]]] = {
+    "md": ("md", lambda thread: markdown.render(thread).encode()),
+    "epub": ("epub", epub.render),
+}
 
 
 async def answer_button(update: Update, context: UnrollContext) -> None:
@@ -80,8 +84,6 @@ async def _send_file(services: Services, request: UnrollRequest, action: str) ->
             return
         thread = clean_thread(result, ReadingMode(request.reading_mode))
         extension, render = _FILES[action]
-        data = render(thread)
-        payload = data if isinstance(data, bytes) else data.encode()
-        await sender.send_document(target, payload, filename_for(thread, extension))
+        await sender.send_document(target, render(thread), filename_for(thread, extension))
     except RecipientGoneError:
         return

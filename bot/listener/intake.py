@@ -74,7 +74,7 @@ async def accept_in_chat(
 async def submit(services: Services, request: UnrollRequest, *, fresh: bool = False) -> None:
     """Hand the request to the queue, or answer it from the cache at once."""
     submission = await services.queue.submit(request.key, encode(request), fresh=fresh)
-    metrics.requests_total.labels(outcome=submission.outcome.value).inc()
+    metrics.REQUESTS.labels(outcome=submission.outcome.value).inc()
     log.info("request accepted", extra={"key": request.key, "outcome": submission.outcome.value})
     if submission.outcome is Outcome.CACHED and submission.result is not None:
         await services.answerer.answer(request, decode_result(submission.result))
@@ -83,7 +83,7 @@ async def submit(services: Services, request: UnrollRequest, *, fresh: bool = Fa
 
 async def reply_with_error(services: Services, message: Message, error: UnrollError) -> None:
     """Answer a request the listener rejected itself with the error's one sentence."""
-    metrics.requests_total.labels(outcome="rejected").inc()
+    metrics.REQUESTS.labels(outcome="rejected").inc()
     log.info("request rejected", extra={"error": type(error).__name__})
     await reply(services, message, html.escape(error.user_message(), quote=False))
 
@@ -114,7 +114,7 @@ async def _within_quota(services: Services, user_id: int) -> bool:
         user_id, limit=services.user_quota_per_minute, window_s=QUOTA_WINDOW_S
     )
     if not allowed:
-        metrics.requests_total.labels(outcome="quota").inc()
+        metrics.REQUESTS.labels(outcome="quota").inc()
     return allowed
 
 
@@ -123,7 +123,7 @@ async def _point_to_earlier_answer(services: Services, target: Target, key: str)
     earlier = await services.store.find_answer(target.chat_id, key)
     if earlier is None:
         return False
-    metrics.requests_total.labels(outcome="already").inc()
+    metrics.REQUESTS.labels(outcome="already").inc()
     await services.answerer.sender.send(target, texts.ALREADY_UNROLLED, reply_to=int(earlier))
     return True
 

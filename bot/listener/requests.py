@@ -12,7 +12,7 @@ from telegram import Message, MessageEntity
 from bot import links
 from bot.model import ThreadKey
 
-_LINK_ENTITIES = (MessageEntity.URL, MessageEntity.TEXT_LINK)
+_LINK_ENTITIES: list[str | None] = [MessageEntity.URL, MessageEntity.TEXT_LINK]
 
 
 def link_key(message: Message) -> ThreadKey | None:

@@ -101,6 +101,10 @@ class JobQueue(Protocol):
         """Record that request `index` was answered; True only the first time."""
         ...
 
+    async def delivered(self, job: Job) -> set[int]:
+        """Return the indexes of the requests already answered (to resume after a crash)."""
+        ...
+
     async def ack(self, job: Job) -> None:
         """Settle the job for good and delete its data (after every request is answered).
 

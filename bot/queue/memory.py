@@ -118,6 +118,11 @@ class MemoryJobQueue:
         data.delivered.add(index)
         return True
 
+    async def delivered(self, job: Job) -> set[int]:
+        """Return the indexes of the requests already answered."""
+        data = self._jobs.get(job.id)
+        return set(data.delivered) if data is not None else set()
+
     async def ack(self, job: Job) -> None:
         """Settle the job for good and forget it."""
         self._entries.pop(job.entry_id, None)

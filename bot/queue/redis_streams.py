@@ -163,6 +163,11 @@ class RedisJobQueue:
             added, _ = await pipe.execute()
         return bool(added)
 
+    async def delivered(self, job: Job) -> set[int]:
+        """Return the indexes of the requests already answered."""
+        members = await self._redis.smembers(self._keys.job_delivered(job.id))
+        return {int(member) for member in members}
+
     async def ack(self, job: Job) -> None:
         """Settle the job for good and delete its data."""
         keys = self._keys

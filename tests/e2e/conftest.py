@@ -1,0 +1,97 @@
+"""The whole bot in process against fake Telegram, fake upstreams and a real Redis (or memory)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
+
+import pytest
+
+from bot import wiring
+from bot.settings import Settings
+from tests.conftest import RedisServer
+from tests.fakes.fxtwitter import FakeFxTwitter
+from tests.fakes.server import free_port
+from tests.fakes.telegram import FakeTelegram
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def telegram() -> Iterator[FakeTelegram]:
+    """A fresh fake Bot API for each test."""
+    with FakeTelegram() as fake:
+        yield fake
+
+
+@pytest.fixture(scope="session")
+def fxtwitter_server() -> Iterator[FakeFxTwitter]:
+    fake = FakeFxTwitter()
+    fake.server.start()
+    yield fake
+    fake.server.stop()
+
+
+@pytest.fixture
+def fxtwitter(fxtwitter_server: FakeFxTwitter) -> FakeFxTwitter:
+    """The shared fake FxTwitter with every knob off."""
+    fxtwitter_server.reset()
+    return fxtwitter_server
+
+
+@pytest.fixture(params=["memory", "redis"])
+def backend(request: pytest.FixtureRequest, key_prefix: str) -> dict[str, Any]:
+    """Settings for the in-process backends, or for Redis under a prefix of this test's own."""
+    if request.param == "memory":
+        return {}
+    redis_server: RedisServer = request.getfixturevalue("redis_server")
+    return {"redis_url": redis_server.url, "redis_key_prefix": key_prefix}
+
+
+@pytest.fixture
+def bot_settings(
+    settings_factory: Callable[..., Settings],
+    telegram: FakeTelegram,
+    fxtwitter: FakeFxTwitter,
+    backend: dict[str, Any],
+) -> Callable[..., Settings]:
+    """Build settings pointing the bot at the fakes; keyword arguments override."""
+
+    def create(**overrides: Any) -> Settings:
+        values: dict[str, Any] = {
+            "telegram_bot_token": telegram.token,
+            "telegram_api_url": telegram.url,
+            "fxtwitter_api_url": fxtwitter.url,
+            "telegraph_api_url": "http://127.0.0.1:9",  # unreachable unless a test sets one
+            "web_port": free_port(),
+            "telegram_poll_timeout_s": 1,
+            "unroll_allow_private_hosts": True,
+            "http_timeout_s": 3,
+            **backend,
+        }
+        values.update(overrides)
+        return settings_factory(**values)
+
+    return create
+
+
+@pytest.fixture
+async def start_bot(
+    bot_settings: Callable[..., Settings], telegram: FakeTelegram
+) -> AsyncIterator[Callable[..., Any]]:
+    """Start `unroll-bot run` in this event loop; stopped when the test ends."""
+    running: list[tuple[asyncio.Event, asyncio.Task[None]]] = []
+
+    async def start(**overrides: Any) -> Settings:
+        settings = bot_settings(**overrides)
+        stop = asyncio.Event()
+        task = asyncio.create_task(wiring.run_all(settings, stop=stop))
+        running.append((stop, task))
+        await telegram.wait_for_call("getUpdates")
+        return settings
+
+    yield start
+    for stop, task in running:
+        stop.set()
+        await asyncio.wait_for(task, timeout=20)
