@@ -227,11 +227,14 @@ def _halve_content(content: Sequence[Node]) -> tuple[list[Node], list[Node]]:
     """Cut a page's nodes in two lists of about equal size, cutting a node that is over half."""
     nodes = list(content)
     total = _size(nodes)
-    while _size(biggest := max(nodes, key=_size)) > total // 2:
-        halves = _halve(biggest)
-        if halves is None:
+    while len(nodes) < 2 or _size(biggest := max(nodes, key=_size)) > total // 2:
+        target = nodes[0] if len(nodes) < 2 else biggest
+        halves = _halve(target)
+        if halves is None and len(nodes) < 2:
             raise ValueError("a page of one node that cannot be cut")
-        at = nodes.index(biggest)
+        if halves is None:
+            break  # an image over half the page: the cut below still makes both parts smaller
+        at = nodes.index(target)
         nodes[at : at + 1] = halves
     sizes = list(accumulate(_size(node) for node in nodes))
     cut = min(range(1, len(nodes)), key=lambda i: max(sizes[i - 1], total - sizes[i - 1]))
