@@ -76,10 +76,9 @@ async def test_submit_racing_finish_is_never_lost(backend: Backend) -> None:
     await queue.submit(KEY, b"first")
     job = await _claim_one(queue)
     sent = [f"r{i}".encode() for i in range(50)]
-    racing = [queue.submit(KEY, r) for r in sent[:25]]
-    racing += [queue.finish(job, b"result", ttl_s=60)]
-    racing += [queue.submit(KEY, r) for r in sent[25:]]
-    replies = await asyncio.gather(*racing)
+    early = [queue.submit(KEY, r) for r in sent[:25]]
+    late = [queue.submit(KEY, r) for r in sent[25:]]
+    replies = await asyncio.gather(*early, queue.finish(job, b"result", ttl_s=60), *late)
     submissions = replies[:25] + replies[26:]
     attached = {r for r, s in zip(sent, submissions, strict=True) if s.outcome == Outcome.ATTACHED}
     cached = {r for r, s in zip(sent, submissions, strict=True) if s.result == b"result"}

@@ -1,0 +1,218 @@
+"""The worker loop: claim → process → settle, a bounded number of jobs at a time.
+
+Entry-point layer. `Worker` only coordinates; the handler (fetch, finish, deliver) does the
+work. Settling follows the error tree (bot/errors.py): success is acked; a retryable
+`UnrollError` comes back later with exponential backoff and full jitter (never sooner than the
+source's `retry_after`); a non-retryable one gets its final answer through `handler.fail`; any
+other exception is a bug, logged and counted as a delivery. A job that failed or was handed
+out `max_deliveries` times goes to the dead-letter stream and its requesters get an apology.
+Running jobs have their claims renewed, so a slow job is not taken over while it runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager, suppress
+from typing import Protocol
+
+from bot.errors import RateLimitedError, UnrollError
+from bot.metrics import JOB_DURATION, JOBS
+from bot.queue import Job, JobQueue
+from bot.store import ChatStore
+
+log = logging.getLogger("bot.worker")
+
+_CLAIM_BLOCK_S = 1.0
+"""How long `run` waits for new jobs per claim; also how soon it notices `stop()`."""
+
+_HEARTBEATS_PER_TTL = 3
+"""A heartbeat lives this many renew periods, so one slow renewal does not look like a death."""
+
+
+class JobHandler(Protocol):
+    """What a worker does with a job; every method must be safe to run again for the job."""
+
+    async def process(self, job: Job) -> None:
+        """Fetch the thread, `finish` the job and answer every request; may raise anything."""
+        ...
+
+    async def fail(self, job: Job, error: UnrollError) -> None:
+        """Give the requesters the final answer for a non-retryable error."""
+        ...
+
+    async def give_up(self, job: Job, reason: str) -> None:
+        """Apologise to the requesters of a dead-lettered job."""
+        ...
+
+
+def backoff_s(
+    deliveries: int,
+    *,
+    base_s: float,
+    cap_s: float,
+    retry_after_s: float | None = None,
+    fraction: Callable[[], float] = random.random,
+) -> float:
+    """Return the wait before the next try: `retry_after_s` plus full jitter.
+
+    Full jitter (a random share of min(cap, base·2^(n-1))) keeps many workers from retrying in
+    step; a source's own `retry_after` is the floor.
+    """
+    return (retry_after_s or 0.0) + fraction() * min(cap_s, base_s * 2.0 ** (deliveries - 1))
+
+
+class Worker:
+    """Claims jobs for one consumer name and runs up to `concurrency` of them at once."""
+
+    def __init__(
+        self,
+        queue: JobQueue,
+        handler: JobHandler,
+        *,
+        consumer: str,
+        concurrency: int = 8,
+        max_deliveries: int = 5,
+        renew_every_s: float = 2.0,
+        backoff_base_s: float = 1.0,
+        backoff_cap_s: float = 60.0,
+        store: ChatStore | None = None,
+    ) -> None:
+        self._queue = queue
+        self._handler = handler
+        self._consumer = consumer
+        self._concurrency = concurrency
+        self._max_deliveries = max_deliveries
+        self._renew_every_s = renew_every_s
+        self._backoff_base_s = backoff_base_s
+        self._backoff_cap_s = backoff_cap_s
+        self._store = store
+        self._running: dict[asyncio.Task[None], Job] = {}
+        self._stopping = False
+
+    async def run(self) -> None:
+        """Process jobs until `stop()`, then let the running ones finish."""
+        async with self._keeping_claims() as renewal:
+            while not self._stopping and not renewal.done():
+                await self._step(block_s=_CLAIM_BLOCK_S)
+            await asyncio.gather(*self._running)
+
+    async def run_until_idle(self) -> None:
+        """Process jobs until none is claimable and none is running (burst mode, for tests)."""
+        async with self._keeping_claims():
+            while True:
+                # A job that settles while a claim is under way may have re-queued itself
+                # after that claim looked: idle only after a claim that began with none running.
+                was_running = bool(self._running)
+                if await self._step(block_s=0):
+                    continue
+                if self._running:
+                    await asyncio.wait(self._running, return_when=asyncio.FIRST_COMPLETED)
+                elif not was_running:
+                    return
+
+    def stop(self) -> None:
+        """Ask `run` to claim nothing more and return once the running jobs are settled."""
+        self._stopping = True
+
+    async def _step(self, *, block_s: float) -> bool:
+        """Wait for a free slot, or fill the free slots; return whether anything happened."""
+        free = self._concurrency - len(self._running)
+        if free <= 0:
+            await asyncio.wait(self._running, return_when=asyncio.FIRST_COMPLETED)
+            return True
+        jobs = await self._queue.claim(self._consumer, count=free, block_s=block_s)
+        for job in jobs:
+            task = asyncio.create_task(self._run_job(job))
+            self._running[task] = job
+            task.add_done_callback(self._forget)
+        return bool(jobs)
+
+    def _forget(self, task: asyncio.Task[None]) -> None:
+        del self._running[task]
+        if not task.cancelled() and task.exception() is not None:
+            # Settling itself failed (the queue is unreachable): the claim lapses and the job
+            # is handed out again after the reclaim threshold.
+            log.error("could not settle a job", exc_info=task.exception())
+
+    async def _run_job(self, job: Job) -> None:
+        started = time.monotonic()
+        try:
+            outcome = await self._attempt(job)
+        except Exception as exc:  # the per-job guard: a bug costs a delivery, not the worker
+            log.exception("job %s crashed", job.id)
+            outcome = await self._retry_or_bury(job, f"crashed: {type(exc).__name__}")
+        duration_s = time.monotonic() - started
+        JOBS.labels(outcome).inc()
+        JOB_DURATION.labels("total").observe(duration_s)
+        log.info(
+            "job %s key=%s outcome=%s duration=%.3fs deliveries=%d",
+            *(job.id, job.key, outcome, duration_s, job.deliveries),
+        )
+
+    async def _attempt(self, job: Job) -> str:
+        if job.deliveries > self._max_deliveries:
+            # Handed out again and again without settling: it keeps killing its workers.
+            return await self._bury(job, f"handed out {job.deliveries} times")
+        try:
+            await self._handler.process(job)
+        except UnrollError as error:
+            return await self._settle_error(job, error)
+        await self._queue.ack(job)
+        return "done"
+
+    async def _settle_error(self, job: Job, error: UnrollError) -> str:
+        if not error.retryable:
+            await self._handler.fail(job, error)
+            await self._queue.ack(job)
+            return "failed"
+        retry_after_s = error.retry_after if isinstance(error, RateLimitedError) else None
+        reason = f"{type(error).__name__}: {error}"
+        return await self._retry_or_bury(job, reason, retry_after_s=retry_after_s)
+
+    async def _retry_or_bury(
+        self, job: Job, reason: str, *, retry_after_s: float | None = None
+    ) -> str:
+        if job.deliveries >= self._max_deliveries:
+            return await self._bury(job, reason)
+        delay_s = backoff_s(
+            job.deliveries,
+            base_s=self._backoff_base_s,
+            cap_s=self._backoff_cap_s,
+            retry_after_s=retry_after_s,
+        )
+        await self._queue.retry_later(job, delay_s)
+        return "retried"
+
+    async def _bury(self, job: Job, reason: str) -> str:
+        await self._queue.dead_letter(job, reason)
+        await self._handler.give_up(job, reason)
+        await self._queue.ack(job)
+        return "dead"
+
+    @asynccontextmanager
+    async def _keeping_claims(self) -> AsyncIterator[asyncio.Task[None]]:
+        """Renew running jobs' claims and this worker's heartbeat while the block runs."""
+        await self._heartbeat()
+        renewal = asyncio.create_task(self._renew_forever())
+        try:
+            yield renewal
+        finally:
+            renewal.cancel()
+            with suppress(asyncio.CancelledError):
+                await renewal
+
+    async def _renew_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self._renew_every_s)
+            for job in list(self._running.values()):
+                await self._queue.renew(job, self._consumer)
+            await self._heartbeat()
+
+    async def _heartbeat(self) -> None:
+        if self._store is not None:
+            ttl_s = self._renew_every_s * _HEARTBEATS_PER_TTL
+            await self._store.heartbeat(self._consumer, ttl_s=ttl_s)

@@ -1,0 +1,238 @@
+"""The worker loop against both queue backends, with a handler that records what it was asked."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from bot.errors import PostUnavailableError, RateLimitedError, SourceError, UnrollError
+from bot.metrics import REGISTRY
+from bot.queue import Job, JobQueue
+from bot.worker import Worker, backoff_s
+from tests.conftest import eventually
+from tests.integration.conftest import Backend
+
+KEY = "x:x.com:123"
+
+
+@dataclass
+class RecordingHandler:
+    """Finishes and delivers like the real handler; raises `errors` in turn, then succeeds."""
+
+    queue: JobQueue
+    errors: list[Exception] = field(default_factory=list)
+    always: Exception | None = None
+    processed: list[Job] = field(default_factory=list)
+    failed: list[UnrollError] = field(default_factory=list)
+    given_up: list[str] = field(default_factory=list)
+
+    async def process(self, job: Job) -> None:
+        self.processed.append(job)
+        error = self.errors.pop(0) if self.errors else self.always
+        if error is not None:
+            raise error
+        await self.queue.finish(job, b"result", ttl_s=60)
+        for index in range(len(await self.queue.requests(job))):
+            await self.queue.mark_delivered(job, index)
+
+    async def fail(self, job: Job, error: UnrollError) -> None:
+        self.failed.append(error)
+
+    async def give_up(self, job: Job, reason: str) -> None:
+        self.given_up.append(reason)
+
+
+def _worker(queue: JobQueue, handler: RecordingHandler, **options: Any) -> Worker:
+    return Worker(queue, handler, consumer="w1", backoff_base_s=0, **options)
+
+
+async def _settled(queue: JobQueue) -> tuple[int, int, int]:
+    stats = await queue.stats()
+    return stats.pending, stats.lag, stats.delayed
+
+
+@pytest.mark.parametrize(
+    ("deliveries", "retry_after_s", "fraction", "expected"),
+    [
+        (1, None, 1.0, 1.0),
+        (3, None, 1.0, 4.0),
+        (3, None, 0.5, 2.0),
+        (10, None, 1.0, 60.0),  # capped
+        (1, 30.0, 0.0, 30.0),  # never sooner than the source asked
+        (1, 30.0, 1.0, 31.0),
+    ],
+)
+def test_backoff(
+    deliveries: int, retry_after_s: float | None, fraction: float, expected: float
+) -> None:
+    wait = backoff_s(
+        deliveries, base_s=1, cap_s=60, retry_after_s=retry_after_s, fraction=lambda: fraction
+    )
+    assert wait == expected
+
+
+async def test_success_is_acked(backend: Backend) -> None:
+    queue = backend.queue()
+    await queue.submit(KEY, b"r1")
+    await _worker(queue, RecordingHandler(queue)).run_until_idle()
+    assert (await _settled(queue), await queue.cached_result(KEY)) == ((0, 0, 0), b"result")
+
+
+async def test_retryable_error_retries_then_succeeds(backend: Backend) -> None:
+    queue = backend.queue()
+    handler = RecordingHandler(queue, errors=[SourceError("down")])
+    await queue.submit(KEY, b"r1")
+    await _worker(queue, handler).run_until_idle()
+    assert [job.deliveries for job in handler.processed] == [1, 2]
+
+
+async def test_retryable_error_dead_letters_at_max(backend: Backend) -> None:
+    queue = backend.queue()
+    handler = RecordingHandler(queue, always=SourceError("down"))
+    await queue.submit(KEY, b"r1")
+    await _worker(queue, handler).run_until_idle()
+    stats = await queue.stats()
+    assert (len(handler.processed), len(handler.given_up), stats.dead_letters) == (5, 1, 1)
+
+
+async def test_dead_letter_reason_names_the_error(backend: Backend) -> None:
+    queue = backend.queue()
+    handler = RecordingHandler(queue, always=SourceError("down"))
+    await queue.submit(KEY, b"r1")
+    await _worker(queue, handler).run_until_idle()
+    assert handler.given_up == ["SourceError: down"]
+
+
+async def test_retry_waits_for_retry_after(backend: Backend) -> None:
+    queue = backend.queue()
+    handler = RecordingHandler(queue, errors=[RateLimitedError("429", retry_after=60)])
+    await queue.submit(KEY, b"r1")
+    await _worker(queue, handler).run_until_idle()
+    assert (len(handler.processed), await _settled(queue)) == (1, (0, 0, 1))
+
+
+async def test_non_retryable_error_fails_once(backend: Backend) -> None:
+    queue = backend.queue()
+    error = PostUnavailableError("gone")
+    handler = RecordingHandler(queue, always=error)
+    await queue.submit(KEY, b"r1")
+    await _worker(queue, handler).run_until_idle()
+    assert (handler.failed, len(handler.processed), await _settled(queue)) == (
+        [error],
+        1,
+        (0, 0, 0),
+    )
+
+
+async def test_bug_is_retried_then_dead_lettered(backend: Backend) -> None:
+    queue = backend.queue()
+    handler = RecordingHandler(queue, always=RuntimeError("bug"))
+    await queue.submit(KEY, b"r1")
+    await _worker(queue, handler).run_until_idle()
+    assert (len(handler.processed), handler.given_up) == (5, ["crashed: RuntimeError"])
+
+
+async def test_bug_is_logged_with_traceback(
+    backend: Backend, caplog: pytest.LogCaptureFixture
+) -> None:
+    queue = backend.queue()
+    handler = RecordingHandler(queue, errors=[RuntimeError("bug")])
+    await queue.submit(KEY, b"r1")
+    with caplog.at_level(logging.ERROR, logger="bot.worker"):
+        await _worker(queue, handler).run_until_idle()
+    assert [r.exc_info is not None for r in caplog.records] == [True]
+
+
+async def test_overdelivered_job_is_buried_unprocessed(backend: Backend) -> None:
+    """A job reclaimed past the limit (it keeps killing workers) is not run again."""
+    queue = backend.queue()
+    await queue.submit(KEY, b"r1")
+    for _ in range(5):
+        job = (await queue.claim("crashing", count=1, block_s=0))[0]
+        await queue.retry_later(job, 0)
+    handler = RecordingHandler(queue)
+    await _worker(queue, handler).run_until_idle()
+    assert (handler.processed, handler.given_up) == ([], ["handed out 6 times"])
+
+
+async def test_concurrency_is_bounded(backend: Backend) -> None:
+    queue = backend.queue()
+    for i in range(10):
+        await queue.submit(f"{KEY}{i}", b"r")
+    active, most = 0, 0
+    full = asyncio.Event()
+
+    class GatedHandler(RecordingHandler):
+        async def process(self, job: Job) -> None:
+            nonlocal active, most
+            active += 1
+            most = max(most, active)
+            if active == 3:
+                full.set()
+            await full.wait()  # without a bound, all ten would be in here at once
+            active -= 1
+            await super().process(job)
+
+    await _worker(queue, GatedHandler(queue), concurrency=3).run_until_idle()
+    assert most == 3
+
+
+async def test_run_until_idle_returns_on_empty_queue(backend: Backend) -> None:
+    queue = backend.queue()
+    handler = RecordingHandler(queue)
+    await _worker(queue, handler).run_until_idle()
+    assert handler.processed == []
+
+
+async def test_run_processes_until_stopped(backend: Backend) -> None:
+    queue = backend.queue()
+    handler = RecordingHandler(queue)
+    worker = _worker(queue, handler)
+    running = asyncio.create_task(worker.run())
+    await queue.submit(KEY, b"r1")
+    await eventually(lambda: bool(handler.processed))
+    worker.stop()
+    await running
+    assert await _settled(queue) == (0, 0, 0)
+
+
+async def test_long_job_keeps_its_claim(backend: Backend) -> None:
+    queue = backend.queue(reclaim_idle_s=1.0)
+    stolen: list[Job] = []
+
+    class SlowHandler(RecordingHandler):
+        async def process(self, job: Job) -> None:
+            for _ in range(5):  # 1.5 s in all: longer than the reclaim threshold
+                await asyncio.sleep(0.3)
+                stolen.extend(await self.queue.claim("thief", count=1, block_s=0))
+            await super().process(job)
+
+    await queue.submit(KEY, b"r1")
+    await _worker(queue, SlowHandler(queue), renew_every_s=0.1).run_until_idle()
+    assert stolen == []
+
+
+async def test_worker_heartbeats_while_running(backend: Backend) -> None:
+    queue, store = backend.queue(), backend.store()
+    await _worker(queue, RecordingHandler(queue), store=store).run_until_idle()
+    assert await store.alive_workers() == ["w1"]
+
+
+async def test_settled_jobs_are_counted(backend: Backend) -> None:
+    queue = backend.queue()
+    before = REGISTRY.get_sample_value("unroll_jobs_total", {"outcome": "done"}) or 0
+    await queue.submit(KEY, b"r1")
+    await _worker(queue, RecordingHandler(queue)).run_until_idle()
+    assert REGISTRY.get_sample_value("unroll_jobs_total", {"outcome": "done"}) == before + 1
+
+
+async def test_summary_line_per_job(backend: Backend, caplog: pytest.LogCaptureFixture) -> None:
+    queue = backend.queue()
+    await queue.submit(KEY, b"secret request")
+    with caplog.at_level(logging.INFO, logger="bot.worker"):
+        await _worker(queue, RecordingHandler(queue)).run_until_idle()
+    assert [("outcome=done" in m, "secret" in m) for m in caplog.messages] == [(True, False)]
