@@ -56,6 +56,8 @@ class Edge:
 
 
 _EMOJI = "🧵👇⬇⤵🔽"
+# No marker or counter is longer than this; end-anchored searches look no further back.
+LONGEST_TOKEN = 40
 _AFTER = rf"(?![^\s{_EMOJI}])"
 _BEFORE = rf"(?<![^\s{_EMOJI}])"
 _TOTAL = r"(\d{1,3}|[nNxX?∞])"
@@ -170,17 +172,22 @@ def _match_plain_end(
 ) -> re.Match[str] | None:
     # Openers first: "a 🧵" must go whole, not leave a dangling "a" behind its emoji.
     for allowed, pattern in ((opener, _OPENER_AT_END), (final, _FINAL_AT_END)):
-        match = pattern.search(text, 0, end) if allowed else None
+        match = pattern.search(text, _window(end), end) if allowed else None
         if match and _follows_clause(text, match.start(), opens_post):
             return match
-    if match := _EMOJI_AT_END.search(text, 0, end):
+    if match := _EMOJI_AT_END.search(text, _window(end), end):
         return match
     words = [_OPENER_WRAPPED_AT_END, *_WORDS_AT_END] if opener else _WORDS_AT_END
     for pattern in words:
-        match = pattern.search(text, 0, end)
+        match = pattern.search(text, _window(end), end)
         if match and match.start() < end and (opens_post or match.start() > 0):
             return match
     return None
+
+
+def _window(end: int) -> int:
+    """Return where to start looking for a token ending at `end`; markers are short."""
+    return max(0, end - LONGEST_TOKEN)
 
 
 def _follows_clause(text: str, start: int, opens_post: bool) -> bool:
@@ -201,7 +208,7 @@ def _counter_start(text: str, position: int, closes_post: bool) -> tuple[Candida
 
 def _counter_end(text: str, end: int, opens_post: bool) -> tuple[Candidate, int] | None:
     for form, pattern in _COUNTERS_END:
-        match = pattern.search(text, 0, end)
+        match = pattern.search(text, _window(end), end)
         if match and (opens_post or match.start() > 0):
             return _candidate(form, match), match.start()
     return None

@@ -31,9 +31,12 @@ def handle_key(handle: str) -> str:
 
 def strip_reply_mentions(thread: Thread) -> Thread:
     """Drop leading mentions of the author or of accounts the chain already mentioned."""
-    known = {handle_key(thread.author.handle)}
-    posts = [thread.posts[0]] if thread.posts else []
-    for post in thread.posts[1:]:
+    if not thread.posts:
+        return thread
+    first, *replies = thread.posts
+    known = {handle_key(thread.author.handle)} | _mentioned(first.text)
+    posts = [first]
+    for post in replies:
         posts.append(_drop_leading_mentions(post, known))
         known |= _mentioned(post.text)
     return replace(thread, posts=tuple(posts))
