@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+from typing import cast
 
 import pytest
 
-from bot.queue import Job, JobQueue, Outcome
+from bot.queue import Job, JobQueue, Outcome, Submission
 from bot.queue.keys import Keys
 from bot.queue.redis_streams import RedisJobQueue, connect
 from tests.conftest import RedisServer, eventually
@@ -79,7 +80,7 @@ async def test_submit_racing_finish_is_never_lost(backend: Backend) -> None:
     early = [queue.submit(KEY, r) for r in sent[:25]]
     late = [queue.submit(KEY, r) for r in sent[25:]]
     replies = await asyncio.gather(*early, queue.finish(job, b"result", ttl_s=60), *late)
-    submissions = replies[:25] + replies[26:]
+    submissions = cast(list[Submission], replies[:25] + replies[26:])
     attached = {r for r, s in zip(sent, submissions, strict=True) if s.outcome == Outcome.ATTACHED}
     cached = {r for r, s in zip(sent, submissions, strict=True) if s.result == b"result"}
     assert (attached | cached, set(await queue.requests(job))) == (

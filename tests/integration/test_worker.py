@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,11 +13,25 @@ import pytest
 from bot.errors import PostUnavailableError, RateLimitedError, SourceError, UnrollError
 from bot.metrics import REGISTRY
 from bot.queue import Job, JobQueue
+from bot.queue.redis_streams import RedisJobQueue, connect
 from bot.worker import Worker, backoff_s
-from tests.conftest import eventually
+from tests.conftest import RedisServer, eventually
 from tests.integration.conftest import Backend
 
 KEY = "x:x.com:123"
+
+_CLAIM_AND_HANG = """
+import asyncio, sys
+from bot.queue.redis_streams import RedisJobQueue, connect
+
+async def main():
+    queue = RedisJobQueue(connect(sys.argv[1]), prefix=sys.argv[2])
+    await queue.claim("doomed", count=1, block_s=5)
+    print("claimed", flush=True)
+    await asyncio.sleep(60)
+
+asyncio.run(main())
+"""
 
 
 @dataclass
@@ -236,3 +251,40 @@ async def test_summary_line_per_job(backend: Backend, caplog: pytest.LogCaptureF
     with caplog.at_level(logging.INFO, logger="bot.worker"):
         await _worker(queue, RecordingHandler(queue)).run_until_idle()
     assert [("outcome=done" in m, "secret" in m) for m in caplog.messages] == [(True, False)]
+
+
+@pytest.mark.slow
+async def test_job_of_killed_worker_is_finished(
+    redis_server: RedisServer, key_prefix: str
+) -> None:
+    """A worker process SIGKILLed mid-job loses nothing: another takes the job over."""
+    redis = connect(redis_server.url)
+    queue = RedisJobQueue(redis, prefix=key_prefix, reclaim_idle_s=0.5)
+    await queue.submit(KEY, b"r1")
+    doomed = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        _CLAIM_AND_HANG,
+        redis_server.url,
+        key_prefix,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    assert doomed.stdout is not None
+    claimed = await doomed.stdout.readline()
+    doomed.kill()
+    await doomed.wait()
+    handler = RecordingHandler(queue)
+    worker = _worker(queue, handler)
+
+    async def finished() -> bool:
+        await worker.run_until_idle()
+        return bool(handler.processed)
+
+    await eventually(finished)
+    settled = await _settled(queue)
+    await redis.aclose()
+    assert (claimed, [job.deliveries for job in handler.processed], settled) == (
+        b"claimed\n",
+        [2],
+        (0, 0, 0),
+    )
