@@ -20,7 +20,7 @@ from bot.rendering.passages import Paragraph, Passage, group_passages, split_par
 _INLINE_SPECIALS = re.compile(r"[\\`*_\[\]<>~|]|&(?=#?\w+;)")
 _BLOCK_MARKER = re.compile(r"^([#+=-])")
 _LIST_MARKER = re.compile(r"^(\d{1,9})([.)])")
-_URL_SPECIALS = {" ": "%20", "<": "%3C", ">": "%3E", "(": "%28", ")": "%29"}
+_URL_SPECIALS = str.maketrans({" ": "%20", "<": "%3C", ">": "%3E", "(": "%28", ")": "%29"})
 _HARD_BREAK = "\\\n"
 
 
@@ -38,7 +38,7 @@ def render(thread: Thread, options: RenderOptions = RenderOptions()) -> str:
 
 def escape(value: str) -> str:
     """Backslash-escape the characters that would turn text into Markdown syntax inline."""
-    return _INLINE_SPECIALS.sub(lambda match: "\\" + match.group(), value)
+    return _INLINE_SPECIALS.sub(r"\\\g<0>", value)
 
 
 def _lines(inline: str) -> str:
@@ -140,4 +140,4 @@ def _link(visible: str, url: str) -> str:
 
 def _destination(url: str) -> str:
     """Make a URL safe as a bare link destination: no spaces, angle brackets or parentheses."""
-    return "".join(_URL_SPECIALS.get(char, char) for char in url)
+    return url.translate(_URL_SPECIALS)
