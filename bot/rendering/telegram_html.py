@@ -189,7 +189,10 @@ def _opening(thread: Thread) -> _Block:
     base = _base_tags(passages[0].posts[0])
     runs = _segment_runs(passages[0].paragraphs[0], base)
     visible = "".join(text for text, _ in runs)
-    start, end = next(_spans(visible, TEASER_PARAGRAPH_UNITS))
+    span = next(_spans(visible, TEASER_PARAGRAPH_UNITS), None)
+    if span is None:  # a paragraph of empty links shows nothing
+        return []
+    start, end = span
     opening = _slice(runs, _offsets(runs), start, end)
     if end < len(visible):
         opening.append(("…", base))
@@ -213,7 +216,7 @@ def _link(url: str | None) -> _Tags:
 def _join(blocks: Iterable[_Block], separator: _Run) -> _Block:
     joined: _Block = []
     for block in blocks:
-        if not block:
+        if not any(text for text, _ in block):  # nothing visible: no separator for it either
             continue
         if joined:
             joined.append(separator)

@@ -312,6 +312,13 @@ def test_chunks_fit_telegrams_limit_when_thread_is_long(long: Thread) -> None:
     assert max(utf16_len(chunk) for chunk in visible) <= MessageLimit.MAX_TEXT_LENGTH
 
 
+def test_post_showing_nothing_leaves_no_blank_lines() -> None:
+    empty = thread(
+        post(0, text("Before")), post(1, link("", "https://e.example/")), post(2, text("After"))
+    )
+    assert render(empty, BARE).chunks == ("Before\n\nAfter",)
+
+
 def test_render_refuses_chunks_too_small_for_a_character() -> None:
     with pytest.raises(ValueError, match="at least one character"):
         render(rich_thread(), max_units=1)
