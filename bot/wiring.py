@@ -49,6 +49,7 @@ from bot.worker import Worker
 log = logging.getLogger("bot.wiring")
 
 BOT_CONNECTIONS = 64
+SHUTDOWN_GRACE_S = 10.0
 TELEGRAM_CHUNK_SEPARATOR = "\n\n――― next message ―――\n\n"
 
 
@@ -235,27 +236,45 @@ async def _run(
             await _start_updates(settings, application, listener=listener, webhook=webhook)
             assert application.job_queue is not None  # installed with the [job-queue] extra
             schedule_chores(application.job_queue, queue=backends.queue, store=backends.store)
-            tasks = []
-            if listener:  # workers report through heartbeats in the listener's /healthz
-                tasks.append(
-                    asyncio.create_task(_serve_web(settings, backends, application, webhook))
-                )
-            consumer = None
-            if worker:
-                consumer = build_worker(
-                    settings, backends, http, answerer, concurrency=concurrency
-                )
-                tasks.append(asyncio.create_task(consumer.run()))
+            parts = _Parts(
+                # Workers report through heartbeats in the listener's /healthz.
+                web=_web_server(settings, backends, application, webhook) if listener else None,
+                worker=build_worker(settings, backends, http, answerer, concurrency=concurrency)
+                if worker
+                else None,
+            )
             log.info("started", extra={"listener": listener, "worker": worker, "webhook": webhook})
-            await _wait_for_stop(tasks, stop)
-            if consumer is not None:
-                consumer.stop()
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            await parts.run_until(stop)
             if application.updater is not None and application.updater.running:
                 await application.updater.stop()
             await application.stop()
+
+
+@dataclass
+class _Parts:
+    """The long-running parts of a process besides PTB's own: web server and queue consumer."""
+
+    web: uvicorn.Server | None
+    worker: Worker | None
+
+    async def run_until(self, stop: asyncio.Event | None) -> None:
+        """Run the parts until `stop` (or a signal), then let them finish within a grace time."""
+        tasks: list[asyncio.Task[None]] = []
+        if self.web is not None:
+            tasks.append(asyncio.create_task(self.web.serve()))
+        if self.worker is not None:
+            tasks.append(asyncio.create_task(self.worker.run()))
+        await _wait_for_stop(tasks, stop)
+        if self.worker is not None:
+            self.worker.stop()
+        if self.web is not None:
+            self.web.should_exit = True
+        if not tasks:
+            return
+        _done, late = await asyncio.wait(tasks, timeout=SHUTDOWN_GRACE_S)
+        for task in late:
+            task.cancel()
+        await asyncio.gather(*late, return_exceptions=True)
 
 
 async def _start_updates(
@@ -278,9 +297,9 @@ async def _start_updates(
     )
 
 
-async def _serve_web(
+def _web_server(
     settings: Settings, backends: Backends, application: UnrollApplication, webhook: bool
-) -> None:
+) -> uvicorn.Server:
     target = None
     if webhook:
         assert settings.webhook_secret is not None
@@ -294,7 +313,7 @@ async def _serve_web(
     config = uvicorn.Config(
         app, host=settings.web_host, port=settings.web_port, log_level="warning", lifespan="off"
     )
-    await _EmbeddedServer(config).serve()
+    return _EmbeddedServer(config)
 
 
 class _EmbeddedServer(uvicorn.Server):
