@@ -109,9 +109,7 @@ def passage_html(passage: Passage, *, embed_images: bool) -> str:
 
 def _head(thread: Thread) -> Iterator[str]:
     title = summary.title(thread)
-    description = summary.excerpt(
-        " ".join(post.plain_text for post in thread.posts), max_chars=DESCRIPTION_CHARS
-    )
+    description = _description(thread) or title
     image = _preview_image(thread)
     yield '<meta charset="utf-8" />'
     yield '<meta name="viewport" content="width=device-width, initial-scale=1" />'
@@ -127,12 +125,20 @@ def _head(thread: Thread) -> Iterator[str]:
     yield f"<style>{_CSS}</style>"
 
 
+def _description(thread: Thread) -> str:
+    # Link previews show this unasked, so text behind a content warning stays out of it.
+    shown = (post.plain_text for post in thread.posts if not post.content_warning)
+    return summary.excerpt(" ".join(shown), max_chars=DESCRIPTION_CHARS)
+
+
 def _meta(attribute: str, name: str, content: str) -> str:
     return f'<meta {attribute}="{name}" content="{escape(content)}" />'
 
 
 def _preview_image(thread: Thread) -> str | None:
-    images = (_image_url(media) for post in thread.posts for media in post.media)
+    # Media behind a content warning are often the sensitive part, so they are not previewed.
+    shown = (post for post in thread.posts if not post.content_warning)
+    images = (_image_url(media) for post in shown for media in post.media)
     return next((image for image in images if image), None)
 
 
@@ -159,13 +165,12 @@ def _passage_blocks(passage: Passage, *, embed_images: bool) -> Iterator[str]:
 
 def _paragraphs(paragraphs: Iterable[Paragraph]) -> Iterator[str]:
     for paragraph in paragraphs:
-        inline = "".join(_segment(segment) for segment in paragraph)
-        yield f"<p>{inline.replace(chr(10), '<br />')}</p>"
+        yield f"<p>{''.join(_segment(segment) for segment in paragraph)}</p>"
 
 
 def _segment(segment: Segment) -> str:
     if segment.kind is SegmentKind.TEXT or not segment.url:
-        return escape(segment.text)
+        return escape(segment.text).replace("\n", "<br />")
     if segment.kind is SegmentKind.LINK:
         return _anchor(segment.text, segment.url, link=True)
     return _anchor(segment.text, segment.url)

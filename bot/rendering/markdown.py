@@ -82,7 +82,7 @@ def _passage_blocks(passage: Passage) -> Iterator[str]:
     if passage.gap_before:
         yield f"*{escape(summary.gap_text(passage.gap_before))}*"
     if passage.content_warning:
-        yield f"**CW:** {escape(passage.content_warning)}"
+        yield f"**CW:** {escape(' '.join(passage.content_warning.split()))}"
     yield from (_inline(paragraph) for paragraph in passage.paragraphs)
     for post in passage.posts:
         yield from _attachment_blocks(post.media, post.poll, post.card, post.quote)

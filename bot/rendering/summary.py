@@ -63,7 +63,13 @@ def date_text(moment: datetime) -> str:
 
 
 def title(thread: Thread, *, max_chars: int = 80) -> str:
-    """Return a short title: the first words of the thread, cut at a word boundary."""
+    """Return a short title: the first words of the thread, cut at a word boundary.
+
+    When the first post hides behind a content warning, the title is the warning: titles show
+    up in link previews and file lists, where the reader has not chosen to look yet.
+    """
+    if thread.posts and thread.posts[0].content_warning:
+        return excerpt(f"CW: {thread.posts[0].content_warning}", max_chars=max_chars)
     first = thread.posts[0].plain_text.strip().split("\n")[0] if thread.posts else ""
     return excerpt(first, max_chars=max_chars) or f"Thread by {thread.author.name}"
 

@@ -88,6 +88,17 @@ def test_video_thumbnail_used_for_preview_when_no_photo() -> None:
     assert meta["og:image"] == "https://v.example/t.jpg"
 
 
+def test_preview_description_leaves_out_text_behind_a_warning() -> None:
+    posts = (post(0, plain("Hidden."), content_warning="cw"), post(1, plain("Open.")))
+    assert _meta(html_page.render(thread(*posts)))["og:description"] == "Open."
+
+
+def test_no_preview_image_from_a_post_behind_a_warning() -> None:
+    photo = Media(MediaType.PHOTO, "https://img.example/p.jpg")
+    meta = _meta(html_page.render(thread(post(0, media=(photo,), content_warning="nsfw"))))
+    assert "og:image" not in meta
+
+
 def test_no_preview_image_without_media() -> None:
     meta = _meta(html_page.render(thread(post(0, plain("x")))))
     assert ("og:image" in meta, meta["twitter:card"]) == (False, "summary")

@@ -96,6 +96,11 @@ def test_title_falls_back_to_author_when_first_post_is_empty() -> None:
     assert summary.title(thread(post(0, text("  ")))) == "Thread by Ada <Lovelace> & Co"
 
 
+def test_title_is_the_warning_when_the_first_post_has_one() -> None:
+    spoiler = thread(post(0, text("The butler did it."), content_warning="film ending"))
+    assert summary.title(spoiler) == "CW: film ending"
+
+
 def test_byline_facts_give_start_date_and_reading_time() -> None:
     assert summary.byline_facts(rich_thread()) == "3 Mar 2025 · 1 min read"
 
