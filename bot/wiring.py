@@ -18,9 +18,6 @@ from dataclasses import dataclass
 
 import uvicorn
 from redis.asyncio import Redis
-from redis.backoff import ExponentialBackoff
-from redis.exceptions import ConnectionError, TimeoutError
-from redis.retry import Retry
 from telegram import Update
 from telegram.ext import ExtBot
 from telegram.request import HTTPXRequest
@@ -36,7 +33,7 @@ from bot.listener.context import Services, UnrollApplication
 from bot.net.http import HttpClient, HttpLimits
 from bot.queue import JobQueue
 from bot.queue.memory import MemoryJobQueue
-from bot.queue.redis_streams import RedisJobQueue
+from bot.queue.redis_streams import RedisJobQueue, connect
 from bot.rendering import RENDERERS, RenderOptions, telegram_html
 from bot.scheduler import schedule_chores
 from bot.settings import Settings
@@ -115,12 +112,7 @@ async def open_backends(settings: Settings) -> AsyncIterator[Backends]:
         yield Backends(memory_queue, MemoryChatStore(), MemorySendLimiter())
         await memory_queue.aclose()
         return
-    redis = Redis.from_url(
-        settings.redis_url,
-        health_check_interval=10,
-        retry=Retry(ExponentialBackoff(cap=2.0, base=0.05), retries=30),
-        retry_on_error=[ConnectionError, TimeoutError],
-    )
+    redis = connect(settings.redis_url)
     prefix = settings.redis_key_prefix
     queue = RedisJobQueue(redis, prefix=prefix)
     try:
