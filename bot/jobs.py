@@ -49,9 +49,7 @@ class UnrollJobs:
                 config=self.config,
                 progress=self._progress_reporter(job),
             )
-            metrics.JOB_DURATION.labels(stage="fetch").observe(
-                time.perf_counter() - started
-            )
+            metrics.JOB_DURATION.labels(stage="fetch").observe(time.perf_counter() - started)
             result = encode_result(thread)
             await self.queue.finish(job, result, ttl_s=self.result_ttl_s)
         await self._answer_all(job, decode_result(result))

@@ -59,8 +59,11 @@ async def fetch_thread(
 
 
 def _source_for(key: ThreadKey, config: SourceConfig) -> FetchThread:
-    # Imported here so each platform module stays importable on its own in tests.
-    from bot.sources import bluesky, fxtwitter, mastodon, x_api
+    # Imported here: the platform modules import SourceConfig from this package.
+    import bot.sources.bluesky as bluesky
+    import bot.sources.fxtwitter as fxtwitter
+    import bot.sources.mastodon as mastodon
+    import bot.sources.x_api as x_api
 
     if key.platform is Platform.X:
         return x_api.fetch_thread if config.x_bearer_token else fxtwitter.fetch_thread
