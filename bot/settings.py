@@ -49,8 +49,15 @@ class Settings(BaseSettings):
     worker_concurrency: int = Field(default=8, ge=1)
     max_split_messages: int = Field(default=5, ge=1)
     job_max_deliveries: int = Field(default=5, ge=1)
+    job_reclaim_idle_s: float = Field(default=5.0, gt=0)
+    retry_backoff_base_s: float = Field(default=1.0, ge=0)
+    retry_backoff_cap_s: float = Field(default=60.0, ge=0)
     redis_key_prefix: str = "unroll:"
     telegram_poll_timeout_s: int = Field(default=10, ge=0)
+    # The shared send limiter (bot/limiter.py); Telegram's own limits, reference/telegram.md §2.6.
+    telegram_global_per_s: float = Field(default=25, gt=0)
+    telegram_private_per_s: float = Field(default=1, gt=0)
+    telegram_group_per_min: float = Field(default=20, gt=0)
 
     @model_validator(mode="after")
     def _webhook_needs_secret(self) -> Settings:

@@ -15,6 +15,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
+from typing import TypedDict
 
 import uvicorn
 from redis.asyncio import Redis
@@ -109,7 +110,7 @@ async def open_backends(settings: Settings) -> AsyncIterator[Backends]:
     """Connect the backends for this process and close them afterwards."""
     if not settings.redis_url:
         memory_queue = MemoryJobQueue()
-        yield Backends(memory_queue, MemoryChatStore(), MemorySendLimiter())
+        yield Backends(memory_queue, MemoryChatStore(), MemorySendLimiter(**_send_rates(settings)))
         await memory_queue.aclose()
         return
     redis = connect(settings.redis_url)
@@ -119,12 +120,26 @@ async def open_backends(settings: Settings) -> AsyncIterator[Backends]:
         yield Backends(
             queue,
             RedisChatStore(redis, prefix=prefix),
-            RedisSendLimiter(redis, prefix=prefix),
+            RedisSendLimiter(redis, prefix=prefix, **_send_rates(settings)),
             redis,
         )
     finally:
         await queue.aclose()
         await redis.aclose()
+
+
+class _SendRates(TypedDict):
+    global_per_s: float
+    private_per_s: float
+    group_per_min: float
+
+
+def _send_rates(settings: Settings) -> _SendRates:
+    return _SendRates(
+        global_per_s=settings.telegram_global_per_s,
+        private_per_s=settings.telegram_private_per_s,
+        group_per_min=settings.telegram_group_per_min,
+    )
 
 
 def build_bot(settings: Settings) -> ExtBot[None]:
