@@ -10,6 +10,7 @@ raw text, so tests check the offset arithmetic against an independent answer.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import re
 from collections.abc import Iterable
@@ -412,8 +413,9 @@ class FakeFxTwitter:
 
     Knobs: `thread_null` (answer `/2/thread` without the thread, as an instance without X
     credentials does), `retry_after_s` (429 with Retry-After; the real body is unverified, so a
-    Cloudflare-style text body), `fail_status` (answer every request with it), and
-    `offsets_in_escaped_text` (count facet offsets in the escaped text instead of the plain).
+    Cloudflare-style text body), `fail_status` (answer every request with it),
+    `offsets_in_escaped_text` (count facet offsets in the escaped text instead of the plain), and
+    `delay_s` (hold every answer that long: a slow upstream, to catch a job mid-fetch).
     """
 
     def __init__(self, store: XStore | None = None) -> None:
@@ -433,6 +435,7 @@ class FakeFxTwitter:
         self.retry_after_s: int | None = None
         self.fail_status: int | None = None
         self.offsets_in_escaped_text = False
+        self.delay_s = 0.0
         self.server.requests.clear()
 
     @property
@@ -443,9 +446,11 @@ class FakeFxTwitter:
         return self.store.add(thread)
 
     async def _thread(self, request: Request) -> Response:
+        await asyncio.sleep(self.delay_s)
         return self._answer(request, with_thread=not self.thread_null)
 
     async def _status(self, request: Request) -> Response:
+        await asyncio.sleep(self.delay_s)
         return self._answer(request, with_thread=False)
 
     def _answer(self, request: Request, *, with_thread: bool) -> Response:
