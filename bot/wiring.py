@@ -48,6 +48,7 @@ log = logging.getLogger("bot.wiring")
 
 BOT_CONNECTIONS = 64
 SHUTDOWN_GRACE_S = 10.0
+RENEWALS_PER_RECLAIM = 3
 TELEGRAM_CHUNK_SEPARATOR = "\n\n――― next message ―――\n\n"
 
 
@@ -109,13 +110,13 @@ class Backends:
 async def open_backends(settings: Settings) -> AsyncIterator[Backends]:
     """Connect the backends for this process and close them afterwards."""
     if not settings.redis_url:
-        memory_queue = MemoryJobQueue()
+        memory_queue = MemoryJobQueue(reclaim_idle_s=settings.job_reclaim_idle_s)
         yield Backends(memory_queue, MemoryChatStore(), MemorySendLimiter(**_send_rates(settings)))
         await memory_queue.aclose()
         return
     redis = connect(settings.redis_url)
     prefix = settings.redis_key_prefix
-    queue = RedisJobQueue(redis, prefix=prefix)
+    queue = RedisJobQueue(redis, prefix=prefix, reclaim_idle_s=settings.job_reclaim_idle_s)
     try:
         yield Backends(
             queue,
@@ -197,6 +198,10 @@ def build_worker(
         consumer=consumer,
         concurrency=concurrency or settings.worker_concurrency,
         max_deliveries=settings.job_max_deliveries,
+        # Renewed well inside the reclaim threshold, so a slow job is never taken over alive.
+        renew_every_s=settings.job_reclaim_idle_s / RENEWALS_PER_RECLAIM,
+        backoff_base_s=settings.retry_backoff_base_s,
+        backoff_cap_s=settings.retry_backoff_cap_s,
         store=backends.store,
     )
 
