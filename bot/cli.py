@@ -96,7 +96,7 @@ def _run_unroll(args: argparse.Namespace, settings: Settings) -> int:
     elif isinstance(output, bytes):
         sys.stdout.buffer.write(output)
     else:
-        print(output)
+        sys.stdout.write(output)
     return 0
 
 
