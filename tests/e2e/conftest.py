@@ -10,12 +10,22 @@ import pytest
 
 from bot import wiring
 from bot.settings import Settings
-from tests.conftest import RedisServer
+from tests.conftest import RedisServer, eventually
+from tests.fakes.bluesky import FakeBluesky
 from tests.fakes.fxtwitter import FakeFxTwitter
+from tests.fakes.mastodon import FakeMastodon
 from tests.fakes.server import free_port
 from tests.fakes.telegram import FakeTelegram
+from tests.fakes.telegraph import FakeTelegraph
 
 pytestmark = pytest.mark.e2e
+
+memory_only = pytest.mark.parametrize("backend", ["memory"], indirect=True)
+"""Run a test (or, as `pytestmark`, a module) on the in-process backend alone.
+
+The `backend` fixture runs every test on memory and Redis; a direct parametrization overrides
+its params, so paths the backends do not change cost one bot start instead of two.
+"""
 
 
 @pytest.fixture
@@ -38,6 +48,41 @@ def fxtwitter(fxtwitter_server: FakeFxTwitter) -> FakeFxTwitter:
     """The shared fake FxTwitter with every knob off."""
     fxtwitter_server.reset()
     return fxtwitter_server
+
+
+@pytest.fixture(scope="session")
+def mastodon_server() -> Iterator[FakeMastodon]:
+    fake = FakeMastodon()
+    fake.server.start()
+    yield fake
+    fake.server.stop()
+
+
+@pytest.fixture
+def mastodon(mastodon_server: FakeMastodon) -> FakeMastodon:
+    """The shared fake Mastodon instance, empty; links are `{mastodon.base}/@user/ID`."""
+    mastodon_server.reset()
+    return mastodon_server
+
+
+@pytest.fixture(scope="session")
+def bluesky_server() -> Iterator[FakeBluesky]:
+    with FakeBluesky() as fake:
+        yield fake
+
+
+@pytest.fixture
+def bluesky(bluesky_server: FakeBluesky) -> FakeBluesky:
+    """The shared fake Bluesky AppView, empty; start the bot with `bluesky_api_url=bluesky.url`."""
+    bluesky_server.reset()
+    return bluesky_server
+
+
+@pytest.fixture
+def telegraph() -> Iterator[FakeTelegraph]:
+    """A fresh fake Telegraph; start the bot with `telegraph_api_url=telegraph.url`."""
+    with FakeTelegraph() as fake:
+        yield fake
 
 
 @pytest.fixture(params=["memory", "redis"])
@@ -88,7 +133,10 @@ async def start_bot(
         stop = asyncio.Event()
         task = asyncio.create_task(wiring.run_all(settings, stop=stop))
         running.append((stop, task))
-        await telegram.wait_for_call("getUpdates")
+        # The first long poll arriving means the bot is up; its answer would cost a poll timeout.
+        await eventually(lambda: bool(telegram.calls_to("getUpdates")) or task.done())
+        if task.done():
+            task.result()  # a bot that could not start fails the test with its own error
         return settings
 
     yield start
