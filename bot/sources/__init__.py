@@ -7,11 +7,11 @@ maps its platform's "not found" and "private" answers to `errors.py` in one stat
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from bot.errors import UnsupportedPlatformError
-from bot.model import Platform, Thread, ThreadKey
+from bot.model import Platform, Post, Report, Thread, ThreadKey
 from bot.net.http import HttpClient
 
 ProgressCallback = Callable[[int], Awaitable[None]]
@@ -56,6 +56,14 @@ async def fetch_thread(
     """
     source = _source_for(key, config)
     return await source(key, http=http, config=config, progress=progress)
+
+
+def capped(posts: list[Post], report: Report, max_posts: int) -> tuple[list[Post], Report]:
+    """Keep the first `max_posts` posts, saying so in the report when the chain was longer."""
+    if len(posts) <= max_posts:
+        return posts, report
+    note = f"The thread is longer than {max_posts} posts; only the first {max_posts} are shown."
+    return posts[:max_posts], replace(report, posts=max_posts, complete=False, note=note)
 
 
 def _source_for(key: ThreadKey, config: SourceConfig) -> FetchThread:

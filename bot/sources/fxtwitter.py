@@ -2,17 +2,14 @@
 
 FxTwitter walks the conversation up and down itself (upstream-apis.md §1.2.4), so one GET gives
 the whole chain; this module keeps the author's own posts, turns tombstones into gaps and maps
-FxTwitter's statuses to errors.py in one table. The pure pieces that read X's JSON and turn its
-entities (code-point offsets) into Segments live here too, and x_api.py imports them.
+FxTwitter's statuses to errors.py in one table. Entities are cut into Segments by x_text.py,
+which x_api.py shares.
 """
 
 from __future__ import annotations
 
-import html
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
 from datetime import UTC, datetime
-from urllib.parse import quote as url_quote
 
 from bot.errors import (
     PostPrivateError,
@@ -38,10 +35,18 @@ from bot.model import (
     ThreadKey,
 )
 from bot.net.http import HttpClient, Response
-from bot.sources import ProgressCallback, SourceConfig
+from bot.sources import ProgressCallback, SourceConfig, capped
+from bot.sources.json_reader import JsonObject
+from bot.sources.x_text import (
+    PLATFORM,
+    XEntity,
+    build_segments,
+    hashtag_url,
+    mention_url,
+    post_url,
+    x_author,
+)
 
-PLATFORM = Platform.X.value
-X_WEB = "https://x.com"
 ONLY_ONE_POST_NOTE = "X returned only this post; the thread may continue."
 
 # FxTwitter's answers other than 200 (upstream-apis.md §1.2.2): 400 is its "not a numeric
@@ -52,160 +57,6 @@ _STATUS_ERRORS: Mapping[int, type[UnrollError]] = {
     403: PostPrivateError,
     404: PostUnavailableError,
 }
-
-
-@dataclass(frozen=True, slots=True)
-class JsonObject:
-    """One upstream JSON object, read by type: a wrong type is the source's failure, not a bug."""
-
-    data: Mapping[str, object]
-
-    @classmethod
-    def of(cls, value: object, what: str = "answer") -> JsonObject:
-        """Wrap `value`, which must be a JSON object."""
-        if not isinstance(value, Mapping):
-            raise SourceError(f"X {what} is not a JSON object", platform=PLATFORM)
-        return cls(value)
-
-    def string(self, key: str) -> str:
-        """Return the required string `key`."""
-        value = self.optional_string(key)
-        if value is None:
-            raise SourceError(f"X answer lacks the string {key!r}", platform=PLATFORM)
-        return value
-
-    def optional_string(self, key: str) -> str | None:
-        """Return the string `key`, or None when it is absent or null."""
-        value = self.data.get(key)
-        if value is None or isinstance(value, str):
-            return value
-        raise SourceError(f"X answer has a non-string {key!r}", platform=PLATFORM)
-
-    def number(self, key: str) -> int | None:
-        """Return the integer `key` (floats are truncated), or None when absent or null."""
-        value = self.data.get(key)
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            return int(value)
-        return None
-
-    def integers(self, key: str) -> list[int]:
-        """Return the list of integers `key` (offset pairs), empty when absent."""
-        value = self.data.get(key)
-        if not isinstance(value, list):
-            return []
-        return [
-            int(item) for item in value if isinstance(item, int) and not isinstance(item, bool)
-        ]
-
-    def child(self, key: str) -> JsonObject | None:
-        """Return the object `key`, or None when it is absent or null."""
-        value = self.data.get(key)
-        return None if value is None else JsonObject.of(value, key)
-
-    def children(self, key: str) -> list[JsonObject] | None:
-        """Return the list of objects `key`, or None when it is absent or null."""
-        value = self.data.get(key)
-        if value is None:
-            return None
-        if not isinstance(value, list):
-            raise SourceError(f"X answer has a non-list {key!r}", platform=PLATFORM)
-        return [JsonObject.of(item, key) for item in value]
-
-
-@dataclass(frozen=True, slots=True)
-class XEntity:
-    """One entity of an X post's text: `[start, end)` in code points, and what it becomes.
-
-    `kind` None drops the range from the text (a media placeholder link). `expected` is what X
-    says sits in the range (the t.co link, the handle, the tag); it tells which text the offsets
-    count in, see `build_segments`.
-    """
-
-    start: int
-    end: int
-    kind: SegmentKind | None
-    url: str | None = None
-    display: str | None = None
-    expected: str | None = None
-
-
-def mention_url(handle: str) -> str:
-    """Return the profile URL a mention of `handle` points at."""
-    return f"{X_WEB}/{handle}"
-
-
-def hashtag_url(tag: str) -> str:
-    """Return the hashtag page for `tag` (percent-encoded: tags may be in any script)."""
-    return f"{X_WEB}/hashtag/{url_quote(tag, safe='')}"
-
-
-def post_url(handle: str, post_id: str) -> str:
-    """Return the canonical x.com URL of a post."""
-    return f"{X_WEB}/{handle}/status/{post_id}"
-
-
-def x_author(handle: str, name: str | None) -> Author:
-    """Return the Author for an X account."""
-    return Author(handle=handle, name=name or handle, url=mention_url(handle))
-
-
-def build_segments(
-    raw_text: str, entities: Sequence[XEntity], display_range: Sequence[int] = ()
-) -> tuple[Segment, ...]:
-    """Cut X post text into Segments at its entities, keeping only the displayed range.
-
-    Offsets are Unicode code points (upstream-apis.md §1.2.3), which is how Python indexes str.
-    X escapes `&`, `<` and `>` in the text; whether its offsets count the escaped or the plain
-    text is not documented, so the entities' `expected` text decides (see `_offset_text`).
-    Entities outside `display_range` (leading reply mentions, trailing media links) vanish.
-    """
-    text, still_escaped = _offset_text(raw_text, entities)
-    start, end = (
-        (display_range[0], display_range[1]) if len(display_range) == 2 else (0, len(text))
-    )
-    segments: list[Segment] = []
-    cursor = start
-    for entity in sorted(entities, key=lambda item: item.start):
-        if entity.start < cursor or entity.end > end:
-            continue
-        _append_text(segments, text[cursor : entity.start], unescape=still_escaped)
-        if entity.kind is not None:
-            shown = entity.display or text[entity.start : entity.end]
-            segments.append(Segment(entity.kind, shown, entity.url))
-        cursor = entity.end
-    _append_text(segments, text[cursor:end], unescape=still_escaped)
-    return _trimmed(segments)
-
-
-def _offset_text(raw_text: str, entities: Sequence[XEntity]) -> tuple[str, bool]:
-    """Return the text the offsets count in, and whether its plain runs still need unescaping."""
-    plain = html.unescape(raw_text)
-    if plain == raw_text or all(_sits_at(plain, entity) for entity in entities):
-        return plain, False
-    return raw_text, True
-
-
-def _sits_at(text: str, entity: XEntity) -> bool:
-    found = text[entity.start : entity.end].casefold()
-    return entity.expected is None or found.endswith(entity.expected.casefold())
-
-
-def _append_text(segments: list[Segment], text: str, *, unescape: bool) -> None:
-    text = html.unescape(text) if unescape else text
-    if not text:
-        return
-    if segments and segments[-1].kind is SegmentKind.TEXT:
-        # A dropped entity (a media link) leaves two runs of plain text side by side.
-        segments[-1] = Segment(SegmentKind.TEXT, segments[-1].text + text)
-    else:
-        segments.append(Segment(SegmentKind.TEXT, text))
-
-
-def _trimmed(segments: list[Segment]) -> tuple[Segment, ...]:
-    if segments and segments[-1].kind is SegmentKind.TEXT:
-        # The space before a removed media link would otherwise end the post.
-        segments[-1] = Segment(SegmentKind.TEXT, segments[-1].text.rstrip())
-    return tuple(segment for segment in segments if segment.text)
 
 
 async def fetch_thread(
@@ -226,7 +77,9 @@ async def fetch_thread(
     response = await http.get(url, platform=PLATFORM)
     if response.status != 200:
         raise _status_error(response)
-    thread = parse_thread(key, JsonObject.of(response.json()), max_posts=config.max_posts)
+    thread = parse_thread(
+        key, JsonObject.of(response.json(), PLATFORM), max_posts=config.max_posts
+    )
     if progress is not None:
         # FxTwitter answers in one call, so there is only one count to report.
         await progress(len(thread.posts))
@@ -248,22 +101,13 @@ def parse_thread(key: ThreadKey, envelope: JsonObject, *, max_posts: int) -> Thr
     if status is None or _is_tombstone(status):
         raise PostUnavailableError(f"FxTwitter has no post {key.post_id}", platform=PLATFORM)
     author_json = _required(status, "author")
-    entries = envelope.children("thread")
-    if entries is None:
+    if not envelope.has("thread"):
         # An instance without X credentials answers with the single post (§1.2.4).
         report = Report(posts=1, complete=False, note=ONLY_ONE_POST_NOTE)
         return _thread(key, _author(author_json), [parse_post(status)], report)
-    posts, deleted, skipped = _own_chain(entries, author_json.string("id"))
+    posts, deleted, skipped = _own_chain(envelope.children("thread"), author_json.string("id"))
     report = Report(posts=len(posts), deleted=deleted, skipped_other_authors=skipped)
     return _thread(key, _author(author_json), *capped(posts, report, max_posts))
-
-
-def capped(posts: list[Post], report: Report, max_posts: int) -> tuple[list[Post], Report]:
-    """Keep the first `max_posts` posts, saying so in the report when the chain was longer."""
-    if len(posts) <= max_posts:
-        return posts, report
-    note = f"The thread is longer than {max_posts} posts; only the first {max_posts} are shown."
-    return posts[:max_posts], replace(report, posts=max_posts, complete=False, note=note)
 
 
 def _thread(key: ThreadKey, author: Author, posts: list[Post], report: Report) -> Thread:
@@ -376,7 +220,7 @@ def _text(entry: JsonObject) -> tuple[Segment, ...]:
     if raw is None:
         # Without raw_text there are no offsets: the display text is all there is.
         return build_segments(entry.optional_string("text") or "", ())
-    entities = [_facet_entity(facet) for facet in raw.children("facets") or []]
+    entities = [_facet_entity(facet) for facet in raw.children("facets")]
     return build_segments(
         raw.string("text"),
         [entity for entity in entities if entity is not None],
@@ -406,7 +250,7 @@ def _facet_entity(facet: JsonObject) -> XEntity | None:
 
 def _media(entry: JsonObject) -> tuple[Media, ...]:
     media = entry.child("media")
-    items = (media.children("all") if media else None) or []
+    items = media.children("all") if media else []
     return tuple(item for item in map(_media_item, items) if item is not None)
 
 
@@ -432,7 +276,7 @@ def _media_item(item: JsonObject) -> Media | None:
 
 
 def _best_video_url(item: JsonObject) -> str:
-    mp4s = [f for f in item.children("formats") or [] if f.optional_string("container") == "mp4"]
+    mp4s = [f for f in item.children("formats") if f.optional_string("container") == "mp4"]
     if not mp4s:
         return item.string("url")
     return max(mp4s, key=lambda variant: variant.number("bitrate") or 0).string("url")
@@ -460,22 +304,11 @@ def _poll(entry: JsonObject) -> Poll | None:
         return None
     options = tuple(
         PollOption(label=choice.string("label"), votes=choice.number("count"))
-        for choice in poll.children("choices") or []
+        for choice in poll.children("choices")
     )
-    ends_at = parse_iso_time(poll.optional_string("ends_at"))
+    ends_at = poll.optional_time("ends_at")
     closed = ends_at is not None and ends_at <= datetime.now(UTC)
     return Poll(options, total_votes=poll.number("total_votes"), ends_at=ends_at, closed=closed)
-
-
-def parse_iso_time(value: str | None) -> datetime | None:
-    """Parse an ISO 8601 time such as "2025-03-16T22:44:33Z"; None stays None."""
-    if value is None:
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise SourceError(f"unreadable time {value!r} from X", platform=PLATFORM) from exc
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _card(entry: JsonObject) -> LinkCard | None:

@@ -3,7 +3,7 @@
 The post names its conversation; recent search finds the author's replies in it, and the chain
 is rebuilt from `replied_to` links (upstream-apis.md §1.1.2). Recent search only reaches back
 7 days, so an older thread comes back incomplete and says why. Entities go through
-`fxtwitter.build_segments`: X's offsets here are the same code points.
+`x_text.build_segments`: X's offsets here are the same code points.
 """
 
 from __future__ import annotations
@@ -37,16 +37,14 @@ from bot.model import (
     ThreadKey,
 )
 from bot.net.http import HttpClient, Response
-from bot.sources import ProgressCallback, SourceConfig
-from bot.sources.fxtwitter import (
+from bot.sources import ProgressCallback, SourceConfig, capped
+from bot.sources.json_reader import JsonObject
+from bot.sources.x_text import (
     PLATFORM,
-    JsonObject,
     XEntity,
     build_segments,
-    capped,
     hashtag_url,
     mention_url,
-    parse_iso_time,
     post_url,
     x_author,
 )
@@ -111,7 +109,7 @@ class _Includes:
             ("polls", self.polls, "id"),
             ("tweets", self.tweets, "id"),
         ):
-            table.update((item.string(key), item) for item in includes.children(name) or [])
+            table.update((item.string(key), item) for item in includes.children(name))
 
 
 class _Api:
@@ -128,9 +126,7 @@ class _Api:
         body = await self._get(f"{self.base}/{post_id}", FIELDS)
         data = body.child("data")
         if data is None:
-            problems = [
-                error.optional_string("type") or "" for error in body.children("errors") or []
-            ]
+            problems = [error.text("type") for error in body.children("errors")]
             return _Missing(
                 private=any(p.endswith("not-authorized-for-resource") for p in problems)
             )
@@ -145,7 +141,7 @@ class _Api:
         found: list[_Tweet] = []
         while True:
             body = await self._get(f"{self.base}/search/recent", params)
-            found += [_tweet(data) for data in body.children("data") or []]
+            found += [_tweet(data) for data in body.children("data")]
             if progress is not None:
                 await progress(len(found))
             meta = body.child("meta")
@@ -158,7 +154,7 @@ class _Api:
         response = await self.http.get(url, params=params, headers=self.headers, platform=PLATFORM)
         if response.status not in {200, 404}:
             raise _status_error(response)
-        body = JsonObject.of(response.json())
+        body = JsonObject.of(response.json(), PLATFORM)
         self.includes.merge(body)
         return body
 
@@ -177,30 +173,21 @@ def _status_error(response: Response) -> UnrollError:
 
 
 def _tweet(data: JsonObject) -> _Tweet:
-    parent_id = next(
-        (
-            ref.string("id")
-            for ref in data.children("referenced_tweets") or []
-            if ref.optional_string("type") == "replied_to"
-        ),
-        None,
-    )
     return _Tweet(
         id=data.string("id"),
         author_id=data.string("author_id"),
         conversation_id=data.optional_string("conversation_id") or data.string("id"),
-        created_at=_created_at(data),
-        parent_id=parent_id,
+        created_at=data.time("created_at"),
+        parent_id=_referenced_id(data, "replied_to"),
         parent_author_id=data.optional_string("in_reply_to_user_id"),
         data=data,
     )
 
 
-def _created_at(data: JsonObject) -> datetime:
-    moment = parse_iso_time(data.optional_string("created_at"))
-    if moment is None:
-        raise SourceError("X post lacks created_at", platform=PLATFORM)
-    return moment
+def _referenced_id(data: JsonObject, kind: Literal["replied_to", "quoted"]) -> str | None:
+    """Return the id of the post `data` answers or quotes, by `referenced_tweets` type."""
+    references = data.children("referenced_tweets")
+    return next((ref.string("id") for ref in references if ref.text("type") == kind), None)
 
 
 async def fetch_thread(
@@ -365,8 +352,8 @@ def _entities(entities: JsonObject | None) -> list[XEntity]:
     if entities is None:
         return []
     found: list[XEntity] = []
-    for item in entities.children("urls") or []:
-        span = (item.number("start") or 0, item.number("end") or 0)
+    for item in entities.children("urls"):
+        span = _span(item)
         if item.optional_string("media_key"):
             found.append(XEntity(*span, None, expected=item.optional_string("url")))
             continue
@@ -375,21 +362,24 @@ def _entities(entities: JsonObject | None) -> list[XEntity]:
         found.append(
             XEntity(*span, SegmentKind.LINK, target, display, item.optional_string("url"))
         )
-    for item in entities.children("mentions") or []:
+    for item in entities.children("mentions"):
         handle = item.string("username")
-        span = (item.number("start") or 0, item.number("end") or 0)
-        found.append(XEntity(*span, SegmentKind.MENTION, mention_url(handle), expected=handle))
-    for item in entities.children("hashtags") or []:
+        found.append(
+            XEntity(*_span(item), SegmentKind.MENTION, mention_url(handle), expected=handle)
+        )
+    for item in entities.children("hashtags"):
         tag = item.string("tag")
-        span = (item.number("start") or 0, item.number("end") or 0)
-        found.append(XEntity(*span, SegmentKind.HASHTAG, hashtag_url(tag), expected=tag))
+        found.append(XEntity(*_span(item), SegmentKind.HASHTAG, hashtag_url(tag), expected=tag))
     return found
+
+
+def _span(entity: JsonObject) -> tuple[int, int]:
+    return entity.number("start") or 0, entity.number("end") or 0
 
 
 def _attached(data: JsonObject, key: str) -> list[str]:
     attachments = data.child("attachments")
-    value = attachments.data.get(key) if attachments else None
-    return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
+    return attachments.strings(key) if attachments else []
 
 
 def _media(data: JsonObject, includes: _Includes) -> tuple[Media, ...]:
@@ -418,7 +408,7 @@ def _media_item(item: JsonObject | None) -> Media | None:
 def _best_variant(item: JsonObject) -> str:
     mp4s = [
         variant
-        for variant in item.children("variants") or []
+        for variant in item.children("variants")
         if variant.optional_string("content_type") == "video/mp4"
     ]
     if not mp4s:
@@ -427,14 +417,7 @@ def _best_variant(item: JsonObject) -> str:
 
 
 def _quote(data: JsonObject, includes: _Includes) -> Quote | None:
-    quoted_id = next(
-        (
-            ref.string("id")
-            for ref in data.children("referenced_tweets") or []
-            if ref.optional_string("type") == "quoted"
-        ),
-        None,
-    )
+    quoted_id = _referenced_id(data, "quoted")
     if quoted_id is None:
         return None
     quoted = includes.tweets.get(quoted_id)
@@ -447,7 +430,7 @@ def _quote(data: JsonObject, includes: _Includes) -> Quote | None:
         author=author,
         text=_text(quoted),
         media=_media(quoted, includes),
-        created_at=parse_iso_time(quoted.optional_string("created_at")),
+        created_at=quoted.optional_time("created_at"),
     )
 
 
@@ -455,7 +438,7 @@ def _poll(data: JsonObject, includes: _Includes) -> Poll | None:
     poll = next((includes.polls.get(key) for key in _attached(data, "poll_ids")), None)
     if poll is None:
         return None
-    options = sorted(poll.children("options") or [], key=lambda item: item.number("position") or 0)
+    options = sorted(poll.children("options"), key=lambda item: item.number("position") or 0)
     votes = [option.number("votes") for option in options]
     return Poll(
         options=tuple(
@@ -463,7 +446,7 @@ def _poll(data: JsonObject, includes: _Includes) -> Poll | None:
             for option, count in zip(options, votes, strict=True)
         ),
         total_votes=sum(count or 0 for count in votes),
-        ends_at=parse_iso_time(poll.optional_string("end_datetime")),
+        ends_at=poll.optional_time("end_datetime"),
         closed=poll.optional_string("voting_status") == "closed",
     )
 
@@ -471,11 +454,11 @@ def _poll(data: JsonObject, includes: _Includes) -> Poll | None:
 def _card(data: JsonObject) -> LinkCard | None:
     """Use the first link X unwound with a title as the post's preview card."""
     entities = data.child("entities")
-    for item in (entities.children("urls") if entities else None) or []:
+    for item in entities.children("urls") if entities else []:
         title = item.optional_string("title")
         target = item.optional_string("unwound_url") or item.optional_string("expanded_url")
         if title and target:
-            images = item.children("images") or []
+            images = item.children("images")
             return LinkCard(
                 url=target,
                 title=title,

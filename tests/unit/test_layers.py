@@ -17,6 +17,9 @@ PURE = [
     "cleaning",
     "rendering",
     "sources/mastodon_html",
+    "sources/json_reader",
+    "sources/x_text",
+    "sources/bluesky_posts",
 ]
 ADAPTERS = ["net", "sources", "telegraph_client", "queue", "store", "limiter", "delivery"]
 IO_LIBRARIES = {"httpx", "redis", "telegram", "asyncio", "bot.settings"}

@@ -1,0 +1,132 @@
+"""Upstream JSON read by type, for every source. Pure: no I/O.
+
+Dicts are the wire format (STYLE.md §6): a source wraps each answer in a `JsonObject` and reads
+it field by field into the model. One rule for all platforms: an absent or null field reads as
+missing, and a present field of the wrong type is the source's failure (`SourceError`), not a
+crash of ours.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from bot.errors import SourceError
+
+
+@dataclass(frozen=True, slots=True)
+class JsonObject:
+    """One upstream JSON object from `platform`, read by type."""
+
+    data: Mapping[str, object]
+    platform: str
+
+    @classmethod
+    def of(cls, value: object, platform: str, what: str = "answer") -> JsonObject:
+        """Wrap `value`, which must be a JSON object; `what` names it in the error."""
+        if not isinstance(value, Mapping):
+            raise SourceError(f"{platform} {what} is not a JSON object", platform=platform)
+        return cls(value, platform)
+
+    def has(self, key: str) -> bool:
+        """Tell whether `key` is present and not null."""
+        return self.data.get(key) is not None
+
+    def string(self, key: str) -> str:
+        """Return the required string `key`."""
+        value = self.optional_string(key)
+        if value is None:
+            raise self._error(f"lacks the string {key!r}")
+        return value
+
+    def optional_string(self, key: str) -> str | None:
+        """Return the string `key`, or None when it is absent or null."""
+        value = self.data.get(key)
+        if value is None or isinstance(value, str):
+            return value
+        raise self._error(f"has a non-string {key!r}")
+
+    def text(self, key: str) -> str:
+        """Return the string `key`, empty when it is absent or null."""
+        return self.optional_string(key) or ""
+
+    def flag(self, key: str) -> bool:
+        """Return the boolean `key`, False when it is absent or null."""
+        value = self.data.get(key)
+        if value is None or isinstance(value, bool):
+            return value is True
+        raise self._error(f"has a non-boolean {key!r}")
+
+    def number(self, key: str) -> int | None:
+        """Return the number `key` as an int (floats truncated), or None when absent or null."""
+        value = self.data.get(key)
+        if value is None:
+            return None
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return int(value)
+        raise self._error(f"has a non-number {key!r}")
+
+    def integers(self, key: str) -> list[int]:
+        """Return the list of integers `key` (offset pairs), empty when absent or null."""
+        return [self._integer(key, item) for item in self._list(key)]
+
+    def strings(self, key: str) -> list[str]:
+        """Return the list of strings `key` (ids, keys), empty when absent or null."""
+        return [self._string(key, item) for item in self._list(key)]
+
+    def time(self, key: str) -> datetime:
+        """Return the required ISO 8601 time `key`; a time without zone is taken as UTC."""
+        moment = self.optional_time(key)
+        if moment is None:
+            raise self._error(f"lacks the time {key!r}")
+        return moment
+
+    def optional_time(self, key: str) -> datetime | None:
+        """Return the ISO 8601 time `key` ("2025-03-16T22:44:33Z"), or None when absent."""
+        value = self.optional_string(key)
+        if value is None:
+            return None
+        moment = parse_time(value)
+        if moment is None:
+            raise self._error(f"has an unreadable time {key!r}: {value!r}")
+        return moment
+
+    def child(self, key: str) -> JsonObject | None:
+        """Return the object `key`, or None when it is absent or null."""
+        value = self.data.get(key)
+        return None if value is None else JsonObject.of(value, self.platform, repr(key))
+
+    def children(self, key: str) -> list[JsonObject]:
+        """Return the list of objects `key`, empty when it is absent or null."""
+        return [JsonObject.of(item, self.platform, repr(key)) for item in self._list(key)]
+
+    def _list(self, key: str) -> list[object]:
+        value = self.data.get(key)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            raise self._error(f"has a non-list {key!r}")
+        return value
+
+    def _integer(self, key: str, item: object) -> int:
+        if isinstance(item, int) and not isinstance(item, bool):
+            return item
+        raise self._error(f"has a non-integer in {key!r}")
+
+    def _string(self, key: str, item: object) -> str:
+        if isinstance(item, str):
+            return item
+        raise self._error(f"has a non-string in {key!r}")
+
+    def _error(self, problem: str) -> SourceError:
+        return SourceError(f"{self.platform} answer {problem}", platform=self.platform)
+
+
+def parse_time(value: str) -> datetime | None:
+    """Parse an ISO 8601 time, taking one without zone as UTC; None when unreadable."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
