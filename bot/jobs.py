@@ -16,6 +16,7 @@ from bot import metrics
 from bot.answering import Answerer
 from bot.codec import decode, decode_result, encode_result
 from bot.errors import UnrollError
+from bot.logs import logged_as
 from bot.model import Thread, ThreadKey
 from bot.net.http import HttpClient
 from bot.queue import Job, JobQueue
@@ -63,14 +64,20 @@ class UnrollJobs:
         """Apologise to every requester not answered yet."""
         log.error("job given up", extra={"key": job.key, "reason": reason})
         for index, request in await self._pending(job):
-            await self.answerer.apologise(request)
-            await self.queue.mark_delivered(job, index)
+            with logged_as(request.request_id):
+                await self.answerer.apologise(request)
+                await self.queue.mark_delivered(job, index)
+                log.info("request answered", extra={"job": job.id, "answer": "apology"})
 
     async def _answer_all(self, job: Job, result: Thread | UnrollError) -> None:
         started = time.perf_counter()
+        answer = type(result).__name__
         for index, request in await self._pending(job):
-            await self.answerer.answer(request, result)
-            await self.queue.mark_delivered(job, index)
+            # Under the id the listener logged for this request, so one id follows it through.
+            with logged_as(request.request_id):
+                await self.answerer.answer(request, result)
+                await self.queue.mark_delivered(job, index)
+                log.info("request answered", extra={"job": job.id, "answer": answer})
         self.answerer.forget(job.key)
         metrics.JOB_DURATION.labels(stage="deliver").observe(time.perf_counter() - started)
 

@@ -7,15 +7,27 @@ tokens) are replaced wherever they would appear; message texts are never logged 
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import logging
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 
 import orjson
 
 job_id: contextvars.ContextVar[str] = contextvars.ContextVar("job_id", default="-")
+
+
+@contextlib.contextmanager
+def logged_as(value: str) -> Iterator[None]:
+    """Tag every line logged inside the block with `value` as its job id, then restore it."""
+    token = job_id.set(value)
+    try:
+        yield
+    finally:
+        job_id.reset(token)
+
 
 # Loggers of libraries that would log every request URL, and so the bot token inside it.
 _QUIET_LOGGERS = ("httpx", "httpcore", "telegram.ext.Updater", "apscheduler", "uvicorn.access")

@@ -20,7 +20,8 @@ from contextlib import asynccontextmanager, suppress
 from typing import Protocol
 
 from bot.errors import RateLimitedError, UnrollError
-from bot.metrics import JOB_DURATION, JOBS
+from bot.logs import logged_as
+from bot.metrics import JOB_DURATION, JOBS, UPSTREAM_429
 from bot.queue import Job, JobQueue
 from bot.store import ChatStore
 
@@ -139,6 +140,10 @@ class Worker:
             log.error("could not settle a job", exc_info=task.exception())
 
     async def _run_job(self, job: Job) -> None:
+        with logged_as(job.id):
+            await self._run_logged_job(job)
+
+    async def _run_logged_job(self, job: Job) -> None:
         started = time.monotonic()
         try:
             outcome = await self._attempt(job)
@@ -169,7 +174,10 @@ class Worker:
             await self._handler.fail(job, error)
             await self._queue.ack(job)
             return "failed"
-        retry_after_s = error.retry_after if isinstance(error, RateLimitedError) else None
+        retry_after_s = None
+        if isinstance(error, RateLimitedError):
+            UPSTREAM_429.labels(platform=error.platform or "unknown").inc()
+            retry_after_s = error.retry_after
         reason = f"{type(error).__name__}: {error}"
         return await self._retry_or_bury(job, reason, retry_after_s=retry_after_s)
 
