@@ -22,6 +22,8 @@ from bot.logs import setup_logging
 from bot.settings import Settings
 
 EXIT_BAD_ARGUMENTS = 2
+EXIT_BUG = 1
+EXIT_INTERRUPTED = 130  # the shell's convention for a process stopped by Ctrl-C (128 + SIGINT)
 OUTPUT_FORMATS = ("text", "markdown", "html", "json", "telegram", "epub")
 NO_TOKEN_HELP = """\
 TELEGRAM_BOT_TOKEN is not set, so the bot cannot start.
@@ -43,29 +45,50 @@ def main(argv: Sequence[str] | None = None) -> None:
     try:
         settings = Settings()
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]).upper() or "settings"
-        _fail(f"Invalid setting {where}: {first['msg']}.", EXIT_BAD_ARGUMENTS)
+        _fail(_settings_sentence(exc), EXIT_BAD_ARGUMENTS)
     secrets = [
         secret.get_secret_value()
         for secret in (settings.telegram_bot_token, settings.x_bearer_token)
         if secret is not None
     ]
     setup_logging(
-        level=settings.log_level if args.command != "unroll" else "WARNING",
+        level=_log_level(args.command, settings.log_level),
         json_format=settings.log_format == "json",
         secrets=secrets,
     )
     sys.exit(_dispatch(args, settings))
 
 
+def _settings_sentence(exc: ValidationError) -> str:
+    """Name the first bad setting as its variable, never echoing the value (it may be a token)."""
+    first = exc.errors()[0]
+    # A cross-field check (WEBHOOK_URL without WEBHOOK_SECRET) has no location of its own.
+    reason = first["msg"].removeprefix("Value error, ").rstrip(".")
+    if not first["loc"]:
+        return f"Invalid settings: {reason}."
+    name = ".".join(str(part) for part in first["loc"]).upper()
+    return f"Invalid setting {name}: {reason}."
+
+
+def _log_level(command: str, configured: str) -> str:
+    # `unroll` prints its result on stdout and its one sentence on stderr; logs would only
+    # interleave, unless someone asks for DEBUG to see where a failure came from.
+    if command == "unroll" and configured.upper() != "DEBUG":
+        return "WARNING"
+    return configured
+
+
 def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "unroll":
         return _run_unroll(args, settings)
+    # Checked before the token: a missing REDIS_URL means the wrong command, not a missing secret.
+    if args.command in ("listener", "worker") and not settings.redis_url:
+        _fail(
+            f"`unroll-bot {args.command}` needs REDIS_URL; use `unroll-bot run` without it.",
+            EXIT_BAD_ARGUMENTS,
+        )
     if settings.telegram_bot_token is None:
         _fail(NO_TOKEN_HELP, EXIT_BAD_ARGUMENTS)
-    if args.command in ("listener", "worker") and not settings.redis_url:
-        _fail(f"`unroll-bot {args.command}` needs REDIS_URL; use `unroll-bot run` without it.", 2)
     try:
         if args.command == "run":
             asyncio.run(wiring.run_all(settings))
@@ -86,17 +109,31 @@ def _run_unroll(args: argparse.Namespace, settings: Settings) -> int:
     except UnrollError as exc:
         print(exc.user_message(), file=sys.stderr)
         return exc.exit_code
-    except Exception:  # the process boundary: log the bug, answer in one sentence
-        log.exception("unroll failed")
-        print("Something went wrong inside unroll-bot; this is a bug.", file=sys.stderr)
-        return 1
-    if args.output is not None:
-        data = output if isinstance(output, bytes) else output.encode()
-        Path(args.output).write_bytes(data)
-    elif isinstance(output, bytes):
-        sys.stdout.buffer.write(output)
-    else:
-        sys.stdout.write(output)
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # the process boundary: log the bug, answer in one sentence
+        # The contract promises a sentence, never a traceback; LOG_LEVEL=DEBUG shows it.
+        log.debug("unroll failed", exc_info=True)
+        print(
+            f"Something went wrong inside unroll-bot ({type(exc).__name__}); this is a bug, "
+            "and LOG_LEVEL=DEBUG shows where it happened.",
+            file=sys.stderr,
+        )
+        return EXIT_BUG
+    return _write_output(output, args.output)
+
+
+def _write_output(output: str | bytes, path: str | None) -> int:
+    """Write the rendered thread to `path`, or to stdout as UTF-8 whatever the locale says."""
+    data = output if isinstance(output, bytes) else output.encode()
+    if path is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return 0
+    try:
+        Path(path).write_bytes(data)
+    except OSError as exc:
+        _fail(f"Cannot write {path}: {exc.strerror or exc}.", EXIT_BAD_ARGUMENTS)
     return 0
 
 
@@ -105,10 +142,16 @@ def _fail(sentence: str, code: int) -> NoReturn:
     sys.exit(code)
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a bad command line told in one sentence instead of the usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        _fail(f"{self.prog}: {message}; see `{self.prog} --help`.", EXIT_BAD_ARGUMENTS)
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="unroll-bot", description="Unroll X, Mastodon and Bluesky threads."
-    )
+    # Subcommand parsers inherit the class of their parent, so they answer in one sentence too.
+    parser = _Parser(prog="unroll-bot", description="Unroll X, Mastodon and Bluesky threads.")
     parser.add_argument("--version", action="version", version=f"unroll-bot {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     unroll = commands.add_parser("unroll", help="fetch, clean and print one thread")

@@ -124,11 +124,11 @@ class RateLimitedError(SourceError):
         self.retry_after = retry_after
 
     def user_message(self) -> str:
-        wait = ""
+        wait = "a while"
         if self.retry_after is not None:
-            wait = f" for about {max(1, round(self.retry_after))} seconds"
+            wait = f"about {max(1, round(self.retry_after))} seconds"
         name = _platform_name(self.platform)
-        return f"{name} is limiting requests right now; please try again{wait or ' later'}."
+        return f"{name} is limiting requests right now; please wait {wait} and try again."
 
 
 class ResponseTooLargeError(SourceError):

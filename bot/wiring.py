@@ -90,7 +90,8 @@ async def unroll_once(settings: Settings, url: str, output_format: str, mode: st
         await http.aclose()
     cleaned = clean_thread(thread, ReadingMode(mode))
     if output_format == "telegram":
-        return TELEGRAM_CHUNK_SEPARATOR.join(telegram_html.render(cleaned).chunks)
+        # Every other renderer ends its text with a newline; the chunks are messages, not lines.
+        return TELEGRAM_CHUNK_SEPARATOR.join(telegram_html.render(cleaned).chunks) + "\n"
     rendered = RENDERERS[output_format](cleaned, RenderOptions())
     assert isinstance(rendered, str | bytes)
     return rendered
