@@ -19,16 +19,13 @@ from bot.net.http import HttpClient, Response
 from bot.sources import ProgressCallback, SourceConfig
 from bot.sources.bluesky_posts import (
     PLATFORM,
-    Json,
-    items,
-    obj,
     post_time,
     read_author,
     read_post,
-    string,
     uri_authority,
     view_uri,
 )
+from bot.sources.json_reader import JsonObject
 
 GET_POST_THREAD = "/xrpc/app.bsky.feed.getPostThread"
 # §3.8: a moderate depth, repeated, keeps the payload small on popular posts (every reply by
@@ -78,7 +75,7 @@ async def fetch_thread(
         key=key,
         source=Platform.BLUESKY,
         url=posts[0].url,
-        author=read_author(obj(chain[0].get("author"))),
+        author=read_author(chain[0].child_or_empty("author")),
         posts=posts,
         report=Report(
             posts=len(posts),
@@ -98,7 +95,9 @@ class _AppView:
     http: HttpClient
     base_url: str
 
-    async def thread(self, uri: str, *, depth: int, parent_height: int = PARENT_HEIGHT) -> Json:
+    async def thread(
+        self, uri: str, *, depth: int, parent_height: int = PARENT_HEIGHT
+    ) -> JsonObject:
         """Return the thread node of `uri`; a missing or blocked post raises."""
         params: dict[str, str | int] = {"uri": uri, "depth": depth, "parentHeight": parent_height}
         response = await self.http.get(
@@ -106,14 +105,14 @@ class _AppView:
         )
         if response.status != 200:
             raise _status_error(response, uri)
-        node = obj(obj(response.json()).get("thread"))
-        if node.get("$type") == _NOT_FOUND:
+        node = JsonObject.of(response.json(), PLATFORM).child_or_empty("thread")
+        if node.optional_string("$type") == _NOT_FOUND:
             raise PostUnavailableError(f"not found: {uri}", platform=PLATFORM)
-        if node.get("$type") == _BLOCKED:
+        if node.optional_string("$type") == _BLOCKED:
             raise PostPrivateError(f"blocked: {uri}", platform=PLATFORM)
         if not _is_post(node):
             raise SourceError(f"no thread in the answer for {uri}", platform=PLATFORM)
-        if _is_hidden_from_guests(obj(node.get("post"))):
+        if _is_hidden_from_guests(node.child_or_empty("post")):
             raise PostPrivateError(
                 f"author hides from logged-out viewers: {uri}", platform=PLATFORM
             )
@@ -122,7 +121,7 @@ class _AppView:
 
 def _status_error(response: Response, uri: str) -> UnrollError:
     try:
-        name = string(obj(response.json()).get("error")) or None
+        name = JsonObject.of(response.json(), PLATFORM).optional_string("error") or None
     except SourceError:
         name = None  # not an XRPC body (a proxy's page): the status alone decides
     error = _STATUS_ERRORS.get((response.status, name))
@@ -146,12 +145,12 @@ class _ChainWalker:
     skipped: int = 0
     capped: bool = False
 
-    async def walk(self, entry: Json) -> list[Json]:
+    async def walk(self, entry: JsonObject) -> list[JsonObject]:
         """Return the post views of the chain `entry` is in, oldest first."""
         self.author_did = _author_did(entry)
         self._take()
         above, hole = await self._walk_up(entry)
-        chain = [*above, obj(entry.get("post"))]
+        chain = [*above, entry.child_or_empty("post")]
         await self._report()
         if hole is not None:
             self.gaps[view_uri(chain[0])] = 1
@@ -171,24 +170,22 @@ class _ChainWalker:
         if self.progress is not None:
             await self.progress(self.found)
 
-    async def _walk_up(self, node: Json) -> tuple[list[Json], str | None]:
+    async def _walk_up(self, node: JsonObject) -> tuple[list[JsonObject], str | None]:
         """Return the author's posts above `node` (oldest first) and the uri of a hole on top."""
-        above: list[Json] = []
+        above: list[JsonObject] = []
         refetched = False
         while True:
-            parent = obj(node.get("parent"))
-            if not parent:
+            parent = node.child("parent")
+            if parent is None:
                 # No parent on a reply: `parentHeight` cut the answer here (§3.1); ask again.
-                if refetched or not _is_reply(obj(node.get("post"))):
+                post = node.child_or_empty("post")
+                if refetched or not _is_reply(post):
                     return above, None
-                node, refetched = (
-                    await self.api.thread(view_uri(obj(node.get("post"))), depth=0),
-                    True,
-                )
+                node, refetched = await self.api.thread(view_uri(post), depth=0), True
             elif _is_post(parent) and _author_did(parent) == self.author_did:
                 if not self._take():
                     return above, None
-                above.insert(0, obj(parent.get("post")))
+                above.insert(0, parent.child_or_empty("post"))
                 node, refetched = parent, False
             elif not _is_post(parent) and uri_authority(view_uri(parent)) == self.author_did:
                 return above, view_uri(parent)  # the author's own post, deleted
@@ -196,68 +193,74 @@ class _ChainWalker:
                 self.skipped += self._count_others(parent)
                 return above, None
 
-    def _count_others(self, node: Json) -> int:
+    def _count_others(self, node: JsonObject) -> int:
         """Count other people's posts from `node` up; deleted ones cannot be told apart."""
         count = 0
-        while node:
-            count += node.get("$type") != _NOT_FOUND and _author_did(node) != self.author_did
-            node = obj(node.get("parent"))
+        current: JsonObject | None = node
+        while current is not None:
+            count += (
+                current.optional_string("$type") != _NOT_FOUND
+                and _author_did(current) != self.author_did
+            )
+            current = current.child("parent")
         return count
 
-    async def _bridge(self, first: Json, hole: str) -> list[Json]:
+    async def _bridge(self, first: JsonObject, hole: str) -> list[JsonObject]:
         """Return the author's posts from the thread root down to the hole above `first`.
 
         A deleted post's replies hang from nothing, so the posts above the hole are only
         reachable from the thread root, which every reply names.
         """
-        root = view_uri(obj(obj(obj(first.get("record")).get("reply")).get("root")))
+        reply = first.child_or_empty("record").child_or_empty("reply")
+        root = view_uri(reply.child_or_empty("root"))
         if uri_authority(root) != self.author_did or root == hole or not self._take():
             return []
         node = await self.api.thread(root, depth=REPLY_DEPTH, parent_height=0)
-        return [obj(node.get("post")), *await self._walk_down(node)]
+        return [node.child_or_empty("post"), *await self._walk_down(node)]
 
-    async def _walk_down(self, node: Json) -> list[Json]:
+    async def _walk_down(self, node: JsonObject) -> list[JsonObject]:
         """Return the author's self-replies below `node`, asking again where `depth` cut them."""
-        below: list[Json] = []
+        below: list[JsonObject] = []
         refetched = False
         while True:
-            post = obj(node.get("post"))
-            if "replies" not in node:
+            post = node.child_or_empty("post")
+            if not node.has("replies"):
                 # No replies key though replies exist: the depth limit cut the answer (§3.8).
-                if refetched or post.get("replyCount") == 0:
+                if refetched or post.number("replyCount") == 0:
                     return below
                 node = await self.api.thread(view_uri(post), depth=REPLY_DEPTH, parent_height=0)
                 refetched = True
                 continue
-            replies = items(node.get("replies"))
+            replies = node.children("replies")
             own = [r for r in replies if _is_post(r) and _author_did(r) == self.author_did]
             self.skipped += len(replies) - len(own)
             # Several self-replies: the earliest continues the chain (the AppView's order is
             # not by time, §3.8).
             if not own or not self._take():
                 return below
-            node, refetched = min(own, key=lambda r: post_time(obj(r.get("post")))), False
-            below.append(obj(node.get("post")))
+            node, refetched = min(own, key=lambda r: post_time(r.child_or_empty("post"))), False
+            below.append(node.child_or_empty("post"))
             await self._report()
 
 
-def _is_post(node: Json) -> bool:
-    return node.get("$type") == _THREAD_VIEW or ("post" in node and "$type" not in node)
+def _is_post(node: JsonObject) -> bool:
+    kind = node.optional_string("$type")
+    return kind == _THREAD_VIEW or (kind is None and node.has("post"))
 
 
-def _is_reply(post: Json) -> bool:
-    return bool(obj(post.get("record")).get("reply"))
+def _is_reply(post: JsonObject) -> bool:
+    return post.child_or_empty("record").has("reply")
 
 
-def _author_did(node: Json) -> str:
+def _author_did(node: JsonObject) -> str:
     """Return the author of a thread node: a threadViewPost, or a blockedPost's `author`."""
-    author = obj(obj(node.get("post")).get("author")) or obj(node.get("author"))
-    return string(author.get("did"))
+    author = node.child_or_empty("post").child("author") or node.child_or_empty("author")
+    return author.text("did")
 
 
-def _is_hidden_from_guests(post: Json) -> bool:
-    labels = items(obj(post.get("author")).get("labels"))
-    return any(label.get("val") == NO_UNAUTHENTICATED for label in labels)
+def _is_hidden_from_guests(post: JsonObject) -> bool:
+    labels = post.child_or_empty("author").children("labels")
+    return any(label.optional_string("val") == NO_UNAUTHENTICATED for label in labels)
 
 
 def _post_uri(authority: str, rkey: str) -> str:

@@ -1,15 +1,16 @@
 """Bluesky post views → model: text facets, embeds, authors, times. Pure: no I/O.
 
 Reads the hydrated views getPostThread returns (reference/upstream-apis.md §3.2–3.4) into
-frozen dataclasses, so no upstream dict leaves the Bluesky source. A field of the wrong type
-reads as empty: one odd field never sinks a whole thread.
+frozen dataclasses, so no upstream dict leaves the Bluesky source. Absent fields read as empty
+and wrong types fail as json_reader.py says; a client-written odd value (a facet past the text,
+an unreadable `createdAt`) is passed over, so one such post never sinks a whole thread.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime
 from urllib.parse import quote
 
 from bot.errors import SourceError
@@ -24,22 +25,22 @@ from bot.model import (
     Segment,
     SegmentKind,
 )
+from bot.sources.json_reader import JsonObject, parse_time
 
 PLATFORM = Platform.BLUESKY.value
 WEB = "https://bsky.app"
+_EMPTY = JsonObject({}, PLATFORM)
 
-Json = Mapping[str, object]
 
-
-def read_post(view: Json, *, gap_before: int) -> Post:
+def read_post(view: JsonObject, *, gap_before: int) -> Post:
     """Return the model post of a post view; `gap_before` counts deleted posts before it."""
-    record = obj(view.get("record"))
-    embed = obj(view.get("embed"))
+    record = view.child_or_empty("record")
+    embed = view.child_or_empty("embed")
     return Post(
         id=view_uri(view),
-        url=_web_url(view_uri(view), obj(view.get("author"))),
+        url=_web_url(view_uri(view), view.child_or_empty("author")),
         created_at=post_time(view),
-        text=segments(string(record.get("text")), items(record.get("facets"))),
+        text=segments(record.text("text"), record.children("facets")),
         media=_media(embed),
         quote=_quote(embed),
         card=_card(embed),
@@ -47,7 +48,7 @@ def read_post(view: Json, *, gap_before: int) -> Post:
     )
 
 
-def segments(text: str, facets: Sequence[Json]) -> tuple[Segment, ...]:
+def segments(text: str, facets: Sequence[JsonObject]) -> tuple[Segment, ...]:
     """Cut post text into segments along its facets.
 
     Facet offsets count UTF-8 bytes, not characters (§3.3), so the text is sliced as bytes; a
@@ -74,30 +75,25 @@ def segments(text: str, facets: Sequence[Json]) -> tuple[Segment, ...]:
     return tuple(out)
 
 
-def _facet_spans(facets: Sequence[Json], size: int) -> list[tuple[int, int, Json]]:
+def _facet_spans(facets: Sequence[JsonObject], size: int) -> list[tuple[int, int, JsonObject]]:
     spans = []
     for facet in facets:
-        index = obj(facet.get("index"))
-        start, end = index.get("byteStart"), index.get("byteEnd")
-        features = items(facet.get("features"))
-        if (
-            isinstance(start, int)
-            and isinstance(end, int)
-            and 0 <= start < end <= size
-            and features
-        ):
+        index = facet.child_or_empty("index")
+        start, end = index.number("byteStart"), index.number("byteEnd")
+        features = facet.children("features")
+        if start is not None and end is not None and 0 <= start < end <= size and features:
             spans.append((start, end, features[0]))
     return spans
 
 
-def _facet_segment(text: str, feature: Json) -> Segment:
-    kind = string(feature.get("$type"))
+def _facet_segment(text: str, feature: JsonObject) -> Segment:
+    kind = feature.text("$type")
     if kind == "app.bsky.richtext.facet#link":
-        return Segment(SegmentKind.LINK, text, string(feature.get("uri")) or None)
+        return Segment(SegmentKind.LINK, text, feature.optional_string("uri") or None)
     if kind == "app.bsky.richtext.facet#mention":
-        return Segment(SegmentKind.MENTION, text, f"{WEB}/profile/{string(feature.get('did'))}")
+        return Segment(SegmentKind.MENTION, text, f"{WEB}/profile/{feature.text('did')}")
     if kind == "app.bsky.richtext.facet#tag":
-        tag = quote(string(feature.get("tag")), safe="")
+        tag = quote(feature.text("tag"), safe="")
         return Segment(SegmentKind.HASHTAG, text, f"{WEB}/hashtag/{tag}")
     return Segment(SegmentKind.TEXT, text)
 
@@ -122,107 +118,92 @@ _QUOTED_OTHER = {
 }
 
 
-def _media(embed: Json) -> tuple[Media, ...]:
-    kind = embed.get("$type")
+def _media(embed: JsonObject) -> tuple[Media, ...]:
+    kind = embed.optional_string("$type")
     if kind == _RECORD_WITH_MEDIA:
-        return _media(obj(embed.get("media")))
+        return _media(embed.child_or_empty("media"))
     if kind == _IMAGES:
-        return tuple(_image(image, "thumb") for image in items(embed.get("images")))
+        return tuple(_image(image, "thumb") for image in embed.children("images"))
     if kind == _GALLERY:
-        return tuple(_image(item, "thumbnail") for item in items(embed.get("items")))
+        return tuple(_image(item, "thumbnail") for item in embed.children("items"))
     if kind == _VIDEO:
-        as_gif = embed.get("presentation") == "gif"
+        as_gif = embed.optional_string("presentation") == "gif"
         return (_visual(embed, MediaType.GIF if as_gif else MediaType.VIDEO, "playlist"),)
     return ()
 
 
-def _image(image: Json, thumb_key: str) -> Media:
+def _image(image: JsonObject, thumb_key: str) -> Media:
     return replace(
         _visual(image, MediaType.PHOTO, "fullsize"),
-        thumbnail_url=string(image.get(thumb_key)) or None,
+        thumbnail_url=image.optional_string(thumb_key) or None,
     )
 
 
-def _visual(view: Json, kind: MediaType, url_key: str) -> Media:
-    ratio = obj(view.get("aspectRatio"))
-    width, height = ratio.get("width"), ratio.get("height")
+def _visual(view: JsonObject, kind: MediaType, url_key: str) -> Media:
+    ratio = view.child_or_empty("aspectRatio")
     return Media(
         kind,
-        string(view.get(url_key)),
-        alt=string(view.get("alt")),
-        thumbnail_url=string(view.get("thumbnail")) or None,
-        width=width if isinstance(width, int) else None,
-        height=height if isinstance(height, int) else None,
+        view.text(url_key),
+        alt=view.text("alt"),
+        thumbnail_url=view.optional_string("thumbnail") or None,
+        width=ratio.number("width"),
+        height=ratio.number("height"),
     )
 
 
-def _quoted(embed: Json) -> Json:
-    """Return the quoted record's view of a record or recordWithMedia embed, else {}."""
-    kind = embed.get("$type")
+def _quoted(embed: JsonObject) -> JsonObject:
+    """Return the quoted record's view of a record or recordWithMedia embed, else an empty one."""
+    kind = embed.optional_string("$type")
     if kind == _RECORD_WITH_MEDIA:
         # recordWithMedia holds a whole record#view, whose `record` is the quoted view.
-        return obj(obj(embed.get("record")).get("record"))
-    return obj(embed.get("record")) if kind == _RECORD else {}
+        return embed.child_or_empty("record").child_or_empty("record")
+    return embed.child_or_empty("record") if kind == _RECORD else _EMPTY
 
 
-def _quote(embed: Json) -> Quote | None:
+def _quote(embed: JsonObject) -> Quote | None:
     quoted = _quoted(embed)
-    kind = quoted.get("$type")
+    kind = quoted.optional_string("$type")
     if kind in _QUOTE_GONE:
-        return Quote(url=_web_url(view_uri(quoted), {}), unavailable=True)
+        return Quote(url=_web_url(view_uri(quoted), _EMPTY), unavailable=True)
     if kind != _QUOTED_POST:
         return None
-    value = obj(quoted.get("value"))
-    author = obj(quoted.get("author"))
+    value = quoted.child_or_empty("value")
+    author = quoted.child_or_empty("author")
     return Quote(
         url=_web_url(view_uri(quoted), author),
         author=read_author(author),
-        text=segments(string(value.get("text")), items(value.get("facets"))),
-        media=tuple(media for view in items(quoted.get("embeds")) for media in _media(view)),
+        text=segments(value.text("text"), value.children("facets")),
+        media=tuple(media for view in quoted.children("embeds") for media in _media(view)),
         created_at=post_time(quoted),
     )
 
 
-def _card(embed: Json) -> LinkCard | None:
-    kind = embed.get("$type")
+def _card(embed: JsonObject) -> LinkCard | None:
+    kind = embed.optional_string("$type")
     if kind == _RECORD_WITH_MEDIA:
-        return _card(obj(embed.get("media")))
+        return _card(embed.child_or_empty("media"))
     if kind == _EXTERNAL:
-        external = obj(embed.get("external"))
-        uri = string(external.get("uri"))
+        external = embed.child_or_empty("external")
+        uri = external.text("uri")
         return LinkCard(
             url=uri,
-            title=string(external.get("title")) or uri,
-            description=string(external.get("description")),
-            image_url=string(external.get("thumb")) or None,
+            title=external.text("title") or uri,
+            description=external.text("description"),
+            image_url=external.optional_string("thumb") or None,
         )
     quoted = _quoted(embed)
-    if quoted.get("$type") in _QUOTED_OTHER:
-        title_key, path = _QUOTED_OTHER[string(quoted.get("$type"))]
+    other = _QUOTED_OTHER.get(quoted.text("$type"))
+    if other is not None:
+        title_key, path = other
         uri = view_uri(quoted)
         url = f"{WEB}/profile/{uri_authority(uri)}/{path}/{uri.rsplit('/', 1)[-1]}"
-        return LinkCard(url=url, title=string(quoted.get(title_key)) or url)
+        return LinkCard(url=url, title=quoted.text(title_key) or url)
     return None
 
 
-def obj(value: object) -> Json:
-    """Return `value` as a JSON object, or an empty one."""
-    return value if isinstance(value, Mapping) else {}
-
-
-def items(value: object) -> list[Json]:
-    """Return the JSON objects of a list, or none."""
-    return [obj(item) for item in value] if isinstance(value, list) else []
-
-
-def string(value: object) -> str:
-    """Return `value` as a string, or an empty one."""
-    return value if isinstance(value, str) else ""
-
-
-def view_uri(view: Json) -> str:
+def view_uri(view: JsonObject) -> str:
     """Return the at:// URI of a view."""
-    return string(view.get("uri"))
+    return view.text("uri")
 
 
 def uri_authority(uri: str) -> str:
@@ -230,39 +211,37 @@ def uri_authority(uri: str) -> str:
     return uri.removeprefix("at://").split("/", 1)[0]
 
 
-def _actor(author: Json, uri: str) -> str:
+def _actor(author: JsonObject, uri: str) -> str:
     """Return the handle to show in web URLs, or the DID when the handle is broken."""
-    handle = string(author.get("handle"))
+    handle = author.text("handle")
     if handle and handle != "handle.invalid":
         return handle
-    return string(author.get("did")) or uri_authority(uri)
+    return author.text("did") or uri_authority(uri)
 
 
-def _web_url(uri: str, author: Json) -> str:
+def _web_url(uri: str, author: JsonObject) -> str:
     return f"{WEB}/profile/{_actor(author, uri)}/post/{uri.rsplit('/', 1)[-1]}"
 
 
-def read_author(profile: Json) -> Author:
+def read_author(profile: JsonObject) -> Author:
     """Return the model author of a profile view."""
     actor = _actor(profile, "")
     return Author(
         handle=actor,
-        name=string(profile.get("displayName")).strip() or actor,
+        name=profile.text("displayName").strip() or actor,
         url=f"{WEB}/profile/{actor}",
     )
 
 
-def post_time(view: Json) -> datetime:
+def post_time(view: JsonObject) -> datetime:
     """Return when the post was written; the AppView's `indexedAt` when `createdAt` is odd.
 
     `createdAt` is whatever the client wrote (a post view has it in `record`, a quote view in
     `value`); `indexedAt` is the AppView's own and always well-formed.
     """
-    record = obj(view.get("record")) or obj(view.get("value"))
-    for value in (record.get("createdAt"), view.get("indexedAt")):
-        try:
-            moment = datetime.fromisoformat(string(value))
-        except ValueError:
-            continue
-        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    record = view.child("record") or view.child_or_empty("value")
+    for value in (record.text("createdAt"), view.text("indexedAt")):
+        moment = parse_time(value)
+        if moment is not None:
+            return moment
     raise SourceError(f"no valid time on {view_uri(view)}", platform=PLATFORM)

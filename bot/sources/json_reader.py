@@ -97,6 +97,10 @@ class JsonObject:
         value = self.data.get(key)
         return None if value is None else JsonObject.of(value, self.platform, repr(key))
 
+    def child_or_empty(self, key: str) -> JsonObject:
+        """Return the object `key`, an empty one when it is absent or null."""
+        return self.child(key) or JsonObject({}, self.platform)
+
     def children(self, key: str) -> list[JsonObject]:
         """Return the list of objects `key`, empty when it is absent or null."""
         return [JsonObject.of(item, self.platform, repr(key)) for item in self._list(key)]

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from bot.sources import bluesky_posts
+from bot.sources.json_reader import JsonObject
 
 
 def _facet(start: int, end: int, feature: dict[str, Any]) -> dict[str, Any]:
@@ -41,4 +42,5 @@ LINK = {"$type": "app.bsky.richtext.facet#link", "uri": "https://a.example/full"
 def test_segments_follow_byte_offsets(
     text: str, facets: list[dict[str, Any]], expected: list[tuple[str, str | None]]
 ) -> None:
-    assert [(s.text, s.url) for s in bluesky_posts.segments(text, facets)] == expected
+    read = [JsonObject(facet, bluesky_posts.PLATFORM) for facet in facets]
+    assert [(s.text, s.url) for s in bluesky_posts.segments(text, read)] == expected

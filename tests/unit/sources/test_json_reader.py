@@ -23,6 +23,7 @@ READERS: dict[str, Read] = {
     "time": lambda j: j.time("k"),
     "optional_time": lambda j: j.optional_time("k"),
     "child": lambda j: j.child("k"),
+    "child_or_empty": lambda j: j.child_or_empty("k"),
     "children": lambda j: j.children("k"),
 }
 
@@ -49,6 +50,7 @@ def _read(reader: str, value: object) -> object:
         ("optional_time", None, None),
         ("child", None, None),
         ("child", {"a": 1}, JsonObject({"a": 1}, "mastodon")),
+        ("child_or_empty", None, JsonObject({}, "mastodon")),
         ("children", [{}], [JsonObject({}, "mastodon")]),
         ("children", None, []),
     ],
@@ -73,6 +75,7 @@ def test_reader_returns_value_when_type_fits(reader: str, value: object, expecte
         ("time", None),
         ("optional_time", "yesterday"),
         ("child", [1]),
+        ("child_or_empty", "a"),
         ("children", {"a": 1}),
         ("children", [1]),
     ],
