@@ -83,9 +83,9 @@ class JsonObject:
         return moment
 
     def optional_time(self, key: str) -> datetime | None:
-        """Return the ISO 8601 time `key` ("2025-03-16T22:44:33Z"), or None when absent."""
+        """Return the ISO 8601 time `key` ("2025-03-16T22:44:33Z"); None when absent or empty."""
         value = self.optional_string(key)
-        if value is None:
+        if not value:
             return None
         moment = parse_time(value)
         if moment is None:

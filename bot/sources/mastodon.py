@@ -8,51 +8,33 @@ descendants, depth 20) cut the answer short (reference/upstream-apis.md §2.4).
 
 Decisions: a link to a boost unrolls the boosted post's thread. A deleted post cuts a Mastodon
 thread in two (the database nulls its replies' `in_reply_to_id`), so the half above it cannot
-be reached from below; the chain then starts after the gap and the report says so. Audio and
-`unknown` attachments are left out, as the model has no place for them.
+be reached from below; the chain then starts after the gap and the report says so.
+mastodon_posts.py reads the statuses into the model.
 """
 
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime
 from urllib.parse import urlsplit
 
 from bot.errors import PostPrivateError, PostUnavailableError, SourceError
-from bot.model import (
-    Author,
-    LinkCard,
-    Media,
-    MediaType,
-    Platform,
-    Poll,
-    PollOption,
-    Post,
-    Quote,
-    Report,
-    Thread,
-    ThreadKey,
-)
+from bot.model import Platform, Report, Thread, ThreadKey
 from bot.net.http import HttpClient
 from bot.sources import ProgressCallback, SourceConfig
-from bot.sources.mastodon_html import to_segments
-
-JsonObject = Mapping[str, object]
+from bot.sources.json_reader import JsonObject
+from bot.sources.mastodon_posts import PLATFORM, read_author, read_post
 
 # Unauthenticated `/context` limits (Api::V1::Statuses::ContextsController, §2.1).
 DESCENDANTS_LIMIT = 60
 DESCENDANTS_DEPTH_LIMIT = 20
 
-_PLATFORM = Platform.MASTODON.value
 _STATUS_ERRORS: dict[int, type[PostUnavailableError]] = {
     401: PostPrivateError,  # the instance demands a login for its whole API
     403: PostPrivateError,
     404: PostUnavailableError,  # also private statuses: Mastodon hides them as missing
     410: PostUnavailableError,
 }
-_MEDIA_TYPES = {"image": MediaType.PHOTO, "gifv": MediaType.GIF, "video": MediaType.VIDEO}
 
 
 def base_url(host: str, *, allow_private_hosts: bool) -> str:
@@ -117,10 +99,9 @@ class _Walk:
 
     async def status(self, status_id: str) -> JsonObject:
         """Fetch one status; a boost stands for the status it boosts."""
-        status = _as_object(await self._get(f"/api/v1/statuses/{status_id}"))
-        boosted = status.get("reblog")
-        entry = boosted if isinstance(boosted, Mapping) else status
-        if not isinstance(entry.get("id"), str) or _account_id(entry) is None:
+        status = await self._get(f"/api/v1/statuses/{status_id}")
+        entry = status.child("reblog") or status
+        if not _id(entry) or _account_id(entry) is None:
             raise self._not_mastodon("a status without id or account")
         self._add(entry)
         return entry
@@ -128,8 +109,8 @@ class _Walk:
     async def context(self, status_id: str) -> None:
         """Fetch `/context` of a status once and remember every status in it."""
         self.asked.add(status_id)
-        context = _as_object(await self._get(f"/api/v1/statuses/{status_id}/context"))
-        ancestors, descendants = _objects(context, "ancestors"), _objects(context, "descendants")
+        context = await self._get(f"/api/v1/statuses/{status_id}/context")
+        ancestors, descendants = context.children("ancestors"), context.children("descendants")
         for status in (*ancestors, *descendants):
             self._add(status)
         # Below the limits the answer holds the whole reply tree, so nothing under it needs
@@ -145,7 +126,7 @@ class _Walk:
         chain = [entry]
         while True:
             top = chain[0]
-            parent_id = _text_or_none(top, "in_reply_to_id")
+            parent_id = _parent_id(top)
             if (
                 parent_id is not None
                 and parent_id not in self.known
@@ -157,7 +138,7 @@ class _Walk:
             if parent is None or _account_id(parent) != author:
                 # A reply to the author whose parent is not there: the parent was deleted (its
                 # id nulled, or no longer served), so the chain has a gap above this post.
-                gap = parent is None and _text_or_none(top, "in_reply_to_account_id") == author
+                gap = parent is None and top.optional_string("in_reply_to_account_id") == author
                 return chain, gap
             chain.insert(0, parent)
 
@@ -187,32 +168,33 @@ class _Walk:
         replies = [self.known[c] for c in self.children.get(parent_id, [])]
         own = [reply for reply in replies if _account_id(reply) == author]
         # Several self-replies to one post: the earliest continues the thread (§2.4 step 4).
-        return min(own, key=lambda s: (_text(s, "created_at"), _id(s)), default=None)
+        return min(own, key=lambda s: (s.text("created_at"), _id(s)), default=None)
 
     def _add(self, status: JsonObject) -> None:
         status_id = _id(status)
         if status_id in self.known:
             return
         self.known[status_id] = status
-        parent_id = _text_or_none(status, "in_reply_to_id")
+        parent_id = _parent_id(status)
         if parent_id is not None:
             self.children.setdefault(parent_id, []).append(status_id)
 
-    async def _get(self, path: str) -> object:
-        response = await self.http.get(f"{self.api}{path}", guarded=True, platform=_PLATFORM)
+    async def _get(self, path: str) -> JsonObject:
+        response = await self.http.get(f"{self.api}{path}", guarded=True, platform=PLATFORM)
         error = _STATUS_ERRORS.get(response.status)
         if error is not None:
-            raise error(f"{response.status} for {path}", platform=_PLATFORM, host=self.host)
+            raise error(f"{response.status} for {path}", platform=PLATFORM, host=self.host)
         if response.status != 200:
-            raise SourceError(f"{response.status} for {path}", platform=_PLATFORM, host=self.host)
+            raise SourceError(f"{response.status} for {path}", platform=PLATFORM, host=self.host)
         try:
-            return response.json()
+            body = response.json()
         except SourceError as exc:
             raise self._not_mastodon("an answer that is not JSON") from exc
+        return JsonObject.of(body, PLATFORM)
 
     def _not_mastodon(self, what: str) -> SourceError:
         detail = f"{self.host} sent {what}; it does not look like a Mastodon server"
-        return SourceError(detail, platform=_PLATFORM, host=self.host)
+        return SourceError(detail, platform=PLATFORM, host=self.host)
 
     async def report(self, found: int) -> None:
         """Tell the caller how many posts of the chain are known so far."""
@@ -222,7 +204,7 @@ class _Walk:
 
 def _depth(root_id: str, descendants: list[JsonObject]) -> int:
     """Return how many levels below `root_id` the descendants reach."""
-    parents = {_id(status): _text_or_none(status, "in_reply_to_id") for status in descendants}
+    parents = {_id(status): _parent_id(status) for status in descendants}
 
     def depth(status_id: str | None) -> int:
         steps = 0
@@ -242,7 +224,7 @@ def _thread(
     capped: bool,
     max_posts: int,
 ) -> Thread:
-    posts = [_post(status, key.host) for status in chain]
+    posts = [read_post(status, key.host) for status in chain]
     if gap:
         posts[0] = replace(posts[0], gap_before=1)
     note = None
@@ -254,7 +236,7 @@ def _thread(
         key=key,
         source=Platform.MASTODON,
         url=posts[0].url,
-        author=_author(_account(chain[0]), key.host),
+        author=read_author(chain[0].child_or_empty("account"), key.host),
         posts=tuple(posts),
         report=Report(
             posts=len(posts),
@@ -266,142 +248,13 @@ def _thread(
     )
 
 
-def _post(status: JsonObject, host: str) -> Post:
-    quote = _quote(status.get("quote"), host)
-    return Post(
-        id=_id(status),
-        url=_text(status, "url") or _text(status, "uri"),
-        created_at=_time(status, "created_at"),
-        # Edited posts: `content` is already the current version.
-        text=to_segments(_text(status, "content"), drop_quote_inline=quote is not None),
-        media=_media(status),
-        quote=quote,
-        card=_card(status),
-        poll=_poll(status),
-        content_warning=_text(status, "spoiler_text") or None,
-    )
-
-
-def _quote(value: object, host: str) -> Quote | None:
-    """Map a 4.4+ Quote; every state but `accepted`, and a ShallowQuote, is a tombstone."""
-    if not isinstance(value, Mapping):
-        return None
-    quoted = value.get("quoted_status")
-    if value.get("state") != "accepted" or not isinstance(quoted, Mapping):
-        return Quote(url=None, unavailable=True)
-    return Quote(
-        url=_text(quoted, "url") or _text(quoted, "uri") or None,
-        author=_author(_account(quoted), host),
-        text=to_segments(_text(quoted, "content"), drop_quote_inline=bool(quoted.get("quote"))),
-        media=_media(quoted),
-        created_at=_time(quoted, "created_at"),
-    )
-
-
-def _media(status: JsonObject) -> tuple[Media, ...]:
-    found = (_attachment(item) for item in _objects(status, "media_attachments"))
-    return tuple(media for media in found if media is not None)
-
-
-def _attachment(item: JsonObject) -> Media | None:
-    kind = _MEDIA_TYPES.get(_text(item, "type"))
-    url = _text(item, "url") or _text(item, "remote_url")
-    if kind is None or not url:
-        return None
-    meta = item.get("meta")
-    original = meta.get("original") if isinstance(meta, Mapping) else None
-    size = original if isinstance(original, Mapping) else {}
-    return Media(
-        type=kind,
-        url=url,
-        alt=_text(item, "description"),
-        thumbnail_url=_text_or_none(item, "preview_url"),
-        width=_number(size, "width"),
-        height=_number(size, "height"),
-    )
-
-
-def _card(status: JsonObject) -> LinkCard | None:
-    card = status.get("card")
-    if not isinstance(card, Mapping) or not _text(card, "url"):
-        return None
-    return LinkCard(
-        url=_text(card, "url"),
-        title=_text(card, "title"),
-        description=_text(card, "description"),
-        image_url=_text_or_none(card, "image"),
-    )
-
-
-def _poll(status: JsonObject) -> Poll | None:
-    poll = status.get("poll")
-    if not isinstance(poll, Mapping):
-        return None
-    options = tuple(
-        PollOption(label=_text(option, "title"), votes=_number(option, "votes_count"))
-        for option in _objects(poll, "options")
-    )
-    expires = _text(poll, "expires_at")
-    return Poll(
-        options=options,
-        total_votes=_number(poll, "votes_count"),
-        ends_at=datetime.fromisoformat(expires) if expires else None,
-        closed=poll.get("expired") is True,
-    )
-
-
-def _author(account: JsonObject, host: str) -> Author:
-    # Local accounts' `acct` has no domain; the link's host is the best name for it.
-    acct = _text(account, "acct")
-    return Author(
-        handle=acct if "@" in acct else f"{acct}@{host}",
-        name=_text(account, "display_name") or _text(account, "username"),
-        url=_text(account, "url"),
-    )
-
-
-def _as_object(value: object) -> JsonObject:
-    if not isinstance(value, Mapping):
-        raise SourceError("a JSON answer that is not an object", platform=_PLATFORM)
-    return value
-
-
-def _objects(value: JsonObject, key: str) -> list[JsonObject]:
-    items = value.get(key)
-    if not isinstance(items, list):
-        return []
-    return [item for item in items if isinstance(item, Mapping)]
-
-
-def _account(status: JsonObject) -> JsonObject:
-    account = status.get("account")
-    return account if isinstance(account, Mapping) else {}
-
-
 def _account_id(status: JsonObject) -> str | None:
-    return _text_or_none(_account(status), "id")
+    return status.child_or_empty("account").optional_string("id")
 
 
 def _id(status: JsonObject) -> str:
-    return _text(status, "id")
+    return status.text("id")
 
 
-def _text(value: JsonObject, key: str) -> str:
-    item = value.get(key)
-    return item if isinstance(item, str) else ""
-
-
-def _text_or_none(value: JsonObject, key: str) -> str | None:
-    return _text(value, key) or None
-
-
-def _number(value: JsonObject, key: str) -> int | None:
-    item = value.get(key)
-    return item if isinstance(item, int) and not isinstance(item, bool) else None
-
-
-def _time(value: JsonObject, key: str) -> datetime:
-    try:
-        return datetime.fromisoformat(_text(value, key))
-    except ValueError as exc:
-        raise SourceError(f"status without a valid {key}", platform=_PLATFORM) from exc
+def _parent_id(status: JsonObject) -> str | None:
+    return status.optional_string("in_reply_to_id")

@@ -20,6 +20,7 @@ PURE = [
     "sources/json_reader",
     "sources/x_text",
     "sources/bluesky_posts",
+    "sources/mastodon_posts",
 ]
 ADAPTERS = ["net", "sources", "telegraph_client", "queue", "store", "limiter", "delivery"]
 IO_LIBRARIES = {"httpx", "redis", "telegram", "asyncio", "bot.settings"}

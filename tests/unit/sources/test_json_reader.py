@@ -48,6 +48,7 @@ def _read(reader: str, value: object) -> object:
         ("time", "2025-03-16T22:44:33Z", datetime(2025, 3, 16, 22, 44, 33, tzinfo=UTC)),
         ("time", "2025-03-16T22:44:33", datetime(2025, 3, 16, 22, 44, 33, tzinfo=UTC)),
         ("optional_time", None, None),
+        ("optional_time", "", None),
         ("child", None, None),
         ("child", {"a": 1}, JsonObject({"a": 1}, "mastodon")),
         ("child_or_empty", None, JsonObject({}, "mastodon")),
