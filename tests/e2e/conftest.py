@@ -12,10 +12,10 @@ from bot import wiring
 from bot.settings import Settings
 from tests.conftest import RedisServer, eventually
 from tests.fakes.bluesky import FakeBluesky
-from tests.fakes.fxtwitter import FakeFxTwitter
+from tests.fakes.fxtwitter import FakeFxTwitter, FakeThread
 from tests.fakes.mastodon import FakeMastodon
 from tests.fakes.server import free_port
-from tests.fakes.telegram import FakeTelegram
+from tests.fakes.telegram import FakeChat, FakeTelegram
 from tests.fakes.telegraph import FakeTelegraph
 
 pytestmark = pytest.mark.e2e
@@ -143,3 +143,24 @@ async def start_bot(
     for stop, task in running:
         stop.set()
         await asyncio.wait_for(task, timeout=20)
+
+
+def x_link(thread: FakeThread, index: int = 0, *, host: str = "x.com") -> str:
+    """Return the web link of post `index` of a fake X thread."""
+    tweet = thread.chain[index]
+    return f"https://{host}/{thread.author.handle}/status/{tweet.id}"
+
+
+async def answers_in(telegram: FakeTelegram, chat: FakeChat, *, count: int = 1) -> list[str]:
+    """Wait until the bot has `count` messages in `chat` and none is a placeholder; return them.
+
+    Placeholders start with "Unrolling"; progress edits keep that start, so a message that no
+    longer has it is a final answer.
+    """
+
+    def settled() -> bool:
+        texts = telegram.sent_to(chat)
+        return len(texts) >= count and not any(t.startswith("Unrolling") for t in texts)
+
+    await eventually(settled)
+    return telegram.sent_to(chat)
