@@ -2,14 +2,14 @@
 
 The post names its conversation; recent search finds the author's replies in it, and the chain
 is rebuilt from `replied_to` links (upstream-apis.md §1.1.2). Recent search only reaches back
-7 days, so an older thread comes back incomplete and says why. Entities go through
-`x_text.build_segments`: X's offsets here are the same code points.
+7 days, so an older thread comes back incomplete and says why. x_api_posts.py reads the
+posts into the model.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
@@ -20,34 +20,12 @@ from bot.errors import (
     UnrollError,
     UnsupportedLinkError,
 )
-from bot.model import (
-    Author,
-    LinkCard,
-    Media,
-    MediaType,
-    Platform,
-    Poll,
-    PollOption,
-    Post,
-    Quote,
-    Report,
-    Segment,
-    SegmentKind,
-    Thread,
-    ThreadKey,
-)
+from bot.model import Platform, Report, Thread, ThreadKey
 from bot.net.http import HttpClient, Response
 from bot.sources import ProgressCallback, SourceConfig, capped
 from bot.sources.json_reader import JsonObject
-from bot.sources.x_text import (
-    PLATFORM,
-    XEntity,
-    build_segments,
-    hashtag_url,
-    mention_url,
-    post_url,
-    x_author,
-)
+from bot.sources.x_api_posts import Includes, read_author, read_post, referenced_id
+from bot.sources.x_text import PLATFORM
 
 FIELDS: Mapping[str, str] = {
     "tweet.fields": "author_id,conversation_id,created_at,in_reply_to_user_id,"
@@ -63,7 +41,6 @@ WINDOW_NOTE = "X's search only covers the last 7 days, so older posts of this th
 # Each lookup is a paid read (§1.1.5). A few find a deleted post or the post that answers
 # someone else; a longer hole is the search window's edge, which lookups would fill slowly.
 MAX_PARENT_LOOKUPS = 3
-_MEDIA_TYPES = {"photo": MediaType.PHOTO, "video": MediaType.VIDEO, "animated_gif": MediaType.GIF}
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,28 +67,6 @@ class _Missing:
         return error(f"X will not show post {post_id}", platform=PLATFORM)
 
 
-@dataclass
-class _Includes:
-    """The expanded objects of every answer so far, by id (users, media, polls, posts)."""
-
-    users: dict[str, JsonObject] = field(default_factory=dict)
-    media: dict[str, JsonObject] = field(default_factory=dict)
-    polls: dict[str, JsonObject] = field(default_factory=dict)
-    tweets: dict[str, JsonObject] = field(default_factory=dict)
-
-    def merge(self, body: JsonObject) -> None:
-        includes = body.child("includes")
-        if includes is None:
-            return
-        for name, table, key in (
-            ("users", self.users, "id"),
-            ("media", self.media, "media_key"),
-            ("polls", self.polls, "id"),
-            ("tweets", self.tweets, "id"),
-        ):
-            table.update((item.string(key), item) for item in includes.children(name))
-
-
 class _Api:
     """The two endpoints, with the token, the status table and the collected includes."""
 
@@ -119,7 +74,7 @@ class _Api:
         self.http = http
         self.base = f"{config.x_api_url.rstrip('/')}/2/tweets"
         self.headers = {"Authorization": f"Bearer {config.x_bearer_token}"}
-        self.includes = _Includes()
+        self.includes = Includes()
 
     async def lookup(self, post_id: str) -> _Tweet | _Missing:
         """Fetch one post; X says "gone" with 200 (or 404) and an `errors` list (§1.1.4)."""
@@ -178,16 +133,10 @@ def _tweet(data: JsonObject) -> _Tweet:
         author_id=data.string("author_id"),
         conversation_id=data.optional_string("conversation_id") or data.string("id"),
         created_at=data.time("created_at"),
-        parent_id=_referenced_id(data, "replied_to"),
+        parent_id=referenced_id(data, "replied_to"),
         parent_author_id=data.optional_string("in_reply_to_user_id"),
         data=data,
     )
-
-
-def _referenced_id(data: JsonObject, kind: Literal["replied_to", "quoted"]) -> str | None:
-    """Return the id of the post `data` answers or quotes, by `referenced_tweets` type."""
-    references = data.children("referenced_tweets")
-    return next((ref.string("id") for ref in references if ref.text("type") == kind), None)
 
 
 async def fetch_thread(
@@ -210,7 +159,7 @@ async def fetch_thread(
     if isinstance(focal, _Missing):
         raise focal.error(key.post_id)
     root = focal if focal.id == focal.conversation_id else await api.lookup(focal.conversation_id)
-    handle = _user(api.includes, focal.author_id).string("username")
+    handle = api.includes.user(focal.author_id).string("username")
     found = await api.search(
         focal.conversation_id, handle, limit=config.max_posts, progress=progress
     )
@@ -228,14 +177,15 @@ async def fetch_thread(
         note=None if complete else WINDOW_NOTE,
     )
     posts = [
-        _post(tweet, api.includes, gap_before=int(tweet is walk.hole_below)) for tweet in chain
+        read_post(tweet.data, api.includes, gap_before=int(tweet is walk.hole_below))
+        for tweet in chain
     ]
     posts, report = capped(posts, report, config.max_posts)
     return Thread(
         key=key,
         source=Platform.X,
         url=posts[0].url,
-        author=_author(api.includes, focal.author_id),
+        author=read_author(api.includes, focal.author_id),
         posts=tuple(posts),
         report=report,
         fetched_at=now,
@@ -243,7 +193,7 @@ async def fetch_thread(
 
 
 def _own_posts(
-    focal: _Tweet, root: _Tweet | _Missing, found: list[_Tweet], includes: _Includes
+    focal: _Tweet, root: _Tweet | _Missing, found: list[_Tweet], includes: Includes
 ) -> dict[str, _Tweet]:
     """Return every post of the author seen so far, by id.
 
@@ -309,160 +259,3 @@ def _walk_down(start: _Tweet, known: dict[str, _Tweet]) -> list[_Tweet]:
         current = min(replies[current.id], key=lambda tweet: int(tweet.id))
         below.append(current)
     return below
-
-
-def _user(includes: _Includes, user_id: str) -> JsonObject:
-    user = includes.users.get(user_id)
-    if user is None:
-        raise SourceError(f"X answer lacks user {user_id}", platform=PLATFORM)
-    return user
-
-
-def _author(includes: _Includes, user_id: str) -> Author:
-    user = _user(includes, user_id)
-    return x_author(user.string("username"), user.optional_string("name"))
-
-
-def _post(tweet: _Tweet, includes: _Includes, *, gap_before: int) -> Post:
-    handle = _user(includes, tweet.author_id).string("username")
-    return Post(
-        id=tweet.id,
-        url=post_url(handle, tweet.id),
-        created_at=tweet.created_at,
-        text=_text(tweet.data),
-        media=_media(tweet.data, includes),
-        quote=_quote(tweet.data, includes),
-        card=_card(tweet.data),
-        poll=_poll(tweet.data, includes),
-        gap_before=gap_before,
-    )
-
-
-def _text(data: JsonObject) -> tuple[Segment, ...]:
-    note = data.child("note_tweet")
-    if note is not None:
-        # A long post's `text` is cut at 280 characters; the note holds all of it (§1.1.2).
-        return build_segments(note.string("text"), _entities(note.child("entities")))
-    return build_segments(
-        data.string("text"), _entities(data.child("entities")), data.integers("display_text_range")
-    )
-
-
-def _entities(entities: JsonObject | None) -> list[XEntity]:
-    if entities is None:
-        return []
-    found: list[XEntity] = []
-    for item in entities.children("urls"):
-        span = _span(item)
-        if item.optional_string("media_key"):
-            found.append(XEntity(*span, None, expected=item.optional_string("url")))
-            continue
-        target = item.optional_string("unwound_url") or item.optional_string("expanded_url")
-        display = item.optional_string("display_url") or target
-        found.append(
-            XEntity(*span, SegmentKind.LINK, target, display, item.optional_string("url"))
-        )
-    for item in entities.children("mentions"):
-        handle = item.string("username")
-        found.append(
-            XEntity(*_span(item), SegmentKind.MENTION, mention_url(handle), expected=handle)
-        )
-    for item in entities.children("hashtags"):
-        tag = item.string("tag")
-        found.append(XEntity(*_span(item), SegmentKind.HASHTAG, hashtag_url(tag), expected=tag))
-    return found
-
-
-def _span(entity: JsonObject) -> tuple[int, int]:
-    return entity.number("start") or 0, entity.number("end") or 0
-
-
-def _attached(data: JsonObject, key: str) -> list[str]:
-    attachments = data.child("attachments")
-    return attachments.strings(key) if attachments else []
-
-
-def _media(data: JsonObject, includes: _Includes) -> tuple[Media, ...]:
-    items = (includes.media.get(key) for key in _attached(data, "media_keys"))
-    return tuple(media for media in map(_media_item, items) if media is not None)
-
-
-def _media_item(item: JsonObject | None) -> Media | None:
-    kind = _MEDIA_TYPES.get(item.optional_string("type") or "") if item else None
-    if item is None or kind is None:
-        return None
-    if kind is MediaType.PHOTO:
-        url, thumbnail = item.string("url"), None
-    else:
-        url, thumbnail = _best_variant(item), item.optional_string("preview_image_url")
-    return Media(
-        type=kind,
-        url=url,
-        alt=item.optional_string("alt_text") or "",
-        thumbnail_url=thumbnail,
-        width=item.number("width"),
-        height=item.number("height"),
-    )
-
-
-def _best_variant(item: JsonObject) -> str:
-    mp4s = [
-        variant
-        for variant in item.children("variants")
-        if variant.optional_string("content_type") == "video/mp4"
-    ]
-    if not mp4s:
-        raise SourceError("X video has no MP4 variant", platform=PLATFORM)
-    return max(mp4s, key=lambda variant: variant.number("bit_rate") or 0).string("url")
-
-
-def _quote(data: JsonObject, includes: _Includes) -> Quote | None:
-    quoted_id = _referenced_id(data, "quoted")
-    if quoted_id is None:
-        return None
-    quoted = includes.tweets.get(quoted_id)
-    if quoted is None:
-        # A quoted post X did not expand is gone or hidden; it comes back in `errors`.
-        return Quote(url=f"https://x.com/i/status/{quoted_id}", unavailable=True)
-    author = _author(includes, quoted.string("author_id"))
-    return Quote(
-        url=post_url(author.handle, quoted_id),
-        author=author,
-        text=_text(quoted),
-        media=_media(quoted, includes),
-        created_at=quoted.optional_time("created_at"),
-    )
-
-
-def _poll(data: JsonObject, includes: _Includes) -> Poll | None:
-    poll = next((includes.polls.get(key) for key in _attached(data, "poll_ids")), None)
-    if poll is None:
-        return None
-    options = sorted(poll.children("options"), key=lambda item: item.number("position") or 0)
-    votes = [option.number("votes") for option in options]
-    return Poll(
-        options=tuple(
-            PollOption(option.string("label"), count)
-            for option, count in zip(options, votes, strict=True)
-        ),
-        total_votes=sum(count or 0 for count in votes),
-        ends_at=poll.optional_time("end_datetime"),
-        closed=poll.optional_string("voting_status") == "closed",
-    )
-
-
-def _card(data: JsonObject) -> LinkCard | None:
-    """Use the first link X unwound with a title as the post's preview card."""
-    entities = data.child("entities")
-    for item in entities.children("urls") if entities else []:
-        title = item.optional_string("title")
-        target = item.optional_string("unwound_url") or item.optional_string("expanded_url")
-        if title and target:
-            images = item.children("images")
-            return LinkCard(
-                url=target,
-                title=title,
-                description=item.optional_string("description") or "",
-                image_url=images[0].optional_string("url") if images else None,
-            )
-    return None

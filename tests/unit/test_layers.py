@@ -21,6 +21,7 @@ PURE = [
     "sources/x_text",
     "sources/bluesky_posts",
     "sources/mastodon_posts",
+    "sources/x_api_posts",
 ]
 ADAPTERS = ["net", "sources", "telegraph_client", "queue", "store", "limiter", "delivery"]
 IO_LIBRARIES = {"httpx", "redis", "telegram", "asyncio", "bot.settings"}
