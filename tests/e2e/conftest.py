@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Iterator
+import os
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 
 from bot import wiring
 from bot.settings import Settings
@@ -17,6 +22,7 @@ from tests.fakes.mastodon import FakeMastodon
 from tests.fakes.server import free_port
 from tests.fakes.telegram import FakeChat, FakeTelegram
 from tests.fakes.telegraph import FakeTelegraph
+from tests.integration.conftest import own_redis_server  # noqa: F401  (a fixture, reused)
 
 pytestmark = pytest.mark.e2e
 
@@ -26,6 +32,16 @@ memory_only = pytest.mark.parametrize("backend", ["memory"], indirect=True)
 The `backend` fixture runs every test on memory and Redis; a direct parametrization overrides
 its params, so paths the backends do not change cost one bot start instead of two.
 """
+
+
+@pytest.fixture(autouse=True)
+def ptb_timedelta(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Opt into PTB's timedelta `retry_after` (bot/delivery.py reads either form).
+
+    Otherwise PTB warns while building `RetryAfter`, and `filterwarnings = error` turns every
+    Telegram 429 into an exception inside the bot.
+    """
+    monkeypatch.setenv("PTB_TIMEDELTA", "true")
 
 
 @pytest.fixture
@@ -164,3 +180,96 @@ async def answers_in(telegram: FakeTelegram, chat: FakeChat, *, count: int = 1) 
 
     await eventually(settled)
     return telegram.sent_to(chat)
+
+
+@pytest.fixture
+async def start_part(telegram: FakeTelegram) -> AsyncIterator[Callable[..., Any]]:
+    """Run one of wiring's `run_*` entry points in this event loop until the test ends.
+
+    `start(run, settings, ready=METHOD)` waits for the first Bot API call to METHOD (None: no
+    wait); a part that fails to start fails the test with its own error.
+    """
+    running: list[tuple[asyncio.Event, asyncio.Task[None]]] = []
+
+    async def start(
+        run: Callable[..., Awaitable[None]], settings: Settings, *, ready: str | None = None
+    ) -> None:
+        stop = asyncio.Event()
+        task = asyncio.create_task(run(settings, stop=stop))
+        running.append((stop, task))
+        if ready is not None:
+            await eventually(lambda: bool(telegram.calls_to(ready)) or task.done())
+        if task.done():
+            task.result()
+
+    yield start
+    for stop, task in running:
+        stop.set()
+        await asyncio.wait_for(task, timeout=20)
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    """Return `settings` as the environment variables `python -m bot` reads them from."""
+    env: dict[str, str] = {}
+    for name, value in settings.model_dump().items():
+        if value is None:
+            continue
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        elif isinstance(value, bool):
+            value = "true" if value else "false"
+        env[name.upper()] = str(value)
+    return env
+
+
+@dataclass
+class BotProcess:
+    """One `python -m bot COMMAND` process; its stderr (the log) goes to `log_path`."""
+
+    process: asyncio.subprocess.Process
+    log_path: Path
+
+    def kill(self) -> None:
+        """SIGKILL the process: no cleanup, no goodbye, as a crash or the OOM killer does."""
+        if self.process.returncode is None:
+            self.process.kill()
+
+    async def stop(self, timeout_s: float = 20.0) -> int:
+        """SIGTERM the process and wait for it to exit (SIGKILL after `timeout_s`)."""
+        if self.process.returncode is None:
+            self.process.terminate()
+        try:
+            return await asyncio.wait_for(self.process.wait(), timeout_s)
+        except TimeoutError:
+            self.kill()
+            return await self.process.wait()
+
+    def log_lines(self) -> list[str]:
+        """Return what the process logged so far, line by line."""
+        return self.log_path.read_text().splitlines()
+
+
+@pytest.fixture
+async def bot_process(tmp_path: Path) -> AsyncIterator[Callable[..., Awaitable[BotProcess]]]:
+    """Start `python -m bot COMMAND` with `settings` in its environment; killed at the end."""
+    started: list[BotProcess] = []
+
+    async def start(command: str, settings: Settings) -> BotProcess:
+        log_path = tmp_path / f"{command}-{len(started)}.log"
+        with log_path.open("wb") as log_file:
+            process = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "bot",
+                command,
+                env={**os.environ, **settings_env(settings)},
+                stdout=asyncio.subprocess.DEVNULL,
+                stderr=log_file,
+            )
+        started.append(BotProcess(process, log_path))
+        return started[-1]
+
+    yield start
+    for running in started:
+        running.kill()
+        await running.process.wait()

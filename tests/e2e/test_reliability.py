@@ -1,0 +1,187 @@
+"""Reliability end to end: single flight, crashes, Redis restarts, Telegram 429 and 403, poison.
+
+The bot runs against fake Telegram and fake FxTwitter over real sockets and a real redis-server;
+workers that must die run as `python -m bot worker` processes and are SIGKILLed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import pytest
+
+from bot import wiring
+from bot.answering import APOLOGY
+from bot.metrics import REGISTRY
+from bot.queue.redis_streams import RedisJobQueue, connect
+from bot.settings import Settings
+from tests.conftest import RedisServer, eventually
+from tests.e2e.conftest import BotProcess, x_link
+from tests.fakes.fxtwitter import FakeFxTwitter, FakeThread, build_thread
+from tests.fakes.telegram import FakeChat, FakeTelegram
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+redis_only = pytest.mark.parametrize("backend", ["redis"], indirect=True)
+ANSWER = "3 posts"  # in every answer to a three-post thread
+
+
+def new_chat(telegram: FakeTelegram, name: str = "Alice") -> FakeChat:
+    return telegram.private_chat(telegram.user(name))
+
+
+def ask(telegram: FakeTelegram, chat: FakeChat, thread: FakeThread) -> None:
+    telegram.user_sends(chat, f"please unroll {x_link(thread)}", user=chat.user)
+
+
+def is_answered(telegram: FakeTelegram, chat: FakeChat, text: str = ANSWER) -> bool:
+    return any(text in sent for sent in telegram.sent_to(chat))
+
+
+def answer_edits(telegram: FakeTelegram, chat: FakeChat, text: str = ANSWER) -> int:
+    """Count the successful edits that wrote the answer into the chat's placeholder."""
+    return sum(
+        1
+        for call in telegram.calls_to("editMessageText", chat.id)
+        if call.status == 200 and text in call.params["text"]
+    )
+
+
+def jobs_settled(outcome: str) -> float:
+    return REGISTRY.get_sample_value("unroll_jobs_total", {"outcome": outcome}) or 0.0
+
+
+async def dead_letters(settings: Settings) -> int:
+    assert settings.redis_url is not None
+    redis = connect(settings.redis_url)
+    try:
+        queue = RedisJobQueue(redis, prefix=settings.redis_key_prefix)
+        return (await queue.stats()).dead_letters
+    finally:
+        await redis.aclose()
+
+
+@redis_only
+async def test_one_fetch_answers_200_chats_asking_at_once(
+    telegram: FakeTelegram,
+    fxtwitter: FakeFxTwitter,
+    start_bot: Callable[..., Awaitable[Settings]],
+) -> None:
+    """Everyone who asks while the thread is being fetched waits on that one fetch."""
+    thread = fxtwitter.add(build_thread(3, rich=False))
+    # Slow enough that the 200 requests attach to the running job instead of hitting the cache.
+    fxtwitter.delay_s = 1.0
+    await start_bot(telegram_global_per_s=1000)
+    chats = [new_chat(telegram, f"User {n}") for n in range(200)]
+    for chat in chats:
+        ask(telegram, chat, thread)
+    await eventually(lambda: all(is_answered(telegram, chat) for chat in chats), timeout_s=60)
+    assert (len(fxtwitter.server.requests.all()), [answer_edits(telegram, c) for c in chats]) == (
+        1,
+        [1] * 200,
+    )
+
+
+@redis_only
+async def test_job_of_killed_worker_is_finished_by_another_worker(
+    telegram: FakeTelegram,
+    fxtwitter: FakeFxTwitter,
+    bot_settings: Callable[..., Settings],
+    start_part: Callable[..., Awaitable[None]],
+    bot_process: Callable[..., Awaitable[BotProcess]],
+) -> None:
+    """A worker SIGKILLed mid-fetch loses nothing, and the user is answered exactly once."""
+    thread = fxtwitter.add(build_thread(3, rich=False))
+    fxtwitter.delay_s = 5.0  # the first worker is still fetching when it is killed
+    settings = bot_settings(job_reclaim_idle_s=1.0)
+    await start_part(wiring.run_listener, settings, ready="getUpdates")
+    doomed = await bot_process("worker", settings)
+    chat = new_chat(telegram)
+    ask(telegram, chat, thread)
+    await eventually(lambda: bool(fxtwitter.server.requests.all()), timeout_s=20)
+    doomed.kill()
+    await doomed.process.wait()
+    fxtwitter.delay_s = 0.0
+    await bot_process("worker", settings)
+    await eventually(lambda: is_answered(telegram, chat), timeout_s=20)
+    assert (answer_edits(telegram, chat), len(telegram.sent_to(chat))) == (1, 1)
+
+
+@redis_only
+async def test_jobs_queued_across_a_redis_restart_are_all_answered(
+    telegram: FakeTelegram,
+    fxtwitter: FakeFxTwitter,
+    own_redis_server: RedisServer,
+    start_bot: Callable[..., Awaitable[Settings]],
+) -> None:
+    """Redis (with AOF) restarting under a running bot loses no queued job and no answer."""
+    threads = [fxtwitter.add(build_thread(3, rich=False)) for _ in range(4)]
+    fxtwitter.delay_s = 0.3  # one job at a time, so the others wait in the queue meanwhile
+    await start_bot(redis_url=own_redis_server.url, worker_concurrency=1)
+    chats = [new_chat(telegram, f"User {n}") for n in range(len(threads))]
+    for chat, thread in zip(chats, threads, strict=True):
+        ask(telegram, chat, thread)
+    await eventually(lambda: bool(fxtwitter.server.requests.all()))
+    own_redis_server.stop()
+    own_redis_server.start()
+    await eventually(lambda: all(is_answered(telegram, chat) for chat in chats), timeout_s=30)
+    assert [answer_edits(telegram, chat) for chat in chats] == [1] * len(chats)
+
+
+async def test_telegram_429_while_answering_is_waited_out(
+    telegram: FakeTelegram,
+    fxtwitter: FakeFxTwitter,
+    start_bot: Callable[..., Awaitable[Settings]],
+) -> None:
+    """The answer arrives once, after the retry_after Telegram asked for."""
+    thread = fxtwitter.add(build_thread(3, rich=False))
+    await start_bot()
+    telegram.fail_next("editMessageText", 429, retry_after=1)
+    chat = new_chat(telegram)
+    ask(telegram, chat, thread)
+    await eventually(lambda: is_answered(telegram, chat))
+    refused, delivered = telegram.calls_to("editMessageText", chat.id)
+    waited = delivered.time - refused.time >= 1
+    outcome = (refused.status, waited, answer_edits(telegram, chat), len(telegram.sent_to(chat)))
+    assert outcome == (429, True, 1, 1)
+
+
+async def test_user_who_blocked_the_bot_is_not_retried(
+    telegram: FakeTelegram,
+    fxtwitter: FakeFxTwitter,
+    start_bot: Callable[..., Awaitable[Settings]],
+) -> None:
+    """A 403 ends the request: the job settles as done, with no second try at the chat."""
+    thread = fxtwitter.add(build_thread(3, rich=False))
+    fxtwitter.delay_s = 0.5
+    await start_bot()
+    done_before = jobs_settled("done")
+    chat = new_chat(telegram)
+    ask(telegram, chat, thread)
+    await eventually(lambda: bool(fxtwitter.server.requests.all()))
+    telegram.block_chat(chat)
+    await eventually(lambda: jobs_settled("done") > done_before)
+    edits = telegram.calls_to("editMessageText", chat.id)
+    assert ([call.status for call in edits], len(fxtwitter.server.requests.all())) == ([403], 1)
+
+
+@redis_only
+async def test_poison_job_is_dead_lettered_after_five_deliveries_with_an_apology(
+    telegram: FakeTelegram,
+    fxtwitter: FakeFxTwitter,
+    start_bot: Callable[..., Awaitable[Settings]],
+) -> None:
+    """An upstream that always fails is tried five times, then buried, and the user told."""
+    thread = fxtwitter.add(build_thread(3, rich=False))
+    fxtwitter.fail_status = 500
+    settings = await start_bot(retry_backoff_base_s=0.05, retry_backoff_cap_s=0.2)
+    chat = new_chat(telegram)
+    ask(telegram, chat, thread)
+    await eventually(lambda: is_answered(telegram, chat, APOLOGY), timeout_s=30)
+    outcome: dict[str, Any] = {
+        "upstream calls": len(fxtwitter.server.requests.all()),
+        "dead letters": await dead_letters(settings),
+        "messages": telegram.sent_to(chat),
+    }
+    assert outcome == {"upstream calls": 5, "dead letters": 1, "messages": [APOLOGY]}
