@@ -27,7 +27,7 @@ from bot.model import (
     ThreadKey,
 )
 from bot.net.http import HttpClient
-from bot.sources import SourceConfig, fxtwitter
+from bot.sources import SourceConfig, fxtwitter, x_text
 from tests.fakes.fxtwitter import (
     ADA,
     CAROL,
@@ -155,7 +155,7 @@ async def test_quote_becomes_quote(
     assert quoted is not None
     assert thread.posts[2].quote == Quote(
         url=quoted.url,
-        author=fxtwitter.x_author(CAROL.handle, CAROL.name),
+        author=x_text.x_author(CAROL.handle, CAROL.name),
         text=(Segment(SegmentKind.TEXT, quoted.text),),
         created_at=quoted.created_at,
     )
@@ -239,7 +239,7 @@ async def test_reply_mention_hidden_when_thread_answers_someone(
 async def test_thread_keeps_author_and_urls(fake: FakeFxTwitter, http: HttpClient) -> None:
     built = fake.add(build_thread(2))
     thread = await unroll(fake, http, built.chain[1].id)
-    expected_author = fxtwitter.x_author(ADA.handle, ADA.name)
+    expected_author = x_text.x_author(ADA.handle, ADA.name)
     assert (thread.author, thread.url, thread.posts[1].url) == (
         expected_author,
         f"https://x.com/{ADA.handle}/status/{built.chain[0].id}",
