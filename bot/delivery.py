@@ -164,7 +164,7 @@ class Sender:
             try:
                 return await call()
             except RetryAfter as exc:
-                metrics.telegram_429_total.inc()
+                metrics.TELEGRAM_429.inc()
                 wait_s = _seconds(exc.retry_after)
                 log.warning("telegram 429", extra={"retry_after_s": wait_s, "attempt": attempt})
                 await self.limiter.pause(wait_s, chat_id=target.chat_id)
