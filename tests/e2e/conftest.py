@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -192,7 +192,10 @@ async def start_part(telegram: FakeTelegram) -> AsyncIterator[Callable[..., Any]
     running: list[tuple[asyncio.Event, asyncio.Task[None]]] = []
 
     async def start(
-        run: Callable[..., Awaitable[None]], settings: Settings, *, ready: str | None = None
+        run: Callable[..., Coroutine[Any, Any, None]],
+        settings: Settings,
+        *,
+        ready: str | None = None,
     ) -> None:
         stop = asyncio.Event()
         task = asyncio.create_task(run(settings, stop=stop))
