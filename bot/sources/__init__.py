@@ -62,8 +62,14 @@ def capped(posts: list[Post], report: Report, max_posts: int) -> tuple[list[Post
     """Keep the first `max_posts` posts, saying so in the report when the chain was longer."""
     if len(posts) <= max_posts:
         return posts, report
-    note = f"The thread is longer than {max_posts} posts; only the first {max_posts} are shown."
-    return posts[:max_posts], replace(report, posts=max_posts, complete=False, note=note)
+    return posts[:max_posts], replace(
+        report, posts=max_posts, complete=False, note=cap_note(max_posts)
+    )
+
+
+def cap_note(max_posts: int) -> str:
+    """Return the report note every source gives when a thread is cut at the post cap."""
+    return f"cut at {max_posts} posts; the thread goes on"
 
 
 def _source_for(key: ThreadKey, config: SourceConfig) -> FetchThread:

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from bot.errors import PostPrivateError, PostUnavailableError, SourceError, UnrollError
 from bot.model import Platform, Report, Thread, ThreadKey
 from bot.net.http import HttpClient, Response
-from bot.sources import ProgressCallback, SourceConfig
+from bot.sources import ProgressCallback, SourceConfig, cap_note
 from bot.sources.bluesky_posts import (
     PLATFORM,
     post_time,
@@ -70,7 +70,7 @@ async def fetch_thread(
     entry = await walker.api.thread(_post_uri(authority, rkey), depth=REPLY_DEPTH)
     chain = await walker.walk(entry)
     posts = tuple(read_post(view, gap_before=walker.gaps.get(view_uri(view), 0)) for view in chain)
-    note = f"stopped at {config.max_posts} posts" if walker.capped else None
+    note = cap_note(config.max_posts) if walker.capped else None
     return Thread(
         key=key,
         source=Platform.BLUESKY,

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from bot.errors import PostPrivateError, PostUnavailableError, SourceError
 from bot.model import Platform, Report, Thread, ThreadKey
 from bot.net.http import HttpClient
-from bot.sources import ProgressCallback, SourceConfig
+from bot.sources import ProgressCallback, SourceConfig, cap_note
 from bot.sources.json_reader import JsonObject
 from bot.sources.mastodon_posts import PLATFORM, read_author, read_post
 
@@ -231,7 +231,7 @@ def _thread(
     if gap:
         note = "An earlier post of this thread was deleted, so it starts after that gap."
     elif capped:
-        note = f"Only the first {max_posts} posts were fetched."
+        note = cap_note(max_posts)
     return Thread(
         key=key,
         source=Platform.MASTODON,

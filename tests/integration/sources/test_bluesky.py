@@ -207,7 +207,7 @@ async def test_chain_is_cut_when_longer_than_cap(fake: FakeBluesky, http: HttpCl
     assert (urls(thread), thread.report.complete, thread.report.note) == (
         [post.url for post in posts[:10]],
         False,
-        "stopped at 10 posts",
+        "cut at 10 posts; the thread goes on",
     )
 
 
