@@ -75,7 +75,10 @@ async def submit(services: Services, request: UnrollRequest, *, fresh: bool = Fa
     """Hand the request to the queue, or answer it from the cache at once."""
     submission = await services.queue.submit(request.key, encode(request), fresh=fresh)
     metrics.REQUESTS.labels(outcome=submission.outcome.value).inc()
-    log.info("request accepted", extra={"key": request.key, "outcome": submission.outcome.value})
+    log.info(
+        "request accepted",
+        extra={"key": request.key, "outcome": submission.outcome.value, "job": submission.job_id},
+    )
     if submission.outcome is Outcome.CACHED and submission.result is not None:
         await services.answerer.answer(request, decode_result(submission.result))
         services.answerer.forget(request.key)
