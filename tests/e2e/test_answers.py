@@ -1,0 +1,197 @@
+"""How a thread is answered, end to end: one message, a page, split messages, a file; buttons.
+
+A thread too long for one message goes to Telegraph; when Telegraph is down, to the bot's own
+reader page if PUBLIC_BASE_URL is set, otherwise into a few messages, and past
+`max_split_messages` into a Markdown file. The buttons under an answer refresh it in place or
+send it as a document.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+from telegram.constants import MessageLimit
+
+from tests.conftest import eventually
+from tests.e2e.conftest import answers_in, memory_only, x_link
+from tests.fakes.fxtwitter import FakeFxTwitter, FakeThread, build_thread
+from tests.fakes.server import free_port
+from tests.fakes.telegram import FakeChat, FakeTelegram, FakeUser, Json
+from tests.fakes.telegraph import FakeTelegraph
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, memory_only]
+
+LONG_POSTS = 150  # about 9,000 UTF-16 units once rendered: more than two messages hold
+ARABIC = "مرحبا"  # in every fifth post from the fifth on: past any title or summary
+
+
+@pytest.fixture
+def alice(telegram: FakeTelegram) -> FakeUser:
+    return telegram.user("Alice")
+
+
+@pytest.fixture
+def dm(telegram: FakeTelegram, alice: FakeUser) -> FakeChat:
+    return telegram.private_chat(alice)
+
+
+@pytest.fixture
+def long_thread(fxtwitter: FakeFxTwitter) -> FakeThread:
+    return fxtwitter.add(build_thread(LONG_POSTS, rich=False))
+
+
+def links_in(message: Json) -> list[str]:
+    """Return the targets of a message's text links, in order."""
+    return [e["url"] for e in message.get("entities", []) if e["type"] == "text_link"]
+
+
+def button_data(message: Json, label: str) -> str:
+    """Return the callback data of the button whose text contains `label`."""
+    rows = message["reply_markup"]["inline_keyboard"]
+    return next(str(b["callback_data"]) for row in rows for b in row if label in b["text"])
+
+
+async def test_long_thread_answered_with_teaser_linking_telegraph_page(
+    telegram: FakeTelegram,
+    telegraph: FakeTelegraph,
+    start_bot: Callable[..., Any],
+    dm: FakeChat,
+    long_thread: FakeThread,
+) -> None:
+    await start_bot(telegraph_api_url=telegraph.url)
+    telegram.user_sends(dm, x_link(long_thread))
+    [teaser] = await answers_in(telegram, dm)
+    page_url = links_in(telegram.messages_in(dm)[-1])[-1]
+    async with httpx.AsyncClient() as client:
+        page = await client.get(page_url)
+    assert (
+        f"{LONG_POSTS} posts · " in teaser,
+        teaser.endswith(" min read\nRead the whole thread"),
+        page_url.startswith(telegraph.url),
+        page.text.count(ARABIC),
+    ) == (True, True, True, LONG_POSTS // 5)
+
+
+async def test_teaser_carries_refresh_markdown_and_epub_buttons(
+    telegram: FakeTelegram,
+    telegraph: FakeTelegraph,
+    start_bot: Callable[..., Any],
+    dm: FakeChat,
+    long_thread: FakeThread,
+) -> None:
+    await start_bot(telegraph_api_url=telegraph.url)
+    telegram.user_sends(dm, x_link(long_thread))
+    await answers_in(telegram, dm)
+    rows = telegram.messages_in(dm)[-1]["reply_markup"]["inline_keyboard"]
+    assert [button["text"] for row in rows for button in row] == ["🔄 Refresh", "Markdown", "EPUB"]
+
+
+async def test_own_reader_page_served_when_telegraph_is_down(
+    telegram: FakeTelegram,
+    start_bot: Callable[..., Any],
+    dm: FakeChat,
+    long_thread: FakeThread,
+) -> None:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    await start_bot(web_port=port, public_base_url=base)  # Telegraph's URL is unreachable
+    telegram.user_sends(dm, x_link(long_thread))
+    await answers_in(telegram, dm)
+    page_url = links_in(telegram.messages_in(dm)[-1])[-1]
+    async with httpx.AsyncClient() as client:
+        page = await client.get(page_url)
+    assert (page_url.startswith(f"{base}/read/"), page.status_code, page.text.count(ARABIC)) == (
+        True,
+        200,
+        LONG_POSTS // 5,
+    )
+
+
+async def test_long_thread_split_into_messages_without_any_page(
+    telegram: FakeTelegram,
+    start_bot: Callable[..., Any],
+    dm: FakeChat,
+    long_thread: FakeThread,
+) -> None:
+    await start_bot()
+    telegram.user_sends(dm, x_link(long_thread))
+    await eventually(lambda: any("Original on X" in text for text in telegram.sent_to(dm)))
+    parts = await answers_in(telegram, dm)
+    assert (
+        len(parts) > 1,
+        max(len(part.encode("utf-16-le")) // 2 for part in parts) <= MessageLimit.MAX_TEXT_LENGTH,
+        "".join(parts).count(ARABIC),
+        parts[-1].endswith(f"Original on X · {LONG_POSTS} posts"),
+    ) == (True, True, LONG_POSTS // 5, True)
+
+
+async def test_thread_past_split_limit_sent_as_markdown_file(
+    telegram: FakeTelegram,
+    start_bot: Callable[..., Any],
+    dm: FakeChat,
+    long_thread: FakeThread,
+) -> None:
+    await start_bot(max_split_messages=1)
+    telegram.user_sends(dm, x_link(long_thread))
+    await eventually(lambda: bool(telegram.documents_sent(dm)))
+    [document] = telegram.documents_sent(dm)
+    assert document.file.filename is not None
+    assert document.file.content is not None
+    assert (
+        document.file.filename.endswith(".md"),
+        document.file.content.decode().count(ARABIC),
+        len(telegram.sent_to(dm)),
+    ) == (True, LONG_POSTS // 5, 1)
+
+
+async def test_refresh_edits_answer_in_place_and_tells_what_changed(
+    telegram: FakeTelegram,
+    fxtwitter: FakeFxTwitter,
+    start_bot: Callable[..., Any],
+    alice: FakeUser,
+    dm: FakeChat,
+) -> None:
+    whole = build_thread(3, rich=False)
+    fxtwitter.add(FakeThread(whole.author, whole.chain[:2]))
+    await start_bot()
+    telegram.user_sends(dm, x_link(whole))
+    await answers_in(telegram, dm)
+    fxtwitter.add(FakeThread(whole.author, whole.chain[2:]))  # the author went on meanwhile
+    answer = telegram.messages_in(dm)[-1]
+    telegram.press_button(alice, answer, button_data(answer, "Refresh"))
+    await eventually(lambda: "Refreshed" in telegram.sent_to(dm)[0])
+    [refreshed] = telegram.sent_to(dm)
+    assert refreshed.endswith("Original on X · 3 posts\n\nRefreshed: 1 new post.")
+
+
+@pytest.mark.parametrize(
+    ("label", "extension", "opening"),
+    [("Markdown", ".md", b"---\n"), ("EPUB", ".epub", b"PK\x03\x04")],
+)
+async def test_file_button_sends_the_thread_as_document(
+    telegram: FakeTelegram,
+    fxtwitter: FakeFxTwitter,
+    start_bot: Callable[..., Any],
+    alice: FakeUser,
+    dm: FakeChat,
+    label: str,
+    extension: str,
+    opening: bytes,
+) -> None:
+    thread = fxtwitter.add(build_thread(2, rich=False))
+    await start_bot()
+    telegram.user_sends(dm, x_link(thread))
+    await answers_in(telegram, dm)
+    answer = telegram.messages_in(dm)[-1]
+    telegram.press_button(alice, answer, button_data(answer, label))
+    await eventually(lambda: bool(telegram.documents_sent(dm)))
+    [document] = telegram.documents_sent(dm)
+    assert document.file.filename is not None
+    assert document.file.content is not None
+    assert (document.file.filename.endswith(extension), document.file.content[:4]) == (
+        True,
+        opening,
+    )
