@@ -1,7 +1,8 @@
 """The four commands: unroll, run, listener, worker. The only `sys.exit` of the product.
 
 Errors become one plain sentence on stderr and the contract's exit code: 0 done, 2 not a
-supported link or bad arguments, 3 the post is missing or private, 4 the source failed.
+supported link or bad arguments, 3 the post is missing or private, 4 the source failed (and
+1, outside the contract, for a bug). No traceback reaches the user unless LOG_LEVEL=DEBUG.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -127,8 +129,13 @@ def _write_output(output: str | bytes, path: str | None) -> int:
     """Write the rendered thread to `path`, or to stdout as UTF-8 whatever the locale says."""
     data = output if isinstance(output, bytes) else output.encode()
     if path is None:
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
+        try:
+            sys.stdout.buffer.write(data)
+            sys.stdout.buffer.flush()
+        except BrokenPipeError:
+            # The reader (`| head`) left early. Point stdout at /dev/null so that Python's own
+            # flush at exit does not fail again, as the `signal` module's documentation advises.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     try:
         Path(path).write_bytes(data)

@@ -90,12 +90,17 @@ class Result:
     stderr: str
 
 
+def cli_environment(fakes: Upstreams, **settings: str) -> dict[str, str]:
+    """Return this process's environment without our settings, plus the fakes' and these."""
+    inherited = {k: v for k, v in os.environ.items() if k.upper() not in _OUR_VARIABLES}
+    return inherited | fakes.environment() | settings
+
+
 def run_cli(fakes: Upstreams, directory: Path, *args: str, **settings: str) -> Result:
     """Run `python -m bot ARGS` in `directory`, with only the fakes' and these settings set."""
-    inherited = {k: v for k, v in os.environ.items() if k.upper() not in _OUR_VARIABLES}
     done = subprocess.run(
         [sys.executable, "-m", "bot", *args],
-        env=inherited | fakes.environment() | settings,
+        env=cli_environment(fakes, **settings),
         cwd=directory,
         capture_output=True,
         timeout=60,
@@ -349,6 +354,23 @@ def test_output_file_that_cannot_be_written_is_one_sentence(
     target = tmp_path / "no such folder" / "thread.txt"
     sentence = failure_sentence(cli("unroll", link, "--output", str(target)), 2)
     assert str(target) in sentence
+
+
+def test_reader_leaving_early_is_no_error(fakes: Upstreams, tmp_path: Path) -> None:
+    """`unroll-bot unroll URL | head` closes the pipe while the thread is still being written."""
+    posts = build_bluesky_thread(90)  # well over the 64 KiB a pipe buffers, as JSON
+    fakes.bluesky.add(*posts)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "unroll", posts[0].url, "--format", "json"],
+        env=cli_environment(fakes),
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdout is not None
+    process.stdout.close()
+    _, stderr = process.communicate(timeout=60)
+    assert (process.returncode, stderr) == (0, b"")
 
 
 @pytest.mark.parametrize(
