@@ -18,7 +18,7 @@ from typing import NoReturn
 
 from pydantic import ValidationError
 
-from bot import __version__, wiring
+from bot import __version__, oneshot
 from bot.errors import UnrollError
 from bot.logs import setup_logging
 from bot.settings import Settings
@@ -91,6 +91,9 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         )
     if settings.telegram_bot_token is None:
         _fail(NO_TOKEN_HELP, EXIT_BAD_ARGUMENTS)
+    # Imported here: Telegram, Redis and the web server are not needed by `unroll`.
+    from bot import wiring
+
     try:
         if args.command == "run":
             asyncio.run(wiring.run_all(settings))
@@ -107,7 +110,7 @@ def _run_unroll(args: argparse.Namespace, settings: Settings) -> int:
     if args.format == "epub" and args.output is None:
         _fail("--format epub needs --output FILE.", EXIT_BAD_ARGUMENTS)
     try:
-        output = asyncio.run(wiring.unroll_once(settings, args.url, args.format, args.mode))
+        output = asyncio.run(oneshot.unroll_once(settings, args.url, args.format, args.mode))
     except UnrollError as exc:
         print(exc.user_message(), file=sys.stderr)
         return exc.exit_code

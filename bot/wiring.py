@@ -1,6 +1,7 @@
-"""Composition root: builds clients, queue, stores and the PTB Application from Settings.
+"""Composition root of the bot: builds queue, stores, limiter and the PTB Application.
 
-The only module besides `cli` that reads `Settings`; everything below it takes plain values.
+With `oneshot` (the HTTP client and sources, for `unroll-bot unroll` too), the only code besides
+`cli` that reads `Settings`; everything below it takes plain values.
 """
 
 from __future__ import annotations
@@ -23,22 +24,19 @@ from telegram import Update
 from telegram.ext import ExtBot
 from telegram.request import HTTPXRequest
 
-from bot import links
 from bot.answering import Answerer, PagePublisher
-from bot.cleaning import ReadingMode, clean_thread
 from bot.delivery import Sender
 from bot.jobs import UnrollJobs
 from bot.limiter import MemorySendLimiter, RedisSendLimiter, SendLimiter
 from bot.listener import ALLOWED_UPDATES, build_application
 from bot.listener.context import Services, UnrollApplication
-from bot.net.http import HttpClient, HttpLimits
+from bot.net.http import HttpClient
+from bot.oneshot import build_http, source_config
 from bot.queue import JobQueue
 from bot.queue.memory import MemoryJobQueue
 from bot.queue.redis_streams import RedisJobQueue, connect
-from bot.rendering import RENDERERS, RenderOptions, telegram_html
 from bot.scheduler import schedule_chores
 from bot.settings import Settings
-from bot.sources import SourceConfig, fetch_thread
 from bot.store import ChatStore, MemoryChatStore, RedisChatStore
 from bot.telegraph_client import TelegraphClient
 from bot.web import WebhookTarget, build_web_app
@@ -49,52 +47,6 @@ log = logging.getLogger("bot.wiring")
 BOT_CONNECTIONS = 64
 SHUTDOWN_GRACE_S = 10.0
 RENEWALS_PER_RECLAIM = 3
-TELEGRAM_CHUNK_SEPARATOR = "\n\n――― next message ―――\n\n"
-
-
-def build_http(settings: Settings) -> HttpClient:
-    """Return the process's pooled HTTP client."""
-    return HttpClient(
-        limits=HttpLimits(
-            timeout_s=settings.http_timeout_s,
-            deadline_s=settings.http_deadline_s,
-            max_bytes=settings.http_max_bytes,
-        ),
-        allow_private_hosts=settings.unroll_allow_private_hosts,
-    )
-
-
-def source_config(settings: Settings) -> SourceConfig:
-    """Return the sources' plain settings."""
-    token = settings.x_bearer_token
-    return SourceConfig(
-        fxtwitter_api_url=settings.fxtwitter_api_url.rstrip("/"),
-        x_api_url=settings.x_api_url.rstrip("/"),
-        x_bearer_token=token.get_secret_value() if token else None,
-        bluesky_api_url=settings.bluesky_api_url.rstrip("/"),
-        max_posts=settings.unroll_max_posts,
-    )
-
-
-async def unroll_once(settings: Settings, url: str, output_format: str, mode: str) -> str | bytes:
-    """Fetch, clean and render one thread for `unroll-bot unroll`.
-
-    Raises:
-        UnrollError: any of its leaves; the CLI turns it into a sentence and an exit code.
-    """
-    key = links.find_link(url)
-    http = build_http(settings)
-    try:
-        thread = await fetch_thread(key, http=http, config=source_config(settings))
-    finally:
-        await http.aclose()
-    cleaned = clean_thread(thread, ReadingMode(mode))
-    if output_format == "telegram":
-        # Every other renderer ends its text with a newline; the chunks are messages, not lines.
-        return TELEGRAM_CHUNK_SEPARATOR.join(telegram_html.render(cleaned).chunks) + "\n"
-    rendered = RENDERERS[output_format](cleaned, RenderOptions())
-    assert isinstance(rendered, str | bytes)
-    return rendered
 
 
 @dataclass
