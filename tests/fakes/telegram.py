@@ -497,19 +497,26 @@ class FakeTelegram:
         with self._lock:
             self._calls.append(call)
         try:
-            if request.path_params["token"] != self.token:
-                raise ApiError(401, "Unauthorized")
-            if handler is None:
-                raise ApiError(404, "Not Found")
-            await self._apply_fault(canonical)
-            result = handler(params)
-            if inspect.isawaitable(result):
-                result = await result
-            status, body = 200, {"ok": True, "result": result}
+            status, body = 200, {"ok": True, "result": await self._answer(call, request, handler)}
         except ApiError as error:
             status, body = error.status, error.body()
         call.response, call.status = body, status
         return JSONResponse(body, status_code=status)
+
+    async def _answer(
+        self, call: Call, request: Request, handler: Callable[[Params], Any] | None
+    ) -> Any:
+        if request.path_params["token"] != self.token:
+            raise ApiError(401, "Unauthorized")
+        if handler is None:
+            raise ApiError(404, "Not Found")
+        await self._apply_fault(call.method)
+        try:
+            result = handler(call.params)
+            return await result if inspect.isawaitable(result) else result
+        except (ValueError, TypeError, KeyError) as error:
+            # A parameter of the wrong shape: Telegram answers 400, never 500.
+            raise _bad(f"invalid parameters: {error!r}") from error
 
     async def _file_endpoint(self, request: Request) -> Response:
         path = request.path_params["path"]

@@ -49,7 +49,9 @@ _OPAQUE_TYPES = frozenset(
 )
 _URL = re.compile(
     r"(?<![\w/@.])(?:https?://|www\.)[^\s<>\"]+"
-    r"|(?<![\w/@.])(?:[a-z0-9-]+\.)+(?:com|org|net|social|app|io|me|dev|co|xyz|ph|uk|de)/[^\s<>\"]*",
+    # Without a scheme, only host names on common TLDs followed by a path count as links.
+    r"|(?<![\w/@.])(?:[a-z0-9-]+\.)+"
+    r"(?:com|org|net|social|app|io|me|dev|co|xyz|ph|uk|de)/[^\s<>\"]*",
     re.IGNORECASE,
 )
 _MENTION = re.compile(r"(?<![\w@])@[A-Za-z0-9_]{3,32}(?![\w@])")

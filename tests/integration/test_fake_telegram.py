@@ -165,6 +165,14 @@ async def test_form_fields_are_json_decoded(fake: FakeTelegram, bot: Bot, dm: Fa
     )
 
 
+async def test_malformed_parameter_answers_400(fake: FakeTelegram, dm: FakeChat) -> None:
+    response = await _raw(
+        fake, "POST", "editMessageText", data={"chat_id": dm.id, "message_id": "x", "text": "t"}
+    )
+
+    assert response.status_code == 400
+
+
 async def test_429_raises_retry_after_with_telegrams_delay(
     fake: FakeTelegram, bot: Bot, dm: FakeChat, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -585,11 +593,10 @@ async def test_button_press_arrives_as_callback_query(
     fake.press_button(alice, message, "epub")
 
     (update,) = await bot.get_updates()
-    assert update.callback_query is not None
-    assert (update.callback_query.data, update.callback_query.message.message_id) == (  # type: ignore[union-attr]
-        "epub",
-        message.message_id,
-    )
+    query = update.callback_query
+    assert query is not None
+    assert query.message is not None
+    assert (query.data, query.message.message_id) == ("epub", message.message_id)
 
 
 async def test_callback_query_answered_once(
