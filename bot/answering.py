@@ -33,6 +33,7 @@ ALREADY_UNROLLED_TTL_S = 24 * 3600
 CALLBACK_DATA_MAX_BYTES = 64
 TELEGRAPH_TOKEN_NAME = "telegraph:token"
 APOLOGY = "Sorry, this thread could not be unrolled after several tries. Please try again later."
+ALREADY_UNROLLED = "Already unrolled here today ↑"
 
 
 def target_of(request: UnrollRequest) -> Target:
@@ -162,6 +163,9 @@ class Answerer:
         target: Target,
         thread: Thread,
     ) -> None:
+        if await self._answered_before(request, target):
+            await self._replace(request, target, ALREADY_UNROLLED)
+            return
         mode = ReadingMode(request.reading_mode)
         prepared = self._prepare(thread, mode)
         message = prepared.message
@@ -269,6 +273,14 @@ class Answerer:
                 ]
             ]
         )
+
+    async def _answered_before(self, request: UnrollRequest, target: Target) -> bool:
+        # Requests made together all pass the listener's repeat check before any answer
+        # exists; the job answers them in order, so the first answer is remembered by now.
+        if not target.is_group or target.chat_id is None or request.answer is Answer.REFRESH:
+            return False
+        earlier = await self.store.find_answer(target.chat_id, request.key)
+        return earlier is not None and earlier != str(request.message_id)
 
     async def _remember(self, request: UnrollRequest, target: Target) -> None:
         if target.is_group and target.chat_id is not None and request.message_id is not None:

@@ -14,6 +14,7 @@ import uuid
 from telegram import Chat, InlineKeyboardMarkup, Message, User
 
 from bot import metrics
+from bot.answering import ALREADY_UNROLLED
 from bot.codec import decode_result, encode
 from bot.delivery import RecipientGoneError, Target
 from bot.errors import UnrollError
@@ -127,7 +128,7 @@ async def _point_to_earlier_answer(services: Services, target: Target, key: str)
     if earlier is None:
         return False
     metrics.REQUESTS.labels(outcome="already").inc()
-    await services.answerer.sender.send(target, texts.ALREADY_UNROLLED, reply_to=int(earlier))
+    await services.answerer.sender.send(target, ALREADY_UNROLLED, reply_to=int(earlier))
     return True
 
 

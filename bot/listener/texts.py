@@ -1,10 +1,9 @@
-"""Every user-facing sentence that is not an error sentence (those live in `errors.py`)."""
+"""User-facing sentences only the listener says (errors: `errors.py`; answers: `answering.py`)."""
 
 from __future__ import annotations
 
 PLACEHOLDER = "Unrolling… ⏳"
 QUOTA = "You are asking very fast. Please wait a minute and try again."
-ALREADY_UNROLLED = "Already unrolled here today ↑"
 PRIVATE_HINT = (
     "Send me a link to any post of a thread on X, Mastodon or Bluesky and I will unroll the "
     "whole thread into one clean message. /help tells more."

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from bot.answering import ALREADY_UNROLLED
 from bot.listener import texts
 from tests.e2e.conftest import answers_in, memory_only, x_link
 from tests.fakes.fxtwitter import FakeFxTwitter, FakeThread, build_thread
@@ -138,9 +139,26 @@ async def test_repeated_request_points_to_earlier_answer(
     await answers_in(telegram, group, count=2)
     again = telegram.messages_in(group)[-1]
     assert (again["text"], again["reply_to_message"]["message_id"]) == (
-        texts.ALREADY_UNROLLED,
+        ALREADY_UNROLLED,
         first["message_id"],
     )
+
+
+@memory_only
+async def test_simultaneous_requests_answered_once(
+    telegram: FakeTelegram,
+    start_bot: Callable[..., Any],
+    group: FakeChat,
+    alice: FakeUser,
+    bob: FakeUser,
+    thread: FakeThread,
+) -> None:
+    """Asked twice before the first answer exists: the later placeholder becomes the pointer."""
+    telegram.user_sends(group, f"@unrolltestbot {x_link(thread)}", user=alice)
+    telegram.user_sends(group, f"@unrolltestbot {x_link(thread)}", user=bob)
+    await start_bot()  # both requests arrive in one batch, handled concurrently
+    answers = await answers_in(telegram, group, count=2)
+    assert (answers[0].endswith(FOOTER), answers[1]) == (True, ALREADY_UNROLLED)
 
 
 @memory_only
