@@ -43,6 +43,9 @@ log = logging.getLogger("bot.cli")
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Parse the command line, run the command and exit with its code."""
+    # Opt in to python-telegram-bot's announced behaviour (durations as timedelta): without it,
+    # PTB warns of the change on every Telegram 429. `delivery.retry_after_s` reads both forms.
+    os.environ.setdefault("PTB_TIMEDELTA", "true")
     args = _parser().parse_args(argv)
     try:
         settings = Settings()

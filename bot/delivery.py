@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import warnings
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TypeVar
 
 from telegram import (
@@ -24,6 +26,7 @@ from telegram import (
 )
 from telegram.constants import ChatAction, ParseMode
 from telegram.error import BadRequest, Forbidden, RetryAfter
+from telegram.warnings import PTBDeprecationWarning
 
 from bot import metrics
 from bot.limiter import SendLimiter
@@ -165,7 +168,7 @@ class Sender:
                 return await call()
             except RetryAfter as exc:
                 metrics.TELEGRAM_429.inc()
-                wait_s = _seconds(exc.retry_after)
+                wait_s = retry_after_s(exc)
                 log.warning("telegram 429", extra={"retry_after_s": wait_s, "attempt": attempt})
                 await self.limiter.pause(wait_s, chat_id=target.chat_id)
                 if attempt == MAX_SEND_ATTEMPTS:
@@ -176,8 +179,15 @@ class Sender:
         raise AssertionError("unreachable")  # the loop returns or raises
 
 
-def _seconds(retry_after: object) -> float:
-    total_seconds = getattr(retry_after, "total_seconds", None)
-    if callable(total_seconds):
-        return float(total_seconds())
-    return float(retry_after)  # type: ignore[arg-type]
+def retry_after_s(error: RetryAfter) -> float:
+    """Return Telegram's wait in seconds, whichever type PTB hands out.
+
+    PTB 22 returns an int with a deprecation warning unless PTB_TIMEDELTA is set, and a
+    timedelta when it is; both mean the same wait, so the warning is not worth showing.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = error.retry_after
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    return float(value)
