@@ -189,7 +189,7 @@ class Answerer:
                 await self._replace(request, target, teaser, preview=page_url, buttons=buttons)
                 await self._remember(request, target)
                 return
-        await self._answer_in_parts(request, target, prepared, buttons)
+        await self._answer_in_parts(request, target, prepared, buttons, note)
 
     async def _answer_in_parts(
         self,
@@ -197,12 +197,14 @@ class Answerer:
         target: Target,
         prepared: _Prepared,
         buttons: InlineKeyboardMarkup | None,
+        note: str,
     ) -> None:
         chunks = prepared.message.chunks
         if target.inline_message_id is not None:
             await self._replace(request, target, chunks[0], buttons=buttons)
             return
-        if len(chunks) <= self.max_split_messages:
+        # A refresh knows only the pressed part's id: sending the parts again would repeat them.
+        if len(chunks) <= self.max_split_messages and request.answer is not Answer.REFRESH:
             await self._replace(request, target, chunks[0])
             for index, chunk in enumerate(chunks[1:], start=1):
                 last = index == len(chunks) - 1
@@ -215,7 +217,8 @@ class Answerer:
             request,
             target,
             telegram_html.render_teaser(prepared.thread, prepared.thread.url)
-            + "\n\nToo long for messages: the whole thread is in the Markdown file below.",
+            + "\n\nToo long for messages: the whole thread is in the Markdown file below."
+            + note,
             buttons=buttons,
         )
         await self.sender.send_document(

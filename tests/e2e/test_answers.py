@@ -167,6 +167,25 @@ async def test_refresh_edits_answer_in_place_and_tells_what_changed(
     assert refreshed.endswith("Original on X · 3 posts\n\nRefreshed: 1 new post.")
 
 
+async def test_refresh_of_split_answer_edits_pressed_part_and_sends_file(
+    telegram: FakeTelegram,
+    start_bot: Callable[..., Any],
+    alice: FakeUser,
+    dm: FakeChat,
+    long_thread: FakeThread,
+) -> None:
+    """Only the pressed part can be edited; sending the parts again would duplicate them."""
+    await start_bot()
+    telegram.user_sends(dm, x_link(long_thread))
+    await eventually(lambda: any("Original on X" in text for text in telegram.sent_to(dm)))
+    parts = len(telegram.sent_to(dm))
+    last = telegram.messages_in(dm)[-1]
+    telegram.press_button(alice, last, button_data(last, "Refresh"))
+    await eventually(lambda: bool(telegram.documents_sent(dm)))
+    texts = telegram.sent_to(dm)
+    assert (len(texts), texts[-1].endswith("Refreshed: no new posts.")) == (parts, True)
+
+
 @pytest.mark.parametrize(
     ("label", "extension", "opening"),
     [("Markdown", ".md", b"---\n"), ("EPUB", ".epub", b"PK\x03\x04")],
