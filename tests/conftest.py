@@ -1,4 +1,8 @@
-"""Shared fixtures: clean environment, settings, a real Redis of our own, `eventually`."""
+"""Shared fixtures: clean environment, settings, our own real Redis, `eventually`, golden files.
+
+`pytest tests --update-golden` rewrites the golden files under tests/data/golden/ from the
+current outputs; read the diff before committing it.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +24,35 @@ from bot.settings import Settings
 from tests.fakes.server import free_port
 
 _OUR_VARIABLES = {name.upper() for name in Settings.model_fields}
+GOLDEN_DIR = Path(__file__).resolve().parent / "data" / "golden"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        default=False,
+        help="rewrite tests/data/golden/ from the current outputs",
+    )
+
+
+@pytest.fixture
+def golden(request: pytest.FixtureRequest) -> Callable[[str, str], None]:
+    """Return check(name, actual): assert `actual` equals the golden file `name`.
+
+    `name` is relative to tests/data/golden/ and may name a subfolder.
+    """
+    update = bool(request.config.getoption("--update-golden"))
+
+    def check(name: str, actual: str) -> None:
+        path = GOLDEN_DIR / name
+        if update:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(actual, encoding="utf-8")
+        assert path.exists(), f"no golden file {name}; run with --update-golden and read it"
+        assert actual == path.read_text(encoding="utf-8")
+
+    return check
 
 
 @pytest.fixture(autouse=True)
