@@ -28,20 +28,24 @@ _CSS = """
 }
 * { box-sizing: border-box; }
 html { -webkit-text-size-adjust: 100%; text-size-adjust: 100%; }
-body { margin: 0; background: var(--bg); color: var(--fg);
+body { margin: 0; background: var(--bg); color: var(--fg); overflow-wrap: break-word;
   font: 1.0625rem/1.65 Charter, "Iowan Old Style", Georgia, "Noto Serif", serif; }
 main { max-width: 38em; margin: 0 auto; padding: 1.5rem 1.25rem 3rem; }
 h1 { font-size: 1.6rem; line-height: 1.25; margin: 0 0 .75rem; }
-p, ul { margin: 0 0 1em; overflow-wrap: break-word; }
+p, ul { margin: 0 0 1em; }
 a { color: var(--accent); text-underline-offset: .15em; }
-header, .gap, .caption, .media, footer { font-family: system-ui, -apple-system, sans-serif; }
+header, .gap, .caption, .media, figcaption, footer {
+  font-family: system-ui, -apple-system, sans-serif; }
 .byline, .report, .gap, .caption, footer { font-size: .875rem; color: var(--muted); }
 header { margin-bottom: 2rem; border-bottom: 1px solid var(--rule); padding-bottom: 1rem; }
 header p { margin: 0; }
 .gap { text-align: center; letter-spacing: .05em; }
 .cw { padding: .5em .75em; border-radius: .375rem; background: var(--inset); }
 figure { margin: 1.25em 0; }
-img { display: block; max-width: 100%; height: auto; border-radius: .375rem; }
+/* A hot-linked image that fails to load leaves its alt text on a quiet placeholder. */
+img { display: block; max-width: 100%; height: auto; border-radius: .375rem;
+  background: var(--inset); color: var(--muted);
+  font: .875rem/1.5 system-ui, -apple-system, sans-serif; }
 figcaption { margin-top: .35em; font-size: .875rem; color: var(--muted); }
 blockquote { margin: 1.25em 0; padding: .75em 1em; border-left: .25rem solid var(--rule);
   background: var(--inset); border-radius: 0 .375rem .375rem 0; }
