@@ -76,3 +76,25 @@ async def test_unsupported_link_offered_as_its_sentence(
     await start_bot()
     _, [result] = await offered(telegram, alice, "https://www.threads.net/@zuck/post/C1a2b3")
     assert result["input_message_content"]["message_text"] == "Threads is not supported yet."
+
+
+async def test_refresh_edits_inline_message_and_tells_what_changed(
+    telegram: FakeTelegram,
+    fxtwitter: FakeFxTwitter,
+    start_bot: Callable[..., Any],
+    alice: FakeUser,
+) -> None:
+    whole = build_thread(3, rich=False)
+    fxtwitter.add(FakeThread(whole.author, whole.chain[:2]))
+    await start_bot()
+    query_id, [result] = await offered(telegram, alice, x_link(whole))
+    inline_id = telegram.choose_inline_result(alice, query_id, result["id"])
+    assert inline_id is not None
+    await eventually(lambda: "Original on X" in telegram.inline_message(inline_id)["text"])
+    fxtwitter.add(FakeThread(whole.author, whole.chain[2:]))  # the author went on meanwhile
+    [[refresh]] = telegram.inline_message(inline_id)["reply_markup"]["inline_keyboard"]
+    telegram.press_button(alice, inline_id, refresh["callback_data"])
+    await eventually(lambda: "Refreshed" in telegram.inline_message(inline_id)["text"])
+    assert telegram.inline_message(inline_id)["text"].endswith(
+        "Original on X · 3 posts\n\nRefreshed: 1 new post."
+    )
