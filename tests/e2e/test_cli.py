@@ -24,8 +24,8 @@ import pytest
 from telegram.constants import MessageLimit
 
 from bot.errors import UnsupportedLinkError
+from bot.oneshot import TELEGRAM_CHUNK_SEPARATOR
 from bot.settings import Settings
-from bot.wiring import TELEGRAM_CHUNK_SEPARATOR
 from tests.fakes.bluesky import FakeBluesky
 from tests.fakes.bluesky import build_thread as build_bluesky_thread
 from tests.fakes.fxtwitter import FakeFxTwitter, build_thread
