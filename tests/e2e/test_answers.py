@@ -22,7 +22,12 @@ from tests.fakes.server import free_port
 from tests.fakes.telegram import FakeChat, FakeTelegram, FakeUser, Json
 from tests.fakes.telegraph import FakeTelegraph
 
-pytestmark = [pytest.mark.e2e, pytest.mark.slow, memory_only]
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.slow,
+    pytest.mark.usefixtures("quick_worker_stop"),
+    memory_only,
+]
 
 LONG_POSTS = 150  # about 9,000 UTF-16 units once rendered: more than two messages hold
 ARABIC = "مرحبا"  # in every fifth post from the fifth on: past any title or summary

@@ -14,7 +14,7 @@ from tests.fakes.fxtwitter import FakeFxTwitter, build_thread
 from tests.fakes.telegram import FakeChat, FakeTelegram, FakeUser, Json
 from tests.fakes.telegraph import FakeTelegraph
 
-pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.usefixtures("quick_worker_stop")]
 
 
 @pytest.fixture

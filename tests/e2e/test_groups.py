@@ -17,7 +17,7 @@ from tests.e2e.conftest import answers_in, memory_only, x_link
 from tests.fakes.fxtwitter import FakeFxTwitter, FakeThread, build_thread
 from tests.fakes.telegram import FakeChat, FakeTelegram, FakeUser
 
-pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.usefixtures("quick_worker_stop")]
 
 FOOTER = "Original on X · 2 posts"
 

@@ -12,7 +12,12 @@ from tests.e2e.conftest import answers_in, memory_only, x_link
 from tests.fakes.fxtwitter import FakeFxTwitter, FakeThread, build_thread
 from tests.fakes.telegram import FakeTelegram, FakeUser, Json
 
-pytestmark = [pytest.mark.e2e, pytest.mark.slow, memory_only]
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.slow,
+    pytest.mark.usefixtures("quick_worker_stop"),
+    memory_only,
+]
 
 
 @pytest.fixture

@@ -15,7 +15,12 @@ from tests.fakes.fxtwitter import FakeFxTwitter, build_thread
 from tests.fakes.mastodon import FakeMastodon
 from tests.fakes.telegram import FakeChat, FakeTelegram, FakeUser
 
-pytestmark = [pytest.mark.e2e, pytest.mark.slow, memory_only]
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.slow,
+    pytest.mark.usefixtures("quick_worker_stop"),
+    memory_only,
+]
 
 
 @pytest.fixture
