@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from bot import jobs
 from bot.listener import texts
 from tests.e2e.conftest import answers_in, memory_only, x_link
 from tests.fakes import bluesky as bluesky_fake
@@ -120,6 +121,29 @@ async def test_mastodon_link_unrolled(
         True,
         "Original on Mastodon · 3 posts · 3 replies by others skipped",
     ]
+
+
+async def test_long_fetch_shows_progress_in_placeholder(
+    telegram: FakeTelegram,
+    mastodon: FakeMastodon,
+    start_bot: Callable[..., Any],
+    dm: FakeChat,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """70 posts take two context pages; the count after the first reaches the placeholder.
+
+    The 2-second spacing between progress edits is set to zero so no test waits for it.
+    """
+    monkeypatch.setattr(jobs, "PROGRESS_EVERY_S", 0.0)
+    chain = mastodon.build_thread(70)
+    await start_bot()
+    telegram.user_sends(dm, f"{mastodon.base}/@ada/{chain[0]['id']}")
+    await answers_in(telegram, dm)
+    edits = [call.params["text"] for call in telegram.calls_to("editMessageText", dm)]
+    assert (edits[0].startswith("Unrolling… "), edits[0].endswith(" posts so far ⏳")) == (
+        True,
+        True,
+    )
 
 
 async def test_bluesky_link_unrolled(
