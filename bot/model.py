@@ -150,6 +150,8 @@ class Post:
     `gap_before` counts posts of the chain that were deleted or unavailable right before this
     one, so renderers can mark the hole where it is. `joins_next` is set by the reflow
     cleaning step when this post ends mid-sentence and reads on into the next one.
+    `closed_by_marker` is set by cleaning when it removed a "read on" emoji (🧵, 👇) that ended
+    the post: the author closed the thought there, even without a full stop.
     """
 
     id: str
@@ -163,6 +165,7 @@ class Post:
     content_warning: str | None = None
     gap_before: int = 0
     joins_next: bool = False
+    closed_by_marker: bool = False
 
     @property
     def plain_text(self) -> str:

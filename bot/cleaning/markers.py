@@ -56,6 +56,13 @@ class Edge:
 
 
 _EMOJI = "🧵👇⬇⤵🔽"
+
+
+def has_pointer(text: str) -> bool:
+    """Say whether text holds a "read on" emoji (🧵, 👇, ⬇️ …)."""
+    return any(emoji in text for emoji in _EMOJI)
+
+
 # No marker or counter is longer than this; end-anchored searches look no further back.
 LONGEST_TOKEN = 40
 _AFTER = rf"(?![^\s{_EMOJI}])"

@@ -15,7 +15,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
-from bot.cleaning.markers import STRONG_FORMS, Candidate, Edge, Form, read_end, read_start
+from bot.cleaning.markers import (
+    STRONG_FORMS,
+    Candidate,
+    Edge,
+    Form,
+    has_pointer,
+    read_end,
+    read_start,
+)
 from bot.cleaning.segments import tidy_segments
 from bot.model import Post, Segment, SegmentKind, Thread
 
@@ -168,7 +176,12 @@ def _cut(post: Post, edges: _PostEdges, confirmed: set[Side]) -> Post:
         if edges.end is not None:
             segments[-1] = Segment(SegmentKind.TEXT, segments[-1].text[:end_cut])
     tidied = tidy_segments(segments)
-    return post if tidied == post.text else replace(post, text=tidied)
+    if tidied == post.text:
+        return post
+    closed = post.closed_by_marker or (
+        edges.end is not None and has_pointer(post.text[-1].text[end_cut:])
+    )
+    return replace(post, text=tidied, closed_by_marker=closed)
 
 
 def _cut_at(edge: Edge | None, confirmed: bool) -> int:

@@ -65,8 +65,11 @@ def keep_post_breaks(thread: Thread) -> Thread:
 
 def _runs_on(post: Post, following: Post) -> bool:
     # Never join across a hole, into a hidden (content-warned) post, or past attachments,
-    # which renderers show right after the text they belong to.
+    # which renderers show right after the text they belong to; nor where the author closed
+    # the post with a "read on" emoji that cleaning removed.
     if has_attachments(post) or following.gap_before or following.content_warning:
+        return False
+    if post.closed_by_marker:
         return False
     return not is_blank(following) and ends_mid_sentence(post)
 

@@ -41,13 +41,22 @@ def strip_tracking(url: str) -> str:
 
 
 def strip_tracking_links(thread: Thread) -> Thread:
-    """Strip tracking parameters from every link of every post (quotes and cards untouched)."""
+    """Strip tracking parameters from every link of every post and its link card.
+
+    The card previews the author's own link, so it gets the same clean URL; quotes are someone
+    else's post and stay as they are.
+    """
     return replace(thread, posts=tuple(_clean_post(post) for post in thread.posts))
 
 
 def _clean_post(post: Post) -> Post:
     segments = tuple(_clean_link(s) if s.kind is SegmentKind.LINK else s for s in post.text)
-    return post if segments == post.text else replace(post, text=segments)
+    card = post.card
+    if card is not None and strip_tracking(card.url) != card.url:
+        card = replace(card, url=strip_tracking(card.url))
+    if segments == post.text and card is post.card:
+        return post
+    return replace(post, text=segments, card=card)
 
 
 def _clean_link(segment: Segment) -> Segment:

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.cleaning import ReadingMode, clean_thread
-from bot.model import Media, MediaType, SegmentKind, Thread
+from bot.model import LinkCard, Media, MediaType, SegmentKind, Thread
 from tests.samples import link, post, rich_thread, text, thread
 from tests.unit.cleaning.build import texts_of, thread_of
 
@@ -52,11 +52,34 @@ def test_clean_thread_keeps_post_breaks_in_original_mode() -> None:
 
 
 def test_clean_thread_keeps_attachments_untouched() -> None:
+    """Media, quotes, polls and (untracked) cards pass through as they were."""
     original = rich_thread()
     attachments = [(p.media, p.quote, p.poll, p.card) for p in original.posts]
     assert [
         (p.media, p.quote, p.poll, p.card) for p in clean_thread(original).posts
     ] == attachments
+
+
+def test_clean_thread_strips_tracking_from_link_card() -> None:
+    card = LinkCard("https://news.example/story?utm_source=bsky&id=4", "A story")
+    cleaned = clean_thread(thread(post(0, text("Read this."), card=card)))
+    assert cleaned.posts[0].card == LinkCard("https://news.example/story?id=4", "A story")
+
+
+def test_opener_closed_by_thread_emoji_keeps_its_paragraph() -> None:
+    """ "… in five toots 🧵 1/" is a headline: losing the 🧵 must not run it into post 2."""
+    cleaned = clean_thread(
+        thread_of("Keeping a starter alive, in five toots 🧵 1/", "2/ Feed it.")
+    )
+    assert (texts_of(cleaned), cleaned.posts[0].joins_next) == (
+        ["Keeping a starter alive, in five toots", "Feed it."],
+        False,
+    )
+
+
+def test_counter_alone_at_the_end_still_lets_the_sentence_run_on() -> None:
+    cleaned = clean_thread(thread_of("1/ These are the jobs that 1/", "2/ nobody wants. 2/"))
+    assert cleaned.posts[0].joins_next is True
 
 
 def test_clean_thread_keeps_post_with_media_when_text_was_only_a_marker() -> None:
