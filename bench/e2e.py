@@ -8,22 +8,27 @@ in-memory backends inside this process instead. The fakes always run here, each 
 
 A request is a user posting an X link in a private chat of their own (private chats, so the
 per-chat send pace never binds). Latencies run from the driver's `user_sends` to the moment the
-fake Telegram receives the placeholder `sendMessage`, and the `editMessageText` that carries the
-answer (the one with buttons); p50 and p99 come from `--requests` cache misses (each a distinct
+fake Telegram receives the placeholder `sendMessage`, and the first `editMessageText` that is
+not a progress note (the answer); p50 and p99 come from `--requests` cache misses (each a distinct
 thread), then as many cache hits (the same threads asked again from new chats), with at most
 `--concurrency` requests in flight. Throughput: `--burst` distinct threads posted at once,
 completed per second, first with Telegram's pace in the shared limiter (25 messages a second,
 two per unroll) and then with its global rate raised to `--raised-rate`. Memory is each
 process's peak RSS (VmHWM). Figures are recorded in bench/README.md.
+
+One file of about 650 lines on purpose: a benchmark is read top to bottom next to its output;
+its sections (fakes, measuring, the bot under test, sessions, output) are headed.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 import os
 import shutil
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -56,6 +61,7 @@ TELEGRAM_GLOBAL_PER_S = 25.0
 PROGRESS_PREFIX = "Unrolling…"
 WARMUP_REQUESTS = 5
 POLL_S = 0.005
+STALL_S = 30.0
 STOP_GRACE_S = 15.0
 MIB = 1024 * 1024
 
@@ -148,6 +154,13 @@ class Timing:
     posted: float
     placeholder: float | None = None
     answer: Call | None = None
+    lost: bool = False
+    """No answer came while nothing else moved for STALL_S: counted as failed, not timed."""
+
+    @property
+    def settled(self) -> bool:
+        """Return whether the request is answered (and the fake has replied) or lost."""
+        return self.lost or (self.answer is not None and self.answer.status is not None)
 
 
 @dataclass
@@ -176,11 +189,17 @@ class Recorder:
                 timing.answer = timing.answer or call
         self._seen = len(calls)
 
-    def answered(self, chats: list[FakeChat]) -> int:
-        """Return how many of `chats` have their answer, and the fake's reply to it."""
+    def pending(self, chats: list[FakeChat]) -> list[FakeChat]:
+        """Return those of `chats` that are neither answered nor lost."""
         self.update()
-        answers = [self.timings[chat.id].answer for chat in chats]
-        return sum(answer is not None and answer.status is not None for answer in answers)
+        return [chat for chat in chats if not self.timings[chat.id].settled]
+
+    def give_up(self, chats: list[FakeChat]) -> None:
+        """Count `chats` as lost, and say on stderr what the bot did in the first one."""
+        seen = [call.method for call in self.telegram.calls if call.chat_id == chats[0].id]
+        print(f"{len(chats)} requests lost; the first one saw {seen}", file=sys.stderr)
+        for chat in chats:
+            self.timings[chat.id].lost = True
 
 
 def is_progress(call: Call) -> bool:
@@ -194,11 +213,12 @@ class Latencies:
 
     placeholder: tuple[float, float]
     answer: tuple[float, float]
-    count: int
 
 
 def percentiles_ms(seconds: list[float]) -> tuple[float, float]:
-    """Return (p50, p99) of `seconds` in milliseconds."""
+    """Return (p50, p99) of `seconds` in milliseconds (NaN when there are none)."""
+    if not seconds:
+        return math.nan, math.nan
     if len(seconds) == 1:
         return seconds[0] * 1000, seconds[0] * 1000
     cuts = statistics.quantiles(seconds, n=100, method="inclusive")
@@ -206,17 +226,26 @@ def percentiles_ms(seconds: list[float]) -> tuple[float, float]:
 
 
 def latencies(recorder: Recorder, chats: list[FakeChat]) -> Latencies:
-    """Summarise the timings of `chats`, which must all be answered."""
-    timings = [recorder.timings[chat.id] for chat in chats]
+    """Summarise the timings of `chats`, leaving the lost ones out."""
+    timings = [recorder.timings[chat.id] for chat in chats if not recorder.timings[chat.id].lost]
     placeholder = [t.placeholder - t.posted for t in timings if t.placeholder is not None]
     answer = [t.answer.time - t.posted for t in timings if t.answer is not None]
-    return Latencies(percentiles_ms(placeholder), percentiles_ms(answer), len(timings))
+    return Latencies(percentiles_ms(placeholder), percentiles_ms(answer))
 
 
 async def wait_for(recorder: Recorder, chats: list[FakeChat], at_most_pending: int) -> None:
-    """Wait until no more than `at_most_pending` of `chats` lack their answer."""
+    """Wait until no more than `at_most_pending` of `chats` lack their answer.
+
+    When no request settles for STALL_S the pending ones are lost (a dropped update or a
+    crashed job), so one bug shows in the table instead of hanging the benchmark.
+    """
+    last_count, last_change = -1, time.monotonic()
     # Polling: the fake records calls in its own thread and signals nothing.
-    while len(chats) - recorder.answered(chats) > at_most_pending:  # noqa: ASYNC110
+    while len(pending := recorder.pending(chats)) > at_most_pending:
+        if len(pending) != last_count:
+            last_count, last_change = len(pending), time.monotonic()
+        elif time.monotonic() - last_change > STALL_S:
+            recorder.give_up(pending)
         await asyncio.sleep(POLL_S)
 
 
@@ -243,12 +272,13 @@ async def run_burst(recorder: Recorder, links: list[str]) -> float:
     for chat, link in zip(chats, links, strict=True):
         recorder.post(chat, link)
     await wait_for(recorder, chats, 0)
-    last = max(recorder.timings[chat.id].answer.time for chat in chats)  # type: ignore[union-attr]
-    return len(chats) / (last - started)
+    answers = [recorder.timings[chat.id].answer for chat in chats]
+    times = [answer.time for answer in answers if answer is not None]
+    return len(times) / (max(times) - started) if times else 0.0
 
 
 def check_answers(recorder: Recorder, posts: int) -> int:
-    """Return how many answers failed or are not the whole thread with its buttons."""
+    """Return how many requests were lost, failed, or did not get the whole thread."""
     wanted = f"{posts} posts"
     return sum(
         t.answer is None
@@ -267,18 +297,17 @@ def check_answers(recorder: Recorder, posts: int) -> int:
 class ProcessStats:
     """What /proc says about one process: peak RSS and CPU seconds used."""
 
-    name: str
     peak_rss_mb: float
     cpu_s: float
 
 
-def process_stats(name: str, pid: int) -> ProcessStats:
+def process_stats(pid: int) -> ProcessStats:
     """Read VmHWM and user+system CPU time of `pid` from /proc."""
     status = Path(f"/proc/{pid}/status").read_text()
     hwm_kb = next(int(line.split()[1]) for line in status.splitlines() if line[:6] == "VmHWM:")
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     ticks = int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
-    return ProcessStats(name, hwm_kb * 1024 / MIB, ticks / os.sysconf("SC_CLK_TCK"))
+    return ProcessStats(hwm_kb * 1024 / MIB, ticks / os.sysconf("SC_CLK_TCK"))
 
 
 @contextmanager
@@ -293,9 +322,23 @@ def redis_server(directory: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]
         [binary, *args, "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     try:
+        wait_for_port(port)
         yield f"redis://127.0.0.1:{port}/0", process
     finally:
         stop_processes([process])
+
+
+def wait_for_port(port: int) -> None:
+    """Wait until something listens on 127.0.0.1:`port`."""
+    deadline = time.monotonic() + STOP_GRACE_S
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
 
 
 def stop_processes(processes: list[subprocess.Popen[bytes]]) -> None:
@@ -407,7 +450,8 @@ class Results:
     load: list[float] = field(default_factory=lambda: [os.getloadavg()[0]])
     """The 1-minute load average at the start and at the end: other work skews the figures."""
     memory: dict[str, ProcessStats] = field(default_factory=dict)
-    burst_cpu: dict[str, float] = field(default_factory=dict)
+    burst_cpu: dict[str, tuple[float, float]] = field(default_factory=dict)
+    """Per process, during the raised burst: share of one core, and CPU ms per unroll."""
 
 
 @dataclass
@@ -435,7 +479,7 @@ class Bench:
                 yield recorder
                 self.results.bad_answers += check_answers(recorder, self.upstreams.posts)
                 for name, pid in self.measured:
-                    stats = process_stats(name, pid)
+                    stats = process_stats(pid)
                     known = self.results.memory.get(name)
                     if known is None or stats.peak_rss_mb > known.peak_rss_mb:
                         self.results.memory[name] = stats
@@ -471,13 +515,13 @@ class Bench:
             self.results.paced_rate = await run_burst(recorder, burst)
         async with self.session(options.raised_rate) as recorder:
             burst = self.upstreams.new_links(options.burst)
-            before = {name: process_stats(name, pid) for name, pid in self._all_pids()}
+            before = {name: process_stats(pid).cpu_s for name, pid in self._all_pids()}
             started = time.monotonic()
             self.results.raised_rate = await run_burst(recorder, burst)
             elapsed = time.monotonic() - started
             for name, pid in self._all_pids():
-                used = process_stats(name, pid).cpu_s - before[name].cpu_s
-                self.results.burst_cpu[name] = 100 * used / elapsed
+                used = process_stats(pid).cpu_s - before[name]
+                self.results.burst_cpu[name] = (100 * used / elapsed, 1000 * used / len(burst))
         self.results.load.append(os.getloadavg()[0])
         return self.results
 
@@ -503,7 +547,7 @@ def print_table(results: Results, options: Options) -> None:
     _print_latencies(results)
     _print_rates(results, options)
     _print_processes(results)
-    print(f"wrong or failed answers: {results.bad_answers}")
+    print(f"lost, failed or wrong answers: {results.bad_answers}")
 
 
 def _print_latencies(results: Results) -> None:
@@ -537,7 +581,7 @@ def _print_rates(results: Results, options: Options) -> None:
 
 
 def _print_processes(results: Results) -> None:
-    print(f"{'process':<44} {'peak RSS MB':>17}  {'target':<22} CPU in raised burst")
+    print(f"{'process':<44} {'peak RSS MB':>17}  {'target':<22} CPU in the raised burst")
     names = list(results.memory) + [n for n in results.burst_cpu if n not in results.memory]
     for name in names:
         stats = results.memory.get(name)
@@ -546,8 +590,9 @@ def _print_processes(results: Results) -> None:
             if stats
             else " " * 41
         )
-        cpu = results.burst_cpu.get(name)
-        print(f"{name:<44} {rss} {f'{cpu:.0f}% of a core' if cpu is not None else ''}")
+        share, per_unroll = results.burst_cpu.get(name, (None, None))
+        cpu = f"{share:.0f}% of a core, {per_unroll:.1f} ms/unroll" if share is not None else ""
+        print(f"{name:<44} {rss} {cpu}")
 
 
 # ---------------------------------------------------------------------------------------------

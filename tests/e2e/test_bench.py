@@ -45,7 +45,7 @@ def test_bench_exits_cleanly_when_run_in_process(
         "limiter at Telegram's 25 msg/s",
         "limiter raised to 10000 msg/s",
         "bench + bot (in process)",
-        "wrong or failed answers: 0",
+        "lost, failed or wrong answers: 0",
     ],
 )
 def test_bench_table_has_row_when_run_in_process(
