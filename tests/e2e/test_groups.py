@@ -153,12 +153,17 @@ async def test_simultaneous_requests_answered_once(
     bob: FakeUser,
     thread: FakeThread,
 ) -> None:
-    """Asked twice before the first answer exists: the later placeholder becomes the pointer."""
+    """Asked twice before any answer exists: one placeholder gets the thread, one the pointer.
+
+    Which one depends on which request reached the queue first, not on placeholder order.
+    """
     telegram.user_sends(group, f"@unrolltestbot {x_link(thread)}", user=alice)
     telegram.user_sends(group, f"@unrolltestbot {x_link(thread)}", user=bob)
     await start_bot()  # both requests arrive in one batch, handled concurrently
     answers = await answers_in(telegram, group, count=2)
-    assert (answers[0].endswith(FOOTER), answers[1]) == (True, ALREADY_UNROLLED)
+    pointers = [answer for answer in answers if answer == ALREADY_UNROLLED]
+    threads = [answer for answer in answers if answer.endswith(FOOTER)]
+    assert (len(pointers), len(threads)) == (1, 1)
 
 
 @memory_only
