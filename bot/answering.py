@@ -11,12 +11,14 @@ from __future__ import annotations
 import hashlib
 import html
 import logging
+import time
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import MessageLimit
 
+from bot import metrics
 from bot.cleaning import ReadingMode, clean_thread
 from bot.delivery import MessageGoneError, RecipientGoneError, Sender, Target
 from bot.errors import SourceError, UnrollError
@@ -247,8 +249,10 @@ class Answerer:
     def _prepare(self, thread: Thread, mode: ReadingMode) -> _Prepared:
         slot = (str(thread.key), mode.value)
         if slot not in self._prepared:
+            started = time.perf_counter()
             cleaned = clean_thread(thread, mode)
             self._prepared[slot] = _Prepared(cleaned, telegram_html.render(cleaned))
+            metrics.JOB_DURATION.labels(stage="render").observe(time.perf_counter() - started)
         return self._prepared[slot]
 
     async def _page_url(self, prepared: _Prepared, mode: ReadingMode) -> str | None:
