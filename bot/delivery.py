@@ -8,6 +8,7 @@ already has counts as done, which makes a redelivered job's edits idempotent.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import warnings
@@ -25,7 +26,7 @@ from telegram import (
     ReplyParameters,
 )
 from telegram.constants import ChatAction, ParseMode
-from telegram.error import BadRequest, Forbidden, RetryAfter
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 from telegram.warnings import PTBDeprecationWarning
 
 from bot import metrics
@@ -35,6 +36,7 @@ log = logging.getLogger("bot.delivery")
 T = TypeVar("T")
 
 MAX_SEND_ATTEMPTS = 6
+NETWORK_RETRY_S = 0.5
 _NOT_MODIFIED = "message is not modified"
 _GONE_MESSAGE = ("message to edit not found", "message can't be edited", "message_id_invalid")
 
@@ -126,6 +128,7 @@ class Sender:
                     link_preview_options=preview_options(preview_url),
                     reply_markup=buttons,
                 ),
+                idempotent=True,
             )
         except BadRequest as exc:
             text = exc.message.lower()
@@ -161,7 +164,9 @@ class Sender:
                 message_thread_id=target.thread_id,
             )
 
-    async def _call(self, target: Target, call: Callable[[], Awaitable[T]]) -> T:
+    async def _call(
+        self, target: Target, call: Callable[[], Awaitable[T]], *, idempotent: bool = False
+    ) -> T:
         for attempt in range(1, MAX_SEND_ATTEMPTS + 1):
             await self.limiter.acquire(target.chat_id, is_group=target.is_group)
             try:
@@ -176,6 +181,16 @@ class Sender:
             except Forbidden as exc:
                 log.info("recipient gone", extra={"reason": exc.message})
                 raise RecipientGoneError(exc.message) from exc
+            except BadRequest:
+                raise  # our request is wrong; sending it again would not help
+            except NetworkError as exc:
+                # A timeout or a dropped connection: an edit may safely be sent again, but a
+                # new message might have arrived already, so sends go back to the caller (the
+                # worker retries the job later and resumes from what was recorded).
+                if not idempotent or attempt == MAX_SEND_ATTEMPTS:
+                    raise
+                log.warning("telegram unreachable", extra={"error": type(exc).__name__})
+                await asyncio.sleep(NETWORK_RETRY_S * attempt)
         raise AssertionError("unreachable")  # the loop returns or raises
 
 
