@@ -41,19 +41,20 @@ class UnrollJobs:
 
     async def process(self, job: Job) -> None:
         """Fetch (unless a previous delivery already did) and answer everyone."""
-        result = await self.queue.job_result(job)
-        if result is None:
-            started = time.perf_counter()
-            thread = await fetch_thread(
-                ThreadKey.parse(job.key),
-                http=self.http,
-                config=self.config,
-                progress=self._progress_reporter(job),
-            )
-            metrics.JOB_DURATION.labels(stage="fetch").observe(time.perf_counter() - started)
-            result = encode_result(thread)
-            await self.queue.finish(job, result, ttl_s=self.result_ttl_s)
-        await self._answer_all(job, decode_result(result))
+        recorded = await self.queue.job_result(job)
+        if recorded is not None:
+            await self._answer_all(job, decode_result(recorded))
+            return
+        started = time.perf_counter()
+        thread = await fetch_thread(
+            ThreadKey.parse(job.key),
+            http=self.http,
+            config=self.config,
+            progress=self._progress_reporter(job),
+        )
+        metrics.JOB_DURATION.labels(stage="fetch").observe(time.perf_counter() - started)
+        await self.queue.finish(job, encode_result(thread), ttl_s=self.result_ttl_s)
+        await self._answer_all(job, thread)
 
     async def fail(self, job: Job, error: UnrollError) -> None:
         """Cache the failure briefly, so a dead viral link does not hammer the source."""
