@@ -27,6 +27,7 @@ EXIT_BAD_ARGUMENTS = 2
 EXIT_BUG = 1
 EXIT_INTERRUPTED = 130  # the shell's convention for a process stopped by Ctrl-C (128 + SIGINT)
 OUTPUT_FORMATS = ("text", "markdown", "html", "json", "telegram", "epub")
+BAD_TOKEN = "Telegram refused TELEGRAM_BOT_TOKEN; copy it again from @BotFather (/mybots)."
 NO_TOKEN_HELP = """\
 TELEGRAM_BOT_TOKEN is not set, so the bot cannot start.
 
@@ -95,6 +96,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if settings.telegram_bot_token is None:
         _fail(NO_TOKEN_HELP, EXIT_BAD_ARGUMENTS)
     # Imported here: Telegram, Redis and the web server are not needed by `unroll`.
+    from telegram.error import InvalidToken
+
     from bot import wiring
 
     try:
@@ -106,6 +109,11 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
             asyncio.run(wiring.run_worker(settings, concurrency=args.concurrency))
     except KeyboardInterrupt:
         pass
+    except InvalidToken:
+        _fail(BAD_TOKEN, EXIT_BAD_ARGUMENTS)
+    except Exception as exc:  # the process boundary: the log has the details, stderr one line
+        log.exception("the bot stopped")
+        _fail(f"The bot stopped: {type(exc).__name__}: {exc}.", EXIT_BUG)
     return 0
 
 

@@ -15,8 +15,13 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class Settings(BaseSettings):
     """Every knob of the bot, from the environment or a `.env` file."""
 
+    # An empty value ("TELEGRAM_BOT_TOKEN=" as in .env.example) means unset, not "".
     model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        case_sensitive=False,
+        env_ignore_empty=True,
     )
 
     # The contract's names.

@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 from telegram.constants import MessageLimit
 
+from bot.cli import BAD_TOKEN
 from bot.errors import UnsupportedLinkError
 from bot.oneshot import TELEGRAM_CHUNK_SEPARATOR
 from bot.settings import Settings
@@ -30,6 +31,8 @@ from tests.fakes.bluesky import FakeBluesky
 from tests.fakes.bluesky import build_thread as build_bluesky_thread
 from tests.fakes.fxtwitter import FakeFxTwitter, build_thread
 from tests.fakes.mastodon import FakeMastodon
+from tests.fakes.server import free_port
+from tests.fakes.telegram import FakeTelegram
 from tests.fakes.x_api import TOKEN, FakeXApi
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -522,3 +525,26 @@ def test_split_commands_without_redis_say_they_need_it(
 ) -> None:
     result = cli(command, TELEGRAM_BOT_TOKEN="123456:not-a-real-token")
     assert "REDIS_URL" in failure_sentence(result, 2)
+
+
+def test_run_with_the_example_env_file_explains_how_to_get_a_token(
+    cli: Callable[..., Result], tmp_path: Path
+) -> None:
+    """The README's first step copies .env.example, whose token line is empty: that is unset."""
+    example = Path(__file__).resolve().parents[2] / ".env.example"
+    (tmp_path / ".env").write_text(example.read_text())
+    result = cli("run")
+    assert (result.returncode, "@BotFather" in result.stderr) == (2, True)
+    assert "Traceback" not in result.stderr
+
+
+def test_run_with_a_token_telegram_refuses_says_so(cli: Callable[..., Result]) -> None:
+    with FakeTelegram() as telegram:
+        result = cli(
+            "run",
+            TELEGRAM_BOT_TOKEN="999:refused",
+            TELEGRAM_API_URL=telegram.url,
+            WEB_PORT=str(free_port()),
+        )
+    assert (result.returncode, "Traceback" in result.stderr) == (2, False)
+    assert result.stderr.splitlines()[-1] == BAD_TOKEN
