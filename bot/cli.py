@@ -35,8 +35,9 @@ To get a token: open Telegram, talk to @BotFather, send /newbot and follow the s
 TELEGRAM_BOT_TOKEN=<the token> into the .env file here (see .env.example) and run this again.
 For inline mode also send /setinline (and /setinlinefeedback) to @BotFather.
 
-To try the unroller without Telegram:
+To try the unroller without Telegram (no token, no Redis needed):
     unroll-bot unroll https://bsky.app/profile/<handle>/post/<id>
+    (from a checkout: bash scripts/run.sh unroll <link>)
 """
 
 log = logging.getLogger("bot.cli")
