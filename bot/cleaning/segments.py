@@ -15,8 +15,13 @@ from bot.model import Post, Segment, SegmentKind
 def tidy_segments(segments: Iterable[Segment]) -> tuple[Segment, ...]:
     """Merge neighbouring TEXT, trim the post's two ends and drop empty TEXT.
 
-    Trimming only touches TEXT: a LINK or MENTION at an edge is never shortened.
+    Trimming only touches TEXT: a LINK or MENTION at an edge is never shortened. Most posts
+    a step hands in are tidy already (each step runs on every post, and rounds repeat them),
+    so those come back as they are, without building new segments.
     """
+    segments = tuple(segments)
+    if _is_tidy(segments):
+        return segments
     merged: list[Segment] = []
     for segment in segments:
         if segment.kind is SegmentKind.TEXT and merged and merged[-1].kind is SegmentKind.TEXT:
@@ -28,6 +33,30 @@ def tidy_segments(segments: Iterable[Segment]) -> tuple[Segment, ...]:
     if merged and merged[-1].kind is SegmentKind.TEXT:
         merged[-1] = Segment(SegmentKind.TEXT, merged[-1].text.rstrip())
     return tuple(s for s in merged if s.kind is not SegmentKind.TEXT or s.text)
+
+
+def _is_tidy(segments: tuple[Segment, ...]) -> bool:
+    """Say whether `tidy_segments` would give back segments equal to these.
+
+    That is: no empty TEXT, no two TEXT side by side, and a TEXT at either end that is
+    trimmed already and carries no `url` (trimming rebuilds an edge TEXT without one).
+    """
+    after_text = False
+    for segment in segments:
+        is_text = segment.kind is SegmentKind.TEXT
+        if is_text and (after_text or not segment.text):
+            return False
+        after_text = is_text
+    if not segments:
+        return True
+    first, last = segments[0], segments[-1]
+    return _is_trimmed_edge(first, first.text[:1]) and _is_trimmed_edge(last, last.text[-1:])
+
+
+def _is_trimmed_edge(segment: Segment, outer_char: str) -> bool:
+    if segment.kind is not SegmentKind.TEXT:
+        return True
+    return segment.url is None and not outer_char.isspace()
 
 
 def has_attachments(post: Post) -> bool:

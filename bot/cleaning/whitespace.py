@@ -19,6 +19,8 @@ _BLANK_LINES = re.compile(r"\n{3,}")
 
 def collapse_blank_lines(text: str) -> str:
     """Turn any run of blank lines into one paragraph break, so posts keep a steady rhythm."""
+    if "\n" not in text and "\r" not in text:
+        return text  # every pattern below needs a line break; most posts are one line
     text = _CARRIAGE_RETURN.sub("\n", text)
     text = _SPACE_BEFORE_NEWLINE.sub("\n", text)
     return _BLANK_LINES.sub("\n\n", text)
@@ -30,13 +32,17 @@ def tidy_whitespace(thread: Thread) -> Thread:
 
 
 def _tidy_post(post: Post) -> Post:
-    segments = tidy_segments(
-        Segment(SegmentKind.TEXT, collapse_blank_lines(s.text))
-        if s.kind is SegmentKind.TEXT
-        else s
-        for s in post.text
-    )
+    segments = tidy_segments(_collapse_segment(s) for s in post.text)
     return post if segments == post.text else replace(post, text=segments)
+
+
+def _collapse_segment(segment: Segment) -> Segment:
+    if segment.kind is not SegmentKind.TEXT:
+        return segment
+    text = collapse_blank_lines(segment.text)
+    if text == segment.text and segment.url is None:
+        return segment  # most segments: no new object, so the post can come back as it was
+    return Segment(SegmentKind.TEXT, text)
 
 
 def drop_empty_posts(thread: Thread) -> Thread:
