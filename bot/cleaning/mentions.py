@@ -72,6 +72,6 @@ def _mentioned(segments: Iterable[Segment]) -> set[str]:
     for segment in segments:
         if segment.kind is SegmentKind.MENTION:
             keys.add(handle_key(segment.text))
-        elif segment.kind is SegmentKind.TEXT:
+        elif segment.kind is SegmentKind.TEXT and "@" in segment.text:  # skip the regex scan
             keys.update(handle_key(m) for m in _WRITTEN_MENTION.findall(segment.text))
     return keys

@@ -19,8 +19,6 @@ _MEDIA_PAGE = re.compile(
 )
 _PIC_LINK = re.compile(r"^(?:https?://)?pic\.(?:twitter|x)\.com/\w+", re.IGNORECASE)
 _SHORT_LINK = re.compile(r"^(?:https?://)?t\.co/\w+$", re.IGNORECASE)
-# A placeholder written into plain text, at its very end.
-_TRAILING_IN_TEXT = re.compile(r"(?:^|\s)(\S+)\s*\Z")
 
 
 def is_media_placeholder(url: str, *, has_media: bool) -> bool:
@@ -58,9 +56,12 @@ def _without_trailing_placeholder(segment: Segment, has_media: bool) -> list[Seg
         return [] if any(is_media_placeholder(t, has_media=has_media) for t in targets) else None
     if segment.kind is not SegmentKind.TEXT:
         return None
-    match = _TRAILING_IN_TEXT.search(segment.text)
-    if match and is_media_placeholder(match[1], has_media=has_media):
-        return [Segment(SegmentKind.TEXT, segment.text[: match.start(1)].rstrip())]
-    if not segment.text.strip():
+    trimmed = segment.text.rstrip()
+    if not trimmed:
         return []
+    # A placeholder written into plain text is its last word; splitting from the right
+    # reads only that word, not the whole post.
+    word = trimmed.rsplit(maxsplit=1)[-1]
+    if is_media_placeholder(word, has_media=has_media):
+        return [Segment(SegmentKind.TEXT, trimmed[: -len(word)].rstrip())]
     return None
