@@ -10,6 +10,7 @@ Pure: no I/O.
 
 from __future__ import annotations
 
+from bisect import insort
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -63,9 +64,11 @@ class _PostEdges:
 def strip_numbering(thread: Thread) -> Thread:
     """Remove markers everywhere and counters where the thread shows they are counters."""
     edges = [_read_post(post, i, len(thread.posts)) for i, post in enumerate(thread.posts)]
-    confirmed = find_counters(_counters(thread, edges))
+    confirmed_sides: dict[int, set[Side]] = defaultdict(set)
+    for counter in find_counters(_counters(thread, edges)):
+        confirmed_sides[counter.post].add(counter.side)
     posts = tuple(
-        _cut(post, post_edges, {c.side for c in confirmed if c.post == i})
+        _cut(post, post_edges, confirmed_sides.get(i, set()))
         for i, (post, post_edges) in enumerate(zip(thread.posts, edges, strict=True))
     )
     return replace(thread, posts=posts)
@@ -88,19 +91,31 @@ def _confirm_family(members: list[Counter]) -> set[Counter]:
     confirmed: set[Counter] = set()
     while len(chain := _longest_sequence(members)) >= 2:
         confirmed.update(chain)
-        members = [m for m in members if m not in chain]
+        members = [m for m in members if m not in confirmed]
     return confirmed | {m for m in members if _is_believable_alone(m)}
 
 
 def _longest_sequence(members: list[Counter]) -> list[Counter]:
-    """Return the longest run of members (in post order) that count up like a thread."""
-    best: list[list[Counter]] = []
+    """Return the longest run of members (in post order) that count up like a thread.
+
+    Each member extends the longest run it can follow, the earliest-ending one on a tie.
+    Runs are tried longest first, so in a numbered thread the first try fits and the search
+    stays near linear instead of trying every earlier member.
+    """
+    lengths: list[int] = []
+    previous: list[int | None] = []
+    by_length: list[tuple[int, int]] = []  # (-length, index) of every run so far, sorted
     for j, member in enumerate(members):
-        longest = max(
-            (best[i] for i in range(j) if _follows(members[i], member)), key=len, default=[]
-        )
-        best.append([*longest, member])
-    return max(best, key=len, default=[])
+        i = next((i for _, i in by_length if _follows(members[i], member)), None)
+        lengths.append(1 if i is None else lengths[i] + 1)
+        previous.append(i)
+        insort(by_length, (-lengths[j], j))
+    if not members:
+        return []
+    chain = [by_length[0][1]]
+    while (i := previous[chain[-1]]) is not None:
+        chain.append(i)
+    return [members[i] for i in reversed(chain)]
 
 
 def _follows(earlier: Counter, later: Counter) -> bool:
