@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Chat, ChatMember, InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.listener.context import UnrollContext
 from bot.listener.intake import reply
@@ -15,6 +15,7 @@ _MODES = ("reflow", "original")
 _OUTPUTS = ("auto", "message", "page")
 _OUTPUT_NAMES = {"auto": "automatic", "message": "always a message", "page": "always a page"}
 _TITLE = "<b>Settings for this chat</b>"
+ADMINS_ONLY = "Only the group's admins can change its settings."
 
 
 async def settings_command(update: Update, context: UnrollContext) -> None:
@@ -34,11 +35,19 @@ async def settings_button(update: Update, context: UnrollContext) -> None:
         return
     store = context.services.store
     chat = query.message.chat
+    if chat.type != Chat.PRIVATE and not await _is_admin(context, chat.id, query.from_user.id):
+        await query.answer(ADMINS_ONLY, show_alert=True)
+        return
     current = await store.get_settings(chat.id)
     updated = _apply(current, query.data.removeprefix(SETTINGS_PREFIX))
     await store.set_settings(chat.id, updated)
     await query.answer("Saved.")
     await query.edit_message_reply_markup(_keyboard(updated, chat.type))
+
+
+async def _is_admin(context: UnrollContext, chat_id: int, user_id: int) -> bool:
+    member = await context.bot.get_chat_member(chat_id, user_id)
+    return member.status in (ChatMember.ADMINISTRATOR, ChatMember.OWNER)
 
 
 def _apply(current: ChatSettings, change: str) -> ChatSettings:

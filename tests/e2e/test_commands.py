@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from bot.listener import texts
+from bot.listener.chat_settings import ADMINS_ONLY
 from tests.conftest import eventually
 from tests.e2e.conftest import answers_in, memory_only, x_link
 from tests.fakes.fxtwitter import FakeFxTwitter, build_thread
@@ -35,7 +36,9 @@ def labels(message: Json) -> list[str]:
 async def change_setting(
     telegram: FakeTelegram, chat: FakeChat, user: FakeUser, change: str
 ) -> None:
-    """Open /settings and press the button making `change` (e.g. "auto=on")."""
+    """Open /settings and press the button making `change` (e.g. "auto=on"), as an admin."""
+    if chat.type != "private":
+        telegram.make_admin(chat, user)
     sent, edited = len(telegram.sent_to(chat)), answered(telegram, "editMessageReplyMarkup")
     telegram.user_sends(chat, "/settings", user=user)
     panel = (await answers_in(telegram, chat, count=sent + 1))[-1]
@@ -125,6 +128,22 @@ async def test_setting_kept_for_the_next_settings_command(
     telegram.user_sends(group, "/settings@UnrollTestBot", user=alice)
     await answers_in(telegram, group, count=2)
     assert label in labels(telegram.messages_in(group)[-1])
+
+
+@memory_only
+async def test_group_member_who_is_not_admin_cannot_change_settings(
+    telegram: FakeTelegram, start_bot: Callable[..., Any], alice: FakeUser
+) -> None:
+    group = telegram.group("Readers")
+    await start_bot()
+    telegram.user_sends(group, "/settings@UnrollTestBot", user=alice)
+    await answers_in(telegram, group, count=1)
+    telegram.press_button(alice, telegram.messages_in(group)[-1], "set:auto=on")
+    refusal = await telegram.wait_for_call("answerCallbackQuery")
+    assert (refusal.params.get("text"), answered(telegram, "editMessageReplyMarkup")) == (
+        ADMINS_ONLY,
+        0,
+    )
 
 
 @memory_only

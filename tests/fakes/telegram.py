@@ -414,6 +414,8 @@ class FakeTelegram:
             self._calls: list[Call] = []
             self._faults: dict[str, deque[_Fault]] = defaultdict(deque)
             self._blocked: set[int] = set()
+            self._users: dict[int, FakeUser] = {}
+            self._admins: dict[int, set[int]] = defaultdict(set)
             self._chats: dict[int, FakeChat] = {}
             self._messages: dict[int, dict[int, Json]] = defaultdict(dict)
             self._last_message_id: dict[int, int] = defaultdict(int)
@@ -485,6 +487,7 @@ class FakeTelegram:
             "getMyCommands": self._get_my_commands,
             "deleteMyCommands": self._delete_my_commands,
             "getFile": self._get_file,
+            "getChatMember": self._get_chat_member,
         }
         return {name.lower(): (name, handler) for name, handler in handlers.items()}
 
@@ -586,6 +589,15 @@ class FakeTelegram:
         if found is None:
             raise _bad("chat not found")
         return found
+
+    def _get_chat_member(self, params: Params) -> Json:
+        chat = self._target_chat(params)
+        user = self._users.get(int(params["user_id"]))
+        if user is None:
+            raise _bad("Bad Request: user not found")
+        if user.id in self._admins[chat.id]:
+            return {"status": "creator", "user": user.wire(), "is_anonymous": False}
+        return {"status": "member", "user": user.wire()}
 
     def _target_chat(self, params: Params) -> FakeChat:
         chat = self._chat(params.get("chat_id", 0))
@@ -1123,7 +1135,15 @@ class FakeTelegram:
 
     def user(self, first_name: str = "Alice", username: str | None = None) -> FakeUser:
         """Create a user; `username` defaults to the lower-cased first name."""
-        return FakeUser(1_000_000 + next(self._ids), first_name, username or first_name.lower())
+        user = FakeUser(1_000_000 + next(self._ids), first_name, username or first_name.lower())
+        with self._lock:
+            self._users[user.id] = user
+        return user
+
+    def make_admin(self, chat: FakeChat, user: FakeUser) -> None:
+        """Make `user` an administrator of the group `chat` (getChatMember says "creator")."""
+        with self._lock:
+            self._admins[chat.id].add(user.id)
 
     def private_chat(self, user: FakeUser) -> FakeChat:
         """Return the private chat between `user` and the bot."""
