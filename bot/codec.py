@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
+from collections.abc import Callable
 from datetime import datetime
 from enum import Enum
 from functools import cache
@@ -26,12 +27,13 @@ T = TypeVar("T")
 
 def encode(value: object) -> bytes:
     """Serialise a dataclass (nested dataclasses, tuples, enums, datetimes) to JSON bytes."""
-    return orjson.dumps(_to_plain(value))
+    return _dumps(value)
 
 
 def decode(cls: type[T], data: bytes) -> T:
     """Rebuild a `cls` instance from `encode`'s bytes."""
-    return typing.cast(T, _from_plain(cls, orjson.loads(data)))
+    hint: type = cls  # mypy cannot tell that every type[T] is hashable
+    return typing.cast(T, _decoder(hint)(orjson.loads(data)))
 
 
 def encode_result(result: Thread | UnrollError) -> bytes:
@@ -45,14 +47,14 @@ def encode_result(result: Thread | UnrollError) -> bytes:
             "retry_after": getattr(result, "retry_after", None),
         }
         return orjson.dumps({"error": failure})
-    return orjson.dumps({"thread": _to_plain(result)})
+    return _dumps({"thread": result})
 
 
 def decode_result(data: bytes) -> Thread | UnrollError:
     """Invert `encode_result`."""
     plain = orjson.loads(data)
     if "thread" in plain:
-        return typing.cast(Thread, _from_plain(Thread, plain["thread"]))
+        return typing.cast(Thread, _decoder(Thread)(plain["thread"]))
     failure = plain["error"]
     cls = getattr(errors, failure["type"], None)
     if not (isinstance(cls, type) and issubclass(cls, UnrollError)):
@@ -63,39 +65,59 @@ def decode_result(data: bytes) -> Thread | UnrollError:
     return cls(failure["detail"], **kwargs)
 
 
-def _to_plain(value: object) -> object:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _to_plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, tuple | list):
-        return [_to_plain(item) for item in value]
-    if isinstance(value, Enum):
-        return value.value
+def _dumps(value: object) -> bytes:
+    # orjson walks dataclasses, tuples and enums itself, in C. Datetimes come back to
+    # `isoformat`, which keeps an offset's seconds where orjson would drop them.
+    return orjson.dumps(value, default=_isoformat, option=orjson.OPT_PASSTHROUGH_DATETIME)
+
+
+def _isoformat(value: object) -> str:
     if isinstance(value, datetime):
         return value.isoformat()
-    return value
+    raise TypeError(f"{type(value).__name__} is not serialisable")
+
+
+Decoder = Callable[[Any], Any]
 
 
 @cache
-def _field_types(cls: type) -> dict[str, Any]:
-    return typing.get_type_hints(cls)
+def _decoder(hint: Any) -> Decoder:
+    """Return the function that rebuilds a value of type `hint` from its plain JSON form.
+
+    It is worked out once per type from the type hints, so decoding a thread does no type
+    inspection per value. JSON null stays None whatever the hint.
+    """
+    decode_value = _value_decoder(hint)
+
+    def decode_or_none(value: Any) -> Any:
+        return None if value is None else decode_value(value)
+
+    return decode_or_none
 
 
-def _from_plain(hint: Any, value: Any) -> Any:
-    if value is None:
-        return None
+def _value_decoder(hint: Any) -> Decoder:
     origin = typing.get_origin(hint)
     if origin in (typing.Union, types.UnionType):
         options = [arg for arg in typing.get_args(hint) if arg is not type(None)]
-        return _from_plain(options[0], value)
+        return _decoder(options[0])
     if origin is tuple:
-        item_hint = typing.get_args(hint)[0]
-        return tuple(_from_plain(item_hint, item) for item in value)
+        decode_item = _decoder(typing.get_args(hint)[0])
+        return lambda value: tuple(decode_item(item) for item in value)
     if isinstance(hint, type) and dataclasses.is_dataclass(hint):
-        hints = _field_types(hint)
-        known = {f.name for f in dataclasses.fields(hint)}
-        return hint(**{k: _from_plain(hints[k], v) for k, v in value.items() if k in known})
+        return _dataclass_decoder(hint)
     if isinstance(hint, type) and issubclass(hint, Enum):
-        return hint(value)
+        return hint
     if hint is datetime:
-        return datetime.fromisoformat(value)
-    return value
+        return datetime.fromisoformat
+    return lambda value: value
+
+
+def _dataclass_decoder(cls: type) -> Decoder:
+    hints = typing.get_type_hints(cls)
+    # Keys the class does not know (a field removed since the value was encoded) are skipped.
+    fields = {field.name: _decoder(hints[field.name]) for field in dataclasses.fields(cls)}
+
+    def decode_dataclass(value: dict[str, Any]) -> Any:
+        return cls(**{key: fields[key](item) for key, item in value.items() if key in fields})
+
+    return decode_dataclass
