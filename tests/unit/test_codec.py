@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import timedelta, timezone
+
 import pytest
 
 from bot import errors
@@ -45,3 +48,12 @@ def test_result_of_a_thread_decodes_to_the_thread() -> None:
 def test_result_of_a_failure_keeps_its_type_and_sentence(error: errors.UnrollError) -> None:
     decoded = decode_result(encode_result(error))
     assert (type(decoded), decoded.user_message()) == (type(error), error.user_message())
+
+
+def test_thread_keeps_an_offset_with_seconds() -> None:
+    """Historic time zones have offsets like +00:17:30; orjson's own datetime form drops them."""
+    thread = long_thread(1)
+    created_at = thread.posts[0].created_at.astimezone(timezone(timedelta(minutes=17, seconds=30)))
+    thread = replace(thread, posts=(replace(thread.posts[0], created_at=created_at),))
+    decoded = decode(Thread, encode(thread))
+    assert decoded.posts[0].created_at.utcoffset() == created_at.utcoffset()

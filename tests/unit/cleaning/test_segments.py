@@ -1,0 +1,43 @@
+"""tidy_segments: joints closed after a cut, and tidy posts handed back untouched."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.cleaning.segments import tidy_segments
+from bot.model import Segment, SegmentKind
+from tests.samples import link, text
+
+MENTION = Segment(SegmentKind.MENTION, "@bob", "https://x.com/bob")
+
+
+@pytest.mark.parametrize(
+    ("segments", "expected"),
+    [
+        ((text("  a"), text("b "), MENTION), (text("ab "), MENTION)),
+        (
+            (MENTION, text(" a "), text(""), link("l", "https://l")),
+            (MENTION, text(" a "), link("l", "https://l")),
+        ),
+        ((text("\u00a0a\u2003"),), (text("a"),)),
+        ((Segment(SegmentKind.TEXT, "a", "https://stray"),), (text("a"),)),
+        ((MENTION, text(""), MENTION), (MENTION, MENTION)),
+    ],
+    ids=[
+        "merge-and-trim",
+        "drop-empty-inside",
+        "unicode-spaces",
+        "edge-url-dropped",
+        "empty-between",
+    ],
+)
+def test_tidy_segments_closes_joints_when_a_cut_left_them_open(
+    segments: tuple[Segment, ...], expected: tuple[Segment, ...]
+) -> None:
+    assert tidy_segments(segments) == expected
+
+
+def test_tidy_segments_returns_tidy_segments_as_they_are() -> None:
+    """Steps compare the result with the post's text, so a tidy post must cost no rebuild."""
+    segments = (text("Hello "), MENTION, text(" and "), link("l", "https://l"))
+    assert tidy_segments(segments) is segments
