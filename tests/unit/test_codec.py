@@ -47,6 +47,7 @@ def test_result_of_a_thread_decodes_to_the_thread() -> None:
 )
 def test_result_of_a_failure_keeps_its_type_and_sentence(error: errors.UnrollError) -> None:
     decoded = decode_result(encode_result(error))
+    assert isinstance(decoded, errors.UnrollError)
     assert (type(decoded), decoded.user_message()) == (type(error), error.user_message())
 
 
