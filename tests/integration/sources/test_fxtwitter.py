@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import httpx
@@ -50,13 +50,6 @@ def server() -> Iterator[FakeFxTwitter]:
 def fake(server: FakeFxTwitter) -> FakeFxTwitter:
     server.reset()
     return server
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[HttpClient]:
-    client = HttpClient(allow_private_hosts=True)
-    yield client
-    await client.aclose()
 
 
 async def unroll(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import datetime
 
 import pytest
@@ -47,13 +47,6 @@ def instance() -> Iterator[FakeMastodon]:
 def mastodon(instance: FakeMastodon) -> FakeMastodon:
     instance.reset()
     return instance
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[HttpClient]:
-    client = HttpClient(allow_private_hosts=True)
-    yield client
-    await client.aclose()
 
 
 async def unroll(

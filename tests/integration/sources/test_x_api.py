@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -42,13 +42,6 @@ def server() -> Iterator[FakeXApi]:
 def fake(server: FakeXApi) -> FakeXApi:
     server.reset()
     return server
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[HttpClient]:
-    client = HttpClient(allow_private_hosts=True)
-    yield client
-    await client.aclose()
 
 
 async def unroll(
