@@ -109,6 +109,7 @@ class PagePublisher:
 class _Prepared:
     """What is rendered once per reading mode and shared by every requester of a job."""
 
+    source: Thread
     thread: Thread
     message: telegram_html.TelegramMessage
     page_url: str | None = None
@@ -248,12 +249,16 @@ class Answerer:
 
     def _prepare(self, thread: Thread, mode: ReadingMode) -> _Prepared:
         slot = (str(thread.key), mode.value)
-        if slot not in self._prepared:
+        prepared = self._prepared.get(slot)
+        # Reused only for the very same fetch: a cache hit answered meanwhile, or a Refresh,
+        # brings another Thread for the same key, which must not get this one's rendering.
+        if prepared is None or prepared.source is not thread:
             started = time.perf_counter()
             cleaned = clean_thread(thread, mode)
-            self._prepared[slot] = _Prepared(cleaned, telegram_html.render(cleaned))
+            prepared = _Prepared(thread, cleaned, telegram_html.render(cleaned))
+            self._prepared[slot] = prepared
             metrics.JOB_DURATION.labels(stage="render").observe(time.perf_counter() - started)
-        return self._prepared[slot]
+        return prepared
 
     async def _page_url(self, prepared: _Prepared, mode: ReadingMode) -> str | None:
         if not prepared.page_tried:
