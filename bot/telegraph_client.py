@@ -185,10 +185,7 @@ class TelegraphClient:
 def _parse(response: Response) -> _Answer:
     if response.status != 200:
         raise SourceError(f"HTTP {response.status} from Telegraph", platform=PLATFORM)
-    try:
-        body = response.json()
-    except SourceError as exc:
-        raise SourceError("unreadable answer from Telegraph", platform=PLATFORM) from exc
+    body = response.json()
     if isinstance(body, Mapping) and body.get("ok") is True:
         result = body.get("result")
         if isinstance(result, Mapping):

@@ -13,7 +13,7 @@ import functools
 import ssl
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 import httpx
@@ -49,13 +49,18 @@ class Response:
     headers: Mapping[str, str]
     content: bytes
     url: str
+    platform: str | None = None
 
     def json(self) -> object:
         """Parse the body as JSON; an unreadable body is the source's failure."""
         try:
             return orjson.loads(self.content)
         except orjson.JSONDecodeError as exc:
-            raise SourceError(f"invalid JSON from {self.url}") from exc
+            raise SourceError(
+                f"invalid JSON from {self.url}",
+                platform=self.platform,
+                host=httpx.URL(self.url).host,
+            ) from exc
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,7 +177,7 @@ class HttpClient:
             exc.host = exc.host or host
             raise
         _raise_for_failure(response, platform=platform, host=host)
-        return response
+        return replace(response, platform=platform)
 
     async def _send_following_redirects(
         self,
@@ -184,6 +189,7 @@ class HttpClient:
         guarded: bool,
     ) -> Response:
         client = self._guarded if guarded else self._trusted
+        origin = _origin(url)
         for _hop in range(MAX_REDIRECTS + 1):
             response = await self._fetch(client, method, url, params, data, headers)
             location = response.headers.get("location")
@@ -193,6 +199,10 @@ class HttpClient:
             # again (scheme, port, host, addresses); params and a form body belong to the
             # first request only, and the method becomes GET as browsers do.
             url, params, data, method = _join(url, location), None, None, "GET"
+            if _origin(url) != origin:
+                # Only the configured API root itself is trusted: a hop elsewhere is a host
+                # nobody configured, so it passes the guard and gets no credentials.
+                client, headers = self._guarded, None
         raise SourceError(f"more than {MAX_REDIRECTS} redirects")
 
     async def _fetch(
@@ -229,6 +239,11 @@ def _join(url: str, location: str) -> str:
         return str(httpx.URL(url).join(location))
     except httpx.InvalidURL as exc:
         raise SourceError(f"malformed redirect to {location!r}") from exc
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parsed = httpx.URL(url)
+    return parsed.scheme, parsed.host, parsed.port
 
 
 def _raise_for_failure(response: Response, *, platform: str | None, host: str | None) -> None:

@@ -16,7 +16,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from bot.errors import RateLimitedError, ResponseTooLargeError, SourceError, SourceTimeoutError
+from bot.errors import (
+    BlockedHostError,
+    RateLimitedError,
+    ResponseTooLargeError,
+    SourceError,
+    SourceTimeoutError,
+)
 from bot.net.http import HttpClient, HttpLimits
 from tests.fakes.server import FakeServer, free_port
 
@@ -156,3 +162,49 @@ async def test_not_found_returned_when_404(
 async def test_connection_refused_is_source_error(http: HttpClient, guarded: bool) -> None:
     with pytest.raises(SourceError):
         await http.get(f"http://127.0.0.1:{free_port()}/", guarded=guarded)
+
+
+@pytest.fixture(scope="module")
+def elsewhere() -> Iterator[FakeServer]:
+    """A second origin (another port), where a configured API root might redirect."""
+
+    async def echo_headers(request: Request) -> Response:
+        return JSONResponse({"authorization": request.headers.get("authorization")})
+
+    with FakeServer([Route("/echo", echo_headers)], name="elsewhere") as fake:
+        yield fake
+
+
+@pytest.fixture(scope="module")
+def redirecting(elsewhere: FakeServer) -> Iterator[FakeServer]:
+    async def away(request: Request) -> Response:
+        return Response(status_code=302, headers={"location": elsewhere.url + "/echo"})
+
+    with FakeServer([Route("/away", away)], name="redirecting") as fake:
+        yield fake
+
+
+async def test_redirect_to_another_origin_drops_credentials(
+    http: HttpClient, redirecting: FakeServer
+) -> None:
+    answer = await http.get(redirecting.url + "/away", headers={"Authorization": "Bearer t"})
+    assert answer.json() == {"authorization": None}
+
+
+async def test_redirect_from_a_trusted_root_to_a_private_host_is_blocked(
+    redirecting: FakeServer,
+) -> None:
+    """Only the configured root is trusted; where it points must pass the address guard."""
+    client = HttpClient(allow_private_hosts=False)
+    try:
+        with pytest.raises(BlockedHostError):
+            await client.get(redirecting.url + "/away")
+    finally:
+        await client.aclose()
+
+
+async def test_unreadable_json_names_its_platform(http: HttpClient, server: FakeServer) -> None:
+    answer = await http.get(server.url + "/no-such-path", platform="bluesky")
+    with pytest.raises(SourceError) as caught:
+        answer.json()
+    assert caught.value.platform == "bluesky"
