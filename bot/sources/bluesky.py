@@ -133,7 +133,8 @@ def _status_error(response: Response, uri: str) -> UnrollError:
 class _ChainWalker:
     """Collects the chain's post views, counting holes and other people's posts on the way.
 
-    Collection goes up from the entry post first, then down, and stops at `limit` posts.
+    Collection goes up from the entry post first (all of it: the cap keeps a thread's
+    beginning, as on every platform), then down until `limit` posts are reached.
     """
 
     api: _AppView
@@ -148,15 +149,17 @@ class _ChainWalker:
     async def walk(self, entry: JsonObject) -> list[JsonObject]:
         """Return the post views of the chain `entry` is in, oldest first."""
         self.author_did = _author_did(entry)
-        self._take()
         above, hole = await self._walk_up(entry)
         chain = [*above, entry.child_or_empty("post")]
-        await self._report()
         if hole is not None:
             self.gaps[view_uri(chain[0])] = 1
             chain[:0] = await self._bridge(chain[0], hole)
-        chain += await self._walk_down(entry)
-        return chain
+        self.found = len(chain)
+        await self._report()
+        if self.found > self.limit:
+            self.capped = True
+            return chain[: self.limit]
+        return chain + await self._walk_down(entry)
 
     def _take(self) -> bool:
         """Make room for one more post; at the cap, remember that the chain was cut."""
@@ -183,8 +186,6 @@ class _ChainWalker:
                     return above, None
                 node, refetched = await self.api.thread(view_uri(post), depth=0), True
             elif _is_post(parent) and _author_did(parent) == self.author_did:
-                if not self._take():
-                    return above, None
                 above.insert(0, parent.child_or_empty("post"))
                 node, refetched = parent, False
             elif not _is_post(parent) and uri_authority(view_uri(parent)) == self.author_did:
@@ -213,7 +214,7 @@ class _ChainWalker:
         """
         reply = first.child_or_empty("record").child_or_empty("reply")
         root = view_uri(reply.child_or_empty("root"))
-        if uri_authority(root) != self.author_did or root == hole or not self._take():
+        if uri_authority(root) != self.author_did or root == hole:
             return []
         node = await self.api.thread(root, depth=REPLY_DEPTH, parent_height=0)
         return [node.child_or_empty("post"), *await self._walk_down(node)]

@@ -201,9 +201,13 @@ async def test_earliest_self_reply_continues_when_author_branches(
     assert urls(thread) == [post.url for post in posts]
 
 
-async def test_chain_is_cut_when_longer_than_cap(fake: FakeBluesky, http: HttpClient) -> None:
+@pytest.mark.parametrize("entry", [0, 12, 24], ids=["first", "middle", "last"])
+async def test_chain_is_cut_when_longer_than_cap(
+    fake: FakeBluesky, http: HttpClient, entry: int
+) -> None:
+    """The cap keeps the thread's beginning, wherever the link points."""
     posts = served(fake, 25)
-    thread = await unroll(fake, http, posts[0].url, max_posts=10)
+    thread = await unroll(fake, http, posts[entry].url, max_posts=10)
     assert (urls(thread), thread.report.complete, thread.report.note) == (
         [post.url for post in posts[:10]],
         False,
