@@ -20,7 +20,7 @@ from telegram.constants import MessageLimit
 
 from bot import metrics
 from bot.cleaning import ReadingMode, clean_thread
-from bot.delivery import MessageGoneError, RecipientGoneError, Sender, Target
+from bot.delivery import MessageGoneError, Sender, Target, UndeliverableError
 from bot.errors import SourceError, UnrollError
 from bot.model import Thread
 from bot.rendering import markdown, telegram_html, telegraph
@@ -136,24 +136,20 @@ class Answerer:
                 )
                 return
             await self._answer_thread(request, target, result)
-        except RecipientGoneError:
+        except UndeliverableError:
             return
 
     async def apologise(self, request: UnrollRequest) -> None:
         """Tell the requester the job was given up."""
         try:
             await self._replace(request, target_of(request), APOLOGY)
-        except RecipientGoneError:
+        except UndeliverableError:
             return
 
     async def progress(self, request: UnrollRequest, html: str) -> None:
-        """Show progress in the placeholder; best effort."""
-        if request.answer is Answer.REFRESH:
-            return
-        try:
-            await self._replace(request, target_of(request), html)
-        except (RecipientGoneError, MessageGoneError):
-            return
+        """Show progress in the placeholder when the limiter has room; never waits."""
+        if request.answer is not Answer.REFRESH:
+            await self.sender.try_edit(target_of(request), html, message_id=request.message_id)
 
     def forget(self, key: str) -> None:
         """Drop what was prepared for a job's key once all its requesters are answered."""

@@ -114,7 +114,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         _fail(BAD_TOKEN, EXIT_BAD_ARGUMENTS)
     except Exception as exc:  # the process boundary: the log has the details, stderr one line
         log.exception("the bot stopped")
-        _fail(f"The bot stopped: {type(exc).__name__}: {exc}.", EXIT_BUG)
+        _fail(f"The bot stopped: {type(exc).__name__}: {str(exc).rstrip('.')}.", EXIT_BUG)
     return 0
 
 
@@ -184,5 +184,12 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("run", help="the whole bot in one process")
     commands.add_parser("listener", help="only the Telegram side; needs REDIS_URL")
     worker = commands.add_parser("worker", help="only the queue consumers; needs REDIS_URL")
-    worker.add_argument("--concurrency", type=int, default=None, metavar="N")
+    worker.add_argument("--concurrency", type=_positive_int, default=None, metavar="N")
     return parser
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value

@@ -26,7 +26,7 @@ from telegram import (
     ReplyParameters,
 )
 from telegram.constants import ChatAction, ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
 
 from bot import metrics
@@ -41,8 +41,14 @@ _NOT_MODIFIED = "message is not modified"
 _GONE_MESSAGE = ("message to edit not found", "message can't be edited", "message_id_invalid")
 
 
-class RecipientGoneError(Exception):
-    """The chat blocked the bot or vanished; nothing more is sent there for this request."""
+class UndeliverableError(Exception):
+    """Telegram will not take this message there: the chat blocked the bot or is gone, the
+    topic is closed, the bot lacks rights, or the message itself is refused. Nothing more is
+    sent there for this request; retrying the job would not change the answer."""
+
+
+class _NotModifiedError(Exception):
+    """An edit into the text the message already has."""
 
 
 class MessageGoneError(Exception):
@@ -114,7 +120,7 @@ class Sender:
 
         Raises:
             MessageGoneError: the message no longer exists.
-            RecipientGoneError: the chat blocked the bot.
+            UndeliverableError: Telegram will not take it there.
         """
         try:
             await self._call(
@@ -130,34 +136,39 @@ class Sender:
                 ),
                 idempotent=True,
             )
-        except BadRequest as exc:
-            text = exc.message.lower()
-            if _NOT_MODIFIED in text:
-                return  # already says this: a redelivered job editing again
-            if any(part in text for part in _GONE_MESSAGE):
-                raise MessageGoneError(exc.message) from exc
-            raise
+        except _NotModifiedError:
+            return  # already says this: a redelivered job editing again
 
-    async def send_document(
-        self, target: Target, data: bytes, filename: str, *, caption: str | None = None
-    ) -> Message:
+    async def send_document(self, target: Target, data: bytes, filename: str) -> Message:
         """Send a file (Markdown, EPUB) to a chat."""
         return await self._call(
             target,
             lambda: self.bot.send_document(
                 chat_id=target.chat_id,  # type: ignore[arg-type]
                 document=InputFile(data, filename=filename),
-                caption=caption,
-                parse_mode=ParseMode.HTML,
                 message_thread_id=target.thread_id,
             ),
         )
+
+    async def try_edit(self, target: Target, html: str, *, message_id: int | None) -> None:
+        """Edit now if the limiter has room, else skip: for progress, which must never hold up
+        the fetch or spend the chat's budget ahead of the answer."""
+        if await self.limiter.try_acquire(target.chat_id, is_group=target.is_group) > 0:
+            return
+        with contextlib.suppress(TelegramError):
+            await self.bot.edit_message_text(
+                text=html,
+                chat_id=None if target.inline_message_id else target.chat_id,
+                message_id=None if target.inline_message_id else message_id,
+                inline_message_id=target.inline_message_id,
+                parse_mode=ParseMode.HTML,
+            )
 
     async def typing(self, target: Target) -> None:
         """Show "typing…" in the chat; best effort, never worth a retry."""
         if target.chat_id is None:
             return
-        with contextlib.suppress(RetryAfter, Forbidden, BadRequest):
+        with contextlib.suppress(TelegramError):
             await self.bot.send_chat_action(
                 chat_id=target.chat_id,
                 action=ChatAction.TYPING,
@@ -180,9 +191,9 @@ class Sender:
                     raise
             except Forbidden as exc:
                 log.info("recipient gone", extra={"reason": exc.message})
-                raise RecipientGoneError(exc.message) from exc
-            except BadRequest:
-                raise  # our request is wrong; sending it again would not help
+                raise UndeliverableError(exc.message) from exc
+            except BadRequest as exc:
+                raise _refusal(exc) from exc  # sending the same request again would not help
             except NetworkError as exc:
                 # A timeout or a dropped connection: an edit may safely be sent again, but a
                 # new message might have arrived already, so sends go back to the caller (the
@@ -192,6 +203,16 @@ class Sender:
                 log.warning("telegram unreachable", extra={"error": type(exc).__name__})
                 await asyncio.sleep(NETWORK_RETRY_S * attempt)
         raise AssertionError("unreachable")  # the loop returns or raises
+
+
+def _refusal(error: BadRequest) -> Exception:
+    text = error.message.lower()
+    if _NOT_MODIFIED in text:
+        return _NotModifiedError(error.message)
+    if any(part in text for part in _GONE_MESSAGE):
+        return MessageGoneError(error.message)
+    log.error("telegram refused a message", extra={"reason": error.message})
+    return UndeliverableError(error.message)
 
 
 def retry_after_s(error: RetryAfter) -> float:

@@ -7,6 +7,7 @@ in one process (REDIS_URL unset) and behaves the same. Times that several proces
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -81,8 +82,8 @@ class ChatStore(Protocol):
         """Return a small persistent value, such as the Telegraph token."""
         ...
 
-    async def set_value(self, name: str, value: str) -> None:
-        """Store a small persistent value."""
+    async def set_value(self, name: str, value: str, *, ttl_s: int | None = None) -> None:
+        """Store a small value, for good or for `ttl_s` seconds."""
         ...
 
 
@@ -163,9 +164,9 @@ class RedisChatStore:
         """Return a small persistent value."""
         return _text(await self._redis.get(self._keys.value(name)))
 
-    async def set_value(self, name: str, value: str) -> None:
-        """Store a small persistent value (no expiry)."""
-        await self._redis.set(self._keys.value(name), value)
+    async def set_value(self, name: str, value: str, *, ttl_s: int | None = None) -> None:
+        """Store a small value, for good or for `ttl_s` seconds."""
+        await self._redis.set(self._keys.value(name), value, ex=ttl_s)
 
     async def _now_ms(self) -> int:
         seconds, micros = await self._redis.time()
@@ -190,7 +191,7 @@ class MemoryChatStore:
         self._quota_tats: dict[int, float] = {}
         self._locks: dict[str, float] = {}
         self._heartbeats: dict[str, float] = {}
-        self._values: dict[str, str] = {}
+        self._values: dict[str, tuple[str, float]] = {}
 
     async def get_settings(self, chat_id: int) -> ChatSettings:
         """Return the chat's settings, defaults where none were set."""
@@ -241,9 +242,10 @@ class MemoryChatStore:
         return True
 
     async def get_value(self, name: str) -> str | None:
-        """Return a small persistent value (for the life of the process)."""
-        return self._values.get(name)
+        """Return a small value (for the life of the process at most)."""
+        value, expires_at = self._values.get(name, (None, 0.0))
+        return value if expires_at > self._clock() else None
 
-    async def set_value(self, name: str, value: str) -> None:
-        """Store a small value for the life of the process."""
-        self._values[name] = value
+    async def set_value(self, name: str, value: str, *, ttl_s: int | None = None) -> None:
+        """Store a small value for the life of the process, or for `ttl_s` seconds."""
+        self._values[name] = (value, math.inf if ttl_s is None else self._clock() + ttl_s)

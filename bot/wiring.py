@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from typing import TypedDict
 
 import uvicorn
-from redis.asyncio import Redis
 from telegram import Update
 from telegram.ext import ExtBot
 from telegram.request import HTTPXRequest
@@ -28,7 +27,7 @@ from bot.answering import Answerer, PagePublisher
 from bot.delivery import Sender
 from bot.jobs import UnrollJobs
 from bot.limiter import MemorySendLimiter, RedisSendLimiter, SendLimiter
-from bot.listener import ALLOWED_UPDATES, build_application
+from bot.listener import ALLOWED_UPDATES, COMMANDS, build_application
 from bot.listener.context import Services, UnrollApplication
 from bot.net.http import HttpClient
 from bot.oneshot import build_http, source_config
@@ -56,7 +55,6 @@ class Backends:
     queue: JobQueue
     store: ChatStore
     limiter: SendLimiter
-    redis: Redis | None = None
 
 
 @asynccontextmanager
@@ -64,8 +62,12 @@ async def open_backends(settings: Settings) -> AsyncIterator[Backends]:
     """Connect the backends for this process and close them afterwards."""
     if not settings.redis_url:
         memory_queue = MemoryJobQueue(reclaim_idle_s=settings.job_reclaim_idle_s)
-        yield Backends(memory_queue, MemoryChatStore(), MemorySendLimiter(**_send_rates(settings)))
-        await memory_queue.aclose()
+        try:
+            yield Backends(
+                memory_queue, MemoryChatStore(), MemorySendLimiter(**_send_rates(settings))
+            )
+        finally:
+            await memory_queue.aclose()
         return
     redis = connect(settings.redis_url)
     prefix = settings.redis_key_prefix
@@ -75,7 +77,6 @@ async def open_backends(settings: Settings) -> AsyncIterator[Backends]:
             queue,
             RedisChatStore(redis, prefix=prefix),
             RedisSendLimiter(redis, prefix=prefix, **_send_rates(settings)),
-            redis,
         )
     finally:
         await queue.aclose()
@@ -109,7 +110,7 @@ def build_bot(settings: Settings) -> ExtBot[None]:
     )
 
 
-async def build_answerer(
+def build_answerer(
     settings: Settings, bot: ExtBot[None], backends: Backends, http: HttpClient
 ) -> Answerer:
     """Return the answer writer with its Telegraph client and page fallbacks."""
@@ -190,7 +191,7 @@ async def _run(
         http = build_http(settings)
         stack.push_async_callback(http.aclose)
         bot = build_bot(settings)
-        answerer = await build_answerer(settings, bot, backends, http)
+        answerer = build_answerer(settings, bot, backends, http)
         services = Services(
             backends.queue, backends.store, answerer, settings.user_quota_per_minute
         )
@@ -198,21 +199,29 @@ async def _run(
         application = build_application(services, bot=bot, polling=listener and not webhook)
         async with application:
             await application.start()
-            await _start_updates(settings, application, listener=listener, webhook=webhook)
-            assert application.job_queue is not None  # installed with the [job-queue] extra
-            schedule_chores(application.job_queue, queue=backends.queue, store=backends.store)
-            parts = _Parts(
-                # Workers report through heartbeats in the listener's /healthz.
-                web=_web_server(settings, backends, application, webhook) if listener else None,
-                worker=build_worker(settings, backends, http, answerer, concurrency=concurrency)
-                if worker
-                else None,
-            )
-            log.info("started", extra={"listener": listener, "worker": worker, "webhook": webhook})
-            await parts.run_until(stop)
-            if application.updater is not None and application.updater.running:
-                await application.updater.stop()
-            await application.stop()
+            try:
+                await _start_updates(settings, application, listener=listener, webhook=webhook)
+                assert application.job_queue is not None  # installed with the [job-queue] extra
+                schedule_chores(application.job_queue, queue=backends.queue, store=backends.store)
+                parts = _Parts(
+                    # Workers report through heartbeats in the listener's /healthz.
+                    web=_web_server(settings, backends, application, webhook)
+                    if listener
+                    else None,
+                    worker=build_worker(
+                        settings, backends, http, answerer, concurrency=concurrency
+                    )
+                    if worker
+                    else None,
+                )
+                log.info(
+                    "started", extra={"listener": listener, "worker": worker, "webhook": webhook}
+                )
+                await parts.run_until(stop)
+            finally:
+                if application.updater is not None and application.updater.running:
+                    await application.updater.stop()
+                await application.stop()
 
 
 @dataclass
@@ -229,17 +238,20 @@ class _Parts:
             tasks.append(asyncio.create_task(self.web.serve()))
         if self.worker is not None:
             tasks.append(asyncio.create_task(self.worker.run()))
-        await _wait_for_stop(tasks, stop)
+        failure = await _wait_for_stop(tasks, stop)
         if self.worker is not None:
             self.worker.stop()
         if self.web is not None:
             self.web.should_exit = True
-        if not tasks:
-            return
-        _done, late = await asyncio.wait(tasks, timeout=SHUTDOWN_GRACE_S)
-        for task in late:
-            task.cancel()
-        await asyncio.gather(*late, return_exceptions=True)
+        if tasks:
+            _done, late = await asyncio.wait(tasks, timeout=SHUTDOWN_GRACE_S)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
+        if failure is not None:
+            # After an orderly shutdown of the rest: the process must exit with an error, so
+            # a supervisor restarts it.
+            raise failure
 
 
 async def _start_updates(
@@ -247,6 +259,7 @@ async def _start_updates(
 ) -> None:
     if not listener:
         return
+    await application.bot.set_my_commands(COMMANDS)
     if webhook:
         assert settings.webhook_url is not None
         assert settings.webhook_secret is not None
@@ -289,7 +302,10 @@ class _EmbeddedServer(uvicorn.Server):
         yield
 
 
-async def _wait_for_stop(tasks: list[asyncio.Task[None]], stop: asyncio.Event | None) -> None:
+async def _wait_for_stop(
+    tasks: list[asyncio.Task[None]], stop: asyncio.Event | None
+) -> BaseException | None:
+    """Return when `stop` is set (or a signal came), or with the error of a part that died."""
     if stop is None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
@@ -301,3 +317,5 @@ async def _wait_for_stop(tasks: list[asyncio.Task[None]], stop: asyncio.Event | 
     for task in done:
         if task is not stopper and task.exception() is not None:
             log.error("a part of the bot stopped", exc_info=task.exception())
+            return task.exception()
+    return None

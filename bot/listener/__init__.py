@@ -6,7 +6,6 @@ Handlers only validate, canonicalise and hand over (`intake.py`); fetching happe
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from telegram import BotCommand, Update
 from telegram.ext import (
@@ -57,7 +56,6 @@ def build_application(
         .application_class(UnrollApplication, kwargs={"services": services})
         .context_types(ContextTypes(context=UnrollContext))
         .concurrent_updates(CONCURRENT_UPDATES)
-        .post_init(_set_commands)
     )
     if not polling:
         builder = builder.updater(None)  # webhook updates arrive through bot.web instead
@@ -97,10 +95,6 @@ async def _hint(update: Update, context: UnrollContext) -> None:
     """Answer stickers, photos without links and the like in private chats with a hint."""
     if update.effective_message is not None:
         await reply(context.services, update.effective_message, texts.PRIVATE_HINT)
-
-
-async def _set_commands(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    await application.bot.set_my_commands(COMMANDS)
 
 
 async def _error_handler(update: object, context: UnrollContext) -> None:

@@ -12,7 +12,7 @@ from telegram import Update
 from bot.answering import filename_for, resolve_button_data, target_of
 from bot.cleaning import ReadingMode, clean_thread
 from bot.codec import decode_result
-from bot.delivery import RecipientGoneError
+from bot.delivery import UndeliverableError
 from bot.listener import texts
 from bot.listener.context import Services, UnrollContext
 from bot.listener.intake import submit
@@ -85,5 +85,5 @@ async def _send_file(services: Services, request: UnrollRequest, action: str) ->
         thread = clean_thread(result, ReadingMode(request.reading_mode))
         extension, render = _FILES[action]
         await sender.send_document(target, render(thread), filename_for(thread, extension))
-    except RecipientGoneError:
+    except UndeliverableError:
         return

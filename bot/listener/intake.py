@@ -16,7 +16,7 @@ from telegram import Chat, InlineKeyboardMarkup, Message, User
 from bot import metrics
 from bot.answering import ALREADY_UNROLLED
 from bot.codec import decode_result, encode
-from bot.delivery import RecipientGoneError, Target
+from bot.delivery import Target, UndeliverableError
 from bot.errors import UnrollError
 from bot.listener import texts
 from bot.listener.context import Services
@@ -53,7 +53,7 @@ async def accept_in_chat(
             return
         placeholder = await sender.send(target, texts.PLACEHOLDER, reply_to=reply_to.message_id)
         await sender.typing(target)
-    except RecipientGoneError:
+    except UndeliverableError:
         return
     chat_settings = await services.store.get_settings(chat.id)
     request = UnrollRequest(
@@ -109,7 +109,7 @@ async def reply(
         await services.answerer.sender.send(
             target, text_html, reply_to=message.message_id, buttons=buttons
         )
-    except RecipientGoneError:
+    except UndeliverableError:
         return
 
 

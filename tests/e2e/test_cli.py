@@ -548,3 +548,18 @@ def test_run_with_a_token_telegram_refuses_says_so(cli: Callable[..., Result]) -
         )
     assert (result.returncode, "Traceback" in result.stderr) == (2, False)
     assert result.stderr.splitlines()[-1] == BAD_TOKEN
+
+
+def test_worker_that_loses_redis_exits_with_an_error(cli: Callable[..., Result]) -> None:
+    """A supervisor restarts a process that fails; one that exits 0 it leaves down."""
+    with FakeTelegram() as telegram:
+        result = cli(
+            "worker",
+            TELEGRAM_BOT_TOKEN=telegram.token,
+            TELEGRAM_API_URL=telegram.url,
+            REDIS_URL=f"redis://127.0.0.1:{free_port()}/0",
+        )
+    assert (result.returncode, result.stderr.splitlines()[-1].startswith("The bot stopped")) == (
+        1,
+        True,
+    )

@@ -7,15 +7,11 @@ from typing import Any
 
 import pytest
 
+from tests.e2e.conftest import x_link
 from tests.fakes.fxtwitter import FakeFxTwitter, build_thread
 from tests.fakes.telegram import FakeTelegram
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
-
-
-def x_link(thread: Any, index: int = 0) -> str:
-    tweet = thread.chain[index]
-    return f"https://x.com/{thread.author.handle}/status/{tweet.id}"
 
 
 async def test_link_in_private_chat_edits_the_placeholder_into_the_thread(
@@ -30,3 +26,11 @@ async def test_link_in_private_chat_edits_the_placeholder_into_the_thread(
     texts = telegram.sent_to(chat)
     assert len(texts) == 1
     assert "3 posts" in texts[0]
+
+
+async def test_command_menu_is_set_when_the_listener_starts(
+    telegram: FakeTelegram, start_bot: Callable[..., Any]
+) -> None:
+    await start_bot()
+    call = await telegram.wait_for_call("setMyCommands")
+    assert [c["command"] for c in call.params["commands"]] == ["unroll", "settings", "help"]

@@ -8,7 +8,7 @@ import pytest
 from telegram import Bot
 from telegram.error import NetworkError
 
-from bot.delivery import RecipientGoneError, Sender, Target
+from bot.delivery import Sender, Target, UndeliverableError
 from bot.limiter import MemorySendLimiter
 from tests.fakes.telegram import FakeTelegram
 
@@ -49,5 +49,5 @@ async def test_new_message_is_not_sent_twice_after_a_bad_gateway(
 async def test_blocked_chat_raises_recipient_gone(fake: FakeTelegram, sender: Sender) -> None:
     chat = fake.private_chat(fake.user("Alice"))
     fake.block_chat(chat)
-    with pytest.raises(RecipientGoneError):
+    with pytest.raises(UndeliverableError):
         await sender.send(Target(chat_id=chat.id), "Hello")

@@ -136,3 +136,13 @@ async def test_value_round_trip(backend: Backend) -> None:
 
 async def test_value_none_when_unset(backend: Backend) -> None:
     assert await backend.store().get_value("telegraph_token") is None
+
+
+async def test_value_expires_after_ttl(backend: Backend) -> None:
+    store = backend.store()
+    await store.set_value("page:x", "https://telegra.ph/x", ttl_s=1)
+
+    async def forgotten() -> bool:
+        return await store.get_value("page:x") is None
+
+    await eventually(forgotten, timeout_s=5)
