@@ -33,6 +33,8 @@ log = logging.getLogger("bot.answering")
 
 ALREADY_UNROLLED_TTL_S = 24 * 3600
 CALLBACK_DATA_MAX_BYTES = 64
+LONGEST_BUTTON_ACTION = "refresh"
+BUTTON_TTL_S = 30 * 24 * 3600
 TELEGRAPH_TOKEN_NAME = "telegraph:token"
 APOLOGY = "Sorry, this thread could not be unrolled after several tries. Please try again later."
 ALREADY_UNROLLED = "Already unrolled here today ↑"
@@ -48,26 +50,25 @@ def target_of(request: UnrollRequest) -> Target:
     )
 
 
-async def button_data(store: ChatStore, action: str, key: str) -> str:
-    """Return callback data naming `action` on `key`, within Telegram's 64 bytes.
+async def button_ref(store: ChatStore, key: str) -> str:
+    """Return how buttons name `key` in their callback data ("ACTION:REF", at most 64 bytes).
 
-    Long keys (Bluesky DIDs) are replaced by a digest remembered in the store.
+    A key too long for that (a Bluesky DID, a long Mastodon host) becomes "#DIGEST", and the
+    digest is remembered in the store for as long as a button is worth pressing.
     """
-    data = f"{action}:{key}"
-    if len(data.encode()) <= CALLBACK_DATA_MAX_BYTES:
-        return data
+    if len(f"{LONGEST_BUTTON_ACTION}:{key}".encode()) <= CALLBACK_DATA_MAX_BYTES:
+        return key
     digest = hashlib.sha256(key.encode()).hexdigest()[:24]
-    await store.set_value(f"button:{digest}", key)
-    return f"{action}#{digest}"
+    await store.set_value(f"button:{digest}", key, ttl_s=BUTTON_TTL_S)
+    return f"#{digest}"
 
 
 async def resolve_button_data(store: ChatStore, data: str) -> tuple[str, str | None]:
-    """Invert `button_data`: return the action and the key (None when forgotten)."""
-    if "#" in data:
-        action, digest = data.split("#", 1)
-        return action, await store.get_value(f"button:{digest}")
-    action, _, key = data.partition(":")
-    return action, key or None
+    """Return the action and the key of a button's callback data (None when forgotten)."""
+    action, _, ref = data.partition(":")
+    if ref.startswith("#"):
+        return action, await store.get_value(f"button:{ref[1:]}")
+    return action, ref or None
 
 
 @dataclass
@@ -81,14 +82,25 @@ class PagePublisher:
     telegraph: TelegraphClient | None
     public_base_url: str | None
     store: ChatStore
+    page_ttl_s: int = 3600
 
     async def publish(self, thread: Thread, mode: ReadingMode) -> str | None:
-        """Return the URL of a readable page for `thread`, or None when no page can be had."""
+        """Return the URL of a readable page for `thread`, or None when no page can be had.
+
+        A page made for one fetch and reading mode is remembered as long as the result is
+        cached, so everybody answered from the cache gets the same page instead of a new one.
+        """
         if self.telegraph is not None:
+            name = _page_name(thread, mode)
+            if (known := await self.store.get_value(name)) is not None:
+                return known
             try:
-                return await self._publish_on_telegraph(self.telegraph, thread)
+                url = await self._publish_on_telegraph(self.telegraph, thread)
             except SourceError as exc:
                 log.warning("telegraph failed", extra={"error": type(exc).__name__})
+            else:
+                await self.store.set_value(name, url, ttl_s=self.page_ttl_s)
+                return url
         if self.public_base_url:
             key = quote(str(thread.key), safe="")
             return f"{self.public_base_url.rstrip('/')}/read/{key}?mode={mode.value}"
@@ -263,21 +275,16 @@ class Answerer:
         return prepared.page_url
 
     async def _buttons(self, request: UnrollRequest) -> InlineKeyboardMarkup:
-        refresh = InlineKeyboardButton(
-            "🔄 Refresh", callback_data=await button_data(self.store, "refresh", request.key)
-        )
+        ref = await button_ref(self.store, request.key)
+        refresh = InlineKeyboardButton("🔄 Refresh", callback_data=f"refresh:{ref}")
         if request.inline_message_id is not None:
             return InlineKeyboardMarkup([[refresh]])  # documents need a chat to go to
         return InlineKeyboardMarkup(
             [
                 [
                     refresh,
-                    InlineKeyboardButton(
-                        "Markdown", callback_data=await button_data(self.store, "md", request.key)
-                    ),
-                    InlineKeyboardButton(
-                        "EPUB", callback_data=await button_data(self.store, "epub", request.key)
-                    ),
+                    InlineKeyboardButton("Markdown", callback_data=f"md:{ref}"),
+                    InlineKeyboardButton("EPUB", callback_data=f"epub:{ref}"),
                 ]
             ]
         )
@@ -295,6 +302,11 @@ class Answerer:
             await self.store.remember_answer(
                 target.chat_id, request.key, str(request.message_id), ttl_s=ALREADY_UNROLLED_TTL_S
             )
+
+
+def _page_name(thread: Thread, mode: ReadingMode) -> str:
+    fetched = thread.fetched_at.isoformat() if thread.fetched_at else "-"
+    return f"page:{thread.key}:{mode.value}:{fetched}"
 
 
 def _refresh_note(thread: Thread, previous_posts: int | None) -> str:

@@ -122,7 +122,12 @@ def build_answerer(
     )
     return Answerer(
         sender=Sender(bot, backends.limiter),
-        pages=PagePublisher(telegraph_client, settings.public_base_url, backends.store),
+        pages=PagePublisher(
+            telegraph_client,
+            settings.public_base_url,
+            backends.store,
+            page_ttl_s=settings.result_cache_ttl_s,
+        ),
         store=backends.store,
         max_split_messages=settings.max_split_messages,
     )
@@ -202,7 +207,7 @@ async def _run(
             try:
                 await _start_updates(settings, application, listener=listener, webhook=webhook)
                 assert application.job_queue is not None  # installed with the [job-queue] extra
-                schedule_chores(application.job_queue, queue=backends.queue, store=backends.store)
+                schedule_chores(application.job_queue, queue=backends.queue)
                 parts = _Parts(
                     # Workers report through heartbeats in the listener's /healthz.
                     web=_web_server(settings, backends, application, webhook)

@@ -74,7 +74,7 @@ def _register(application: UnrollApplication) -> None:
     application.add_handler(CommandHandler("settings", settings_command))
     # Settings buttons carry a prefix of their own; every other button belongs to an answer.
     application.add_handler(CallbackQueryHandler(settings_button, pattern=f"^{SETTINGS_PREFIX}"))
-    application.add_handler(CallbackQueryHandler(answer_button, pattern=r"^\w+[:#]"))
+    application.add_handler(CallbackQueryHandler(answer_button, pattern=r"^\w+:"))
     application.add_handler(InlineQueryHandler(inline_query))
     application.add_handler(ChosenInlineResultHandler(chosen_inline_result))
     # Private chats: a link is unrolled, anything else gets a hint (never silence).

@@ -15,7 +15,7 @@ from bot.codec import decode_result
 from bot.delivery import UndeliverableError
 from bot.listener import texts
 from bot.listener.context import Services, UnrollContext
-from bot.listener.intake import submit
+from bot.listener.intake import submit, within_quota
 from bot.model import Thread
 from bot.rendering import epub, markdown
 from bot.request import Answer, UnrollRequest
@@ -55,6 +55,9 @@ async def answer_button(update: Update, context: UnrollContext) -> None:
         accepted_at=time.time(),
     )
     if action == "refresh":
+        if not await within_quota(services, query.from_user.id):
+            await query.answer(texts.QUOTA, show_alert=True)
+            return
         await query.answer(texts.REFRESHING)
         await _refresh(services, request)
     elif action in _FILES and chat is not None:
@@ -69,7 +72,8 @@ async def _refresh(services: Services, request: UnrollRequest) -> None:
     previous = decode_result(cached) if cached else None
     if isinstance(previous, Thread):
         request = replace(request, previous_posts=previous.report.posts)
-    await services.queue.forget_result(request.key)
+    # `fresh` skips the cached result without dropping it: if the new fetch fails, the last
+    # good thread stays for everybody else (and for the Markdown and EPUB buttons).
     await submit(services, request, fresh=True)
 
 

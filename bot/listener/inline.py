@@ -23,13 +23,15 @@ from telegram import (
 from telegram.constants import ParseMode
 
 from bot import links
-from bot.answering import button_data
+from bot.answering import button_ref
 from bot.cleaning import clean_thread
 from bot.codec import decode_result
+from bot.delivery import Target
 from bot.errors import UnrollError
 from bot.listener import texts
+from bot.listener.commands import HELP_PAYLOAD
 from bot.listener.context import Services, UnrollContext
-from bot.listener.intake import submit
+from bot.listener.intake import submit, within_quota
 from bot.model import Thread, ThreadKey
 from bot.rendering import telegram_html
 from bot.rendering.summary import completeness_line, title
@@ -37,7 +39,6 @@ from bot.request import Answer, UnrollRequest
 
 PLACEHOLDER_PREFIX = "p-"
 CACHED_PREFIX = "c-"
-HELP_PAYLOAD = "help"
 
 
 async def inline_query(update: Update, context: UnrollContext) -> None:
@@ -73,6 +74,12 @@ async def chosen_inline_result(update: Update, context: UnrollContext) -> None:
     key = links.find_key(chosen.query)
     if key is None:
         return
+    if not await within_quota(context.services, chosen.from_user.id):
+        # The inline message has no chat to answer in: say it in the message itself.
+        await context.services.answerer.sender.try_edit(
+            Target(inline_message_id=chosen.inline_message_id), texts.QUOTA, message_id=None
+        )
+        return
     request = UnrollRequest(
         request_id=uuid.uuid4().hex[:12],
         key=str(key),
@@ -98,7 +105,7 @@ async def _cached_offer(services: Services, key: ThreadKey) -> InlineQueryResult
     if not telegram_html.fits_one_message(message):
         return None
     refresh = InlineKeyboardButton(
-        "🔄 Refresh", callback_data=await button_data(services.store, "refresh", str(key))
+        "🔄 Refresh", callback_data=f"refresh:{await button_ref(services.store, str(key))}"
     )
     return InlineQueryResultArticle(
         id=CACHED_PREFIX + _digest(str(key)),
@@ -115,7 +122,7 @@ async def _placeholder_offer(
     services: Services, key: ThreadKey, url: str
 ) -> InlineQueryResultArticle:
     refresh = InlineKeyboardButton(
-        "⏳ Unrolling…", callback_data=await button_data(services.store, "refresh", str(key))
+        "⏳ Unrolling…", callback_data=f"refresh:{await button_ref(services.store, str(key))}"
     )
     return InlineQueryResultArticle(
         id=PLACEHOLDER_PREFIX + _digest(str(key)),

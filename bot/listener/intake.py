@@ -46,7 +46,7 @@ async def accept_in_chat(
     target = Target(chat_id=chat.id, is_group=chat.type != Chat.PRIVATE, thread_id=thread_id)
     sender = services.answerer.sender
     try:
-        if not await _within_quota(services, user.id):
+        if not await within_quota(services, user.id):
             await sender.send(target, texts.QUOTA, reply_to=reply_to.message_id)
             return
         if target.is_group and await _point_to_earlier_answer(services, target, str(key)):
@@ -113,7 +113,8 @@ async def reply(
         return
 
 
-async def _within_quota(services: Services, user_id: int) -> bool:
+async def within_quota(services: Services, user_id: int) -> bool:
+    """Spend one of the user's requests this minute; False (and counted) when none is left."""
     allowed = await services.store.take_quota(
         user_id, limit=services.user_quota_per_minute, window_s=QUOTA_WINDOW_S
     )

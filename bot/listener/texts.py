@@ -15,7 +15,6 @@ UNROLL_USAGE = (
 NO_LINK_IN_REPLY = "I found no link to a thread on X, Mastodon or Bluesky there."
 BUG = "Sorry, something went wrong on my side. The problem is logged; please try again."
 INLINE_HINT_TITLE = "Paste a link to a thread"
-INLINE_HINT_TEXT = "Type @{bot} and a link to any post of a thread on X, Mastodon or Bluesky."
 INLINE_PLACEHOLDER = "Unrolling {url} … ⏳"
 REFRESHING = "Refreshing…"
 SENDING_FILE = "Sending the file…"

@@ -3,9 +3,10 @@
 Adapter layer. Jobs are stream entries handed out with XREADGROUP and taken over from dead
 consumers with XAUTOCLAIM; a job stays in the group's pending list until it is settled (ack,
 retry_later, dead_letter), so a SIGKILLed worker loses nothing. Settled entries are deleted, so
-the stream holds only the backlog. Requires Redis 6.2+ and a client with
-`decode_responses=False` (requests and results are bytes). The group is created on first use
-and again whenever the stream vanished; reconnecting after a Redis restart is redis-py's retry.
+the stream holds only the backlog. Requires Redis 7.0+ (the limiter's `PEXPIRE … GT`) and a
+client with `decode_responses=False` (requests and results are bytes). The group is created on
+first use and again whenever the stream vanished; reconnecting after a Redis restart is
+redis-py's retry.
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from bot.errors import PostPrivateError, PostUnavailableError, SourceError
@@ -245,6 +246,7 @@ def _thread(
             complete=not (gap or capped),
             note=note,
         ),
+        fetched_at=datetime.now(UTC),
     )
 
 

@@ -80,6 +80,22 @@ async def test_long_thread_answered_with_teaser_linking_telegraph_page(
     ) == (True, True, True, LONG_POSTS // 5)
 
 
+async def test_long_thread_asked_again_from_the_cache_gets_the_same_page(
+    telegram: FakeTelegram,
+    telegraph: FakeTelegraph,
+    start_bot: Callable[..., Any],
+    long_thread: FakeThread,
+) -> None:
+    """A widely shared long thread must not make one Telegraph page per person."""
+    await start_bot(telegraph_api_url=telegraph.url)
+    chats = [telegram.private_chat(telegram.user(name)) for name in ("Ann", "Ben")]
+    for chat in chats:
+        telegram.user_sends(chat, x_link(long_thread))
+        await answers_in(telegram, chat)
+    page_links = [links_in(telegram.messages_in(chat)[-1])[-1] for chat in chats]
+    assert (page_links[0] == page_links[1], len(telegraph.pages)) == (True, 1)
+
+
 async def test_teaser_carries_refresh_markdown_and_epub_buttons(
     telegram: FakeTelegram,
     telegraph: FakeTelegraph,

@@ -98,3 +98,13 @@ def test_secret_setting_hidden_from_repr(settings_factory: Callable[..., Setting
     """Settings may end up in a log line or a traceback; the token must not."""
     settings = settings_factory(telegram_bot_token="123456:very-secret")
     assert "very-secret" not in repr(settings)
+
+
+def test_log_level_is_case_insensitive(settings_factory: Callable[..., Settings]) -> None:
+    assert settings_factory(log_level="debug").log_level == "DEBUG"
+
+
+def test_unknown_log_level_is_a_settings_error(settings_factory: Callable[..., Settings]) -> None:
+    """Caught like any bad setting (one sentence, exit 2), not a traceback from logging."""
+    with pytest.raises(ValidationError):
+        settings_factory(log_level="verbose")
