@@ -64,10 +64,14 @@ def keep_post_breaks(thread: Thread) -> Thread:
 
 
 def _runs_on(post: Post, following: Post) -> bool:
-    # Never join across a hole, into a hidden (content-warned) post, or past attachments,
+    # Never join across a hole, into a differently hidden post, or past attachments,
     # which renderers show right after the text they belong to; nor where the author closed
     # the post with a "read on" emoji that cleaning removed.
-    if has_attachments(post) or following.gap_before or following.content_warning:
+    if has_attachments(post) or following.gap_before:
+        return False
+    # A post hidden behind a warning the previous one did not have starts afresh; Mastodon
+    # repeats one warning on every self-reply, and those read on like any other posts.
+    if following.content_warning != post.content_warning:
         return False
     if post.closed_by_marker:
         return False

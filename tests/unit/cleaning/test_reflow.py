@@ -89,3 +89,11 @@ def test_reflow_keeps_break_before_content_warning() -> None:
 def test_original_mode_clears_every_join() -> None:
     joined = join_broken_sentences(thread_of("We went to the", "shop and", "home."))
     assert [p.joins_next for p in keep_post_breaks(joined).posts] == [False, False, False]
+
+
+def test_reflow_joins_posts_under_the_same_content_warning() -> None:
+    """Mastodon repeats the thread's warning on every self-reply; they still read on."""
+    warned = thread_of("We went to the", "cat shop and bought", "a cat.")
+    for index in range(3):
+        warned = with_post(warned, index, content_warning="cats")
+    assert [p.joins_next for p in join_broken_sentences(warned).posts] == [True, True, False]
