@@ -140,36 +140,38 @@ def _attached(data: JsonObject, key: str) -> list[str]:
 
 
 def _media(data: JsonObject, includes: Includes) -> tuple[Media, ...]:
-    items = (includes.media.get(key) for key in _attached(data, "media_keys"))
+    keys = _attached(data, "media_keys")
+    items = (includes.media[key] for key in keys if key in includes.media)
     return tuple(media for media in map(_media_item, items) if media is not None)
 
 
-def _media_item(item: JsonObject | None) -> Media | None:
-    kind = _MEDIA_TYPES.get(item.optional_string("type") or "") if item else None
-    if item is None or kind is None:
+def _media_item(item: JsonObject) -> Media | None:
+    kind = _MEDIA_TYPES.get(item.optional_string("type") or "")
+    if kind is None:
         return None
-    if kind is MediaType.PHOTO:
-        url, thumbnail = item.string("url"), None
-    else:
-        url, thumbnail = _best_variant(item), item.optional_string("preview_image_url")
+    thumbnail = item.optional_string("preview_image_url")
+    url = item.string("url") if kind is MediaType.PHOTO else _best_variant(item) or thumbnail
+    if url is None:
+        return None  # a video with neither a playable file nor a still: nothing to show
     return Media(
         type=kind,
         url=url,
         alt=item.optional_string("alt_text") or "",
-        thumbnail_url=thumbnail,
+        thumbnail_url=None if kind is MediaType.PHOTO else thumbnail,
         width=item.number("width"),
         height=item.number("height"),
     )
 
 
-def _best_variant(item: JsonObject) -> str:
+def _best_variant(item: JsonObject) -> str | None:
+    """Return the best MP4's URL; None when X offers none (a stream only, or still processing)."""
     mp4s = [
         variant
         for variant in item.children("variants")
         if variant.optional_string("content_type") == "video/mp4"
     ]
     if not mp4s:
-        raise SourceError("X video has no MP4 variant", platform=PLATFORM)
+        return None
     return max(mp4s, key=lambda variant: variant.number("bit_rate") or 0).string("url")
 
 
