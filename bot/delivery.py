@@ -197,7 +197,8 @@ class Sender:
             except NetworkError as exc:
                 # A timeout or a dropped connection: an edit may safely be sent again, but a
                 # new message might have arrived already, so sends go back to the caller (the
-                # worker retries the job later and resumes from what was recorded).
+                # worker retries the job later: requests already answered are skipped, but the
+                # parts of a split answer are not recorded one by one and may come twice).
                 if not idempotent or attempt == MAX_SEND_ATTEMPTS:
                     raise
                 log.warning("telegram unreachable", extra={"error": type(exc).__name__})
