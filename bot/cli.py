@@ -53,15 +53,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         settings = Settings()
     except ValidationError as exc:
         _fail(_settings_sentence(exc), EXIT_BAD_ARGUMENTS)
-    secrets = [
-        secret.get_secret_value()
-        for secret in (settings.telegram_bot_token, settings.x_bearer_token)
-        if secret is not None
-    ]
     setup_logging(
         level=_log_level(args.command, settings.log_level),
         json_format=settings.log_format == "json",
-        secrets=secrets,
+        secrets=settings.secret_values(),
     )
     sys.exit(_dispatch(args, settings))
 

@@ -1,8 +1,10 @@
 """Logging: console lines for people, JSON lines for machines, a job id on every line.
 
 `job_id` is a context variable set when the listener accepts a request and when a worker claims
-its job, so one id follows a request from the chat to the reply. Secrets (the bot token, API
-tokens) are replaced wherever they would appear; message texts are never logged by our code.
+its job, so one id follows a request from the chat to the reply. Every secret setting is
+replaced wherever it would appear, in the message, its extra fields or an exception, because
+the finished line is redacted, not its parts (libraries log request parameters at DEBUG, such
+as the webhook secret of `setWebhook`). Message texts are never logged by our code.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import contextlib
 import contextvars
 import logging
 import sys
+import urllib.parse
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 
@@ -31,24 +34,41 @@ def logged_as(value: str) -> Iterator[None]:
 
 # Loggers of libraries that would log every request URL, and so the bot token inside it.
 _QUIET_LOGGERS = ("httpx", "httpcore", "telegram.ext.Updater", "apscheduler", "uvicorn.access")
+REDACTED = "[secret]"
 _STANDARD_ATTRS = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message"}
 
 
 class _ContextFilter(logging.Filter):
-    """Adds the job id and hides secrets in every record."""
-
-    def __init__(self, secrets: Iterable[str]) -> None:
-        super().__init__()
-        self.secrets = [s for s in secrets if s]
+    """Adds the job id to every record."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.job_id = job_id.get()
-        if self.secrets:
-            message = record.getMessage()
-            for secret in self.secrets:
-                message = message.replace(secret, "[secret]")
-            record.msg, record.args = message, None
         return True
+
+
+class _Redacting(logging.Formatter):
+    """Formats with `inner`, then replaces every secret in the finished line.
+
+    A secret is also looked for as JSON writes it inside a string (escaped) and as a URL
+    carries it (percent-encoded), so those spellings are covered too. Longest first, so a
+    secret containing another is replaced whole.
+    """
+
+    def __init__(self, inner: logging.Formatter, secrets: Iterable[str]) -> None:
+        super().__init__()
+        self.inner = inner
+        forms = {form for secret in secrets if secret for form in _spellings(secret)}
+        self.secrets = sorted(forms, key=len, reverse=True)
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = self.inner.format(record)
+        for secret in self.secrets:
+            line = line.replace(secret, REDACTED)
+        return line
+
+
+def _spellings(secret: str) -> set[str]:
+    return {secret, orjson.dumps(secret).decode()[1:-1], urllib.parse.quote(secret, safe="")}
 
 
 class _JsonFormatter(logging.Formatter):
@@ -84,8 +104,9 @@ class _ConsoleFormatter(logging.Formatter):
 def setup_logging(*, level: str, json_format: bool, secrets: Iterable[str] = ()) -> None:
     """Configure the root logger once per process."""
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_JsonFormatter() if json_format else _ConsoleFormatter())
-    handler.addFilter(_ContextFilter(secrets))
+    inner = _JsonFormatter() if json_format else _ConsoleFormatter()
+    handler.setFormatter(_Redacting(inner, secrets))
+    handler.addFilter(_ContextFilter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

@@ -7,6 +7,7 @@ The names in the first block are the product's outer contract (shared/CONTRACT.m
 from __future__ import annotations
 
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -63,6 +64,20 @@ class Settings(BaseSettings):
     telegram_global_per_s: float = Field(default=25, gt=0)
     telegram_private_per_s: float = Field(default=1, gt=0)
     telegram_group_per_min: float = Field(default=20, gt=0)
+
+    def secret_values(self) -> list[str]:
+        """Return every secret setting's value, for the logs to hide wherever it appears.
+
+        That is each `SecretStr` setting and the password inside `REDIS_URL`.
+        """
+        values = [
+            value.get_secret_value()
+            for name in type(self).model_fields
+            if isinstance(value := getattr(self, name), SecretStr)
+        ]
+        if self.redis_url:
+            values.append(urlsplit(self.redis_url).password or "")
+        return [value for value in values if value]
 
     @field_validator("log_level", mode="before")
     @classmethod

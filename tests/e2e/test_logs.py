@@ -16,6 +16,7 @@ from bot.settings import Settings
 from tests.conftest import eventually
 from tests.e2e.conftest import BotProcess, memory_only, x_link
 from tests.fakes.fxtwitter import FakeFxTwitter, build_thread
+from tests.fakes.server import free_port
 from tests.fakes.telegram import FakeTelegram
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, memory_only]
@@ -68,3 +69,28 @@ def test_log_holds_no_token_and_no_text(logged_run: LoggedRun) -> None:
         secret for secret in logged_run.secrets if any(secret in line for line in logged_run.raw)
     ]
     assert found == []
+
+
+async def test_debug_log_of_webhook_mode_hides_the_webhook_secret(
+    telegram: FakeTelegram,
+    bot_settings: Callable[..., Settings],
+    bot_process: Callable[..., Awaitable[BotProcess]],
+) -> None:
+    """python-telegram-bot logs `setWebhook`'s parameters at DEBUG, the secret among them."""
+    secret = "webhook-secret-never-logged-0815"
+    port = free_port()
+    settings = bot_settings(
+        log_level="DEBUG",
+        web_port=port,
+        webhook_url=f"http://127.0.0.1:{port}/webhook",
+        webhook_secret=secret,
+    )
+    bot = await bot_process("run", settings)
+    await eventually(lambda: bool(telegram.calls_to("setWebhook")), timeout_s=20)
+    assert await bot.stop() == 0
+    logged = "\n".join(bot.log_lines())
+    assert ("setWebhook" in logged, secret in logged, telegram.token in logged) == (
+        True,
+        False,
+        False,
+    )
