@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import random
 import time
 from collections.abc import AsyncIterator, Callable
@@ -61,9 +62,12 @@ def backoff_s(
     """Return the wait before the next try: `retry_after_s` plus full jitter.
 
     Full jitter (a random share of min(cap, base·2^(n-1))) keeps many workers from retrying in
-    step; a source's own `retry_after` is the floor.
+    step; a source's own `retry_after` is the floor, but never above `cap_s`: the number comes
+    from an upstream, and `Retry-After: 99999999999` must not park a job for millennia.
     """
-    return (retry_after_s or 0.0) + fraction() * min(cap_s, base_s * 2.0 ** (deliveries - 1))
+    asked_s = retry_after_s if retry_after_s is not None and math.isfinite(retry_after_s) else 0
+    floor_s = min(max(asked_s, 0.0), cap_s)
+    return floor_s + fraction() * min(cap_s, base_s * 2.0 ** (deliveries - 1))
 
 
 class Worker:

@@ -79,6 +79,9 @@ async def _settled(queue: JobQueue) -> tuple[int, int, int]:
         (10, None, 1.0, 60.0),  # capped
         (1, 30.0, 0.0, 30.0),  # never sooner than the source asked
         (1, 30.0, 1.0, 31.0),
+        (1, 99_999_999_999.0, 0.0, 60.0),  # an upstream's number is capped
+        (1, float("inf"), 0.0, 0.0),  # and a non-number ignored
+        (1, -5.0, 0.0, 0.0),
     ],
 )
 def test_backoff(
