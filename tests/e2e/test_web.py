@@ -13,7 +13,7 @@ from bot import wiring
 from bot.settings import Settings
 from bot.web import SECRET_HEADER
 from tests.conftest import eventually
-from tests.e2e.conftest import memory_only, x_link
+from tests.e2e.conftest import BotProcess, memory_only, x_link
 from tests.fakes.fxtwitter import FakeFxTwitter, build_thread
 from tests.fakes.server import free_port
 from tests.fakes.telegram import FakeTelegram
@@ -148,6 +148,26 @@ async def test_metrics_page_has_every_family(
     assert sorted(set(METRIC_FAMILIES) - names) == []
 
 
+@pytest.fixture
+def metered_bot(
+    bot_settings: Callable[..., Settings],
+    bot_process: Callable[..., Awaitable[BotProcess]],
+) -> Callable[[], Awaitable[Settings]]:
+    """Start `unroll-bot run` as a process of its own, its web server already answering.
+
+    The metrics registry is global to a process: a bot run inside the test process would also
+    count what earlier tests' bots left behind, so counts are read from a process of its own.
+    """
+
+    async def start() -> Settings:
+        settings = bot_settings()
+        await bot_process("run", settings)
+        await eventually(lambda: serving(settings), timeout_s=20)
+        return settings
+
+    return start
+
+
 @memory_only
 @pytest.mark.parametrize(
     ("name", "labels"),
@@ -160,13 +180,12 @@ async def test_metrics_page_has_every_family(
 async def test_metrics_count_an_answered_request(
     telegram: FakeTelegram,
     fxtwitter: FakeFxTwitter,
-    start_bot: Callable[..., Awaitable[Settings]],
+    metered_bot: Callable[[], Awaitable[Settings]],
     name: str,
     labels: dict[str, str],
 ) -> None:
     thread = fxtwitter.add(build_thread(3, rich=False))
-    settings = await start_bot()
-    await eventually(lambda: serving(settings))
+    settings = await metered_bot()
     before = await metric(settings, name, **labels)
     chat = telegram.private_chat(telegram.user())
     telegram.user_sends(chat, x_link(thread), user=chat.user)
@@ -182,12 +201,11 @@ async def test_metrics_count_an_answered_request(
 async def test_metrics_count_upstream_429(
     telegram: FakeTelegram,
     fxtwitter: FakeFxTwitter,
-    start_bot: Callable[..., Awaitable[Settings]],
+    metered_bot: Callable[[], Awaitable[Settings]],
 ) -> None:
     thread = fxtwitter.add(build_thread(3, rich=False))
     fxtwitter.retry_after_s = 30  # the job waits that long before its retry: past the test
-    settings = await start_bot()
-    await eventually(lambda: serving(settings))
+    settings = await metered_bot()
     before = await metric(settings, "unroll_upstream_429_total")
     chat = telegram.private_chat(telegram.user())
     telegram.user_sends(chat, x_link(thread), user=chat.user)
