@@ -19,14 +19,15 @@ from typing import NoReturn
 from pydantic import ValidationError
 
 from bot import __version__, oneshot
+from bot.cleaning import ReadingMode
 from bot.errors import UnrollError
 from bot.logs import setup_logging
+from bot.rendering import FORMATS
 from bot.settings import Settings
 
 EXIT_BAD_ARGUMENTS = 2
 EXIT_BUG = 1
 EXIT_INTERRUPTED = 130  # the shell's convention for a process stopped by Ctrl-C (128 + SIGINT)
-OUTPUT_FORMATS = ("text", "markdown", "html", "json", "telegram", "epub")
 BAD_TOKEN = "Telegram refused TELEGRAM_BOT_TOKEN; copy it again from @BotFather (/mybots)."
 NO_TOKEN_HELP = """\
 TELEGRAM_BOT_TOKEN is not set, so the bot cannot start.
@@ -114,10 +115,12 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _run_unroll(args: argparse.Namespace, settings: Settings) -> int:
-    if args.format == "epub" and args.output is None:
-        _fail("--format epub needs --output FILE.", EXIT_BAD_ARGUMENTS)
+    output_format = FORMATS[args.format]
+    if output_format.binary and args.output is None:
+        _fail(f"--format {output_format.name} needs --output FILE.", EXIT_BAD_ARGUMENTS)
+    mode = ReadingMode(args.mode)
     try:
-        output = asyncio.run(oneshot.unroll_once(settings, args.url, args.format, args.mode))
+        output = asyncio.run(oneshot.unroll_once(settings, args.url, output_format, mode))
     except UnrollError as exc:
         print(exc.user_message(), file=sys.stderr)
         return exc.exit_code
@@ -173,8 +176,8 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     unroll = commands.add_parser("unroll", help="fetch, clean and print one thread")
     unroll.add_argument("url", help="a link to any post of the thread")
-    unroll.add_argument("--format", choices=OUTPUT_FORMATS, default="text")
-    unroll.add_argument("--mode", choices=("reflow", "original"), default="reflow")
+    unroll.add_argument("--format", choices=list(FORMATS), default="text")
+    unroll.add_argument("--mode", choices=list(ReadingMode), default=ReadingMode.REFLOW.value)
     unroll.add_argument("--output", metavar="FILE", help="write to FILE instead of stdout")
     commands.add_parser("run", help="the whole bot in one process")
     commands.add_parser("listener", help="only the Telegram side; needs REDIS_URL")

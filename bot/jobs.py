@@ -13,11 +13,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot import metrics
-from bot.answering import Answerer
+from bot.answering.executor import Answerer
 from bot.codec import decode, decode_result, encode_result
 from bot.errors import UnrollError
 from bot.logs import logged_as
-from bot.model import Thread, ThreadKey
+from bot.model import Thread
 from bot.net.http import HttpClient
 from bot.queue import Job, JobQueue
 from bot.request import UnrollRequest
@@ -46,8 +46,10 @@ class UnrollJobs:
             await self._answer_all(job, decode_result(recorded))
             return
         started = time.perf_counter()
+        # Every request of a job asks for the same thread; the first one names it.
+        first = decode(UnrollRequest, (await self.queue.requests(job))[0])
         thread = await fetch_thread(
-            ThreadKey.parse(job.key),
+            first.key,
             http=self.http,
             config=self.config,
             progress=self._progress_reporter(job),
@@ -79,7 +81,6 @@ class UnrollJobs:
                 await self.answerer.answer(request, result)
                 await self.queue.mark_delivered(job, index)
                 log.info("request answered", extra={"job": job.id, "answer": answer})
-        self.answerer.forget(job.key)
         metrics.JOB_DURATION.labels(stage="deliver").observe(time.perf_counter() - started)
 
     async def _pending(self, job: Job) -> list[tuple[int, UnrollRequest]]:
@@ -95,8 +96,7 @@ class UnrollJobs:
             if time.monotonic() - last_shown < PROGRESS_EVERY_S:
                 return
             last_shown = time.monotonic()
-            html = f"Unrolling… {posts_so_far} posts so far ⏳"
             for _index, request in await self._pending(job):
-                await self.answerer.progress(request, html)
+                await self.answerer.progress(request, posts_so_far)
 
         return report

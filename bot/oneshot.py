@@ -7,13 +7,12 @@ server: it starts in a fraction of the time.
 from __future__ import annotations
 
 from bot import links
-from bot.cleaning import ReadingMode, clean_thread
+from bot.cleaning import ReadingMode
 from bot.net.http import HttpClient, HttpLimits
-from bot.rendering import RENDERERS, RenderOptions, telegram_html
+from bot.presentation import present
+from bot.rendering import Format
 from bot.settings import Settings
 from bot.sources import SourceConfig, fetch_thread
-
-TELEGRAM_CHUNK_SEPARATOR = "\n\n――― next message ―――\n\n"
 
 
 def build_http(settings: Settings) -> HttpClient:
@@ -40,7 +39,9 @@ def source_config(settings: Settings) -> SourceConfig:
     )
 
 
-async def unroll_once(settings: Settings, url: str, output_format: str, mode: str) -> str | bytes:
+async def unroll_once(
+    settings: Settings, url: str, output_format: Format, mode: ReadingMode
+) -> str | bytes:
     """Fetch, clean and render one thread for `unroll-bot unroll`.
 
     Raises:
@@ -52,10 +53,4 @@ async def unroll_once(settings: Settings, url: str, output_format: str, mode: st
         thread = await fetch_thread(key, http=http, config=source_config(settings))
     finally:
         await http.aclose()
-    cleaned = clean_thread(thread, ReadingMode(mode))
-    if output_format == "telegram":
-        # Every other renderer ends its text with a newline; the chunks are messages, not lines.
-        return TELEGRAM_CHUNK_SEPARATOR.join(telegram_html.render(cleaned).chunks) + "\n"
-    rendered = RENDERERS[output_format](cleaned, RenderOptions())
-    assert isinstance(rendered, str | bytes)
-    return rendered
+    return present(thread, mode).document(output_format)

@@ -1,13 +1,17 @@
 """UnrollRequest: who asked for a thread and where the answer goes. Pure: no I/O.
 
-The listener builds one per way of asking; it crosses the queue as bytes (`bot.codec`) and the
-worker's delivery reads it to know which placeholder to edit, in which chat and topic.
+The listener builds one per way of asking, deciding everything about it once (which thread,
+which kind of chat, how to lay it out); it crosses the queue as bytes (`bot.codec`) and the
+worker's answer plan reads it to know what to send, in which chat and topic.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+
+from bot.cleaning import ReadingMode
+from bot.model import ThreadKey
 
 
 class Answer(StrEnum):
@@ -16,6 +20,22 @@ class Answer(StrEnum):
     EDIT_PLACEHOLDER = "edit_placeholder"  # a "Unrolling…" reply in a chat, edited in place
     EDIT_INLINE = "edit_inline"  # an inline-mode message, edited by inline_message_id
     REFRESH = "refresh"  # an earlier answer, edited in place by the Refresh button
+
+
+class Destination(StrEnum):
+    """The kind of place an answer goes to, which decides its send limits and manners."""
+
+    PRIVATE = "private"  # a private chat with the bot
+    GROUP = "group"  # a group, supergroup or channel: paced per minute, repeats pointed at
+    INLINE = "inline"  # an inline-mode message, in a chat the bot may not be in
+
+
+class OutputPreference(StrEnum):
+    """How a chat likes its answers: chosen in /settings."""
+
+    AUTO = "auto"  # one message when it fits, else a page
+    MESSAGE = "message"  # messages even for long threads
+    PAGE = "page"  # always a page with a short teaser
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,20 +47,20 @@ class UnrollRequest:
     """
 
     request_id: str
-    key: str
+    key: ThreadKey
     answer: Answer
     user_id: int
+    destination: Destination = Destination.PRIVATE
     chat_id: int | None = None
-    chat_type: str = "private"
     message_id: int | None = None
     thread_id: int | None = None
     inline_message_id: str | None = None
-    reading_mode: str = "reflow"
-    output: str = "auto"
+    reading_mode: ReadingMode = ReadingMode.REFLOW
+    output: OutputPreference = OutputPreference.AUTO
     accepted_at: float = 0.0
     previous_posts: int | None = None  # on Refresh: how many posts the earlier answer had
 
     @property
     def is_group(self) -> bool:
-        """Return True for groups and supergroups (their send limits are per minute)."""
-        return self.chat_type in ("group", "supergroup")
+        """Return True where sends are paced per minute (groups, supergroups, channels)."""
+        return self.destination is Destination.GROUP

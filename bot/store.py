@@ -11,29 +11,34 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol, cast
+from enum import StrEnum
+from typing import Protocol, TypeVar, cast
 
 from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.typing import EncodableT, FieldT
 
+from bot.cleaning import ReadingMode
 from bot.limiter import Rate, gcra, run_gcra
 from bot.queue.keys import Keys
 from bot.queue.redis_streams import load_script
+from bot.request import OutputPreference
+
+E = TypeVar("E", bound=StrEnum)
 
 
 @dataclass(frozen=True, slots=True)
 class ChatSettings:
-    """How the bot answers in one chat; `output` is auto, message or page."""
+    """How the bot answers in one chat."""
 
-    reading_mode: str = "reflow"
-    output: str = "auto"
+    reading_mode: ReadingMode = ReadingMode.REFLOW
+    output: OutputPreference = OutputPreference.AUTO
     auto_unroll: bool = False
 
 
-class ChatStore(Protocol):
-    """Small shared state the listener, workers and scheduler read and write."""
+class ChatSettingsStore(Protocol):
+    """Each chat's /settings."""
 
     async def get_settings(self, chat_id: int) -> ChatSettings:
         """Return the chat's settings, defaults where none were set."""
@@ -43,6 +48,10 @@ class ChatStore(Protocol):
         """Store the chat's settings until changed."""
         ...
 
+
+class AnswerMemory(Protocol):
+    """Which message answered a thread in a chat, to point repeats at it."""
+
     async def remember_answer(self, chat_id: int, key: str, link: str, *, ttl_s: int) -> None:
         """Remember where the chat got the thread's answer, to say "already unrolled"."""
         ...
@@ -51,6 +60,10 @@ class ChatStore(Protocol):
         """Return the link remembered for the thread in this chat, if still fresh."""
         ...
 
+
+class QuotaStore(Protocol):
+    """How fast each user may ask."""
+
     async def take_quota(self, user_id: int, *, limit: int, window_s: int) -> bool:
         """Spend one of the user's `limit` requests per `window_s`; False when none is left.
 
@@ -58,6 +71,22 @@ class ChatStore(Protocol):
         spent it all at once waits for one slot, not for a whole window.
         """
         ...
+
+
+class ValueStore(Protocol):
+    """Small named values: the Telegraph token, published pages, button digests."""
+
+    async def get_value(self, name: str) -> str | None:
+        """Return a small value, if set and not expired."""
+        ...
+
+    async def set_value(self, name: str, value: str, *, ttl_s: int | None = None) -> None:
+        """Store a small value, for good or for `ttl_s` seconds."""
+        ...
+
+
+class Coordination(Protocol):
+    """What processes tell each other: chore locks, worker heartbeats, reachability."""
 
     async def try_lock(self, name: str, *, ttl_s: float) -> bool:
         """Take the lock for `ttl_s` unless another process holds it; it lapses by itself.
@@ -78,13 +107,9 @@ class ChatStore(Protocol):
         """Return whether the store answers (for /healthz)."""
         ...
 
-    async def get_value(self, name: str) -> str | None:
-        """Return a small persistent value, such as the Telegraph token."""
-        ...
 
-    async def set_value(self, name: str, value: str, *, ttl_s: int | None = None) -> None:
-        """Store a small value, for good or for `ttl_s` seconds."""
-        ...
+class ChatStore(ChatSettingsStore, AnswerMemory, QuotaStore, ValueStore, Coordination, Protocol):
+    """The whole store, as wiring builds it; each part of the bot asks only for its concern."""
 
 
 def _quota_rate(limit: int, window_s: int) -> Rate:
@@ -107,16 +132,16 @@ class RedisChatStore:
         stored = {name.decode(): value.decode() for name, value in raw.items()}
         defaults = ChatSettings()
         return ChatSettings(
-            reading_mode=stored.get("reading_mode", defaults.reading_mode),
-            output=stored.get("output", defaults.output),
+            reading_mode=_member(ReadingMode, stored.get("reading_mode"), defaults.reading_mode),
+            output=_member(OutputPreference, stored.get("output"), defaults.output),
             auto_unroll=stored.get("auto_unroll") == "1" if stored else defaults.auto_unroll,
         )
 
     async def set_settings(self, chat_id: int, settings: ChatSettings) -> None:
         """Store the chat's settings until changed."""
         mapping: dict[FieldT, EncodableT] = {
-            "reading_mode": settings.reading_mode,
-            "output": settings.output,
+            "reading_mode": settings.reading_mode.value,
+            "output": settings.output.value,
             "auto_unroll": "1" if settings.auto_unroll else "0",
         }
         await self._redis.hset(self._keys.chat_settings(chat_id), mapping=mapping)
@@ -171,6 +196,14 @@ class RedisChatStore:
     async def _now_ms(self) -> int:
         seconds, micros = await self._redis.time()
         return seconds * 1000 + micros // 1000
+
+
+def _member(enum: type[E], stored: str | None, default: E) -> E:
+    """Read an enum stored as its value; an unknown or missing value is the default."""
+    try:
+        return enum(stored) if stored is not None else default
+    except ValueError:
+        return default
 
 
 def _ms(seconds: float) -> int:

@@ -71,13 +71,15 @@ class TelegraphClient:
         self._sleep = sleep
         self._account_lock = asyncio.Lock()
 
-    async def ensure_account(self) -> str:
-        """Return the access token, creating the account once if there is none yet.
+    async def ensure_account(self, known_token: str | None = None) -> str:
+        """Return the access token: the client's own, else `known_token` (one kept from an
+        earlier run), else a new account's, created once.
 
         Raises:
             RateLimitedError, SourceError: Telegraph refused or failed.
         """
         async with self._account_lock:  # concurrent first calls must not create two accounts
+            self.access_token = self.access_token or known_token
             if self.access_token is None:
                 form = {"short_name": self._short_name, "author_name": self._author_name}
                 result = _result(await self._call("createAccount", form))

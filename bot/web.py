@@ -17,11 +17,12 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from bot import metrics
-from bot.cleaning import ReadingMode, clean_thread
+from bot.cleaning import ReadingMode
 from bot.codec import decode_result
 from bot.model import Thread
+from bot.presentation import present
 from bot.queue import JobQueue
-from bot.rendering import html_page
+from bot.rendering import FORMATS
 from bot.store import ChatStore
 
 log = logging.getLogger("bot.web")
@@ -67,7 +68,8 @@ def build_web_app(
             return HTMLResponse(EXPIRED_PAGE, status_code=404)
         mode_name = request.query_params.get("mode", ReadingMode.REFLOW.value)
         mode = ReadingMode(mode_name) if mode_name in set(ReadingMode) else ReadingMode.REFLOW
-        return HTMLResponse(html_page.render(clean_thread(result, mode)))
+        page = present(result, mode).document(FORMATS["html"])
+        return HTMLResponse(page)
 
     async def webhook_endpoint(request: Request) -> Response:
         assert webhook is not None

@@ -23,7 +23,8 @@ from telegram import Update
 from telegram.ext import ExtBot
 from telegram.request import HTTPXRequest
 
-from bot.answering import Answerer, PagePublisher
+from bot.answering.executor import Answerer
+from bot.answering.pages import PagePublisher
 from bot.delivery import Sender
 from bot.jobs import UnrollJobs
 from bot.limiter import MemorySendLimiter, RedisSendLimiter, SendLimiter

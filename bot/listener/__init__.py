@@ -31,11 +31,7 @@ from bot.listener.messages import link_in_private_chat, message_in_group
 
 log = logging.getLogger("bot.listener")
 
-COMMANDS = [
-    BotCommand("unroll", "unroll the thread of a link (or of the replied message)"),
-    BotCommand("settings", "reading mode, message or page, auto-unroll"),
-    BotCommand("help", "how to ask, and privacy mode in groups"),
-]
+COMMANDS = [BotCommand(name, description) for name, description in texts.COMMANDS.items()]
 # Updates are answered concurrently: one slow send must not hold up everybody's placeholder.
 CONCURRENT_UPDATES = 64
 ALLOWED_UPDATES = [

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from enum import StrEnum
+from typing import TypeVar
 
-from telegram import Chat, ChatMember, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import ChatMember, InlineKeyboardButton, InlineKeyboardMarkup, Update
 
+from bot.cleaning import ReadingMode
+from bot.listener import texts
 from bot.listener.context import UnrollContext
 from bot.listener.intake import reply
+from bot.listener.requests import destination_of
+from bot.request import Destination, OutputPreference
 from bot.store import ChatSettings
 
 SETTINGS_PREFIX = "set:"
-_MODES = ("reflow", "original")
-_OUTPUTS = ("auto", "message", "page")
-_OUTPUT_NAMES = {"auto": "automatic", "message": "always a message", "page": "always a page"}
-_TITLE = "<b>Settings for this chat</b>"
-ADMINS_ONLY = "Only the group's admins can change its settings."
+E = TypeVar("E", bound=StrEnum)
 
 
 async def settings_command(update: Update, context: UnrollContext) -> None:
@@ -24,8 +26,8 @@ async def settings_command(update: Update, context: UnrollContext) -> None:
     if message is None:
         return
     current = await context.services.store.get_settings(message.chat_id)
-    keyboard = _keyboard(current, message.chat.type)
-    await reply(context.services, message, _TITLE, buttons=keyboard)
+    keyboard = _keyboard(current, destination_of(message.chat))
+    await reply(context.services, message, texts.SETTINGS_TITLE, buttons=keyboard)
 
 
 async def settings_button(update: Update, context: UnrollContext) -> None:
@@ -35,14 +37,17 @@ async def settings_button(update: Update, context: UnrollContext) -> None:
         return
     store = context.services.store
     chat = query.message.chat
-    if chat.type != Chat.PRIVATE and not await _is_admin(context, chat.id, query.from_user.id):
-        await query.answer(ADMINS_ONLY, show_alert=True)
+    destination = destination_of(chat)
+    if destination is Destination.GROUP and not await _is_admin(
+        context, chat.id, query.from_user.id
+    ):
+        await query.answer(texts.ADMINS_ONLY, show_alert=True)
         return
     current = await store.get_settings(chat.id)
     updated = _apply(current, query.data.removeprefix(SETTINGS_PREFIX))
     await store.set_settings(chat.id, updated)
-    await query.answer("Saved.")
-    await query.edit_message_reply_markup(_keyboard(updated, chat.type))
+    await query.answer(texts.SETTINGS_SAVED)
+    await query.edit_message_reply_markup(_keyboard(updated, destination))
 
 
 async def _is_admin(context: UnrollContext, chat_id: int, user_id: int) -> bool:
@@ -52,31 +57,36 @@ async def _is_admin(context: UnrollContext, chat_id: int, user_id: int) -> bool:
 
 def _apply(current: ChatSettings, change: str) -> ChatSettings:
     name, _, value = change.partition("=")
-    if name == "mode" and value in _MODES:
-        return replace(current, reading_mode=value)
-    if name == "output" and value in _OUTPUTS:
-        return replace(current, output=value)
+    if name == "mode" and value in set(ReadingMode):
+        return replace(current, reading_mode=ReadingMode(value))
+    if name == "output" and value in set(OutputPreference):
+        return replace(current, output=OutputPreference(value))
     if name == "auto":
         return replace(current, auto_unroll=value == "on")
     return current
 
 
-def _keyboard(current: ChatSettings, chat_type: str) -> InlineKeyboardMarkup:
-    next_mode = _MODES[(_MODES.index(current.reading_mode) + 1) % len(_MODES)]
-    next_output = _OUTPUTS[(_OUTPUTS.index(current.output) + 1) % len(_OUTPUTS)]
+def _next(member: E) -> E:
+    """Return the enum member after `member`, the first after the last."""
+    members = list(type(member))
+    return members[(members.index(member) + 1) % len(members)]
+
+
+def _keyboard(current: ChatSettings, destination: Destination) -> InlineKeyboardMarkup:
+    output_name = texts.OUTPUT_NAMES[current.output]
     rows = [
-        [_button(f"Reading: {current.reading_mode}", f"mode={next_mode}")],
-        [_button(f"Answer: {_OUTPUT_NAMES[current.output]}", f"output={next_output}")],
+        [
+            _button(
+                texts.READING_ROW.format(current.reading_mode),
+                f"mode={_next(current.reading_mode)}",
+            )
+        ],
+        [_button(texts.OUTPUT_ROW.format(output_name), f"output={_next(current.output)}")],
     ]
-    if chat_type != Chat.PRIVATE:
+    if destination is Destination.GROUP:
         state = "on" if current.auto_unroll else "off"
-        rows.append(
-            [
-                _button(
-                    f"Auto-unroll links: {state}", f"auto={'off' if current.auto_unroll else 'on'}"
-                )
-            ]
-        )
+        change = f"auto={'off' if current.auto_unroll else 'on'}"
+        rows.append([_button(texts.AUTO_UNROLL_ROW.format(state), change)])
     return InlineKeyboardMarkup(rows)
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
-from bot.answering import Answerer
+from bot.answering.executor import Answerer
 from bot.queue import JobQueue
 from bot.store import ChatStore
 

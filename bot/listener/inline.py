@@ -23,8 +23,9 @@ from telegram import (
 from telegram.constants import ParseMode
 
 from bot import links
-from bot.answering import button_ref
-from bot.cleaning import clean_thread
+from bot.answering import callback_data
+from bot.answering.texts import REFRESH_BUTTON
+from bot.cleaning import ReadingMode
 from bot.codec import decode_result
 from bot.delivery import Target
 from bot.errors import UnrollError
@@ -35,7 +36,7 @@ from bot.listener.intake import submit, within_quota
 from bot.model import Thread, ThreadKey
 from bot.rendering import telegram_html
 from bot.rendering.summary import completeness_line, title
-from bot.request import Answer, UnrollRequest
+from bot.request import Answer, Destination, UnrollRequest
 
 PLACEHOLDER_PREFIX = "p-"
 CACHED_PREFIX = "c-"
@@ -50,7 +51,7 @@ async def inline_query(update: Update, context: UnrollContext) -> None:
         key = links.find_key(query.query)
     except UnrollError as error:
         sentence = error.user_message()
-        await query.answer([_article("x-error", "Cannot unroll this", sentence, sentence)])
+        await query.answer([_article("x-error", texts.INLINE_ERROR_TITLE, sentence, sentence)])
         return
     if key is None:
         button = InlineQueryResultsButton(
@@ -82,10 +83,10 @@ async def chosen_inline_result(update: Update, context: UnrollContext) -> None:
         return
     request = UnrollRequest(
         request_id=uuid.uuid4().hex[:12],
-        key=str(key),
+        key=key,
         answer=Answer.EDIT_INLINE,
         user_id=chosen.from_user.id,
-        chat_type="inline",
+        destination=Destination.INLINE,
         inline_message_id=chosen.inline_message_id,
         accepted_at=time.time(),
     )
@@ -99,13 +100,14 @@ async def _cached_offer(services: Services, key: ThreadKey) -> InlineQueryResult
     result = decode_result(cached)
     if not isinstance(result, Thread):
         sentence = result.user_message()
-        return _article("x-error", "Cannot unroll this", sentence, sentence)
-    thread = clean_thread(result)
-    message = telegram_html.render(thread)
+        return _article("x-error", texts.INLINE_ERROR_TITLE, sentence, sentence)
+    presentation = services.answerer.present(result, ReadingMode.REFLOW)
+    thread, message = presentation.thread, presentation.message
     if not telegram_html.fits_one_message(message):
         return None
+    ref = await callback_data.button_ref(services.store, key)
     refresh = InlineKeyboardButton(
-        "🔄 Refresh", callback_data=f"refresh:{await button_ref(services.store, str(key))}"
+        REFRESH_BUTTON, callback_data=callback_data.data(callback_data.REFRESH, ref)
     )
     return InlineQueryResultArticle(
         id=CACHED_PREFIX + _digest(str(key)),
@@ -121,12 +123,14 @@ async def _cached_offer(services: Services, key: ThreadKey) -> InlineQueryResult
 async def _placeholder_offer(
     services: Services, key: ThreadKey, url: str
 ) -> InlineQueryResultArticle:
+    ref = await callback_data.button_ref(services.store, key)
     refresh = InlineKeyboardButton(
-        "⏳ Unrolling…", callback_data=f"refresh:{await button_ref(services.store, str(key))}"
+        texts.INLINE_PLACEHOLDER_BUTTON,
+        callback_data=callback_data.data(callback_data.REFRESH, ref),
     )
     return InlineQueryResultArticle(
         id=PLACEHOLDER_PREFIX + _digest(str(key)),
-        title="Unroll this thread",
+        title=texts.INLINE_PLACEHOLDER_TITLE,
         description=url.strip()[:120],
         input_message_content=InputTextMessageContent(
             html.escape(texts.INLINE_PLACEHOLDER.format(url=url.strip()), quote=False),

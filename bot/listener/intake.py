@@ -10,21 +10,24 @@ import html
 import logging
 import time
 import uuid
+from dataclasses import replace
 
 from telegram import Chat, InlineKeyboardMarkup, Message, User
 
 from bot import metrics
-from bot.answering import ALREADY_UNROLLED
+from bot.answering import plan
+from bot.answering.executor import target_of
+from bot.answering.texts import ALREADY_UNROLLED
 from bot.codec import decode_result, encode
 from bot.delivery import Target, UndeliverableError
 from bot.errors import UnrollError
 from bot.listener import texts
 from bot.listener.context import Services
-from bot.listener.requests import link_key, topic_of
+from bot.listener.requests import destination_of, link_key, topic_of
 from bot.logs import job_id
 from bot.model import ThreadKey
 from bot.queue import Outcome
-from bot.request import Answer, UnrollRequest
+from bot.request import Answer, Destination, UnrollRequest
 
 log = logging.getLogger("bot.listener")
 
@@ -41,48 +44,46 @@ async def accept_in_chat(
     thread_id: int | None,
 ) -> None:
     """Answer a request made in a chat: placeholder first, then the answer edits it."""
-    request_id = uuid.uuid4().hex[:12]
-    job_id.set(request_id)
-    target = Target(chat_id=chat.id, is_group=chat.type != Chat.PRIVATE, thread_id=thread_id)
-    sender = services.answerer.sender
-    try:
-        if not await within_quota(services, user.id):
-            await sender.send(target, texts.QUOTA, reply_to=reply_to.message_id)
-            return
-        if target.is_group and await _point_to_earlier_answer(services, target, str(key)):
-            return
-        placeholder = await sender.send(target, texts.PLACEHOLDER, reply_to=reply_to.message_id)
-        await sender.typing(target)
-    except UndeliverableError:
-        return
     chat_settings = await services.store.get_settings(chat.id)
     request = UnrollRequest(
-        request_id=request_id,
-        key=str(key),
+        request_id=uuid.uuid4().hex[:12],
+        key=key,
         answer=Answer.EDIT_PLACEHOLDER,
         user_id=user.id,
+        destination=destination_of(chat),
         chat_id=chat.id,
-        chat_type=chat.type,
-        message_id=placeholder.message_id,
         thread_id=thread_id,
         reading_mode=chat_settings.reading_mode,
         output=chat_settings.output,
         accepted_at=time.time(),
     )
-    await submit(services, request)
+    job_id.set(request.request_id)
+    target = target_of(request)
+    sender = services.answerer.sender
+    try:
+        if not await within_quota(services, user.id):
+            await sender.send(target, texts.QUOTA, reply_to=reply_to.message_id)
+            return
+        if await _point_to_earlier_answer(services, request):
+            return
+        placeholder = await sender.send(target, texts.PLACEHOLDER, reply_to=reply_to.message_id)
+        await sender.typing(target)
+    except UndeliverableError:
+        return
+    await submit(services, replace(request, message_id=placeholder.message_id))
 
 
 async def submit(services: Services, request: UnrollRequest, *, fresh: bool = False) -> None:
     """Hand the request to the queue, or answer it from the cache at once."""
-    submission = await services.queue.submit(request.key, encode(request), fresh=fresh)
+    key = str(request.key)
+    submission = await services.queue.submit(key, encode(request), fresh=fresh)
     metrics.REQUESTS.labels(outcome=submission.outcome.value).inc()
     log.info(
         "request accepted",
-        extra={"key": request.key, "outcome": submission.outcome.value, "job": submission.job_id},
+        extra={"key": key, "outcome": submission.outcome.value, "job": submission.job_id},
     )
     if submission.outcome is Outcome.CACHED and submission.result is not None:
         await services.answerer.answer(request, decode_result(submission.result))
-        services.answerer.forget(request.key)
 
 
 async def reply_with_error(services: Services, message: Message, error: UnrollError) -> None:
@@ -102,7 +103,7 @@ async def reply(
     """Reply to `message` in its chat and topic, through the shared limiter."""
     target = Target(
         chat_id=message.chat_id,
-        is_group=message.chat.type != Chat.PRIVATE,
+        is_group=destination_of(message.chat) is Destination.GROUP,
         thread_id=topic_of(message),
     )
     try:
@@ -123,13 +124,19 @@ async def within_quota(services: Services, user_id: int) -> bool:
     return allowed
 
 
-async def _point_to_earlier_answer(services: Services, target: Target, key: str) -> bool:
-    assert target.chat_id is not None
-    earlier = await services.store.find_answer(target.chat_id, key)
-    if earlier is None:
+async def _point_to_earlier_answer(services: Services, request: UnrollRequest) -> bool:
+    """Reply to the thread's earlier answer in this group instead of answering again."""
+    if not plan.needs_earlier_answer(request):
         return False
+    assert request.chat_id is not None
+    earlier = await services.store.find_answer(request.chat_id, str(request.key))
+    if not plan.is_repeat(request, earlier):
+        return False
+    assert earlier is not None
     metrics.REQUESTS.labels(outcome="already").inc()
-    await services.answerer.sender.send(target, ALREADY_UNROLLED, reply_to=int(earlier))
+    await services.answerer.sender.send(
+        target_of(request), ALREADY_UNROLLED, reply_to=int(earlier)
+    )
     return True
 
 

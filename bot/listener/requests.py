@@ -7,10 +7,11 @@ pseudo-reply is not a reply to a message with a link and is ignored.
 
 from __future__ import annotations
 
-from telegram import Message, MessageEntity
+from telegram import Chat, Message, MessageEntity
 
 from bot import links
 from bot.model import ThreadKey
+from bot.request import Destination
 
 _LINK_ENTITIES: list[str | None] = [MessageEntity.URL, MessageEntity.TEXT_LINK]
 
@@ -59,3 +60,8 @@ def mentions_bot(message: Message, username: str) -> bool:
 def topic_of(message: Message) -> int | None:
     """Return the forum topic to answer in, or None outside forum topics."""
     return message.message_thread_id if message.is_topic_message else None
+
+
+def destination_of(chat: Chat) -> Destination:
+    """Return what kind of place `chat` is for an answer: private, or a group (or channel)."""
+    return Destination.PRIVATE if chat.type == Chat.PRIVATE else Destination.GROUP

@@ -1,6 +1,13 @@
-"""User-facing sentences only the listener says (errors: `errors.py`; answers: `answering.py`)."""
+"""Sentences only the listener says (errors: `errors.py`; answers: `answering/texts.py`)."""
 
 from __future__ import annotations
+
+COMMANDS = {
+    "unroll": "unroll the thread of a link (or of the replied message)",
+    "settings": "reading mode, message or page, auto-unroll",
+    "help": "how to ask, and privacy mode in groups",
+}
+"""The command menu: each command and its description, in the order Telegram shows them."""
 
 PLACEHOLDER = "Unrolling… ⏳"
 QUOTA = "You are asking very fast. Please wait a minute and try again."
@@ -16,6 +23,9 @@ NO_LINK_IN_REPLY = "I found no link to a thread on X, Mastodon or Bluesky there.
 BUG = "Sorry, something went wrong on my side. The problem is logged; please try again."
 INLINE_HINT_TITLE = "Paste a link to a thread"
 INLINE_PLACEHOLDER = "Unrolling {url} … ⏳"
+INLINE_PLACEHOLDER_BUTTON = "⏳ Unrolling…"
+INLINE_PLACEHOLDER_TITLE = "Unroll this thread"
+INLINE_ERROR_TITLE = "Cannot unroll this"
 REFRESHING = "Refreshing…"
 SENDING_FILE = "Sending the file…"
 BUTTON_EXPIRED = "This answer is too old to refresh; please send the link again."
@@ -46,3 +56,11 @@ admin (or switches privacy mode off in @BotFather and re-adds me), then turns on
 in /settings.
 
 /settings — reading mode (reflow or original), answer as message or page, auto-unroll in groups."""
+
+SETTINGS_TITLE = "<b>Settings for this chat</b>"
+SETTINGS_SAVED = "Saved."
+ADMINS_ONLY = "Only the group's admins can change its settings."
+READING_ROW = "Reading: {}"
+OUTPUT_ROW = "Answer: {}"
+AUTO_UNROLL_ROW = "Auto-unroll links: {}"
+OUTPUT_NAMES = {"auto": "automatic", "message": "always a message", "page": "always a page"}

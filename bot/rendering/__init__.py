@@ -2,15 +2,16 @@
 
 Renderers read a thread that cleaning already shaped: a post with `joins_next` runs on into the
 next one without a paragraph break (reflow mode); `gap_before` marks deleted posts in place.
-`RENDERERS` maps each output format's name to its module's `render`.
+Each module's `render` returns its own type: text as `str`, EPUB as `bytes`, Telegram HTML as a
+`TelegramMessage` (chunks), Telegraph as its page nodes. `FORMATS` names the outputs people ask
+for as documents; adding one is a renderer module and one line there.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Protocol
 
 from bot.model import Thread
 
@@ -23,12 +24,6 @@ class RenderOptions:
     include_footer: bool = True
 
 
-class Renderer(Protocol):
-    """The shape every renderer module's `render` shares; the result type depends on the format."""
-
-    def __call__(self, thread: Thread, options: RenderOptions = ...) -> object: ...
-
-
 # The renderer modules import RenderOptions from this package, so they load only once it exists.
 from bot.rendering import (  # noqa: E402
     epub,
@@ -36,18 +31,36 @@ from bot.rendering import (  # noqa: E402
     json,
     markdown,
     telegram_html,
-    telegraph,
     text,
 )
 
-RENDERERS: Mapping[str, Renderer] = MappingProxyType(
+
+@dataclass(frozen=True, slots=True)
+class Format:
+    """An output people ask for by name: `unroll --format NAME`, a file button, a web page.
+
+    `button` is the label of the file button under an answer (None: no button); `extension`
+    names the file; `binary` outputs are bytes, which go to a file, never to a terminal.
+    """
+
+    name: str
+    render: Callable[[Thread, RenderOptions], str | bytes]
+    extension: str
+    button: str | None = None
+    binary: bool = False
+
+
+FORMATS: Mapping[str, Format] = MappingProxyType(
     {
-        "text": text.render,
-        "markdown": markdown.render,
-        "html": html_page.render,
-        "epub": epub.render,
-        "json": json.render,
-        "telegram": telegram_html.render,
-        "telegraph": telegraph.render,
+        format.name: format
+        for format in (
+            Format("text", text.render, "txt"),
+            Format("markdown", markdown.render, "md", button="Markdown"),
+            Format("html", html_page.render, "html"),
+            Format("json", json.render, "json"),
+            Format("telegram", telegram_html.render_document, "html"),
+            Format("epub", epub.render, "epub", button="EPUB", binary=True),
+        )
     }
 )
+"""Every document format, in the order the CLI and the file buttons list them."""

@@ -87,6 +87,17 @@ def render(
     return TelegramMessage(chunks=_chunks(runs, max_units), preview_url=_preview_url(thread))
 
 
+CHUNK_SEPARATOR = "\n\n――― next message ―――\n\n"
+
+
+def render_document(thread: Thread, options: RenderOptions = RenderOptions()) -> str:
+    """Return the thread's messages as one document, the messages set apart by a rule.
+
+    Every other text renderer ends with a newline; so does this, after the last message.
+    """
+    return CHUNK_SEPARATOR.join(render(thread, options).chunks) + "\n"
+
+
 def render_teaser(thread: Thread, page_url: str, options: RenderOptions = RenderOptions()) -> str:
     """Return the short message that points to a page holding a thread too long to send.
 

@@ -25,7 +25,7 @@ from telegram.constants import MessageLimit
 
 from bot.cli import BAD_TOKEN
 from bot.errors import UnsupportedLinkError
-from bot.oneshot import TELEGRAM_CHUNK_SEPARATOR
+from bot.rendering.telegram_html import CHUNK_SEPARATOR as TELEGRAM_CHUNK_SEPARATOR
 from bot.settings import Settings
 from tests.fakes.bluesky import FakeBluesky
 from tests.fakes.bluesky import build_thread as build_bluesky_thread

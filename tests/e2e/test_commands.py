@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from bot.listener import texts
-from bot.listener.chat_settings import ADMINS_ONLY
+from bot.listener.texts import ADMINS_ONLY
 from tests.conftest import eventually
 from tests.e2e.conftest import answers_in, memory_only, x_link
 from tests.fakes.fxtwitter import FakeFxTwitter, build_thread

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from bot.answering import ALREADY_UNROLLED
+from bot.answering.texts import ALREADY_UNROLLED
 from bot.listener import texts
 from tests.e2e.conftest import answers_in, memory_only, x_link
 from tests.fakes.fxtwitter import FakeFxTwitter, FakeThread, build_thread

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from bot import wiring
-from bot.answering import APOLOGY
+from bot.answering.texts import APOLOGY
 from bot.metrics import REGISTRY
 from bot.queue.redis_streams import RedisJobQueue, connect
 from bot.settings import Settings

@@ -16,6 +16,7 @@ import json
 import re
 import zipfile
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -26,7 +27,7 @@ from starlette.routing import Route
 from bot.cleaning import ReadingMode, clean_thread
 from bot.model import Platform, Thread, ThreadKey
 from bot.net.http import HttpClient
-from bot.rendering import RENDERERS
+from bot.rendering import FORMATS, RenderOptions, telegram_html, telegraph
 from bot.rendering import json as json_renderer
 from bot.rendering.telegram_html import TelegramMessage
 from bot.rendering.telegraph import TelegraphPage
@@ -141,6 +142,14 @@ async def _fetch_all(server: FakeServer) -> dict[str, Thread]:
 
 def _frozen(text: str, server: FakeServer) -> str:
     return text.replace(_netloc(server), MASTODON_INSTANCE)
+
+
+# Telegram and Telegraph as their renderers' own types (messages, page nodes), not as documents.
+RENDERERS: dict[str, Callable[[Thread], object]] = {
+    **{name: partial(format.render, options=RenderOptions()) for name, format in FORMATS.items()},
+    "telegram": telegram_html.render,
+    "telegraph": telegraph.render,
+}
 
 
 @pytest.mark.parametrize("platform", SOURCES)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from redis.asyncio import Redis
 
+from bot.cleaning import ReadingMode
+from bot.request import OutputPreference
 from bot.store import ChatSettings, ChatStore, MemoryChatStore, RedisChatStore
 from tests.conftest import eventually
 from tests.fakes.server import free_port
@@ -20,8 +22,10 @@ async def test_settings_default_when_unset(backend: Backend) -> None:
 @pytest.mark.parametrize(
     "settings",
     [
-        ChatSettings(reading_mode="posts", output="page", auto_unroll=True),
-        ChatSettings(output="message"),
+        ChatSettings(
+            reading_mode=ReadingMode.ORIGINAL, output=OutputPreference.PAGE, auto_unroll=True
+        ),
+        ChatSettings(output=OutputPreference.MESSAGE),
     ],
 )
 async def test_settings_round_trip(backend: Backend, settings: ChatSettings) -> None:
@@ -32,7 +36,7 @@ async def test_settings_round_trip(backend: Backend, settings: ChatSettings) -> 
 
 async def test_settings_are_per_chat(backend: Backend) -> None:
     store = backend.store()
-    await store.set_settings(1, ChatSettings(output="page"))
+    await store.set_settings(1, ChatSettings(output=OutputPreference.PAGE))
     assert await store.get_settings(2) == ChatSettings()
 
 

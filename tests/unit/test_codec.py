@@ -8,9 +8,10 @@ from datetime import timedelta, timezone
 import pytest
 
 from bot import errors
+from bot.cleaning import ReadingMode
 from bot.codec import decode, decode_result, encode, encode_result
-from bot.model import Thread
-from bot.request import Answer, UnrollRequest
+from bot.model import Thread, ThreadKey
+from bot.request import Answer, Destination, OutputPreference, UnrollRequest
 from tests.samples import long_thread, rich_thread
 
 
@@ -22,10 +23,13 @@ def test_thread_survives_a_round_trip(thread: Thread) -> None:
 def test_request_survives_a_round_trip() -> None:
     request = UnrollRequest(
         request_id="abc",
-        key="x:x.com:1",
+        key=ThreadKey.parse("x:x.com:1"),
         answer=Answer.EDIT_INLINE,
         user_id=7,
+        destination=Destination.INLINE,
         inline_message_id="AAQ",
+        reading_mode=ReadingMode.ORIGINAL,
+        output=OutputPreference.PAGE,
         previous_posts=3,
     )
     assert decode(UnrollRequest, encode(request)) == request

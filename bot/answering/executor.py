@@ -1,0 +1,182 @@
+"""Carries out answer plans: gathers the facts a plan asks for, then sends its steps in order.
+
+The executor decides nothing about the answer itself (that is `plan`); it presents each fetched
+thread once per reading mode (shared by every requester of a job), publishes a page only when
+the plan wants one, and turns each step into a `delivery` call.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from bot import metrics
+from bot.answering import plan, texts
+from bot.answering.callback_data import button_ref
+from bot.answering.pages import PagePublisher
+from bot.answering.plan import Edit, Facts, RememberAnswer, SendDocument, SendPart, Step
+from bot.cleaning import ReadingMode
+from bot.delivery import MessageGoneError, Sender, Target, UndeliverableError
+from bot.errors import UnrollError
+from bot.model import Thread
+from bot.presentation import Presentation, present
+from bot.request import UnrollRequest
+from bot.store import AnswerMemory, ValueStore
+
+ALREADY_UNROLLED_TTL_S = 24 * 3600
+PRESENTATIONS_KEPT = 32
+"""Recent presentations kept per process: enough for the jobs a worker runs at once."""
+
+
+class AnswerStore(AnswerMemory, ValueStore, Protocol):
+    """What answering keeps in the store: answers per group, and button digests."""
+
+
+def target_of(request: UnrollRequest) -> Target:
+    """Return where the answer to `request` goes."""
+    return Target(
+        chat_id=request.chat_id,
+        is_group=request.is_group,
+        thread_id=request.thread_id,
+        inline_message_id=request.inline_message_id,
+    )
+
+
+@dataclass
+class _Prepared:
+    """A presentation, and the page published for it (tried at most once)."""
+
+    presentation: Presentation
+    page_tried: bool = False
+    page_url: str | None = None
+
+
+@dataclass
+class Answerer:
+    """Writes answers for requests; one instance per process."""
+
+    sender: Sender
+    pages: PagePublisher
+    store: AnswerStore
+    max_split_messages: int = 5
+    _prepared: OrderedDict[tuple[str, ReadingMode], _Prepared] = field(default_factory=OrderedDict)
+
+    async def answer(self, request: UnrollRequest, result: Thread | UnrollError) -> None:
+        """Edit the request's placeholder (or earlier answer) into the result."""
+        if isinstance(result, UnrollError):
+            await self._carry_out(request, plan.plan_failure(result))
+            return
+        prepared = self._prepare(result, request.reading_mode)
+        facts = await self._facts(request, prepared)
+        steps = plan.plan_answer(request, prepared.presentation, facts)
+        await self._carry_out(request, steps, prepared.presentation)
+
+    async def apologise(self, request: UnrollRequest) -> None:
+        """Tell the requester the job was given up."""
+        await self._carry_out(request, plan.plan_apology())
+
+    async def progress(self, request: UnrollRequest, posts_so_far: int) -> None:
+        """Show progress in the placeholder when the limiter has room; never waits."""
+        if plan.shows_progress(request):
+            html = texts.progress(posts_so_far)
+            await self.sender.try_edit(target_of(request), html, message_id=request.message_id)
+
+    def present(self, thread: Thread, mode: ReadingMode) -> Presentation:
+        """Return `thread` presented for `mode`, cleaned once however many ask."""
+        return self._prepare(thread, mode).presentation
+
+    async def _facts(self, request: UnrollRequest, prepared: _Prepared) -> Facts:
+        earlier = None
+        if plan.needs_earlier_answer(request) and request.chat_id is not None:
+            earlier = await self.store.find_answer(request.chat_id, str(request.key))
+        page_url = None
+        if plan.wants_page(request, prepared.presentation):
+            page_url = await self._page_url(prepared)
+        return Facts(
+            button_ref=await button_ref(self.store, request.key),
+            earlier_answer=earlier,
+            page_url=page_url,
+            max_split_messages=self.max_split_messages,
+        )
+
+    async def _carry_out(
+        self,
+        request: UnrollRequest,
+        steps: tuple[Step, ...],
+        presentation: Presentation | None = None,
+    ) -> None:
+        target = target_of(request)
+        try:
+            for step in steps:
+                await self._carry_out_step(request, target, step, presentation)
+        except UndeliverableError:
+            return  # nothing more goes there for this request
+
+    async def _carry_out_step(
+        self,
+        request: UnrollRequest,
+        target: Target,
+        step: Step,
+        presentation: Presentation | None,
+    ) -> None:
+        match step:
+            case Edit():
+                await self._replace(request, target, step)
+            case SendPart():
+                await self.sender.send(
+                    target, step.html, reply_to=request.message_id, buttons=step.buttons
+                )
+            case SendDocument():
+                assert presentation is not None, "a document step needs the thread"
+                content = presentation.document(step.format)
+                data = content.encode() if isinstance(content, str) else content
+                await self.sender.send_document(target, data, step.filename)
+            case RememberAnswer():
+                assert request.chat_id is not None
+                assert request.message_id is not None
+                await self.store.remember_answer(
+                    request.chat_id,
+                    str(request.key),
+                    str(request.message_id),
+                    ttl_s=ALREADY_UNROLLED_TTL_S,
+                )
+
+    async def _replace(self, request: UnrollRequest, target: Target, step: Edit) -> None:
+        try:
+            await self.sender.edit(
+                target,
+                step.html,
+                message_id=request.message_id,
+                preview_url=step.preview_url,
+                buttons=step.buttons,
+            )
+        except MessageGoneError:
+            if target.chat_id is None:
+                return  # an inline message that is gone cannot be replaced
+            await self.sender.send(
+                target, step.html, preview_url=step.preview_url, buttons=step.buttons
+            )
+
+    def _prepare(self, thread: Thread, mode: ReadingMode) -> _Prepared:
+        slot = (str(thread.key), mode)
+        prepared = self._prepared.get(slot)
+        # Reused only for the very same fetch: a cache hit answered meanwhile, or a Refresh,
+        # brings another Thread for the same key, which must not get this one's rendering.
+        if prepared is None or prepared.presentation.source is not thread:
+            started = time.perf_counter()
+            prepared = _Prepared(present(thread, mode))
+            _ = prepared.presentation.message  # rendered now, so the metric measures it
+            metrics.JOB_DURATION.labels(stage="render").observe(time.perf_counter() - started)
+            self._prepared[slot] = prepared
+            while len(self._prepared) > PRESENTATIONS_KEPT:
+                self._prepared.popitem(last=False)
+        self._prepared.move_to_end(slot)
+        return prepared
+
+    async def _page_url(self, prepared: _Prepared) -> str | None:
+        if not prepared.page_tried:
+            prepared.page_url = await self.pages.publish(prepared.presentation)
+            prepared.page_tried = True
+        return prepared.page_url

@@ -1,0 +1,79 @@
+"""Publishing long threads as pages: Telegraph first, then the bot's own reader page.
+
+Telegraph's access token, when the bot had to create the account itself, is kept in the store
+so every process and every restart uses the same account; a page made for one fetch and
+reading mode is remembered as long as the result is cached, so everybody answered from the
+cache gets the same page instead of a new one.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from bot.errors import SourceError
+from bot.presentation import Presentation
+from bot.store import ValueStore
+from bot.telegraph_client import TelegraphClient
+
+log = logging.getLogger("bot.answering")
+
+TELEGRAPH_TOKEN_NAME = "telegraph:token"
+
+
+@dataclass
+class PagePublisher:
+    """Returns a readable page for a thread too long for one message."""
+
+    telegraph: TelegraphClient | None
+    public_base_url: str | None
+    store: ValueStore
+    page_ttl_s: int = 3600
+
+    async def publish(self, presentation: Presentation) -> str | None:
+        """Return the URL of a readable page for the presented thread, or None if none."""
+        if self.telegraph is not None:
+            url = await self._telegraph_page(self.telegraph, presentation)
+            if url is not None:
+                return url
+        if self.public_base_url:
+            key = quote(str(presentation.thread.key), safe="")
+            base = self.public_base_url.rstrip("/")
+            return f"{base}/read/{key}?mode={presentation.mode.value}"
+        return None
+
+    async def _telegraph_page(
+        self, client: TelegraphClient, presentation: Presentation
+    ) -> str | None:
+        name = _page_name(presentation)
+        if (known := await self.store.get_value(name)) is not None:
+            return known
+        try:
+            await self._ensure_account(client)
+            thread = presentation.thread
+            urls = await client.publish(
+                presentation.telegraph_pages,
+                author_name=thread.author.name,
+                author_url=thread.author.url,
+            )
+        except SourceError as exc:
+            log.warning("telegraph failed", extra={"error": type(exc).__name__})
+            return None
+        await self.store.set_value(name, urls[0], ttl_s=self.page_ttl_s)
+        return urls[0]
+
+    async def _ensure_account(self, client: TelegraphClient) -> None:
+        """Use the configured token, else the one kept in the store, else a new account's."""
+        if client.access_token is not None:
+            return
+        kept = await self.store.get_value(TELEGRAPH_TOKEN_NAME)
+        token = await client.ensure_account(kept)
+        if token != kept:
+            await self.store.set_value(TELEGRAPH_TOKEN_NAME, token)
+
+
+def _page_name(presentation: Presentation) -> str:
+    thread = presentation.source
+    fetched = thread.fetched_at.isoformat() if thread.fetched_at else "-"
+    return f"page:{thread.key}:{presentation.mode.value}:{fetched}"

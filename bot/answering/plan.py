@@ -1,0 +1,183 @@
+"""The answer plan: what one requester is sent, decided from facts alone. Pure: no I/O.
+
+Every decision that depends on the kind of request lives here (a group is pointed at an
+earlier answer, a Refresh says what changed and is never split, an inline message has no chat
+for files); the executor gathers the facts the plan asks for and carries out its steps in order.
+In order of preference an answer is: one message; a teaser linking to a page; a few messages;
+a teaser with the whole thread as a Markdown file.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.constants import MessageLimit
+
+from bot.answering import callback_data, texts
+from bot.errors import UnrollError
+from bot.model import Thread
+from bot.presentation import Presentation
+from bot.rendering import FORMATS, Format, telegram_html
+from bot.request import Answer, Destination, OutputPreference, UnrollRequest
+
+
+@dataclass(frozen=True, slots=True)
+class Edit:
+    """Turn the request's own message (placeholder, earlier answer, inline message) into this."""
+
+    html: str
+    preview_url: str | None = None
+    buttons: InlineKeyboardMarkup | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SendPart:
+    """Send one more message of a split answer, as a reply to the request's message."""
+
+    html: str
+    buttons: InlineKeyboardMarkup | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SendDocument:
+    """Send the thread as a file into the request's chat."""
+
+    format: Format
+    filename: str
+
+
+@dataclass(frozen=True, slots=True)
+class RememberAnswer:
+    """Remember the request's message as this thread's answer in its group."""
+
+
+Step = Edit | SendPart | SendDocument | RememberAnswer
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """What the plan needs to know beyond the thread, each gathered only when asked for."""
+
+    button_ref: str
+    earlier_answer: str | None = None  # the message that answered this thread in this group
+    page_url: str | None = None  # a readable page, when `wants_page` said so and one was had
+    max_split_messages: int = 5
+
+
+def needs_earlier_answer(request: UnrollRequest) -> bool:
+    """Tell whether the plan must know of an earlier answer in the chat (groups only)."""
+    return (
+        request.destination is Destination.GROUP
+        and request.chat_id is not None
+        and request.answer is not Answer.REFRESH
+    )
+
+
+def is_repeat(request: UnrollRequest, earlier_answer: str | None) -> bool:
+    """Tell whether the thread was already answered here, by another message than this one."""
+    return (
+        needs_earlier_answer(request)
+        and earlier_answer is not None
+        and earlier_answer != str(request.message_id)
+    )
+
+
+def wants_page(request: UnrollRequest, presentation: Presentation) -> bool:
+    """Tell whether the answer would use a page, so that one is worth publishing."""
+    if request.output is OutputPreference.MESSAGE:
+        return False
+    fits = telegram_html.fits_one_message(presentation.message)
+    return request.output is OutputPreference.PAGE or not fits
+
+
+def shows_progress(request: UnrollRequest) -> bool:
+    """Tell whether progress may be written into the request's message (not into an answer)."""
+    return request.answer is not Answer.REFRESH
+
+
+def plan_failure(error: UnrollError) -> tuple[Step, ...]:
+    """Return the answer to a request whose thread could not be had."""
+    return (Edit(html.escape(error.user_message(), quote=False)),)
+
+
+def plan_apology() -> tuple[Step, ...]:
+    """Return the answer to a request whose job was given up."""
+    return (Edit(texts.APOLOGY),)
+
+
+def plan_answer(
+    request: UnrollRequest, presentation: Presentation, facts: Facts
+) -> tuple[Step, ...]:
+    """Return the steps that answer `request` with the thread, in order."""
+    if is_repeat(request, facts.earlier_answer):
+        return (Edit(texts.ALREADY_UNROLLED),)
+    message, buttons = presentation.message, _buttons(request, facts.button_ref)
+    note = _refresh_note(request, presentation.thread)
+    remember = _remember(request)
+    if request.output is not OutputPreference.PAGE and telegram_html.fits_one_message(message):
+        edit = Edit(_with_note(message.chunks[0], note), message.preview_url, buttons)
+        return (edit, *remember)
+    if facts.page_url is not None:
+        teaser = _with_note(presentation.teaser(facts.page_url), note)
+        return (Edit(teaser, facts.page_url, buttons), *remember)
+    if request.destination is Destination.INLINE:
+        return (Edit(message.chunks[0], buttons=buttons),)
+    # A Refresh knows only the pressed part's id: sending the parts again would repeat them.
+    if len(message.chunks) <= facts.max_split_messages and request.answer is not Answer.REFRESH:
+        return (*_parts(message.chunks, buttons), *remember)
+    teaser = presentation.teaser(presentation.thread.url)
+    markdown = FORMATS["markdown"]
+    return (
+        Edit(f"{teaser}\n\n{texts.TOO_LONG_FOR_MESSAGES}{note}", buttons=buttons),
+        SendDocument(markdown, filename_for(presentation.thread, markdown)),
+        *remember,
+    )
+
+
+def filename_for(thread: Thread, format: Format) -> str:
+    """Return a safe file name for a document of `thread`."""
+    handle = "".join(ch for ch in thread.author.handle if ch.isalnum() or ch in "-_") or "thread"
+    return f"{handle}-{thread.posts[0].id if thread.posts else 'thread'}.{format.extension}"
+
+
+def _parts(chunks: tuple[str, ...], buttons: InlineKeyboardMarkup) -> tuple[Step, ...]:
+    """The first chunk replaces the placeholder; the others follow, buttons under the last."""
+    rest = [SendPart(chunk) for chunk in chunks[1:-1]]
+    if len(chunks) == 1:
+        return (Edit(chunks[0], buttons=buttons),)
+    return (Edit(chunks[0]), *rest, SendPart(chunks[-1], buttons))
+
+
+def _buttons(request: UnrollRequest, ref: str) -> InlineKeyboardMarkup:
+    refresh = InlineKeyboardButton(
+        texts.REFRESH_BUTTON, callback_data=callback_data.data(callback_data.REFRESH, ref)
+    )
+    if request.destination is Destination.INLINE:
+        return InlineKeyboardMarkup([[refresh]])  # documents need a chat to go to
+    files = [
+        InlineKeyboardButton(format.button or "", callback_data=callback_data.data(action, ref))
+        for action, format in callback_data.FILE_ACTIONS.items()
+    ]
+    return InlineKeyboardMarkup([[refresh, *files]])
+
+
+def _remember(request: UnrollRequest) -> tuple[Step, ...]:
+    in_group = request.destination is Destination.GROUP
+    return (RememberAnswer(),) if in_group and request.message_id is not None else ()
+
+
+def _refresh_note(request: UnrollRequest, thread: Thread) -> str:
+    if request.answer is not Answer.REFRESH:
+        return ""
+    previous = request.previous_posts
+    if previous is None or previous == thread.report.posts:
+        return f"\n\n<i>{texts.REFRESH_UNCHANGED}</i>"
+    return f"\n\n<i>{texts.refresh_change(thread.report.posts - previous)}</i>"
+
+
+def _with_note(html_text: str, note: str) -> str:
+    # The HTML is never shorter than its visible text, so this check errs on the safe side.
+    length = telegram_html.utf16_len(html_text) + telegram_html.utf16_len(note)
+    return html_text + note if length <= MessageLimit.MAX_TEXT_LENGTH else html_text

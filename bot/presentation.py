@@ -1,0 +1,50 @@
+"""Showing a thread: cleaned once for a reading mode, then rendered in any output. Pure: no I/O.
+
+Every place that shows a thread (the answer in a chat, inline results, file buttons, the reader
+page, `unroll-bot unroll`) starts from `present`, so cleaning and rendering are composed in one
+way only, and each output is rendered at most once per presentation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from bot.cleaning import ReadingMode, clean_thread
+from bot.model import Thread
+from bot.rendering import Format, RenderOptions, telegram_html, telegraph
+
+
+@dataclass
+class Presentation:
+    """A fetched thread (`source`) and its cleaned form for one reading mode (`thread`)."""
+
+    source: Thread
+    mode: ReadingMode
+    thread: Thread
+    _documents: dict[str, str | bytes] = field(default_factory=dict, repr=False)
+
+    def document(self, format: Format) -> str | bytes:
+        """Return the thread as a document of `format` (rendered once)."""
+        if format.name not in self._documents:
+            self._documents[format.name] = format.render(self.thread, RenderOptions())
+        return self._documents[format.name]
+
+    @cached_property
+    def message(self) -> telegram_html.TelegramMessage:
+        """Return the thread as Telegram messages."""
+        return telegram_html.render(self.thread)
+
+    def teaser(self, page_url: str) -> str:
+        """Return the short Telegram message that points to a page holding the thread."""
+        return telegram_html.render_teaser(self.thread, page_url)
+
+    @cached_property
+    def telegraph_pages(self) -> list[telegraph.TelegraphPage]:
+        """Return the thread as Telegraph pages, split where one page would be too large."""
+        return telegraph.render(self.thread)
+
+
+def present(thread: Thread, mode: ReadingMode = ReadingMode.REFLOW) -> Presentation:
+    """Clean `thread` for `mode`, ready to render in any output."""
+    return Presentation(source=thread, mode=mode, thread=clean_thread(thread, mode))

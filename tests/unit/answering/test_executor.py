@@ -1,0 +1,45 @@
+"""What the answer writer shares between the requesters of one job, and what it must not."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import cast
+
+from bot.answering.executor import PRESENTATIONS_KEPT, Answerer
+from bot.answering.pages import PagePublisher
+from bot.cleaning import ReadingMode
+from bot.delivery import Sender
+from bot.model import ThreadKey
+from bot.store import MemoryChatStore
+from tests.samples import long_thread
+
+
+def answerer() -> Answerer:
+    """An Answerer for presenting only: nothing here sends or publishes."""
+    return Answerer(
+        sender=cast(Sender, None), pages=cast(PagePublisher, None), store=MemoryChatStore()
+    )
+
+
+def test_presentation_is_shared_by_requesters_of_the_same_fetch() -> None:
+    writer, thread = answerer(), long_thread(2)
+    first = writer.present(thread, ReadingMode.REFLOW)
+    assert writer.present(thread, ReadingMode.REFLOW) is first
+
+
+def test_presentation_is_not_reused_for_a_newer_fetch_of_the_same_thread() -> None:
+    """A Refresh brings more posts under the same key; they must not get the old rendering."""
+    writer, before, after = answerer(), long_thread(2), long_thread(3)
+    assert before.key == after.key
+    writer.present(before, ReadingMode.REFLOW)
+    assert len(writer.present(after, ReadingMode.REFLOW).thread.posts) == 3
+
+
+def test_presentations_kept_are_bounded() -> None:
+    """Nobody must remember to forget: old presentations fall out by themselves."""
+    writer, thread = answerer(), long_thread(2)
+    first = writer.present(thread, ReadingMode.REFLOW)
+    for index in range(PRESENTATIONS_KEPT):
+        other = replace(thread, key=ThreadKey.parse(f"x:x.com:{1000 + index}"))
+        writer.present(other, ReadingMode.REFLOW)
+    assert writer.present(thread, ReadingMode.REFLOW) is not first

@@ -1,0 +1,154 @@
+"""The answer plan: what one requester is sent, from the thread and the facts alone."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from bot.answering import texts
+from bot.answering.plan import (
+    Edit,
+    Facts,
+    RememberAnswer,
+    SendDocument,
+    SendPart,
+    Step,
+    is_repeat,
+    plan_answer,
+    plan_failure,
+    wants_page,
+)
+from bot.errors import PostUnavailableError
+from bot.model import ThreadKey
+from bot.presentation import Presentation, present
+from bot.request import Answer, Destination, OutputPreference, UnrollRequest
+from tests.samples import long_thread
+
+KEY = ThreadKey.parse("x:x.com:20")
+PAGE = "https://telegra.ph/Thread-01-01"
+FACTS = Facts(button_ref="x:x.com:20")
+
+
+def request(**values: object) -> UnrollRequest:
+    fields: dict[str, object] = {
+        "request_id": "r1",
+        "key": KEY,
+        "answer": Answer.EDIT_PLACEHOLDER,
+        "user_id": 7,
+        "chat_id": 7,
+        "message_id": 100,
+    }
+    return UnrollRequest(**{**fields, **values})  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="module")
+def short() -> Presentation:
+    return present(long_thread(2))
+
+
+@pytest.fixture(scope="module")
+def long() -> Presentation:
+    """Three or four messages' worth of posts."""
+    return present(long_thread(60))
+
+
+def kinds(steps: tuple[Step, ...]) -> list[str]:
+    return [type(step).__name__ for step in steps]
+
+
+def test_a_thread_that_fits_is_one_edited_message(short: Presentation) -> None:
+    steps = plan_answer(request(), short, FACTS)
+    assert (kinds(steps), steps[0].html) == (["Edit"], short.message.chunks[0])  # type: ignore[union-attr]
+
+
+def test_an_answer_in_a_group_is_remembered(short: Presentation) -> None:
+    steps = plan_answer(request(destination=Destination.GROUP, chat_id=-5), short, FACTS)
+    assert kinds(steps) == ["Edit", "RememberAnswer"]
+
+
+def test_a_long_thread_with_a_page_is_a_teaser_linking_to_it(long: Presentation) -> None:
+    (edit,) = plan_answer(request(), long, replace(FACTS, page_url=PAGE))
+    assert isinstance(edit, Edit)
+    assert (edit.preview_url, PAGE in edit.html) == (PAGE, True)
+
+
+def test_a_long_thread_without_a_page_is_sent_in_parts(long: Presentation) -> None:
+    steps = plan_answer(request(), long, FACTS)
+    chunks = long.message.chunks
+    assert steps == (
+        Edit(chunks[0]),
+        *(SendPart(chunk) for chunk in chunks[1:-1]),
+        SendPart(chunks[-1], steps[-1].buttons),  # type: ignore[union-attr]
+    )
+
+
+def test_too_many_parts_become_a_teaser_and_a_markdown_file(long: Presentation) -> None:
+    steps = plan_answer(request(), long, replace(FACTS, max_split_messages=1))
+    assert kinds(steps) == ["Edit", "SendDocument"]
+    assert texts.TOO_LONG_FOR_MESSAGES in steps[0].html  # type: ignore[union-attr]
+    assert isinstance(steps[1], SendDocument)
+    assert steps[1].format.name == "markdown"
+
+
+def test_a_refresh_of_a_long_thread_is_never_split(long: Presentation) -> None:
+    """A Refresh knows only the pressed message: sending parts again would repeat them."""
+    steps = plan_answer(request(answer=Answer.REFRESH), long, FACTS)
+    assert kinds(steps) == ["Edit", "SendDocument"]
+
+
+def test_an_inline_answer_without_a_page_is_its_first_part(long: Presentation) -> None:
+    inline = request(destination=Destination.INLINE, chat_id=None, inline_message_id="i1")
+    (edit,) = plan_answer(inline, long, FACTS)
+    assert isinstance(edit, Edit)
+    assert (edit.html, len(edit.buttons.inline_keyboard[0])) == (long.message.chunks[0], 1)  # type: ignore[union-attr]
+
+
+def test_a_repeat_in_a_group_points_at_the_earlier_answer(short: Presentation) -> None:
+    group = request(destination=Destination.GROUP, chat_id=-5)
+    steps = plan_answer(group, short, replace(FACTS, earlier_answer="99"))
+    assert steps == (Edit(texts.ALREADY_UNROLLED),)
+
+
+def test_the_answer_itself_is_no_repeat() -> None:
+    """Requests answered together: the first answer is remembered before the second is planned."""
+    group = request(destination=Destination.GROUP, chat_id=-5)
+    assert (is_repeat(group, "100"), is_repeat(group, "99")) == (False, True)
+
+
+def test_private_chats_are_never_pointed_at_earlier_answers(short: Presentation) -> None:
+    steps = plan_answer(request(), short, replace(FACTS, earlier_answer="99"))
+    assert kinds(steps) == ["Edit"]
+
+
+@pytest.mark.parametrize(
+    ("previous", "note"),
+    [(2, texts.REFRESH_UNCHANGED), (1, "Refreshed: 1 new post."), (3, "1 post fewer")],
+)
+def test_a_refresh_says_what_changed(short: Presentation, previous: int, note: str) -> None:
+    (edit,) = plan_answer(request(answer=Answer.REFRESH, previous_posts=previous), short, FACTS)
+    assert note in edit.html  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("output", "fits", "expected"),
+    [
+        (OutputPreference.AUTO, True, False),
+        (OutputPreference.AUTO, False, True),
+        (OutputPreference.PAGE, True, True),
+        (OutputPreference.MESSAGE, False, False),
+    ],
+)
+def test_a_page_is_wanted_only_where_the_answer_would_use_it(
+    short: Presentation, long: Presentation, output: OutputPreference, fits: bool, expected: bool
+) -> None:
+    assert wants_page(request(output=output), short if fits else long) is expected
+
+
+def test_a_failure_is_its_sentence() -> None:
+    error = PostUnavailableError(platform="x")
+    assert plan_failure(error) == (Edit(error.user_message()),)
+
+
+def test_steps_are_plain_data() -> None:
+    assert RememberAnswer() == RememberAnswer()
