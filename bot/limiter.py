@@ -19,8 +19,7 @@ from typing import Protocol
 from redis.asyncio import Redis
 from redis.commands.core import AsyncScript
 
-from bot.queue.keys import Keys
-from bot.queue.redis_streams import load_script
+from bot.keyspace import Keys, load_script
 
 GLOBAL_BURST = 5
 """Sends allowed at once across all chats before the steady global rate applies."""

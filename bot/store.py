@@ -20,9 +20,8 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.typing import EncodableT, FieldT
 
 from bot.cleaning import ReadingMode
+from bot.keyspace import Keys, load_script
 from bot.limiter import Rate, gcra, run_gcra
-from bot.queue.keys import Keys
-from bot.queue.redis_streams import load_script
 from bot.request import OutputPreference
 
 E = TypeVar("E", bound=StrEnum)

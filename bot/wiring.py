@@ -27,6 +27,7 @@ from bot.answering.executor import Answerer
 from bot.answering.pages import PagePublisher
 from bot.delivery import Sender
 from bot.jobs import UnrollJobs
+from bot.keyspace import connect
 from bot.limiter import MemorySendLimiter, RedisSendLimiter, SendLimiter
 from bot.listener import ALLOWED_UPDATES, COMMANDS, build_application
 from bot.listener.context import Services, UnrollApplication
@@ -34,7 +35,7 @@ from bot.net.http import HttpClient
 from bot.oneshot import build_http, source_config
 from bot.queue import JobQueue
 from bot.queue.memory import MemoryJobQueue
-from bot.queue.redis_streams import RedisJobQueue, connect
+from bot.queue.redis_streams import RedisJobQueue
 from bot.scheduler import schedule_chores
 from bot.settings import Settings
 from bot.store import ChatStore, MemoryChatStore, RedisChatStore

@@ -13,17 +13,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from importlib import resources
 from typing import Any, TypeVar, cast
 
-from redis.asyncio import BlockingConnectionPool, Redis
-from redis.asyncio.retry import Retry
-from redis.backoff import ExponentialWithJitterBackoff
-from redis.commands.core import AsyncScript
+from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
-from bot.queue import Job, Outcome, QueueStats, Submission
-from bot.queue.keys import (
+from bot.keyspace import (
     DEAD_LETTERS_MAXLEN,
     GROUP,
     INFLIGHT_TTL_MS,
@@ -31,36 +26,15 @@ from bot.queue.keys import (
     REQUESTS_SUFFIX,
     STREAM_MAXLEN,
     Keys,
+    load_script,
 )
+from bot.queue import Job, Outcome, QueueStats, Submission
 
 _T = TypeVar("_T")
 _StreamReply = list[tuple[bytes, list[tuple[bytes, dict[bytes, bytes]]]]]
 
-_RETRIES = 6
-"""About 5 s of reconnecting in all (backoff capped at 2 s): a Redis restart, not an outage."""
-
 _MOVE_DUE_BATCH = 100
 """Most delayed jobs moved back per call; the next claim moves the rest."""
-
-
-def connect(url: str, *, max_connections: int = 64, pool_wait_s: float = 10.0) -> Redis:
-    """Build the Redis client the queue, store and limiter expect.
-
-    Bytes replies (requests and results are opaque bytes); a pool that makes callers wait for a
-    free connection instead of failing under a burst of submits; and retries with backoff, so
-    commands ride out a Redis restart (`Redis.from_url` alone retries nothing).
-    """
-    retry = Retry(ExponentialWithJitterBackoff(base=0.05, cap=2.0), retries=_RETRIES)
-    pool = BlockingConnectionPool.from_url(
-        url, max_connections=max_connections, timeout=pool_wait_s, retry=retry
-    )
-    return Redis.from_pool(pool)  # the client owns the pool: aclose() closes its connections
-
-
-def load_script(redis: Redis, name: str) -> AsyncScript:
-    """Register the Lua script `scripts/<name>.lua`; redis-py reloads it after a restart."""
-    source = resources.files("bot.queue").joinpath("scripts", f"{name}.lua").read_text()
-    return redis.register_script(source)
 
 
 class RedisJobQueue:

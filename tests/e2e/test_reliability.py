@@ -13,8 +13,9 @@ import pytest
 
 from bot import wiring
 from bot.answering.texts import APOLOGY
+from bot.keyspace import connect
 from bot.metrics import REGISTRY
-from bot.queue.redis_streams import RedisJobQueue, connect
+from bot.queue.redis_streams import RedisJobQueue
 from bot.settings import Settings
 from tests.conftest import RedisServer, eventually
 from tests.e2e.conftest import BotProcess, x_link

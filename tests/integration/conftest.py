@@ -16,10 +16,11 @@ from typing import Any
 import pytest
 from redis.asyncio import Redis
 
+from bot.keyspace import connect
 from bot.limiter import MemorySendLimiter, RedisSendLimiter, SendLimiter
 from bot.queue import JobQueue
 from bot.queue.memory import MemoryJobQueue
-from bot.queue.redis_streams import RedisJobQueue, connect
+from bot.queue.redis_streams import RedisJobQueue
 from bot.store import ChatStore, MemoryChatStore, RedisChatStore
 from tests.conftest import RedisServer
 from tests.fakes.server import free_port

@@ -7,9 +7,9 @@ from typing import cast
 
 import pytest
 
+from bot.keyspace import Keys, connect
 from bot.queue import Job, JobQueue, Outcome, Submission
-from bot.queue.keys import Keys
-from bot.queue.redis_streams import RedisJobQueue, connect
+from bot.queue.redis_streams import RedisJobQueue
 from tests.conftest import RedisServer, eventually
 from tests.integration.conftest import Backend
 

@@ -11,9 +11,10 @@ from typing import Any
 import pytest
 
 from bot.errors import PostUnavailableError, RateLimitedError, SourceError, UnrollError
+from bot.keyspace import connect
 from bot.metrics import REGISTRY
 from bot.queue import Job, JobQueue
-from bot.queue.redis_streams import RedisJobQueue, connect
+from bot.queue.redis_streams import RedisJobQueue
 from bot.worker import Worker, backoff_s
 from tests.conftest import RedisServer, eventually
 from tests.integration.conftest import Backend
@@ -22,7 +23,8 @@ KEY = "x:x.com:123"
 
 _CLAIM_AND_HANG = """
 import asyncio, sys
-from bot.queue.redis_streams import RedisJobQueue, connect
+from bot.keyspace import connect
+from bot.queue.redis_streams import RedisJobQueue
 
 async def main():
     queue = RedisJobQueue(connect(sys.argv[1]), prefix=sys.argv[2])

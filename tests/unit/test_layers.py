@@ -51,7 +51,8 @@ LAYERS: dict[str, Layer] = {
         packages=frozenset({"orjson"}),
     ),
     "adapters": Layer(
-        ("net", "sources", "telegraph_client", "queue", "store", "limiter", "delivery"),
+        ("net", "sources", "telegraph_client", "keyspace", "queue", "store", "limiter",
+         "delivery"),
         uses=("model", "cleaning", "rendering", "core", "adapters", "observability"),
         packages=frozenset({"httpx", "httpcore", "redis", "telegram", "orjson"}),
         any_stdlib=True,

@@ -1,7 +1,9 @@
-"""Every Redis key, stream and group name, under one configurable prefix (default `unroll:`).
+"""Our Redis keyspace: the client, every key name, and the Lua scripts, shared by all adapters.
 
-Adapter layer, no I/O: `Keys(prefix)` only builds names. Queue, store and limiter take their
-names from here and nowhere else. The TTL constants say how long each kind of key lives and why;
+Adapter layer. `connect` builds the one client the queue, store and limiter share; `Keys(prefix)`
+only builds names, under one configurable prefix (default `unroll:`), and the queue, store and
+limiter take their names from here and nowhere else; `load_script` registers a script of
+`scripts/`. The TTL constants say how long each kind of key lives and why;
 keys without a TTL are deleted explicitly (a job's data on ack) or are meant to persist (chat
 settings, small values).
 """
@@ -9,6 +11,12 @@ settings, small values).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from importlib import resources
+
+from redis.asyncio import BlockingConnectionPool, Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialWithJitterBackoff
+from redis.commands.core import AsyncScript
 
 DEFAULT_PREFIX = "unroll:"
 
@@ -119,3 +127,27 @@ class Keys:
 REQUESTS_SUFFIX = ":requests"
 """Ends a job's request-list name; submit.lua appends it to `job_prefix` + the running job id,
 because the job it attaches to is only known inside the script."""
+
+
+_RETRIES = 6
+"""About 5 s of reconnecting in all (backoff capped at 2 s): a Redis restart, not an outage."""
+
+
+def connect(url: str, *, max_connections: int = 64, pool_wait_s: float = 10.0) -> Redis:
+    """Build the Redis client the queue, store and limiter expect.
+
+    Bytes replies (requests and results are opaque bytes); a pool that makes callers wait for a
+    free connection instead of failing under a burst of submits; and retries with backoff, so
+    commands ride out a Redis restart (`Redis.from_url` alone retries nothing).
+    """
+    retry = Retry(ExponentialWithJitterBackoff(base=0.05, cap=2.0), retries=_RETRIES)
+    pool = BlockingConnectionPool.from_url(
+        url, max_connections=max_connections, timeout=pool_wait_s, retry=retry
+    )
+    return Redis.from_pool(pool)  # the client owns the pool: aclose() closes its connections
+
+
+def load_script(redis: Redis, name: str) -> AsyncScript:
+    """Register the Lua script `scripts/<name>.lua`; redis-py reloads it after a restart."""
+    source = resources.files("bot.keyspace").joinpath("scripts", f"{name}.lua").read_text()
+    return redis.register_script(source)
