@@ -7,12 +7,13 @@ in one process (REDIS_URL unset) and behaves the same. Times that several proces
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
-from enum import StrEnum
-from typing import Protocol, TypeVar, cast
+import typing
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields, replace
+from typing import Any, Protocol, cast
 
 from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -24,16 +25,20 @@ from bot.keyspace import Keys, load_script
 from bot.limiter import Rate, gcra, run_gcra
 from bot.request import OutputPreference
 
-E = TypeVar("E", bound=StrEnum)
-
 
 @dataclass(frozen=True, slots=True)
 class ChatSettings:
-    """How the bot answers in one chat."""
+    """How the bot answers in one chat; each field is an enum or a flag, with its default."""
 
     reading_mode: ReadingMode = ReadingMode.REFLOW
     output: OutputPreference = OutputPreference.AUTO
     auto_unroll: bool = False
+
+
+_SETTING_TYPES: dict[str, type] = {
+    field.name: typing.get_type_hints(ChatSettings)[field.name] for field in fields(ChatSettings)
+}
+"""Each setting's type, read from ChatSettings: a new setting needs no code in the stores."""
 
 
 class ChatSettingsStore(Protocol):
@@ -128,21 +133,12 @@ class RedisChatStore:
         raw = cast(
             dict[bytes, bytes], await self._redis.hgetall(self._keys.chat_settings(chat_id))
         )
-        stored = {name.decode(): value.decode() for name, value in raw.items()}
-        defaults = ChatSettings()
-        return ChatSettings(
-            reading_mode=_member(ReadingMode, stored.get("reading_mode"), defaults.reading_mode),
-            output=_member(OutputPreference, stored.get("output"), defaults.output),
-            auto_unroll=stored.get("auto_unroll") == "1" if stored else defaults.auto_unroll,
-        )
+        return settings_from_hash({name.decode(): value.decode() for name, value in raw.items()})
 
     async def set_settings(self, chat_id: int, settings: ChatSettings) -> None:
         """Store the chat's settings until changed."""
-        mapping: dict[FieldT, EncodableT] = {
-            "reading_mode": settings.reading_mode.value,
-            "output": settings.output.value,
-            "auto_unroll": "1" if settings.auto_unroll else "0",
-        }
+        mapping: dict[FieldT, EncodableT] = {}
+        mapping.update(settings_to_hash(settings))
         await self._redis.hset(self._keys.chat_settings(chat_id), mapping=mapping)
 
     async def remember_answer(self, chat_id: int, key: str, link: str, *, ttl_s: int) -> None:
@@ -197,12 +193,27 @@ class RedisChatStore:
         return seconds * 1000 + micros // 1000
 
 
-def _member(enum: type[E], stored: str | None, default: E) -> E:
-    """Read an enum stored as its value; an unknown or missing value is the default."""
-    try:
-        return enum(stored) if stored is not None else default
-    except ValueError:
-        return default
+def settings_to_hash(settings: ChatSettings) -> dict[str, str]:
+    """Write each setting as text: an enum as its value, a flag as "1" or "0"."""
+    return {
+        name: ("1" if value else "0") if isinstance(value, bool) else str(value)
+        for name, value in ((name, getattr(settings, name)) for name in _SETTING_TYPES)
+    }
+
+
+def settings_from_hash(stored: Mapping[str, str]) -> ChatSettings:
+    """Read what `settings_to_hash` wrote; a missing or unknown value keeps its default."""
+    values: dict[str, Any] = {}
+    for name, kind in _SETTING_TYPES.items():
+        text = stored.get(name)
+        if text is None:
+            continue
+        if kind is bool:
+            values[name] = text == "1"
+        else:
+            with contextlib.suppress(ValueError):
+                values[name] = kind(text)
+    return replace(ChatSettings(), **values)
 
 
 def _ms(seconds: float) -> int:

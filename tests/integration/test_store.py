@@ -7,7 +7,14 @@ from redis.asyncio import Redis
 
 from bot.cleaning import ReadingMode
 from bot.request import OutputPreference
-from bot.store import ChatSettings, ChatStore, MemoryChatStore, RedisChatStore
+from bot.store import (
+    ChatSettings,
+    ChatStore,
+    MemoryChatStore,
+    RedisChatStore,
+    settings_from_hash,
+    settings_to_hash,
+)
 from tests.conftest import eventually
 from tests.fakes.server import free_port
 from tests.integration.conftest import Backend
@@ -150,3 +157,18 @@ async def test_value_expires_after_ttl(backend: Backend) -> None:
         return await store.get_value("page:x") is None
 
     await eventually(forgotten, timeout_s=5)
+
+
+def test_settings_survive_their_text_form() -> None:
+    settings = ChatSettings(
+        reading_mode=ReadingMode.ORIGINAL, output=OutputPreference.MESSAGE, auto_unroll=True
+    )
+    assert settings_from_hash(settings_to_hash(settings)) == settings
+
+
+def test_unknown_stored_settings_keep_their_defaults() -> None:
+    """A value written by another version of the bot must not break the chat."""
+    stored = {"reading_mode": "posts", "output": "page", "auto_unroll": "1", "gone": "x"}
+    assert settings_from_hash(stored) == ChatSettings(
+        output=OutputPreference.PAGE, auto_unroll=True
+    )
