@@ -3,7 +3,9 @@
 This is the first step of the flow: text (and Telegram's link entities) in, a canonical
 `ThreadKey` out, so that every way of writing the same post (mirror hosts, `www.`, query
 strings, fragments, trailing slashes, stray punctuation) gives one key for caching and single
-flight. The link grammar follows the parsing table in `reference/upstream-apis.md` §0.
+flight. X links are `HOST/HANDLE/status/ID` on x.com, twitter.com and the FxTwitter and
+vxTwitter mirror families; Mastodon links name their instance (`/@user/ID`, `/users/u/statuses/
+ID`, `/notice/ID` …); Bluesky links are `bsky.app/profile/HANDLE_OR_DID/post/RKEY` or `at://`.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ _LEADING_PUNCTUATION = "([{<«\"'“‘"
 
 _X_DOMAINS = (
     *("x.com", "twitter.com"),
-    *("fxtwitter.com", "fixupx.com", "twittpr.com"),  # FxTwitter's families (§0.1)
+    *("fxtwitter.com", "fixupx.com", "twittpr.com"),  # FxTwitter's families
     *("vxtwitter.com", "fixvx.com"),  # vxTwitter's
 )
 _BLUESKY_HOSTS = frozenset(
@@ -43,7 +45,7 @@ _THREADS_DOMAINS = ("threads.net", "threads.com")
 
 # X family hosts also know handle-less `/status/ID` (vxTwitter) and FxTwitter's `/dl/`, `/dir/`
 # prefixes. Any other host counts as an X mirror (Nitter and friends) only with the strict
-# generic shape of §0.1, which collides with neither Mastodon (`/@user/…`) nor Bluesky.
+# generic `HANDLE/status/ID` shape, which collides with neither Mastodon (`/@user/…`) nor Bluesky.
 _X_FAMILY_PATH = re.compile(
     r"(?:(?:dl|dir)/)?(?:(?:i/web|[a-z0-9_]{1,15})/)?status(?:es)?/(\d{1,20})(?:/.*)?", re.I
 )

@@ -1,8 +1,8 @@
 """Prometheus metrics, defined once, on the bot's own registry `REGISTRY`.
 
 Adapter layer, no I/O of its own: `web.py` serves `render_latest()`. Names follow Prometheus'
-conventions (reference/queue-reliability.md §7): the `unroll_` prefix, base units, `_total` on
-counters, and never a user, chat or URL in a label.
+conventions (https://prometheus.io/docs/practices/naming/): the `unroll_` prefix, base units,
+`_total` on counters, and never a user, chat or URL in a label.
 """
 
 from __future__ import annotations

@@ -60,7 +60,8 @@ class Settings(BaseSettings):
     retry_backoff_cap_s: float = Field(default=60.0, ge=0)
     redis_key_prefix: str = "unroll:"
     telegram_poll_timeout_s: int = Field(default=10, ge=0)
-    # The shared send limiter (bot/limiter.py); Telegram's own limits, reference/telegram.md §2.6.
+    # The shared send limiter (bot/limiter.py): Telegram's own limits for every bot (about 30
+    # messages a second, one a second per chat, 20 a minute per group; core.telegram.org/bots/faq).
     telegram_global_per_s: float = Field(default=25, gt=0)
     telegram_private_per_s: float = Field(default=1, gt=0)
     telegram_group_per_min: float = Field(default=20, gt=0)

@@ -1,6 +1,7 @@
 """Telegraph API client on the shared HTTP client: account, pages, linked parts. Adapter (I/O).
 
-Telegraph reports failures with HTTP 200 and `{"ok": false, "error": CODE}` (telegram.md §3.1):
+Telegraph (https://telegra.ph/api) reports failures with HTTP 200 and `{"ok": false, "error":
+CODE}`:
 `FLOOD_WAIT_n` is waited out a bounded number of times, `CONTENT_TOO_BIG` is answered by cutting
 the part in two, and any other code becomes `SourceError(platform="telegraph")`.
 """
@@ -24,7 +25,8 @@ MAX_CUTS = 16
 """How often `publish` cuts a refused part before giving up; each cut halves one part."""
 _FLOOD_WAIT = re.compile(r"FLOOD_WAIT_(\d+)")
 _CONTENT_TOO_BIG = "CONTENT_TOO_BIG"
-# Telegraph's own field limits (telegram.md §3.1); longer values are refused, so they are cut.
+# Telegraph's own field limits (https://telegra.ph/api: author_name 0-128 characters,
+# author_url 0-512); longer values are refused, so they are cut.
 _MAX_AUTHOR_NAME = 128
 _MAX_AUTHOR_URL = 512
 
