@@ -4,8 +4,9 @@ Adapter layer. Telegram's flood limits (https://core.telegram.org/bots/faq, "My 
 hitting limits") hold per bot, not per process, so every send in every worker and listener
 asks this limiter first: about 25 messages a second overall (headroom below ~30), 1 a second
 per private chat with a small burst, 20 a minute per group. Buckets are GCRA, the generic cell
-rate algorithm: a check returns how long to wait, and `acquire` sleeps exactly that long before asking again. After a 429 the caller
-pauses a chat, or everything, for Telegram's `retry_after`.
+rate algorithm: a check returns how long to wait, and `acquire` sleeps exactly that long
+before asking again. After a 429 the caller pauses a chat, or everything, for Telegram's
+`retry_after`.
 """
 
 from __future__ import annotations
