@@ -312,7 +312,8 @@ def _is_quantity_word(words: list[str]) -> bool:
     if not words:
         return False
     word = words[0].strip(".,:;!?")
-    return word.lower() in _QUANTITY_WORDS or word[:1] in _QUANTITY_PARTICLES
+    # As written: "1/3 der Fahrten" is a quantity, "1/3 Die Bahn …" starts a sentence.
+    return word in _QUANTITY_WORDS or word[:1] in _QUANTITY_PARTICLES
 
 
 def _candidate(form: Form, match: re.Match[str]) -> Candidate:
