@@ -29,7 +29,7 @@ class Form(StrEnum):
     PAREN = "paren"  # "2) " at the start only, weak
     WRAPPED_NUMBER = "wrapped_number"  # (2), weak
     OF = "of"  # "2 of 10", "2 de 10", "2 von 10", "2 из 10", weak
-    PART = "part"  # "Part 2", "Teil 2", "Parte 2", "Часть 2", weak
+    PART = "part"  # "Part 2: …", "Teil 2", "Parte 2", "Часть 2" at the start only, weak
     EMOJI_NUMBER = "emoji_number"  # 2️⃣, 🔟, ②, ❷, weak (also list bullets)
 
 
@@ -99,10 +99,15 @@ _COUNTERS: tuple[tuple[Form, str], ...] = (
     (Form.SLASH_BEFORE, rf"{_SLASH}{_NUMBER}"),
     (Form.WRAPPED_NUMBER, rf"{_OPEN}{_NUMBER}{_CLOSE}"),
     (Form.OF, rf"{_NUMBER}\s+{_OF_WORD}\s+(\d{{1,3}})"),
-    (Form.PART, rf"{_PART_WORD}\s*{_NUMBER}"),
     (Form.EMOJI_NUMBER, f"({_KEYCAPS}|{_CIRCLED})"),
 )
-_START_ONLY_COUNTERS = ((Form.DOT, r"(\d{1,2})[.．、]"), (Form.PAREN, r"(\d{1,2})[)）]"))
+# What a counter at the start may carry before the text: "1/5: Why", "(2/5) — Why".
+_START_TAIL = r"(?:[:：.．]|\s+[—–-](?=\s))?"
+_START_ONLY_COUNTERS = (
+    (Form.DOT, r"(\d{1,2})[.．、]"),
+    (Form.PAREN, r"(\d{1,2})[)）]"),
+    (Form.PART, rf"{_PART_WORD}\s*{_NUMBER}{_START_TAIL}"),
+)
 _EMOJI_MARKER = "(?:🧵|👇[\U0001f3fb-\U0001f3ff]?|[⬇⤵]\ufe0f?|🔽)"  # needs no spaces around
 _WORD_MARKERS = (
     r"(?i:[(\[]\s*cont(?:inued|'d|’d|d)?\.?\s*[)\]]|cont(?:'d|’d|d)\.?|cont\.)",
@@ -142,8 +147,6 @@ _QUANTITY_WORDS = frozenset(
     }
 )  # fmt: skip
 _QUANTITY_PARTICLES = frozenset("のはがをにでと的是个人杯年月日")
-# What a counter at the start may carry before the text: "1/5: Why", "(2/5) — Why".
-_START_TAIL = r"(?:[:：.．]|\s+[—–-](?=\s))?"
 
 
 def _start(pattern: str) -> re.Pattern[str]:
@@ -282,6 +285,8 @@ def _counter_start(text: str, position: int, closes_post: bool) -> tuple[Candida
     for form, pattern in _COUNTERS_START:
         match = pattern.match(text, position)
         if match and (closes_post or match.end() < len(text)):
+            if form is Form.PART and not text[match.end() :].strip():
+                return None  # a post that says only "Part 2" is a heading, not a counter
             if form in _QUANTITIES and _is_quantity_word(text[match.end() :].split(None, 1)):
                 return None  # "1/3 of all trips", "3/5 stars"
             return _candidate(form, match), match.end()

@@ -172,6 +172,8 @@ KEPT = [
     case("japanese-dates", "3/4は雨 | 3/5は晴れ"),
     case("lone-keycap", "1️⃣ Cats | Dogs"),
     case("lone-part", "Part 1: Cats | Dogs"),
+    case("part-headings-alone", "Part 1 | Part 2 | Part 3"),
+    case("part-at-end", "Cats, Part 1 | Dogs, Part 2"),
     case("marker-before-link-stays", "Read more 👇 https://a.example | Dogs"),
 ]
 
