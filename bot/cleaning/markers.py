@@ -146,6 +146,7 @@ _QUANTITY_WORDS = frozenset(
         "का", "की", "के", "में", "है", "था",
     }
 )  # fmt: skip
+_ARTICLES = frozenset({"de", "del", "da", "do", "das", "dos", "der", "die", "des"})
 _QUANTITY_PARTICLES = frozenset("のはがをにでと的是个人杯年月日")
 
 
@@ -317,8 +318,10 @@ def _is_quantity_word(words: list[str]) -> bool:
     if not words:
         return False
     word = words[0].strip(".,:;!?")
-    # As written: "1/3 der Fahrten" is a quantity, "1/3 Die Bahn …" starts a sentence.
-    return word in _QUANTITY_WORDS or word[:1] in _QUANTITY_PARTICLES
+    # Articles count only as written: "1/3 der Fahrten" is a quantity, "1/3 Die Bahn …" starts
+    # a sentence; other words in any case ("Score: 2/5").
+    key = word if word.lower() in _ARTICLES else word.lower()
+    return key in _QUANTITY_WORDS or word[:1] in _QUANTITY_PARTICLES
 
 
 def _candidate(form: Form, match: re.Match[str]) -> Candidate:

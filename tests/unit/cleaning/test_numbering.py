@@ -169,6 +169,7 @@ KEPT = [
     case("fractions-of-things", "1/3 of all trips | 2/3 of all cats"),
     case("scores-with-unit", "3/5 stars | 4/5 stars"),
     case("scores-after-verb", "The film was 1/3 | The book was 2/3"),
+    case("scores-after-capitalised-word", "Score 1/5 | Score 2/5"),
     case("japanese-dates", "3/4は雨 | 3/5は晴れ"),
     case("lone-keycap", "1️⃣ Cats | Dogs"),
     case("lone-part", "Part 1: Cats | Dogs"),
