@@ -2,9 +2,12 @@
 
 Reading one edge of a text gives two things: how far the plain markers reach ("🧵", "👇",
 "(cont.)", "/end", "Thread:" …), which are always removed, and the counter candidate found
-among them ("1/", "(2/10)", "/3" …), which only `numbering` can confirm, using the whole thread
-as evidence. Every token must stand alone (whitespace, a marker emoji or the post's edge on
-both sides), so "3/4/2024", "example.com/end" and "1/2cup" never match.
+among them ("1/", "(2/10)", "/3", "1️⃣", "Part 2" …), which only `numbering` can confirm, using
+the whole thread as evidence. Every token must stand apart: on both sides whitespace, the
+post's edge, an emoji, a closing quote or bracket, a sentence end of any script ("。", "।",
+"؟") or a CJK character (those scripts use no spaces). So "3/4/2024", "example.com/end" and
+"1/2cup" never match, while "partnership.’/3" and "です。1/4" do. Digits of any script count
+("１/５", "١/٥", "१/५").
 """
 
 from __future__ import annotations
@@ -25,6 +28,9 @@ class Form(StrEnum):
     DOT = "dot"  # "2. " at the start only, weak
     PAREN = "paren"  # "2) " at the start only, weak
     WRAPPED_NUMBER = "wrapped_number"  # (2), weak
+    OF = "of"  # "2 of 10", "2 de 10", "2 von 10", "2 из 10", weak
+    PART = "part"  # "Part 2: …", "Teil 2", "Parte 2", "Часть 2" at the start only, weak
+    EMOJI_NUMBER = "emoji_number"  # 2️⃣, 🔟, ②, ❷, weak (also list bullets)
 
 
 STRONG_FORMS = frozenset(
@@ -56,6 +62,15 @@ class Edge:
 
 
 _EMOJI = "🧵👇⬇⤵🔽"
+# Besides whitespace, what may touch a token on either side: pictographs and their joiners,
+# quotes and brackets, sentence ends of several scripts, and CJK letters (no spaces there).
+_PICTOGRAPHS = (
+    "\u2190-\u21ff\u2300-\u23ff\u25a0-\u27bf\u2b00-\u2bff\U0001f000-\U0001faff\ufe0f\u20e3\u200d"
+)
+_QUOTES = "’‘”“»«\"'」「』『】【）（］［()\\[\\]"
+_SENTENCE_ENDS = ".!?…。！？।॥؟؛،、，"
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af"
+_SEPARATORS = rf"\s{_PICTOGRAPHS}{_QUOTES}{_SENTENCE_ENDS}{_CJK}"
 
 
 def has_pointer(text: str) -> bool:
@@ -65,34 +80,74 @@ def has_pointer(text: str) -> bool:
 
 # No marker or counter is longer than this; end-anchored searches look no further back.
 LONGEST_TOKEN = 40
-_AFTER = rf"(?![^\s{_EMOJI}])"
-_BEFORE = rf"(?<![^\s{_EMOJI}])"
+_AFTER = rf"(?![^{_SEPARATORS}])"
+_BEFORE = rf"(?<![^{_SEPARATORS}])"
+_NUMBER = r"(\d{1,3})"  # \d is any script's digit: "１", "٣", "३"; int() reads them all
+_SLASH = "[/／]"
 _TOTAL = r"(\d{1,3}|[nNxX?∞])"
+_OPEN = "[(\\[（［【]"
+_CLOSE = "[)\\]）］】]"
+_KEYCAPS = "(?:[0-9]\ufe0f?\u20e3)+|🔟"
+_CIRCLED = "[\u2460-\u2473\u2776-\u2793]"  # ①–⑳, ❶–❿, ➀–➉, ➊–➓
+_PART_WORD = r"(?i:part|teil|parte|часть|パート)"
+_OF_WORD = r"(?i:of|de|von|из)"
 _COUNTERS: tuple[tuple[Form, str], ...] = (
-    (Form.WRAPPED_FRACTION, rf"[(\[]\s*(\d{{1,3}})\s*/\s*{_TOTAL}\s*[)\]]"),
-    (Form.OPEN_FRACTION, r"(\d{1,3})/([nNxX?∞])"),
-    (Form.FRACTION, r"(\d{1,3})/(\d{1,3})"),
-    (Form.SLASH_AFTER, r"(\d{1,3})/"),
-    (Form.SLASH_BEFORE, r"/(\d{1,3})"),
-    (Form.WRAPPED_NUMBER, r"\((\d{1,3})\)"),
+    (Form.WRAPPED_FRACTION, rf"{_OPEN}\s*{_NUMBER}\s*{_SLASH}\s*{_TOTAL}\s*{_CLOSE}"),
+    (Form.OPEN_FRACTION, rf"{_NUMBER}{_SLASH}([nNxX?∞])"),
+    (Form.FRACTION, rf"{_NUMBER}{_SLASH}(\d{{1,3}})"),
+    (Form.SLASH_AFTER, rf"{_NUMBER}{_SLASH}"),
+    (Form.SLASH_BEFORE, rf"{_SLASH}{_NUMBER}"),
+    (Form.WRAPPED_NUMBER, rf"{_OPEN}{_NUMBER}{_CLOSE}"),
+    (Form.OF, rf"{_NUMBER}\s+{_OF_WORD}\s+(\d{{1,3}})"),
+    (Form.EMOJI_NUMBER, f"({_KEYCAPS}|{_CIRCLED})"),
 )
-_START_ONLY_COUNTERS = ((Form.DOT, r"(\d{1,2})\."), (Form.PAREN, r"(\d{1,2})\)"))
+# What a counter at the start may carry before the text: "1/5: Why", "(2/5) — Why".
+_START_TAIL = r"(?:[:：.．]|\s+[—–-](?=\s))?"
+_START_ONLY_COUNTERS = (
+    (Form.DOT, r"(\d{1,2})[.．、]"),
+    (Form.PAREN, r"(\d{1,2})[)）]"),
+    (Form.PART, rf"{_PART_WORD}\s*{_NUMBER}{_START_TAIL}"),
+)
 _EMOJI_MARKER = "(?:🧵|👇[\U0001f3fb-\U0001f3ff]?|[⬇⤵]\ufe0f?|🔽)"  # needs no spaces around
 _WORD_MARKERS = (
     r"(?i:[(\[]\s*cont(?:inued|'d|’d|d)?\.?\s*[)\]]|cont(?:'d|’d|d)\.?|cont\.)",
     r"(?i:/(?:the\s)?(?:end|fin)|(?:end|fin)/|[(\[](?:the\s)?(?:end|fin)[)\]])",
     r"(?i:[xn?]/(?:[xn?∞]|\d{1,3})?)",  # "x/", "n/n": counters without a number
 )
-_THREAD = r"(?i:(?:a\s+)?(?:(?:short|long|quick|mini|little|big)[\s-]*)?(?:thread|🧵))"
-# An opener ends with a separator, or right before a marker, a counter or a line break.
+# "Thread" in the languages the corpus covers, with an optional article and size word.
+_THREAD = (
+    r"(?i:(?:(?:a|an|un|una|um|uma|ein|eine)\s+)?(?:(?:short|long|quick|mini|little|big)"
+    r"[\s-]*)?(?:thread|🧵|hilo|fio|тред|ветка|スレッド|ثريد|थ्रेड))"
+)
+# An opener ends with a separator, which may follow its emoji ("Thread 🧵:"), or right before
+# a marker, a counter or a line break.
 _OPENER_START = (
-    rf"{_THREAD}(?:\s*[:：—–…]|\s+-|\.\.\.|(?=\s*(?:[{_EMOJI}\n]|\Z|[(\[]?\d{{1,3}}\s*/)))"
+    rf"{_THREAD}(?:\s*{_EMOJI_MARKER})*(?:\s*[:：—–…]|\s+-|\.\.\.)"
+    rf"|{_THREAD}(?=\s*(?:[{_EMOJI}\n]|\Z|{_OPEN}?\d{{1,3}}\s*{_SLASH}))"
 )
 _OPENER_END = rf"{_THREAD}\s*[:：]?"
 _OPENER_WRAPPED = rf"[(\[]\s*{_THREAD}\s*[)\]]"  # "(a thread)" stands apart by itself
 _FINAL_WORD = r"(?i:fin|(?:the\s+)?end)\.?"
 # What an opener or a final word at the end must follow: nothing, a line or a sentence.
-_CLAUSE_ENDS = ".!?…:,;—–-(\n"
+_CLAUSE_ENDS = ".!?…:,;—–-(\n。！？।؟"
+_COUNTER_LAST_CHARS = frozenset("/／)]）］】nNxX?∞\u20e3🔟")
+# A bare fraction next to one of these words is a quantity, a score or a date, not a counter:
+# the word after it at the start ("1/3 of", "3/5 stars", "2/3 de"), the word before it at the
+# end ("rated 3/5", "was 2/3"). Japanese and Chinese glue particles right on ("3/4は").
+_QUANTITIES = frozenset({Form.FRACTION, Form.OF})
+_QUANTITY_WORDS = frozenset(
+    {
+        "of", "cup", "cups", "star", "stars", "tsp", "tbsp", "mile", "miles", "km", "kg", "inch",
+        "done", "was", "is", "are", "were", "got", "scored", "rated", "score", "rating", "about",
+        "nearly", "only", "just", "around", "than", "de", "del", "da", "do", "das", "dos",
+        "estrellas", "estrelas", "taza", "tazas", "xícara", "fue", "foi", "es", "é", "son",
+        "são", "der", "die", "des", "von", "aller", "sterne", "tasse", "ist", "war", "sind",
+        "из", "от", "всех", "звезд", "звёзд", "был", "была", "было", "это", "من", "هو", "كان",
+        "का", "की", "के", "में", "है", "था",
+    }
+)  # fmt: skip
+_ARTICLES = frozenset({"de", "del", "da", "do", "das", "dos", "der", "die", "des"})
+_QUANTITY_PARTICLES = frozenset("のはがをにでと的是个人杯年月日")
 
 
 def _start(pattern: str) -> re.Pattern[str]:
@@ -103,7 +158,8 @@ def _end(pattern: str) -> re.Pattern[str]:
     return re.compile(rf"{_BEFORE}(?:{pattern})\Z")
 
 
-_EMOJI_AT_START = re.compile(_EMOJI_MARKER)
+# A marker emoji at the start takes its colon along: "🧵: Why cats purr".
+_EMOJI_AT_START = re.compile(rf"{_EMOJI_MARKER}(?:\s*[:：])?")
 _EMOJI_AT_END = re.compile(rf"{_EMOJI_MARKER}\Z")
 _WORDS_AT_START = [_start(p) for p in _WORD_MARKERS]
 _WORDS_AT_END = [_end(p) for p in _WORD_MARKERS]
@@ -111,9 +167,8 @@ _OPENER_AT_START = re.compile(_OPENER_START)
 _OPENER_AT_END = _end(_OPENER_END)
 _OPENER_WRAPPED_AT_END = _end(_OPENER_WRAPPED)
 _FINAL_AT_END = _end(_FINAL_WORD)
-# At the start a counter may carry a colon: "1/5: Why cats purr".
 _COUNTERS_START = [
-    *((f, _start(f"{p}:?")) for f, p in _COUNTERS),
+    *((f, _start(f"{p}{_START_TAIL}")) for f, p in _COUNTERS),
     *((f, _start(p)) for f, p in _START_ONLY_COUNTERS),
 ]
 _COUNTERS_END = [(f, _end(p)) for f, p in _COUNTERS]
@@ -159,6 +214,28 @@ def read_end(
             candidate, end = found
             continue
         return Edge(marker_cut, candidate, end if candidate else marker_cut)
+
+
+def find_tail(text: str) -> int:
+    """Return where a trailing run of hashtags and links starts, or len(text) when none.
+
+    A counter often sits before such a run ("… 3/10 #history"); the run is no part of it.
+    The returned offset is right after the last word before the run, so the run keeps its
+    leading space. A text made only of hashtags and links has no tail to skip.
+    """
+    if "#" not in text and "://" not in text:
+        return len(text)  # the common case: nothing to look for
+    end, found = len(text), False
+    while True:
+        stripped = text[:end].rstrip()
+        word_start = max(stripped.rfind(" "), stripped.rfind("\n")) + 1
+        if word_start == 0 or not _is_tail_word(stripped[word_start:]):
+            return len(stripped) if found else len(text)
+        end, found = word_start, True
+
+
+def _is_tail_word(word: str) -> bool:
+    return (word.startswith("#") and len(word) > 1) or word.startswith(("https://", "http://"))
 
 
 def _match_plain_start(
@@ -209,19 +286,56 @@ def _counter_start(text: str, position: int, closes_post: bool) -> tuple[Candida
     for form, pattern in _COUNTERS_START:
         match = pattern.match(text, position)
         if match and (closes_post or match.end() < len(text)):
+            if form is Form.PART and not text[match.end() :].strip():
+                return None  # a post that says only "Part 2" is a heading, not a counter
+            if form in _QUANTITIES and _is_quantity_word(text[match.end() :].split(None, 1)):
+                return None  # "1/3 of all trips", "3/5 stars"
             return _candidate(form, match), match.end()
     return None
 
 
 def _counter_end(text: str, end: int, opens_post: bool) -> tuple[Candidate, int] | None:
+    if not end or not _may_end_counter(text[end - 1]):
+        return None  # most posts end in a word; skip the searches
     for form, pattern in _COUNTERS_END:
         match = pattern.search(text, _window(end), end)
         if match and (opens_post or match.start() > 0):
+            if form in _QUANTITIES and _is_quantity_word(
+                text[: match.start()].rsplit(None, 1)[-1:]
+            ):
+                return None  # "rated it 3/5", "a score of 2/3"
             return _candidate(form, match), match.start()
     return None
+
+
+def _may_end_counter(char: str) -> bool:
+    """Say whether a counter can end with char: a digit, a slash, a bracket or an emoji number."""
+    return char.isdecimal() or char in _COUNTER_LAST_CHARS or "\u2460" <= char <= "\u2793"
+
+
+def _is_quantity_word(words: list[str]) -> bool:
+    """Say whether the word next to a fraction makes it a quantity rather than a counter."""
+    if not words:
+        return False
+    word = words[0].strip(".,:;!?")
+    # Articles count only as written: "1/3 der Fahrten" is a quantity, "1/3 Die Bahn …" starts
+    # a sentence; other words in any case ("Score: 2/5").
+    key = word if word.lower() in _ARTICLES else word.lower()
+    return key in _QUANTITY_WORDS or word[:1] in _QUANTITY_PARTICLES
 
 
 def _candidate(form: Form, match: re.Match[str]) -> Candidate:
     groups = match.groups()
     total = groups[1] if len(groups) > 1 else None
-    return Candidate(form, int(groups[0]), int(total) if total and total.isdigit() else None)
+    number = _emoji_number(groups[0]) if form is Form.EMOJI_NUMBER else int(groups[0])
+    return Candidate(form, number, int(total) if total and total.isdecimal() else None)
+
+
+def _emoji_number(token: str) -> int:
+    """Read "1️⃣2️⃣" (keycaps spell digits), "🔟", or a circled number "②", "❷", "➋"."""
+    if token == "🔟":
+        return 10
+    if token[0].isascii():
+        return int("".join(char for char in token if char.isascii()))
+    code = ord(token[0])
+    return code - 0x2460 + 1 if code <= 0x2473 else (code - 0x2776) % 10 + 1

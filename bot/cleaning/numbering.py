@@ -1,10 +1,12 @@
 """Numbering cleaning: remove thread counters and markers, using the whole thread as evidence.
 
 Plain markers ("🧵", "👇", "/end", "Thread:" …) always go. A number at a post's edge ("1/",
-"(2/10)", "3.") goes only when it is a counter, that is when the posts' numbers form a
-sequence: they rise from post to post in step with the posts' positions. A lone "3/4" in one
-post is a date or a score and stays. The strong forms ("2/", "/2", "(2/10)", "2/n") are also
+"(2/10)", "3.", "Part 2", "2️⃣") goes only when it is a counter, that is when the posts' numbers
+form a sequence: they rise from post to post in step with the posts' positions. A lone "3/4" in
+one post is a date or a score and stays. The strong forms ("2/", "/2", "(2/10)", "2/n") are also
 believed alone when the number is the post's position, or "1" near the start (an opener).
+Threads mix styles ("/9" then "10/10"), so a bare fraction may also continue a strong sequence.
+The end of a post is read before any trailing hashtags and links, which stay.
 Pure: no I/O.
 """
 
@@ -21,11 +23,12 @@ from bot.cleaning.markers import (
     Candidate,
     Edge,
     Form,
+    find_tail,
     has_pointer,
     read_end,
     read_start,
 )
-from bot.cleaning.segments import tidy_segments
+from bot.cleaning.segments import is_blank_text, tidy_segments
 from bot.model import Post, Segment, SegmentKind, Thread
 
 # How far a counter may run ahead of its post's position (posts the source never saw).
@@ -49,16 +52,34 @@ class Counter:
     candidate: Candidate
 
     @property
-    def family(self) -> str:
-        """Return the group whose numbers must form one sequence (all strong forms mix)."""
-        return "strong" if self.candidate.form in STRONG_FORMS else self.candidate.form.value
+    def families(self) -> tuple[str, ...]:
+        """Return the groups whose numbers must form one sequence (all strong forms mix).
+
+        A bare fraction is its own group and may also take part in a strong sequence.
+        """
+        form = self.candidate.form
+        if form in STRONG_FORMS:
+            return (_STRONG,)
+        return (form.value, _STRONG) if form is Form.FRACTION else (form.value,)
+
+
+_STRONG = "strong"
+# Forms that state a total which every counter of the sequence repeats ("1/2 cup" then
+# "2/3 of voters" is no sequence).
+_FIXED_TOTAL = frozenset({Form.FRACTION, Form.OF})
+_TRAILING_KINDS = frozenset({SegmentKind.LINK, SegmentKind.HASHTAG})
 
 
 @dataclass(frozen=True, slots=True)
 class _PostEdges:
     start: Edge | None
     end: Edge | None
-    same_segment: bool
+    end_index: int = 0  # the TEXT segment the end was read in
+    end_tail: int | None = None  # where that segment's kept tail (hashtags, links) starts
+
+    @property
+    def same_segment(self) -> bool:
+        return self.start is not None and self.end is not None and self.end_index == 0
 
 
 def strip_numbering(thread: Thread) -> Thread:
@@ -79,7 +100,8 @@ def find_counters(counters: Iterable[Counter]) -> set[Counter]:
     families: dict[str, list[Counter]] = defaultdict(list)
     for counter in counters:
         if _is_plausible(counter):
-            families[counter.family].append(counter)
+            for family in counter.families:
+                families[family].append(counter)
     confirmed: set[Counter] = set()
     for members in families.values():
         confirmed |= _confirm_family(sorted(members, key=lambda c: (c.post, c.side != Side.START)))
@@ -130,41 +152,73 @@ def _follows(earlier: Counter, later: Counter) -> bool:
         return False
     if b.number - a.number > later.ordinal - earlier.ordinal + 1:
         return False
+    if (a.form in _FIXED_TOTAL) != (b.form in _FIXED_TOTAL):
+        return _mixes(a, b)
     if a.total is None or b.total is None:
         return True
-    return b.total == a.total if a.form is Form.FRACTION else b.total >= a.total
+    return b.total == a.total if a.form in _FIXED_TOTAL else b.total >= a.total
+
+
+def _mixes(a: Candidate, b: Candidate) -> bool:
+    """Say whether a strong counter and a bare fraction can be neighbours in one sequence.
+
+    After "2/" or "/9" only a closing "3/3" or "10/10" follows (or a fraction with the total
+    already announced); before "2/" a fraction opens with a total the later number fits in.
+    """
+    if b.form in _FIXED_TOTAL:
+        return b.number == b.total or (a.total is not None and a.total == b.total)
+    return a.total is not None and b.number <= a.total
 
 
 def _is_plausible(counter: Counter) -> bool:
     candidate = counter.candidate
     if candidate.total is not None and candidate.number > candidate.total:
         return False  # 24/7, 5/4: no counter runs past its total
+    if candidate.form in _FIXED_TOTAL:
+        return candidate.number <= counter.ordinal  # "3/5 stars" in post 1 is a score
     return candidate.number <= counter.ordinal + MAX_LEAD
 
 
 def _is_believable_alone(counter: Counter) -> bool:
     number, ordinal = counter.candidate.number, counter.ordinal
-    return counter.family == "strong" and (number == ordinal or (number == 1 and ordinal <= 2))
+    strong = counter.candidate.form in STRONG_FORMS
+    return strong and (number == ordinal or (number == 1 and ordinal <= 2))
 
 
 def _read_post(post: Post, index: int, total: int) -> _PostEdges:
     segments = post.text
     if not segments:
-        return _PostEdges(None, None, same_segment=False)
-    first, last = segments[0], segments[-1]
-    single = len(segments) == 1
+        return _PostEdges(None, None)
+    first = segments[0]
+    end_index = _end_index(segments)
+    same = end_index == 0
     opener, final = index == 0, index == total - 1
     start = None
     if first.kind is SegmentKind.TEXT:
-        start = read_start(first.text, opener=opener, closes_post=single)
+        start = read_start(first.text, opener=opener, closes_post=len(segments) == 1)
+    last = segments[end_index]
     if last.kind is not SegmentKind.TEXT:
-        return _PostEdges(start, None, same_segment=False)
+        return _PostEdges(start, None)
+    text = last.text
+    tail = find_tail(text)
+    if end_index < len(segments) - 1:
+        tail = min(tail, len(text.rstrip()))  # keep the space before the trailing link
     # In a one-segment post the end is read only past the start's reach, so the two edges
     # never claim the same token.
-    lower = start.counter_cut if single and start else 0
-    end = read_end(last.text[lower:], opener=opener, final=final, opens_post=single)
+    lower = start.counter_cut if same and start else 0
+    end = read_end(text[lower:tail], opener=opener, final=final, opens_post=same)
     shifted = Edge(end.marker_cut + lower, end.candidate, end.counter_cut + lower)
-    return _PostEdges(start, shifted, same_segment=single)
+    return _PostEdges(start, shifted, end_index, tail if tail < len(text) else None)
+
+
+def _end_index(segments: tuple[Segment, ...]) -> int:
+    """Return the index of the segment a counter at the end sits in: past trailing links."""
+    index = len(segments) - 1
+    while index > 0 and (
+        segments[index].kind in _TRAILING_KINDS or is_blank_text(segments[index])
+    ):
+        index -= 1
+    return index
 
 
 def _counters(thread: Thread, edges: list[_PostEdges]) -> list[Counter]:
@@ -182,21 +236,30 @@ def _cut(post: Post, edges: _PostEdges, confirmed: set[Side]) -> Post:
     segments = list(post.text)
     start_cut = _cut_at(edges.start, Side.START in confirmed)
     end_cut = _cut_at(edges.end, Side.END in confirmed)
+    tail = edges.end_tail
+    if tail is not None and Side.END not in confirmed:
+        end_cut = tail  # before hashtags or links only a confirmed counter goes
     if edges.same_segment:
         text = segments[0].text
-        segments[0] = Segment(SegmentKind.TEXT, text[start_cut : max(start_cut, end_cut)])
+        kept = text[start_cut : max(start_cut, end_cut)] + _rest(text, tail)
+        segments[0] = Segment(SegmentKind.TEXT, kept)
     else:
         if edges.start is not None:
             segments[0] = Segment(SegmentKind.TEXT, segments[0].text[start_cut:])
         if edges.end is not None:
-            segments[-1] = Segment(SegmentKind.TEXT, segments[-1].text[:end_cut])
+            text = segments[edges.end_index].text
+            kept = text[:end_cut] + _rest(text, tail)
+            segments[edges.end_index] = Segment(SegmentKind.TEXT, kept)
     tidied = tidy_segments(segments)
     if tidied == post.text:
         return post
-    closed = post.closed_by_marker or (
-        edges.end is not None and has_pointer(post.text[-1].text[end_cut:])
-    )
+    removed_end = post.text[edges.end_index].text[end_cut:tail] if edges.end else ""
+    closed = post.closed_by_marker or has_pointer(removed_end)
     return replace(post, text=tidied, closed_by_marker=closed)
+
+
+def _rest(text: str, tail: int | None) -> str:
+    return "" if tail is None else text[tail:]
 
 
 def _cut_at(edge: Edge | None, confirmed: bool) -> int:

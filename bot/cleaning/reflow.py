@@ -11,6 +11,7 @@ import unicodedata
 from dataclasses import replace
 from itertools import pairwise
 
+from bot.cleaning.markers import find_tail
 from bot.cleaning.segments import has_attachments, is_blank
 from bot.model import Post, SegmentKind, Thread
 
@@ -26,11 +27,14 @@ def is_open_ending(text: str) -> bool:
     """Say whether text stops mid-sentence, so the next post carries on with it.
 
     An ellipsis reads as "to be continued"; closing quotes and brackets are looked through;
-    an emoji closes a thought the way a full stop does.
+    an emoji closes a thought the way a full stop does, and so do trailing hashtags or links
+    written as plain text, as their segments do.
     """
     text = text.rstrip()
     if text.endswith(CONTINUATIONS):
         return True
+    if find_tail(text) < len(text):
+        return False
     text = text.rstrip(CLOSERS + " ").rstrip(_EMOJI_TAILS)
     if not text:
         return False

@@ -67,3 +67,8 @@ def has_attachments(post: Post) -> bool:
 def is_blank(post: Post) -> bool:
     """Say whether the post has no visible text at all."""
     return not any(segment.text.strip() for segment in post.text)
+
+
+def is_blank_text(segment: Segment) -> bool:
+    """Say whether the segment is TEXT with nothing but whitespace."""
+    return segment.kind is SegmentKind.TEXT and not segment.text.strip()

@@ -1,7 +1,8 @@
 """Tracking cleaning: strip tracking query parameters from links. Pure: no I/O.
 
 Only the tracking parameters go; everything else in the URL stays byte for byte (parameter
-order, percent-encoding, fragment), because the rest may be what makes the link work.
+order, percent-encoding, fragment), because the rest may be what makes the link work. A link
+text that showed the tracked URL is rebuilt from the clean one, so no tracking shows either.
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ TRACKING_PARAMS = frozenset(
 # On X links `s`, `t` and `xmt` only say who shared the link and from which app.
 X_HOSTS = frozenset({"x.com", "twitter.com", "mobile.twitter.com", "mobile.x.com"})
 X_TRACKING_PARAMS = frozenset({"s", "t", "xmt"})
+# How many characters of a link's host and path its rebuilt visible text shows before "…"
+# (X shows about this many).
+SHORT_FORM_LENGTH = 30
 
 
 def strip_tracking(url: str) -> str:
@@ -69,13 +73,40 @@ def _clean_link(segment: Segment) -> Segment:
 
 
 def _visible_text(text: str, old_url: str, new_url: str) -> str:
-    """Rewrite the visible text too when it shows the URL itself (with or without scheme)."""
+    """Rebuild the visible text from the clean URL when it shows the URL, so no tracking shows.
+
+    A link text that shows the URL (with or without scheme or "www.", whole or cut short with an
+    ellipsis) or any of the removed parameters becomes the clean URL's host and path, cut
+    short the way the platforms do; a label the author wrote ("my essay") stays as it is.
+    """
     if text == old_url:
         return new_url
-    for scheme in ("https://", "http://"):
-        if old_url == scheme + text and new_url.startswith(scheme):
-            return new_url.removeprefix(scheme)
-    return text
+    if not _shows_url(text, old_url):
+        return text
+    return short_form(new_url)
+
+
+def short_form(url: str) -> str:
+    """Return the URL as platforms show it: no scheme, no "www.", cut with "…" when long."""
+    shown = _bare(url)
+    if shown.endswith("/") and shown.count("/") == 1:
+        shown = shown[:-1]  # "example.com/" reads as "example.com"
+    if len(shown) <= SHORT_FORM_LENGTH:
+        return shown
+    return shown[:SHORT_FORM_LENGTH] + "…"
+
+
+def _shows_url(text: str, url: str) -> bool:
+    shown = text.strip().removesuffix("…").removesuffix("...")
+    if shown and _bare(url).startswith(_bare(shown)):
+        return True
+    query = url.partition("#")[0].partition("?")[2]
+    removed = [piece.partition("=")[0] for piece in query.split("&") if piece]
+    return any(f"{name}=" in text for name in removed if _is_tracking(name, _host(url)))
+
+
+def _bare(url: str) -> str:
+    return url.split("://", 1)[-1].removeprefix("www.")
 
 
 def _host(url: str) -> str:

@@ -3,7 +3,8 @@
 The contract fixes `source`, `url`, `author`, `posts` (`id`, `url`, `created_at`, `text`,
 `media`, `quote`) and `report`; every key after those is an extra that keeps the output
 lossless (segments, card, poll, content warning, reflow and gap marks). Contract keys come
-first in each object so a reader sees the fixed part before the extras.
+first in each object so a reader sees the fixed part before the extras. A post's `text` writes
+each link as its full URL, as plain text does; its `segments` keep what the post showed.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from datetime import datetime
 import orjson
 
 from bot.model import Author, LinkCard, Media, Poll, Post, Quote, Report, Segment, Thread
-from bot.rendering import RenderOptions
+from bot.rendering import RenderOptions, text
 
 JsonObject = dict[str, object]
 
@@ -42,7 +43,7 @@ def _post(post: Post) -> JsonObject:
         "id": post.id,
         "url": post.url,
         "created_at": post.created_at.isoformat(),
-        "text": post.plain_text,
+        "text": text.linked_text(post.text),
         "media": [_media(item) for item in post.media],
         "quote": _quote(post.quote) if post.quote else None,
         "segments": _segments(post.text),

@@ -37,6 +37,11 @@ def is_shortened_form(visible: str, url: str) -> bool:
     return bool(shown) and _without_scheme(url).startswith(_without_scheme(shown))
 
 
+def linked_text(segments: tuple[Segment, ...]) -> str:
+    """Return the text with every link written as its full URL (after its label, if any)."""
+    return _inline_text(segments)
+
+
 def _header(thread: Thread) -> str:
     return "\n".join(
         (

@@ -187,3 +187,27 @@ def test_clean_thread_keeps_untouched_thread_equal() -> None:
 def test_clean_thread_leaves_report_as_fetched() -> None:
     original = replace(thread_of("Cats.", "🧵"), report=replace(thread_of("a").report, posts=2))
     assert clean_thread(original).report == original.report
+
+
+def test_reflow_judges_the_end_left_after_a_glued_counter() -> None:
+    """ "partnership.’/3" ends a sentence once "/3" is gone, so it keeps its paragraph."""
+    cleaned = clean_thread(thread_of("Intro. /1", "allies.’/2", "partnership.’/3", "Outro /4"))
+    assert [p.joins_next for p in cleaned.posts] == [False, False, False, False]
+
+
+def test_reflow_runs_on_once_an_emoji_counter_is_gone() -> None:
+    cleaned = clean_thread(thread_of("1️⃣ Cats purr when they", "2️⃣ are happy."))
+    assert [p.joins_next for p in cleaned.posts] == [True, False]
+
+
+def test_reflow_runs_on_after_a_reply_mention_and_counter_are_gone() -> None:
+    cleaned = clean_thread(thread_of("Cats purr when 1/", "@ada they are 2/", "@ada happy. 3/"))
+    assert [p.joins_next for p in cleaned.posts] == [True, True, False]
+
+
+def test_reflow_keeps_break_after_trailing_hashtags() -> None:
+    cleaned = clean_thread(thread_of("Cats purr 1/ #cats #pets", "Dogs bark 2/"))
+    assert (texts_of(cleaned), cleaned.posts[0].joins_next) == (
+        ["Cats purr #cats #pets", "Dogs bark"],
+        False,
+    )

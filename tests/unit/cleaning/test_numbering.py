@@ -87,6 +87,22 @@ REMOVED = [
         "1/ Cats | 2/ 3/4/2024 was the day | 3/ Owls",
         "Cats | 3/4/2024 was the day | Owls",
     ),
+    case("glued-to-closing-quote", "Cats | ‘allies.’/2 | ‘done.’/3", "Cats | ‘allies.’ | ‘done.’"),
+    case("glued-after-cjk-full-stop", "猫です。1/3 | 犬です。2/3", "猫です。 | 犬です。"),
+    case("opener-emoji-colon", "Thread 🧵: Cats | Dogs", "Cats | Dogs"),
+    case("emoji-colon", "🧵: Cats | Dogs", "Cats | Dogs"),
+    case(
+        "mixed-slash-then-closing-fraction", "Cats /1 | Dogs /2 | Owls 3/3", "Cats | Dogs | Owls"
+    ),
+    case("mixed-fraction-then-slash", "1/3 Cats | 2/ Dogs | 3/ Owls", "Cats | Dogs | Owls"),
+    case("keycaps", "1️⃣ Cats | 2️⃣ Dogs | 3️⃣ Owls", "Cats | Dogs | Owls"),
+    case("keycaps-at-end", "Cats 1️⃣ | Dogs 2️⃣", "Cats | Dogs"),
+    case("circled-numbers", "① 猫 | ② 犬", "猫 | 犬"),
+    case("part-series", "Part 1: Cats | Part 2: Dogs", "Cats | Dogs"),
+    case("of-series", "Cats 1 of 3 | Dogs 2 of 3", "Cats | Dogs"),
+    case("fullwidth-wrapped", "（１/３）猫 | （２/３）犬", "猫 | 犬"),
+    case("before-hashtags", "Cats 1/ #ai | Dogs 2/ #ml #ai", "Cats #ai | Dogs #ml #ai"),
+    case("before-link", "Cats 1/ https://a.example | Dogs 2/", "Cats https://a.example | Dogs"),
 ]
 
 KEPT = [
@@ -150,6 +166,16 @@ KEPT = [
     case("subreddit-path", "Cats | Go to /r/cats"),
     case("slash-after-word", "Cats | Dogs/ Owls"),
     case("half-price", "Cats | It is 1/2 price"),
+    case("fractions-of-things", "1/3 of all trips | 2/3 of all cats"),
+    case("scores-with-unit", "3/5 stars | 4/5 stars"),
+    case("scores-after-verb", "The film was 1/3 | The book was 2/3"),
+    case("scores-after-capitalised-word", "Score 1/5 | Score 2/5"),
+    case("japanese-dates", "3/4は雨 | 3/5は晴れ"),
+    case("lone-keycap", "1️⃣ Cats | Dogs"),
+    case("lone-part", "Part 1: Cats | Dogs"),
+    case("part-headings-alone", "Part 1 | Part 2 | Part 3"),
+    case("part-at-end", "Cats, Part 1 | Dogs, Part 2"),
+    case("marker-before-link-stays", "Read more 👇 https://a.example | Dogs"),
 ]
 
 

@@ -99,11 +99,48 @@ def test_tracking_updates_visible_text_when_it_shows_the_url_without_scheme() ->
     assert cleaned.posts[0].text[0] == link("a.example/p", "https://a.example/p")
 
 
-def test_tracking_keeps_shortened_visible_text() -> None:
+def test_tracking_rebuilds_shortened_visible_text_from_clean_url() -> None:
     cleaned = strip_tracking_links(
         thread(post(0, link("a.example/long…", "https://a.example/long?utm_source=x")))
     )
-    assert cleaned.posts[0].text[0] == link("a.example/long…", "https://a.example/long")
+    assert cleaned.posts[0].text[0] == link("a.example/long", "https://a.example/long")
+
+
+@pytest.mark.parametrize(
+    ("visible", "url", "expected"),
+    [
+        pytest.param(
+            "www.example.com/a/very/long/pa…",
+            "https://www.example.com/a/very/long/path/to/a/page?utm_source=x&utm_medium=y",
+            "example.com/a/very/long/path/t…",
+            id="long-path-cut-with-ellipsis",
+        ),
+        pytest.param(
+            "example.com/?utm_source=x",
+            "https://www.example.com/?utm_source=x",
+            "example.com",
+            id="root-without-slash",
+        ),
+        pytest.param(
+            "read this utm_source=news",
+            "https://example.com/a?utm_source=news",
+            "example.com/a",
+            id="text-showing-a-removed-parameter",
+        ),
+        pytest.param(
+            "youtube.com/watch?v=abc&s…",
+            "https://youtube.com/watch?v=abc&si=XYZ",
+            "youtube.com/watch?v=abc",
+            id="kept-query-stays-visible",
+        ),
+        pytest.param("my essay", "https://a.example/p?utm_source=x", "my essay", id="label"),
+    ],
+)
+def test_tracking_rebuilds_visible_text_only_when_it_shows_the_url(
+    visible: str, url: str, expected: str
+) -> None:
+    cleaned = strip_tracking_links(thread(post(0, link(visible, url))))
+    assert cleaned.posts[0].text[0].text == expected
 
 
 def test_tracking_leaves_quotes_untouched() -> None:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from bot.rendering import json
-from tests.samples import rich_thread
+from tests.samples import link, post, rich_thread, text, thread
 
 CONTRACT_TOP = ["source", "url", "author", "posts", "report"]
 CONTRACT_POST = ["id", "url", "created_at", "text", "media", "quote"]
@@ -47,8 +47,27 @@ def test_created_at_is_iso_8601(document: dict[str, Any]) -> None:
     assert moment == rich_thread().posts[0].created_at
 
 
-def test_text_is_the_plain_text_of_the_post(document: dict[str, Any]) -> None:
-    assert document["posts"][0]["text"] == rich_thread().posts[0].plain_text
+def test_text_writes_each_link_as_its_full_url(document: dict[str, Any]) -> None:
+    assert document["posts"][0]["text"] == (
+        "Why <b>tags</b> & entities matter 🧵 — see https://example.com/a?x=1&y=2 and @bob #python"
+    )
+
+
+def test_segments_keep_the_link_text_the_post_showed(document: dict[str, Any]) -> None:
+    shown = "".join(segment["text"] for segment in document["posts"][0]["segments"])
+    assert shown == rich_thread().posts[0].plain_text
+
+
+@pytest.mark.parametrize(
+    ("visible", "expected"),
+    [
+        pytest.param("my essay", "Read my essay (https://a.example/p)", id="label-then-url"),
+        pytest.param("a.example/p", "Read https://a.example/p", id="shown-url-becomes-full"),
+    ],
+)
+def test_text_of_a_link(visible: str, expected: str) -> None:
+    one = thread(post(0, text("Read "), link(visible, "https://a.example/p")))
+    assert stdlib_json.loads(json.render(one))["posts"][0]["text"] == expected
 
 
 def test_media_carry_type_url_and_alt(document: dict[str, Any]) -> None:
