@@ -20,10 +20,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from bot.cleaning import ReadingMode, clean_thread
+from bot import rendering
+from bot.cleaning import ReadingMode
 from bot.model import Platform, Thread, ThreadKey
 from bot.net.http import HttpClient
-from bot.rendering import RENDERERS
+from bot.presentation import present
 from bot.rendering.telegram_html import TelegramMessage
 from bot.sources import SourceConfig, bluesky, fxtwitter, mastodon
 from tests.data import seed_thread as seed
@@ -163,7 +164,10 @@ def test_seed_output_matches_golden_file(
 
 
 def _render(thread: Thread, output: str, mode: ReadingMode) -> str:
-    return _as_text(output, RENDERERS[output](clean_thread(thread, mode)))
+    presentation = present(thread, mode)
+    if output == "telegram":
+        return _as_text(output, presentation.message)
+    return _as_text(output, presentation.document(rendering.FORMATS[output]))
 
 
 def _without_urls(text: str) -> str:
