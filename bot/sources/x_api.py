@@ -22,7 +22,7 @@ from bot.errors import (
 )
 from bot.model import Platform, Report, Thread, ThreadKey
 from bot.net.http import HttpClient, Response
-from bot.sources import ProgressCallback, SourceConfig, capped
+from bot.sources import ProgressCallback, SourceConfig
 from bot.sources.json_reader import JsonObject
 from bot.sources.x_api_posts import Includes, read_author, read_post, referenced_id
 from bot.sources.x_text import PLATFORM
@@ -180,7 +180,6 @@ async def fetch_thread(
         read_post(tweet.data, api.includes, gap_before=int(tweet is walk.hole_below))
         for tweet in chain
     ]
-    posts, report = capped(posts, report, config.max_posts)
     return Thread(
         key=key,
         source=Platform.X,
@@ -188,7 +187,6 @@ async def fetch_thread(
         author=read_author(api.includes, focal.author_id),
         posts=tuple(posts),
         report=report,
-        fetched_at=now,
     )
 
 

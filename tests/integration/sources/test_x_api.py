@@ -26,7 +26,7 @@ from bot.model import (
     ThreadKey,
 )
 from bot.net.http import HttpClient
-from bot.sources import SourceConfig, x_api
+from bot.sources import SourceConfig, fetch_thread, x_api
 from tests.fakes.fxtwitter import FakeThread, FakeUser, build_thread
 from tests.fakes.x_api import TOKEN, FakeXApi
 
@@ -49,7 +49,7 @@ async def unroll(
 ) -> Thread:
     config = SourceConfig(x_api_url=fake.url, x_bearer_token=token, max_posts=max_posts)
     key = ThreadKey(Platform.X, "x.com", post_id)
-    return await x_api.fetch_thread(key, http=http, config=config)
+    return await fetch_thread(key, http=http, config=config)
 
 
 def ids(thread: Thread) -> list[str]:
