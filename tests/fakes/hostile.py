@@ -20,7 +20,13 @@ from starlette.routing import Route
 
 from tests.fakes.server import FakeServer
 
-MASTODON_CASES = ("ancestor-loop", "self-loop", "descendant-cycle", "endless-ancestors")
+MASTODON_CASES = (
+    "ancestor-loop",
+    "self-loop",
+    "descendant-cycle",
+    "endless-ancestors",
+    "endless-fat-ancestors",
+)
 BLUESKY_CASES = ("bluesky-cycle",)
 FXTWITTER_CASES = ("fxtwitter-duplicates", "timestamp-1e20", "timestamp-minus-1e15")
 HTTP_CASES = (
@@ -38,6 +44,9 @@ HANG_S = 8.0
 BOMB_BYTES = 1_000_000_000
 """What the gzip bomb inflates to: 1 GB of zeros, about 1 MB on the wire."""
 ANCESTORS_PER_CONTEXT = 40  # Mastodon's unauthenticated limit
+FAT_PADDING = 120_000
+"""Characters of content per status in "endless-fat-ancestors": 40 of them come to about
+4.8 MB, an answer just under the 5 MB per-response cap, every time."""
 AUTHOR_DID = "did:plc:hostile7ehrx332p6dow5sk"
 
 
@@ -111,7 +120,7 @@ class HostileUpstream:
         early = await self._misbehaviour()
         if early is not None:
             return early
-        if self.case == "endless-ancestors":
+        if self.case.startswith("endless"):
             # Fresh ancestors every time, each naming a parent further up that never ends.
             top = int(status_id)
             ids = range(top + ANCESTORS_PER_CONTEXT, top, -1)
@@ -127,8 +136,9 @@ class HostileUpstream:
         return JSONResponse({"ancestors": ancestors, "descendants": []})
 
     def _status(self, status_id: str) -> dict[str, Any]:
-        if self.case == "endless-ancestors":
-            return _mastodon_status(status_id, str(int(status_id) + 1), padding=2000)
+        if self.case.startswith("endless"):
+            padding = FAT_PADDING if self.case == "endless-fat-ancestors" else 2000
+            return _mastodon_status(status_id, str(int(status_id) + 1), padding=padding)
         return _mastodon_status(status_id, _mastodon_parent(self.case, status_id))
 
     # Bluesky.
