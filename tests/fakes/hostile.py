@@ -26,6 +26,7 @@ MASTODON_CASES = (
     "descendant-cycle",
     "endless-ancestors",
     "endless-fat-ancestors",
+    "slow-endless-ancestors",
 )
 BLUESKY_CASES = ("bluesky-cycle",)
 FXTWITTER_CASES = ("fxtwitter-duplicates", "timestamp-1e20", "timestamp-minus-1e15")
@@ -39,6 +40,7 @@ HTTP_CASES = (
 )
 CASES = MASTODON_CASES + BLUESKY_CASES + FXTWITTER_CASES + HTTP_CASES
 
+SLOW_ANSWER_S = 1.0
 HANG_S = 8.0
 """How long the hanging server keeps a request waiting: past any deadline a test sets."""
 BOMB_BYTES = 1_000_000_000
@@ -120,7 +122,10 @@ class HostileUpstream:
         early = await self._misbehaviour()
         if early is not None:
             return early
-        if self.case.startswith("endless"):
+        if self.case == "slow-endless-ancestors":
+            # Each answer well within any per-request deadline; together they never end.
+            await asyncio.sleep(SLOW_ANSWER_S)
+        if "endless" in self.case:
             # Fresh ancestors every time, each naming a parent further up that never ends.
             top = int(status_id)
             ids = range(top + ANCESTORS_PER_CONTEXT, top, -1)
@@ -136,7 +141,7 @@ class HostileUpstream:
         return JSONResponse({"ancestors": ancestors, "descendants": []})
 
     def _status(self, status_id: str) -> dict[str, Any]:
-        if self.case.startswith("endless"):
+        if "endless" in self.case:
             padding = FAT_PADDING if self.case == "endless-fat-ancestors" else 2000
             return _mastodon_status(status_id, str(int(status_id) + 1), padding=padding)
         return _mastodon_status(status_id, _mastodon_parent(self.case, status_id))
