@@ -326,3 +326,12 @@ async def test_source_error_when_x_fails(fake: FakeXApi, http: HttpClient) -> No
     with pytest.raises(SourceError) as caught:
         await unroll(fake, http, "1234567890123456789")
     assert type(caught.value) is SourceError
+
+
+async def test_reply_loop_is_source_error(fake: FakeXApi, http: HttpClient) -> None:
+    """The root claims to answer the last post: walking up from the middle comes round again."""
+    built = fake.add(build_thread(3))
+    built.chain[0].reply_to = built.chain[2]
+    with pytest.raises(SourceError, match="loops"):
+        await unroll(fake, http, built.chain[1].id)
+
