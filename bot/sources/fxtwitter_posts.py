@@ -49,7 +49,7 @@ def parse_thread(key: ThreadKey, envelope: JsonObject) -> Thread:
         raise PostUnavailableError(f"FxTwitter has no post {key.post_id}", platform=PLATFORM)
     author_json = _required(status, "author")
     if not envelope.has("thread"):
-        # An instance without X credentials answers with the single post (§1.2.4).
+        # An FxTwitter instance without X credentials answers with the single post alone.
         report = Report(posts=1, complete=False, note=ONLY_ONE_POST_NOTE)
         return _thread(key, _author(author_json), [parse_post(status)], report)
     posts, deleted, skipped = _own_chain(envelope.children("thread"), author_json.string("id"))
@@ -72,7 +72,7 @@ def _own_chain(entries: list[JsonObject], author_id: str) -> tuple[list[Post], i
     """Return the author's posts with their gaps, the deleted count and the others' count.
 
     FxTwitter walks upwards through any author, so a thread that answers someone else starts
-    with their posts (§1.2.4); those are dropped and counted. Tombstones become gaps.
+    with their posts; those are dropped and counted. Tombstones become gaps.
     """
     first = next((i for i, entry in enumerate(entries) if _is_by(entry, author_id)), None)
     if first is None:

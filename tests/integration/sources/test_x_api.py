@@ -334,4 +334,3 @@ async def test_reply_loop_is_source_error(fake: FakeXApi, http: HttpClient) -> N
     built.chain[0].reply_to = built.chain[2]
     with pytest.raises(SourceError, match="loops"):
         await unroll(fake, http, built.chain[1].id)
-
