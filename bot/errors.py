@@ -137,7 +137,8 @@ class RateLimitedError(SourceError):
 
 
 class ResponseTooLargeError(SourceError):
-    """The answer was larger than the byte cap; retrying would not help."""
+    """The answer was larger than the byte cap, or one fetch needed more requests or bytes than
+    its budget allows; retrying would not help."""
 
     retryable = False
 

@@ -20,7 +20,7 @@ class UnknownEncodingError(ValueError):
 
 
 class Decoder(Protocol):
-    """Turns raw body chunks into decoded bytes, at most `allowance` + 1 per call."""
+    """Turns raw body chunks into decoded bytes, never inflating past `allowance` + 1 per call."""
 
     def decode(self, data: bytes, allowance: int) -> bytes:
         """Return the decoded bytes of `data`; more than `allowance` means "over the cap"."""
