@@ -9,7 +9,7 @@
     └── SourceError                   exit 4   the source failed: down, 5xx, bad JSON   retryable
         ├── SourceTimeoutError        exit 4   deadline hit                             retryable
         ├── RateLimitedError          exit 4   429; carries retry_after                 retryable
-        └── ResponseTooLargeError     exit 4   over the byte cap                    not retryable
+        └── ResponseTooLargeError     exit 4   over the byte cap or the fetch budget  not retryable
 
 Each class knows its exit code, whether a retry may help, and one plain sentence for the
 user (`user_message`), used unchanged by the CLI and the bot.
@@ -26,6 +26,10 @@ PLATFORM_NAMES = {
     "threads": "Threads",
     "telegraph": "Telegraph",
 }
+
+
+MAX_SHOWN_WAIT_S = 86_400.0
+"""A wait longer than a day is not worth a number in a sentence."""
 
 
 def _platform_name(platform: str | None) -> str:
@@ -125,14 +129,16 @@ class RateLimitedError(SourceError):
 
     def user_message(self) -> str:
         wait = "a while"
-        if self.retry_after is not None:
+        # Only a sane number is shown: a huge or endless Retry-After reads as "a while".
+        if self.retry_after is not None and 0 <= self.retry_after <= MAX_SHOWN_WAIT_S:
             wait = f"about {max(1, round(self.retry_after))} seconds"
         name = _platform_name(self.platform)
         return f"{name} is limiting requests right now; please wait {wait} and try again."
 
 
 class ResponseTooLargeError(SourceError):
-    """The answer was larger than the byte cap; retrying would not help."""
+    """The answer was larger than the byte cap, or one fetch needed more requests or bytes than
+    its budget allows; retrying would not help."""
 
     retryable = False
 

@@ -36,6 +36,10 @@ def source_config(settings: Settings) -> SourceConfig:
         x_bearer_token=token.get_secret_value() if token else None,
         bluesky_api_url=settings.bluesky_api_url.rstrip("/"),
         max_posts=settings.unroll_max_posts,
+        allow_private_hosts=settings.unroll_allow_private_hosts,
+        deadline_s=settings.http_deadline_s,
+        max_requests=settings.unroll_max_requests,
+        max_fetch_bytes=settings.unroll_max_fetch_bytes,
     )
 
 

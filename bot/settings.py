@@ -49,6 +49,8 @@ class Settings(BaseSettings):
     http_timeout_s: float = Field(default=10.0, gt=0)
     http_deadline_s: float = Field(default=30.0, gt=0)
     http_max_bytes: int = Field(default=5_000_000, gt=0)
+    unroll_max_requests: int = Field(default=150, ge=1)
+    unroll_max_fetch_bytes: int = Field(default=15_000_000, gt=0)
     result_cache_ttl_s: int = Field(default=3600, ge=1)
     failure_cache_ttl_s: int = Field(default=60, ge=1)
     user_quota_per_minute: int = Field(default=20, ge=1)

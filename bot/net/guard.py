@@ -41,6 +41,16 @@ _DENIED_NETWORKS = tuple(
         "100.64.0.0/10",
     )
 )
+# IPv6 is allowed, not denied: only global unicast (2000::/3) is accepted, minus IANA's
+# special-purpose blocks inside it (https://www.iana.org/assignments/iana-ipv6-special-registry):
+# all of 2001::/23 (Teredo, benchmarking, ORCHID, AMT…; no public site lives there),
+# documentation (2001:db8::/32, 3fff::/20) and 6to4 (2002::/16). Outside 2000::/3 lie the
+# deprecated site-local fec0::/10 and other space that Python's `is_global` still calls public.
+_IPV6_GLOBAL_UNICAST = ipaddress.IPv6Network("2000::/3")
+_IPV6_SPECIAL = tuple(
+    ipaddress.IPv6Network(network)
+    for network in ("2001::/23", "2001:db8::/32", "2002::/16", "3fff::/20")
+)
 _LOCAL_SUFFIXES = ("localhost", "local", "internal", "home.arpa")
 _LABEL = r"(?!-)[a-z0-9-]{1,63}(?<!-)"
 # At least two labels, and a top-level label that is not all digits: this refuses the
@@ -57,6 +67,10 @@ def is_public_address(address: str) -> bool:
         return False
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address) and (
+        ip not in _IPV6_GLOBAL_UNICAST or any(ip in network for network in _IPV6_SPECIAL)
+    ):
+        return False
     return (
         ip.is_global
         and not (ip.is_multicast or ip.is_reserved or ip.is_unspecified)

@@ -3,15 +3,23 @@
 The only module that catches httpx exceptions: they leave it as `errors.SourceError` and its
 subclasses (timeouts, 429, 5xx, over the byte cap), always raised `from` the cause. Other 4xx
 answers are returned, so each source maps its own "not found" and "private" statuses.
+
+Every byte from upstream is treated as hostile: bodies are decoded here (net/inflate.py) so a
+compressed bomb stops at the cap without inflating first, `Retry-After` is clamped to an hour,
+and a fetch of a thread spends one `FetchBudget` (requests, bytes, deadline) across all its
+requests through `for_fetch`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import copy
 import email.utils
 import functools
+import math
 import ssl
 import time
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -26,12 +34,15 @@ from bot.errors import (
     SourceError,
     SourceTimeoutError,
 )
-from bot.net import guard
+from bot.net import guard, inflate
+from bot.net.budget import FetchBudget
 
 USER_AGENT = (
     f"unroll-bot/{__version__} (+https://github.com/unroll-bot/unroll-bot; thread unroller)"
 )
 MAX_REDIRECTS = 3
+MAX_RETRY_AFTER_S = 3600.0
+"""The longest wait an upstream may ask for; a larger `Retry-After` is read as this."""
 _REDIRECT_STATUSES = {301, 302, 303, 307, 308}
 
 
@@ -65,7 +76,11 @@ class Response:
 
 @dataclass(frozen=True, slots=True)
 class HttpLimits:
-    """Per-request limits: inactivity timeout, total deadline and decoded byte cap."""
+    """Per-request limits: inactivity timeout, total deadline and decoded byte cap.
+
+    `deadline_s` bounds a request made outside a thread fetch (Telegraph); inside one, the
+    fetch's `FetchBudget` deadline bounds all its requests together.
+    """
 
     timeout_s: float = 10.0
     deadline_s: float = 30.0
@@ -91,10 +106,16 @@ class HttpClient:
     ) -> None:
         self.limits = limits or HttpLimits()
         self.allow_private_hosts = allow_private_hosts
+        self.budget: FetchBudget | None = None
         timeout = httpx.Timeout(self.limits.timeout_s, connect=min(5.0, self.limits.timeout_s))
         common = {
             "timeout": timeout,
-            "headers": {"User-Agent": user_agent, "Accept": "application/json"},
+            "headers": {
+                "User-Agent": user_agent,
+                "Accept": "application/json",
+                # Only what net/inflate.py decodes within the byte cap.
+                "Accept-Encoding": inflate.ACCEPT_ENCODING,
+            },
             "follow_redirects": False,
             "trust_env": False,  # a proxy would defeat the address pinning of the guard
         }
@@ -110,6 +131,15 @@ class HttpClient:
         """Close both pools."""
         await self._trusted.aclose()
         await self._guarded.aclose()
+
+    def for_fetch(self, budget: FetchBudget) -> HttpClient:
+        """Return a client sharing these pools whose requests all spend `budget`.
+
+        The returned client needs no closing (and must not be closed: the pools are shared).
+        """
+        spending = copy.copy(self)
+        spending.budget = budget
+        return spending
 
     async def get(
         self,
@@ -159,8 +189,11 @@ class HttpClient:
             # by the guarded transport.
             guard.check_url(url, allow_private_hosts=self.allow_private_hosts)
         host = httpx.URL(url).host
+        deadline_s = self.limits.deadline_s
+        if self.budget is not None:
+            deadline_s = self.budget.spend_request(platform=platform, host=host)
         try:
-            async with asyncio.timeout(self.limits.deadline_s):
+            async with asyncio.timeout(deadline_s):
                 response = await self._send_following_redirects(
                     method, url, params, data, headers, guarded
                 )
@@ -168,7 +201,8 @@ class HttpClient:
             raise SourceTimeoutError(f"deadline for {host}", platform=platform, host=host) from exc
         except httpx.TimeoutException as exc:
             raise SourceTimeoutError(f"timeout for {host}", platform=platform, host=host) from exc
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:
+            # InvalidURL is not an HTTPError: a redirect hop or a host httpx cannot encode.
             raise SourceError(
                 f"{type(exc).__name__} for {host}", platform=platform, host=host
             ) from exc
@@ -199,6 +233,9 @@ class HttpClient:
             # again (scheme, port, host, addresses); params and a form body belong to the
             # first request only, and the method becomes GET as browsers do.
             url, params, data, method = _join(url, location), None, None, "GET"
+            if httpx.URL(url).scheme not in ("http", "https"):
+                # `javascript:`, `mailto:`, `file:`: the server misbehaves; nothing to fetch.
+                raise SourceError(f"redirect to a {httpx.URL(url).scheme!r} address")
             if _origin(url) != origin:
                 # Only the configured API root itself is trusted: a hop elsewhere is a host
                 # nobody configured, so it passes the guard and gets no credentials.
@@ -218,20 +255,42 @@ class HttpClient:
             method, url, params=params, data=data, headers=headers
         ) as response:
             declared = response.headers.get("content-length")
-            if declared and declared.isdigit() and int(declared) > self.limits.max_bytes:
+            # The length check first: Python refuses to read an int of over 4,300 digits.
+            if (
+                declared
+                and declared.isdigit()
+                and (len(declared) > 18 or int(declared) > self.limits.max_bytes)
+            ):
                 raise ResponseTooLargeError(f"{declared} bytes declared")
-            body = bytearray()
-            # Count decoded bytes, so a compressed bomb stops at the cap as well.
-            async for chunk in response.aiter_bytes():
-                body += chunk
-                if len(body) > self.limits.max_bytes:
-                    raise ResponseTooLargeError(f"over {self.limits.max_bytes} bytes")
+            body = await self._read_body(response)
             return Response(
                 status=response.status_code,
                 headers=dict(response.headers),
-                content=bytes(body),
+                content=body,
                 url=str(response.url),
             )
+
+    async def _read_body(self, response: httpx.Response) -> bytes:
+        """Read and decode the body, counting decoded bytes against both caps as they come."""
+        try:
+            decoder = inflate.decoder_for(response.headers.get("content-encoding"))
+        except inflate.UnknownEncodingError as exc:
+            raise SourceError(f"unknown Content-Encoding {exc}") from exc
+        body = bytearray()
+        async for raw in response.aiter_raw():
+            allowance = self.limits.max_bytes - len(body)
+            if self.budget is not None:
+                allowance = min(allowance, self.budget.remaining_bytes())
+            try:
+                chunk = decoder.decode(raw, allowance)
+            except zlib.error as exc:
+                raise SourceError(f"undecodable body: {exc}") from exc
+            if self.budget is not None:
+                self.budget.spend_bytes(len(chunk))
+            body += chunk
+            if len(body) > self.limits.max_bytes:
+                raise ResponseTooLargeError(f"over {self.limits.max_bytes} bytes")
+        return bytes(body)
 
 
 def _join(url: str, location: str) -> str:
@@ -262,31 +321,45 @@ def retry_after_s(headers: Mapping[str, str], *, now: float | None = None) -> fl
     """Seconds to wait, from `Retry-After` (seconds or HTTP date) or `X-RateLimit-Reset`.
 
     Mastodon sends `X-RateLimit-Reset` as an ISO 8601 time; some APIs send epoch seconds
-    (Bluesky's XRPC servers as `RateLimit-Reset`, without the `X-`).
+    (Bluesky's XRPC servers as `RateLimit-Reset`, without the `X-`). Whatever the server
+    says, the answer is between 0 and `MAX_RETRY_AFTER_S`: a huge or endless number would
+    park a job for centuries.
     """
     now = time.time() if now is None else now
-    lowered = {k.lower(): v for k, v in headers.items()}
+    lowered = {k.lower(): v.strip() for k, v in headers.items()}
     value = lowered.get("retry-after")
     if value:
-        if value.strip().isdigit():
-            return float(value.strip())
-        try:
-            return max(0.0, email.utils.parsedate_to_datetime(value).timestamp() - now)
-        except (TypeError, ValueError):
-            pass
+        if value.isdigit():
+            return _clamped(float(value))  # 400 digits read as infinity, then clamped
+        stamp = _http_date(value)
+        if stamp is not None:
+            return _clamped(stamp - now)
     reset = (
         lowered.get("x-ratelimit-reset")
         or lowered.get("x-rate-limit-reset")
         or lowered.get("ratelimit-reset")
     )
-    if reset:
-        if reset.strip().isdigit():
-            return max(0.0, float(reset) - now)
-        try:
-            moment = datetime.fromisoformat(reset.replace("Z", "+00:00"))
-        except ValueError:
-            return None
+    if not reset:
+        return None
+    if reset.isdigit():
+        return _clamped(float(reset) - now)
+    try:
+        moment = datetime.fromisoformat(reset.replace("Z", "+00:00"))
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=UTC)
-        return max(0.0, moment.timestamp() - now)
-    return None
+        return _clamped(moment.timestamp() - now)
+    except (ValueError, OverflowError):
+        return None
+
+
+def _http_date(value: str) -> float | None:
+    try:
+        return email.utils.parsedate_to_datetime(value).timestamp()
+    except (TypeError, ValueError, OverflowError, IndexError):
+        return None
+
+
+def _clamped(seconds: float) -> float:
+    if math.isnan(seconds):
+        return MAX_RETRY_AFTER_S
+    return min(max(0.0, seconds), MAX_RETRY_AFTER_S)

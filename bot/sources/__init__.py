@@ -2,16 +2,24 @@
 
 Every source returns the author's own chain from any post of the thread, oldest first, and
 maps its platform's "not found" and "private" answers to `errors.py` in one status table.
+
+`fetch_thread` here is the one way in: it gives the platform module a `FetchBudget` (requests,
+bytes, deadline) so no upstream can keep a fetch going, then finishes the model once for every
+platform: duplicate posts dropped (the first kept), the post cap applied, `fetched_at` set.
+A platform module may return more posts than the cap (one past it says the thread goes on).
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import asyncio
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from typing import Protocol
 
-from bot.errors import UnsupportedPlatformError
-from bot.model import Platform, Post, Report, Thread, ThreadKey
+from bot.errors import SourceTimeoutError, UnsupportedPlatformError
+from bot.model import Platform, Post, Thread, ThreadKey
+from bot.net.budget import FetchBudget
 from bot.net.http import HttpClient
 
 ProgressCallback = Callable[[int], Awaitable[None]]
@@ -20,13 +28,21 @@ ProgressCallback = Callable[[int], Awaitable[None]]
 
 @dataclass(frozen=True, slots=True)
 class SourceConfig:
-    """The sources' plain settings: API roots, the X token and the post cap."""
+    """The sources' plain settings: API roots, the X token, the post cap and the fetch budget.
+
+    `deadline_s`, `max_requests` and `max_fetch_bytes` bound one fetch of a thread, all its
+    requests together; `allow_private_hosts` lets Mastodon links name private hosts over http.
+    """
 
     fxtwitter_api_url: str = "https://api.fxtwitter.com"
     x_api_url: str = "https://api.x.com"
     x_bearer_token: str | None = None
     bluesky_api_url: str = "https://public.api.bsky.app"
     max_posts: int = 500
+    allow_private_hosts: bool = False
+    deadline_s: float = 30.0
+    max_requests: int = 150
+    max_fetch_bytes: int = 15_000_000
 
 
 class FetchThread(Protocol):
@@ -49,22 +65,51 @@ async def fetch_thread(
     config: SourceConfig,
     progress: ProgressCallback | None = None,
 ) -> Thread:
-    """Fetch the thread `key` belongs to from its platform.
+    """Fetch the thread `key` belongs to from its platform, within the fetch budget.
 
     Raises:
         UnsupportedPlatformError, PostUnavailableError, PostPrivateError, SourceError.
+        SourceTimeoutError: the whole fetch took longer than `config.deadline_s`.
+        ResponseTooLargeError: it needed more requests or bytes than the budget allows.
     """
     source = _source_for(key, config)
-    return await source(key, http=http, config=config, progress=progress)
-
-
-def capped(posts: list[Post], report: Report, max_posts: int) -> tuple[list[Post], Report]:
-    """Keep the first `max_posts` posts, saying so in the report when the chain was longer."""
-    if len(posts) <= max_posts:
-        return posts, report
-    return posts[:max_posts], replace(
-        report, posts=max_posts, complete=False, note=cap_note(max_posts)
+    budget = FetchBudget(
+        max_requests=config.max_requests,
+        max_bytes=config.max_fetch_bytes,
+        deadline_s=config.deadline_s,
     )
+    try:
+        # Each request already gets only the time left; this also bounds the time spent
+        # between requests (progress reports, parsing).
+        async with asyncio.timeout(config.deadline_s):
+            thread = await source(
+                key, http=http.for_fetch(budget), config=config, progress=progress
+            )
+    except TimeoutError as exc:
+        detail = f"fetch deadline of {config.deadline_s} s passed"
+        raise SourceTimeoutError(detail, platform=key.platform.value) from exc
+    return finish_thread(thread, config.max_posts)
+
+
+def finish_thread(thread: Thread, max_posts: int) -> Thread:
+    """Drop repeated posts (keeping the first), cut at `max_posts`, and stamp `fetched_at`."""
+    posts = list(_unique(thread.posts))
+    report = thread.report
+    if len(posts) != len(thread.posts):
+        report = replace(report, posts=len(posts))
+    if len(posts) > max_posts:
+        posts = posts[:max_posts]
+        report = replace(report, posts=max_posts, complete=False, note=cap_note(max_posts))
+    return replace(thread, posts=tuple(posts), report=report, fetched_at=datetime.now(UTC))
+
+
+def _unique(posts: Iterable[Post]) -> Iterable[Post]:
+    # A hostile or broken upstream may list a post twice (A, B, A, B…): one copy is the truth.
+    seen: set[str] = set()
+    for post in posts:
+        if post.id not in seen:
+            seen.add(post.id)
+            yield post
 
 
 def cap_note(max_posts: int) -> str:

@@ -5,18 +5,21 @@ self-replies, calling getPostThread again wherever the answer was cut by `depth`
 `parentHeight` (reference/upstream-apis.md §3.8). A deleted post of the author above the entry
 breaks the parent links, so the part above the hole is fetched down from the thread root.
 Statuses are mapped here (§3.5, §3.7); bluesky_posts.py reads the post views.
+
+Both walks remember the posts they took: a post met again (a cycle across re-fetches) is a
+malformed answer, `SourceError`. The walk down stops one post past the cap; the walk up keeps
+going to the thread's beginning (which the cap keeps), bounded by the fetch budget.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 from bot.errors import PostPrivateError, PostUnavailableError, SourceError, UnrollError
 from bot.model import Platform, Report, Thread, ThreadKey
 from bot.net.http import HttpClient, Response
-from bot.sources import ProgressCallback, SourceConfig, cap_note
+from bot.sources import ProgressCallback, SourceConfig
 from bot.sources.bluesky_posts import (
     PLATFORM,
     post_time,
@@ -66,11 +69,12 @@ async def fetch_thread(
         SourceError: the AppView failed (RateLimitedError, SourceTimeoutError included).
     """
     authority, rkey = key.post_id.split("/", 1)
-    walker = _ChainWalker(_AppView(http, config.bluesky_api_url), config.max_posts, progress)
+    # One past the cap, so `sources.fetch_thread` can tell the thread goes on.
+    limit = config.max_posts + 1
+    walker = _ChainWalker(_AppView(http, config.bluesky_api_url), limit, progress)
     entry = await walker.api.thread(_post_uri(authority, rkey), depth=REPLY_DEPTH)
     chain = await walker.walk(entry)
     posts = tuple(read_post(view, gap_before=walker.gaps.get(view_uri(view), 0)) for view in chain)
-    note = cap_note(config.max_posts) if walker.capped else None
     return Thread(
         key=key,
         source=Platform.BLUESKY,
@@ -81,10 +85,7 @@ async def fetch_thread(
             posts=len(posts),
             deleted=sum(walker.gaps.values()),
             skipped_other_authors=walker.skipped,
-            complete=not walker.capped,
-            note=note,
         ),
-        fetched_at=datetime.now(UTC),
     )
 
 
@@ -144,11 +145,12 @@ class _ChainWalker:
     found: int = 0
     gaps: dict[str, int] = field(default_factory=dict)  # post uri → deleted posts before it
     skipped: int = 0
-    capped: bool = False
+    taken: set[str] = field(default_factory=set)  # uris of the chain's posts so far
 
     async def walk(self, entry: JsonObject) -> list[JsonObject]:
         """Return the post views of the chain `entry` is in, oldest first."""
         self.author_did = _author_did(entry)
+        self._take(entry.child_or_empty("post"))
         above, hole = await self._walk_up(entry)
         chain = [*above, entry.child_or_empty("post")]
         if hole is not None:
@@ -156,18 +158,16 @@ class _ChainWalker:
             chain[:0] = await self._bridge(chain[0], hole)
         self.found = len(chain)
         await self._report()
-        if self.found > self.limit:
-            self.capped = True
-            return chain[: self.limit]
+        if self.found >= self.limit:
+            return chain
         return chain + await self._walk_down(entry)
 
-    def _take(self) -> bool:
-        """Make room for one more post; at the cap, remember that the chain was cut."""
-        if self.found >= self.limit:
-            self.capped = True
-            return False
-        self.found += 1
-        return True
+    def _take(self, post: JsonObject) -> None:
+        """Remember a post of the chain; meeting one again means the answers loop."""
+        uri = view_uri(post)
+        if uri in self.taken:
+            raise SourceError(f"the reply chain loops through {uri}", platform=PLATFORM)
+        self.taken.add(uri)
 
     async def _report(self) -> None:
         if self.progress is not None:
@@ -175,7 +175,7 @@ class _ChainWalker:
 
     async def _walk_up(self, node: JsonObject) -> tuple[list[JsonObject], str | None]:
         """Return the author's posts above `node` (oldest first) and the uri of a hole on top."""
-        above: list[JsonObject] = []
+        upwards: list[JsonObject] = []  # nearest first; reversed on the way out
         refetched = False
         while True:
             parent = node.child("parent")
@@ -183,16 +183,17 @@ class _ChainWalker:
                 # No parent on a reply: `parentHeight` cut the answer here (§3.1); ask again.
                 post = node.child_or_empty("post")
                 if refetched or not _is_reply(post):
-                    return above, None
+                    return upwards[::-1], None
                 node, refetched = await self.api.thread(view_uri(post), depth=0), True
             elif _is_post(parent) and _author_did(parent) == self.author_did:
-                above.insert(0, parent.child_or_empty("post"))
+                self._take(parent.child_or_empty("post"))
+                upwards.append(parent.child_or_empty("post"))
                 node, refetched = parent, False
             elif not _is_post(parent) and uri_authority(view_uri(parent)) == self.author_did:
-                return above, view_uri(parent)  # the author's own post, deleted
+                return upwards[::-1], view_uri(parent)  # the author's own post, deleted
             else:
                 self.skipped += self._count_others(parent)
-                return above, None
+                return upwards[::-1], None
 
     def _count_others(self, node: JsonObject) -> int:
         """Count other people's posts from `node` up; deleted ones cannot be told apart."""
@@ -217,6 +218,7 @@ class _ChainWalker:
         if uri_authority(root) != self.author_did or root == hole:
             return []
         node = await self.api.thread(root, depth=REPLY_DEPTH, parent_height=0)
+        self._take(node.child_or_empty("post"))
         return [node.child_or_empty("post"), *await self._walk_down(node)]
 
     async def _walk_down(self, node: JsonObject) -> list[JsonObject]:
@@ -237,9 +239,11 @@ class _ChainWalker:
             self.skipped += len(replies) - len(own)
             # Several self-replies: the earliest continues the chain (the AppView's order is
             # not by time, §3.8).
-            if not own or not self._take():
+            if not own or self.found >= self.limit:
                 return below
             node, refetched = min(own, key=lambda r: post_time(r.child_or_empty("post"))), False
+            self._take(node.child_or_empty("post"))
+            self.found += 1
             below.append(node.child_or_empty("post"))
             await self._report()
 

@@ -3,11 +3,13 @@
 Dicts are the wire format (STYLE.md §6): a source wraps each answer in a `JsonObject` and reads
 it field by field into the model. One rule for all platforms: an absent or null field reads as
 missing, and a present field of the wrong type is the source's failure (`SourceError`), not a
-crash of ours.
+crash of ours. Numbers and times are checked the same way: a non-finite number, or a time
+outside what `datetime` can hold in UTC, reads as the source's failure too.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -63,7 +65,9 @@ class JsonObject:
         value = self.data.get(key)
         if value is None:
             return None
-        if isinstance(value, int | float) and not isinstance(value, bool):
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if isinstance(value, float) and math.isfinite(value):
             return int(value)
         raise self._error(f"has a non-number {key!r}")
 
@@ -128,9 +132,23 @@ class JsonObject:
 
 
 def parse_time(value: str) -> datetime | None:
-    """Parse an ISO 8601 time, taking one without zone as UTC; None when unreadable."""
+    """Parse an ISO 8601 time, taking one without zone as UTC; None when unreadable.
+
+    A time that has no UTC equivalent (year 1 ahead of UTC, year 9999 behind it) is unreadable
+    too: comparing or converting it later would overflow.
+    """
     try:
         moment = datetime.fromisoformat(value)
-    except ValueError:
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        moment.astimezone(UTC)
+    except (ValueError, OverflowError):
         return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return moment
+
+
+def time_from_epoch(seconds: float) -> datetime | None:
+    """Return the UTC time `seconds` after 1970; None when no `datetime` can hold it."""
+    try:
+        return datetime.fromtimestamp(seconds, UTC)
+    except (ValueError, OverflowError, OSError):
+        return None

@@ -10,19 +10,24 @@ Decisions: a link to a boost unrolls the boosted post's thread. A deleted post c
 thread in two (the database nulls its replies' `in_reply_to_id`), so the half above it cannot
 be reached from below; the chain then starts after the gap and the report says so.
 mastodon_posts.py reads the statuses into the model.
+
+The instance is chosen by whoever sends the link, so its answers may be built to hurt. Both
+walks remember the statuses they took and treat a repeat (A→B→A, a status answering itself)
+as a malformed answer: `SourceError`, retryable like any unreadable answer. The walk down stops
+one post past the cap; the walk up cannot stop at the cap (the cap keeps a thread's
+beginning), so an endless chain of ancestors ends when the fetch budget does.
 """
 
 from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from bot.errors import PostPrivateError, PostUnavailableError, SourceError
 from bot.model import Platform, Report, Thread, ThreadKey
 from bot.net.http import HttpClient
-from bot.sources import ProgressCallback, SourceConfig, cap_note
+from bot.sources import ProgressCallback, SourceConfig
 from bot.sources.json_reader import JsonObject
 from bot.sources.mastodon_posts import PLATFORM, read_author, read_post
 
@@ -73,16 +78,15 @@ async def fetch_thread(
         PostPrivateError: the instance requires a login.
         SourceError: the host failed or did not answer like a Mastodon server.
     """
-    api = base_url(key.host, allow_private_hosts=http.allow_private_hosts)
+    api = base_url(key.host, allow_private_hosts=config.allow_private_hosts)
     walk = _Walk(http=http, api=api, host=key.host, progress=progress)
     entry = await walk.status(key.post_id)
     await walk.context(_id(entry))
     chain, gap = await walk.up(entry)
-    capped = await walk.down(chain, limit=config.max_posts)
-    if len(chain) > config.max_posts:
-        chain, capped = chain[: config.max_posts], True
+    # One past the cap, so `sources.fetch_thread` can tell the thread goes on.
+    await walk.down(chain, limit=config.max_posts + 1)
     await walk.report(len(chain))
-    return _thread(key, chain, walk, gap=gap, capped=capped, max_posts=config.max_posts)
+    return _thread(key, chain, walk, gap=gap)
 
 
 @dataclass
@@ -124,9 +128,10 @@ class _Walk:
     async def up(self, entry: JsonObject) -> tuple[list[JsonObject], bool]:
         """Walk to the author's first post; also tell whether a deleted post cut it short."""
         author = _account_id(entry)
-        chain = [entry]
+        upwards = [entry]  # newest first; reversed at the end
+        taken = {_id(entry)}
         while True:
-            top = chain[0]
+            top = upwards[-1]
             parent_id = _parent_id(top)
             if (
                 parent_id is not None
@@ -134,19 +139,23 @@ class _Walk:
                 and _id(top) not in self.asked
             ):
                 await self.context(_id(top))
-                await self.report(len(chain))
+                await self.report(len(upwards))
             parent = self.known.get(parent_id) if parent_id else None
             if parent is None or _account_id(parent) != author:
                 # A reply to the author whose parent is not there: the parent was deleted (its
                 # id nulled, or no longer served), so the chain has a gap above this post.
                 gap = parent is None and top.optional_string("in_reply_to_account_id") == author
-                return chain, gap
-            chain.insert(0, parent)
+                return upwards[::-1], gap
+            if _id(parent) in taken:
+                raise self._loop(_id(parent))
+            taken.add(_id(parent))
+            upwards.append(parent)
 
-    async def down(self, chain: list[JsonObject], *, limit: int) -> bool:
-        """Extend `chain` with the author's self-replies; return True if `limit` stopped it."""
+    async def down(self, chain: list[JsonObject], *, limit: int) -> None:
+        """Extend `chain` with the author's self-replies, up to `limit` posts in all."""
         author = _account_id(chain[0])
-        while True:
+        taken = {_id(status) for status in chain}
+        while len(chain) < limit:
             last = _id(chain[-1])
             child = self._self_reply(last, author)
             if child is None and last not in self.asked and last not in self.settled:
@@ -154,9 +163,10 @@ class _Walk:
                 await self.report(len(chain))
                 child = self._self_reply(last, author)
             if child is None:
-                return False
-            if len(chain) >= limit:
-                return True
+                return
+            if _id(child) in taken:
+                raise self._loop(_id(child))
+            taken.add(_id(child))
             chain.append(child)
 
     def skipped_replies(self, chain: list[JsonObject]) -> int:
@@ -177,7 +187,8 @@ class _Walk:
             return
         self.known[status_id] = status
         parent_id = _parent_id(status)
-        if parent_id is not None:
+        # A status naming itself as its parent would be its own reply; it is left unlinked.
+        if parent_id is not None and parent_id != status_id:
             self.children.setdefault(parent_id, []).append(status_id)
 
     async def _get(self, path: str) -> JsonObject:
@@ -192,6 +203,10 @@ class _Walk:
         except SourceError as exc:
             raise self._not_mastodon("an answer that is not JSON") from exc
         return JsonObject.of(body, PLATFORM)
+
+    def _loop(self, status_id: str) -> SourceError:
+        detail = f"{self.host} sent a reply chain that loops through status {status_id}"
+        return SourceError(detail, platform=PLATFORM, host=self.host)
 
     def _not_mastodon(self, what: str) -> SourceError:
         detail = f"{self.host} sent {what}; it does not look like a Mastodon server"
@@ -209,30 +224,21 @@ def _depth(root_id: str, descendants: list[JsonObject]) -> int:
 
     def depth(status_id: str | None) -> int:
         steps = 0
-        while status_id in parents and status_id != root_id:
+        # At most one step per status: a parent loop in a hostile answer must not spin.
+        while status_id in parents and status_id != root_id and steps <= len(parents):
             status_id, steps = parents[status_id], steps + 1
         return steps
 
     return max(map(depth, parents), default=0)
 
 
-def _thread(
-    key: ThreadKey,
-    chain: list[JsonObject],
-    walk: _Walk,
-    *,
-    gap: bool,
-    capped: bool,
-    max_posts: int,
-) -> Thread:
+def _thread(key: ThreadKey, chain: list[JsonObject], walk: _Walk, *, gap: bool) -> Thread:
     posts = [read_post(status, key.host) for status in chain]
     if gap:
         posts[0] = replace(posts[0], gap_before=1)
     note = None
     if gap:
         note = "An earlier post of this thread was deleted, so it starts after that gap."
-    elif capped:
-        note = cap_note(max_posts)
     return Thread(
         key=key,
         source=Platform.MASTODON,
@@ -243,10 +249,9 @@ def _thread(
             posts=len(posts),
             deleted=int(gap),
             skipped_other_authors=walk.skipped_replies(chain),
-            complete=not (gap or capped),
+            complete=not gap,
             note=note,
         ),
-        fetched_at=datetime.now(UTC),
     )
 
 

@@ -22,7 +22,7 @@ from bot.errors import (
 )
 from bot.model import Platform, Report, Thread, ThreadKey
 from bot.net.http import HttpClient, Response
-from bot.sources import ProgressCallback, SourceConfig, capped
+from bot.sources import ProgressCallback, SourceConfig
 from bot.sources.json_reader import JsonObject
 from bot.sources.x_api_posts import Includes, read_author, read_post, referenced_id
 from bot.sources.x_text import PLATFORM
@@ -180,7 +180,6 @@ async def fetch_thread(
         read_post(tweet.data, api.includes, gap_before=int(tweet is walk.hole_below))
         for tweet in chain
     ]
-    posts, report = capped(posts, report, config.max_posts)
     return Thread(
         key=key,
         source=Platform.X,
@@ -188,7 +187,6 @@ async def fetch_thread(
         author=read_author(api.includes, focal.author_id),
         posts=tuple(posts),
         report=report,
-        fetched_at=now,
     )
 
 
@@ -226,6 +224,8 @@ async def _walk_up(api: _Api, focal: _Tweet, known: dict[str, _Tweet]) -> _Walk:
         top = chain[0]
         if top.parent_id is None or top.parent_author_id != focal.author_id:
             return _Walk(chain, "head")
+        if any(tweet.id == top.parent_id for tweet in chain):
+            raise SourceError(f"X's reply chain loops through {top.parent_id}", platform=PLATFORM)
         parent = known.get(top.parent_id)
         if parent is None:
             if lookups == MAX_PARENT_LOOKUPS:
@@ -254,8 +254,14 @@ def _walk_down(start: _Tweet, known: dict[str, _Tweet]) -> list[_Tweet]:
         if tweet.parent_id is not None and tweet.parent_author_id == start.author_id:
             replies.setdefault(tweet.parent_id, []).append(tweet)
     below: list[_Tweet] = []
+    taken = {start.id}
     current = start
     while current.id in replies:
-        current = min(replies[current.id], key=lambda tweet: int(tweet.id))
+        # The earliest id: snowflakes grow with time, and a longer one is a later one (compared
+        # as text, so an id that is not a number cannot crash the walk).
+        current = min(replies[current.id], key=lambda tweet: (len(tweet.id), tweet.id))
+        if current.id in taken:
+            raise SourceError(f"X's reply chain loops through {current.id}", platform=PLATFORM)
+        taken.add(current.id)
         below.append(current)
     return below

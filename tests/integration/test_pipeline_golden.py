@@ -129,7 +129,9 @@ def fetched(upstream: FakeServer) -> dict[str, Thread]:
 
 
 async def _fetch_all(server: FakeServer) -> dict[str, Thread]:
-    config = SourceConfig(fxtwitter_api_url=server.url, bluesky_api_url=server.url)
+    config = SourceConfig(
+        fxtwitter_api_url=server.url, bluesky_api_url=server.url, allow_private_hosts=True
+    )
     http = HttpClient(allow_private_hosts=True)
     try:
         return {

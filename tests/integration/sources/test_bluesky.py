@@ -18,7 +18,7 @@ from bot.errors import (
 from bot.links import canonicalise
 from bot.model import Author, Media, MediaType, Quote, Report, Segment, SegmentKind, Thread
 from bot.net.http import HttpClient
-from bot.sources import SourceConfig, bluesky
+from bot.sources import SourceConfig, fetch_thread
 from tests.fakes.bluesky import (
     ALICE,
     BOB,
@@ -58,7 +58,7 @@ async def http() -> AsyncIterator[HttpClient]:
 
 async def unroll(fake: FakeBluesky, http: HttpClient, url: str, **config: Any) -> Thread:
     settings = SourceConfig(bluesky_api_url=fake.url, **config)
-    return await bluesky.fetch_thread(canonicalise(url), http=http, config=settings)
+    return await fetch_thread(canonicalise(url), http=http, config=settings)
 
 
 def urls(thread: Thread) -> list[str]:
@@ -226,7 +226,7 @@ async def test_progress_reports_growth_when_chain_spans_calls(
 
     settings = SourceConfig(bluesky_api_url=fake.url)
     key = canonicalise(posts[0].url)
-    await bluesky.fetch_thread(key, http=http, config=settings, progress=progress)
+    await fetch_thread(key, http=http, config=settings, progress=progress)
     assert (seen == sorted(seen), seen[-1]) == (True, 25)
 
 

@@ -27,7 +27,7 @@ from bot.model import (
     ThreadKey,
 )
 from bot.net.http import HttpClient
-from bot.sources import SourceConfig, fxtwitter, x_text
+from bot.sources import SourceConfig, fetch_thread, fxtwitter, x_text
 from tests.fakes.fxtwitter import (
     ADA,
     CAROL,
@@ -57,7 +57,7 @@ async def unroll(
 ) -> Thread:
     config = SourceConfig(fxtwitter_api_url=fake.url, max_posts=max_posts)
     key = ThreadKey(Platform.X, "x.com", post_id)
-    return await fxtwitter.fetch_thread(key, http=http, config=config)
+    return await fetch_thread(key, http=http, config=config)
 
 
 def ids(thread: Thread) -> list[str]:

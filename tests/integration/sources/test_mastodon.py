@@ -29,11 +29,11 @@ from bot.model import (
     ThreadKey,
 )
 from bot.net.http import HttpClient
-from bot.sources import SourceConfig
-from bot.sources.mastodon import base_url, fetch_thread
+from bot.sources import SourceConfig, fetch_thread
+from bot.sources.mastodon import base_url
 from tests.fakes.mastodon import RICH_CONTENT, FakeMastodon, Status
 
-CONFIG = SourceConfig()
+CONFIG = SourceConfig(allow_private_hosts=True)  # the fake is a loopback instance over http
 
 
 @pytest.fixture(scope="module")
@@ -157,7 +157,9 @@ async def test_chain_ends_before_deleted_post_when_entered_above(
 
 async def test_chain_capped_at_max_posts(mastodon: FakeMastodon, http: HttpClient) -> None:
     chain = mastodon.build_thread(50)
-    thread = await unroll(mastodon, http, chain[40], SourceConfig(max_posts=30))
+    thread = await unroll(
+        mastodon, http, chain[40], SourceConfig(max_posts=30, allow_private_hosts=True)
+    )
     assert (ids(thread), thread.report.complete) == ([s["id"] for s in chain[:30]], False)
 
 
@@ -368,7 +370,7 @@ async def test_loopback_instance_blocked_when_private_hosts_not_allowed() -> Non
     try:
         with pytest.raises(BlockedHostError):
             await fetch_thread(
-                ThreadKey(Platform.MASTODON, "127.0.0.1", "1"), http=http, config=CONFIG
+                ThreadKey(Platform.MASTODON, "127.0.0.1", "1"), http=http, config=SourceConfig()
             )
     finally:
         await http.aclose()

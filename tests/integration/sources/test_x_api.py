@@ -26,7 +26,7 @@ from bot.model import (
     ThreadKey,
 )
 from bot.net.http import HttpClient
-from bot.sources import SourceConfig, x_api
+from bot.sources import SourceConfig, fetch_thread, x_api
 from tests.fakes.fxtwitter import FakeThread, FakeUser, build_thread
 from tests.fakes.x_api import TOKEN, FakeXApi
 
@@ -49,7 +49,7 @@ async def unroll(
 ) -> Thread:
     config = SourceConfig(x_api_url=fake.url, x_bearer_token=token, max_posts=max_posts)
     key = ThreadKey(Platform.X, "x.com", post_id)
-    return await x_api.fetch_thread(key, http=http, config=config)
+    return await fetch_thread(key, http=http, config=config)
 
 
 def ids(thread: Thread) -> list[str]:
@@ -326,3 +326,11 @@ async def test_source_error_when_x_fails(fake: FakeXApi, http: HttpClient) -> No
     with pytest.raises(SourceError) as caught:
         await unroll(fake, http, "1234567890123456789")
     assert type(caught.value) is SourceError
+
+
+async def test_reply_loop_is_source_error(fake: FakeXApi, http: HttpClient) -> None:
+    """The root claims to answer the last post: walking up from the middle comes round again."""
+    built = fake.add(build_thread(3))
+    built.chain[0].reply_to = built.chain[2]
+    with pytest.raises(SourceError, match="loops"):
+        await unroll(fake, http, built.chain[1].id)

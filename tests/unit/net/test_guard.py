@@ -12,6 +12,7 @@ PUBLIC_ADDRESSES = [
     "1.1.1.1",
     "2606:2800:220:1:248:1893:25c8:1946",
     "::ffff:93.184.216.34",  # IPv4-mapped form of a public address
+    "2a00:1450:4001:82b::200e",  # global unicast (2000::/3), outside every special block
 ]
 
 NON_PUBLIC_ADDRESSES = [
@@ -38,6 +39,12 @@ NON_PUBLIC_ADDRESSES = [
     "64:ff9b:1::a00:1",
     "2002:7f00:1::",  # 6to4 of 127.0.0.1, is_global on Python 3.11
     "2001:0:4136:e378:8000:63bf:3fff:fdd2",  # Teredo
+    "fec0::1",  # deprecated site-local, is_global on Python 3.11
+    "3fff::1",  # documentation (RFC 9637), is_global on Python 3.11
+    "2001:db8::1",  # documentation
+    "2001:2::1",  # benchmarking, inside 2001::/23
+    "2001:20::1",  # ORCHIDv2, inside 2001::/23
+    "4000::1",  # outside 2000::/3: not assigned for unicast
     "fe80::1",
     "fe80::1%eth0",
     "fc00::1",

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.errors import SourceError
-from bot.sources.json_reader import JsonObject, parse_time
+from bot.sources.json_reader import JsonObject, parse_time, time_from_epoch
 
 Read = Callable[[JsonObject], object]
 
@@ -70,11 +70,15 @@ def test_reader_returns_value_when_type_fits(reader: str, value: object, expecte
         ("flag", "true"),
         ("number", True),
         ("number", "12"),
+        ("number", float("inf")),  # orjson refuses it, but a reader must not trust that
+        ("number", float("nan")),
         ("integers", [1, "2"]),
         ("integers", 3),
         ("strings", [1]),
         ("time", None),
         ("optional_time", "yesterday"),
+        ("optional_time", "0001-01-01T00:00:00+01:00"),  # before year 1 in UTC
+        ("optional_time", "9999-12-31T23:59:59-01:00"),  # after year 9999 in UTC
         ("child", [1]),
         ("child_or_empty", "a"),
         ("children", {"a": 1}),
@@ -99,3 +103,12 @@ def test_has_is_false_when_absent_or_null(key: str, expected: bool) -> None:
 
 def test_parse_time_is_none_when_unreadable() -> None:
     assert parse_time("not a time") is None
+
+
+@pytest.mark.parametrize("seconds", [1e20, -1e15, float("inf")])
+def test_time_from_epoch_is_none_when_out_of_range(seconds: float) -> None:
+    assert time_from_epoch(seconds) is None
+
+
+def test_time_from_epoch_reads_seconds_as_utc() -> None:
+    assert time_from_epoch(1704070800) == datetime(2024, 1, 1, 1, tzinfo=UTC)

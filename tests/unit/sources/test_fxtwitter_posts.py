@@ -8,7 +8,7 @@ import pytest
 
 from bot.errors import PostUnavailableError, SourceError
 from bot.model import Platform, ThreadKey
-from bot.sources.fxtwitter import parse_thread
+from bot.sources.fxtwitter_posts import parse_post, parse_thread
 from bot.sources.json_reader import JsonObject
 
 
@@ -39,7 +39,7 @@ def test_parse_thread_counts_gap_when_own_root_deleted() -> None:
         "status": _status("13", "1", "ada", parent="ada"),
         "thread": [_status("10", "2", "bob"), _tombstone("12"), _status("13", "1", "ada", "ada")],
     }
-    thread = parse_thread(KEY, JsonObject(envelope, PLATFORM), max_posts=10)
+    thread = parse_thread(KEY, JsonObject(envelope, PLATFORM))
     report = thread.report
     assert (thread.posts[0].gap_before, report.deleted, report.skipped_other_authors) == (1, 1, 1)
 
@@ -49,7 +49,7 @@ def test_parse_thread_ignores_tombstone_above_reply_to_someone_else() -> None:
         "status": _status("13", "1", "ada", parent="bob"),
         "thread": [_tombstone("12"), _status("13", "1", "ada", parent="bob")],
     }
-    thread = parse_thread(KEY, JsonObject(envelope, PLATFORM), max_posts=10)
+    thread = parse_thread(KEY, JsonObject(envelope, PLATFORM))
     assert (thread.posts[0].gap_before, thread.report.deleted) == (0, 0)
 
 
@@ -66,7 +66,7 @@ def test_parse_thread_ignores_tombstone_above_reply_to_someone_else() -> None:
 )
 def test_parse_thread_unavailable_when_no_post_to_show(envelope: dict[str, Any]) -> None:
     with pytest.raises(PostUnavailableError):
-        parse_thread(KEY, JsonObject(envelope, PLATFORM), max_posts=10)
+        parse_thread(KEY, JsonObject(envelope, PLATFORM))
 
 
 def test_parse_thread_source_error_when_shape_is_wrong() -> None:
@@ -74,5 +74,12 @@ def test_parse_thread_source_error_when_shape_is_wrong() -> None:
         parse_thread(
             KEY,
             JsonObject({"status": _status("13", "1", "ada"), "thread": 7}, PLATFORM),
-            max_posts=10,
         )
+
+
+@pytest.mark.parametrize("timestamp", [1e20, -1e15, 10**30])
+def test_post_with_impossible_timestamp_is_source_error(timestamp: float) -> None:
+    """No `datetime` can hold these; the answer is broken, not our program."""
+    status = _status("13", "1", "ada") | {"created_timestamp": timestamp}
+    with pytest.raises(SourceError, match="timestamp"):
+        parse_post(JsonObject(status, PLATFORM))

@@ -1,0 +1,47 @@
+"""`finish_thread`: the one place every platform's thread is deduplicated, capped and stamped."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from bot.model import Author, Platform, Post, Report, Thread, ThreadKey
+from bot.sources import cap_note, finish_thread
+
+KEY = ThreadKey(Platform.MASTODON, "social.example", "1")
+WHEN = datetime(2025, 3, 16, tzinfo=UTC)
+
+
+def _thread(ids: list[str]) -> Thread:
+    posts = tuple(
+        Post(id=i, url=f"https://social.example/@ada/{i}", created_at=WHEN, text=()) for i in ids
+    )
+    return Thread(
+        key=KEY,
+        source=Platform.MASTODON,
+        url=posts[0].url,
+        author=Author("ada@social.example", "Ada", "https://social.example/@ada"),
+        posts=posts,
+        report=Report(posts=len(posts)),
+    )
+
+
+def test_repeated_posts_dropped_keeping_the_first() -> None:
+    finished = finish_thread(_thread(["1", "2", "1", "2", "3"]), max_posts=500)
+    assert ([p.id for p in finished.posts], finished.report) == (["1", "2", "3"], Report(posts=3))
+
+
+def test_thread_cut_at_the_cap_after_dropping_repeats() -> None:
+    finished = finish_thread(_thread(["1", "1", "2", "3", "4"]), max_posts=3)
+    assert ([p.id for p in finished.posts], finished.report) == (
+        ["1", "2", "3"],
+        Report(posts=3, complete=False, note=cap_note(3)),
+    )
+
+
+def test_thread_kept_whole_at_exactly_the_cap() -> None:
+    finished = finish_thread(_thread(["1", "2", "3"]), max_posts=3)
+    assert finished.report == Report(posts=3)
+
+
+def test_fetched_at_stamped() -> None:
+    assert finish_thread(_thread(["1"]), max_posts=3).fetched_at is not None
