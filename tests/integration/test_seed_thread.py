@@ -26,7 +26,7 @@ from bot.model import Platform, Thread, ThreadKey
 from bot.net.http import HttpClient
 from bot.presentation import present
 from bot.rendering.telegram_html import TelegramMessage
-from bot.sources import SourceConfig, bluesky, fxtwitter, mastodon
+from bot.sources import SourceConfig, fetch_thread
 from tests.data import seed_thread as seed
 from tests.fakes.server import FakeServer
 
@@ -57,25 +57,22 @@ def fetched() -> Iterator[dict[str, Thread]]:
 
 
 async def _fetch_all(server: FakeServer) -> dict[str, Thread]:
-    config = SourceConfig(fxtwitter_api_url=server.url, bluesky_api_url=server.url)
+    config = SourceConfig(
+        fxtwitter_api_url=server.url, bluesky_api_url=server.url, allow_private_hosts=True
+    )
     http = HttpClient(allow_private_hosts=True)
     keys = {
-        "x": (fxtwitter, ThreadKey(Platform.X, "x.com", seed.X_IDS[ASKED])),
-        "mastodon": (
-            mastodon,
-            ThreadKey(Platform.MASTODON, f"127.0.0.1:{server.port}", seed.MASTODON_IDS[ASKED]),
+        "x": ThreadKey(Platform.X, "x.com", seed.X_IDS[ASKED]),
+        "mastodon": ThreadKey(
+            Platform.MASTODON, f"127.0.0.1:{server.port}", seed.MASTODON_IDS[ASKED]
         ),
-        "bluesky": (
-            bluesky,
-            ThreadKey(
-                Platform.BLUESKY, "bsky.app", f"{seed.BLUESKY_DID}/{seed.BLUESKY_RKEYS[ASKED]}"
-            ),
+        "bluesky": ThreadKey(
+            Platform.BLUESKY, "bsky.app", f"{seed.BLUESKY_DID}/{seed.BLUESKY_RKEYS[ASKED]}"
         ),
     }
     try:
         return {
-            name: await module.fetch_thread(key, http=http, config=config)
-            for name, (module, key) in keys.items()
+            name: await fetch_thread(key, http=http, config=config) for name, key in keys.items()
         }
     finally:
         await http.aclose()
