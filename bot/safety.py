@@ -10,7 +10,8 @@ result, a test) is still shown safely.
 The rules, all allow-lists or exact character classes:
 
 - A URL is followed only when it is absolute `http` or `https` with a host, and holds no
-  control character, whitespace, backslash or credentials (`https://bank.example@evil.example`).
+  control character, backslash, credentials (`https://bank.example@evil.example`) or
+  whitespace other than a plain space inside it (written as `%20`, as browsers do).
 - Text loses what XML 1.0 forbids (C0 controls but tab, line feed and carriage return; lone
   surrogates; U+FFFE and U+FFFF), which would break the EPUB and the XHTML pages.
 - Names and handles also lose invisible format characters (Unicode category Cf: bidirectional
@@ -31,9 +32,10 @@ SAFE_SCHEMES = frozenset({"http", "https"})
 # XML 1.0's Char production leaves these out (https://www.w3.org/TR/xml/#charsets).
 _XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 # Anything a browser or Markdown would drop or reinterpret inside a URL: C0 and C1 controls,
-# every space, the backslash browsers read as "/", and the invisible format characters.
+# every space but U+0020 (a URL must start with its scheme, so a space cannot lead), the
+# backslash browsers read as "/", and the invisible format characters.
 _URL_UNSAFE = re.compile(
-    "[\x00-\x20\x7f-\xa0\\\\\u00ad\u061c\u1680\u180e\u2000-\u200f\u2028-\u202f"
+    "[\x00-\x1f\x7f-\xa0\\\\\u00ad\u061c\u1680\u180e\u2000-\u200f\u2028-\u202f"
     "\u205f-\u206f\u3000\ufeff\ufff9-\ufffb]"
 )
 _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://([^/?#]*)")
@@ -51,8 +53,9 @@ def safe_url(url: str | None) -> str | None:
 
     Allowed is an absolute `http` or `https` URL with a host and without credentials,
     control characters, whitespace or backslashes, in any case of the scheme (returned
-    lower-cased). Everything else is refused, including relative URLs: the bot has no base
-    for them, and a browser would resolve them against the page that shows them.
+    lower-cased); a plain space inside it is returned as `%20`. Everything else is refused,
+    including relative URLs: the bot has no base for them, and a browser would resolve them
+    against the page that shows them.
     """
     if not url or _URL_UNSAFE.search(url):
         return None
@@ -62,7 +65,7 @@ def safe_url(url: str | None) -> str | None:
     scheme, authority = match.groups()
     if scheme.lower() not in SAFE_SCHEMES or not authority or "@" in authority:
         return None
-    return scheme.lower() + url[len(scheme) :]
+    return scheme.lower() + url[len(scheme) :].replace(" ", "%20")
 
 
 def is_safe_url(url: str | None) -> bool:
