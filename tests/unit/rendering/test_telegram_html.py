@@ -157,6 +157,25 @@ def test_link_left_as_text_when_scheme_is_not_web() -> None:
     assert chunk == "click"
 
 
+@pytest.mark.parametrize(
+    "url", ["tg://resolve?domain=evil_bot", "TG://user?id=1", " https://e.example", "file:///x"]
+)
+def test_post_link_left_as_text_when_only_telegram_or_nothing_opens_it(url: str) -> None:
+    """A post's `tg://resolve` link would open a chat or bot the upstream chose."""
+    chunk = render(one_post_thread(link("click", url)), BARE).chunks[0]
+    assert chunk == "click"
+
+
+def test_teaser_may_link_the_bots_own_telegram_url() -> None:
+    teaser = render_teaser(rich_thread(), "tg://resolve?domain=unroll_bot&start=x")
+    assert '<a href="tg://resolve?domain=unroll_bot&amp;start=x">' in teaser
+
+
+def test_characters_xml_forbids_left_out_of_the_message() -> None:
+    chunk = render(one_post_thread(text("bell\x07 ring\ud800 on")), BARE).chunks[0]
+    assert chunk == "bell ring on"
+
+
 def test_rich_thread_fits_one_valid_message() -> None:
     message = render(rich_thread())
     assert [fits_one_message(message), bool(visible_text(message.chunks[0]))] == [True, True]
