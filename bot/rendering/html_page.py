@@ -22,7 +22,7 @@ from bot.rendering.passages import Paragraph, Passage, group_passages, split_par
 LANGUAGE = "und"
 DESCRIPTION_CHARS = 200
 
-_CSS = """
+STYLESHEET = """
 :root { color-scheme: light dark; --fg: #1d1d1f; --bg: #fdfdfb; --muted: #6a6a6f;
   --accent: #0b57d0; --rule: #dcdcd7; --inset: #f2f2ee; }
 @media (prefers-color-scheme: dark) {
@@ -65,6 +65,8 @@ footer { margin-top: 2.5rem; border-top: 1px solid var(--rule); padding-top: 1re
   img { max-height: 10cm; }
 }
 """
+"""The page's own CSS, written inside its `<style>`; the web server's CSP allows exactly this
+text (by hash), so it must not depend on anything the thread holds."""
 
 
 def render(thread: Thread, options: RenderOptions = RenderOptions()) -> str:
@@ -130,7 +132,7 @@ def _head(thread: Thread) -> Iterator[str]:
     if image:
         yield _meta("property", "og:image", image)
     yield _meta("name", "twitter:card", "summary_large_image" if image else "summary")
-    yield f"<style>{_CSS}</style>"
+    yield f"<style>{STYLESHEET}</style>"
 
 
 def _description(thread: Thread) -> str:
