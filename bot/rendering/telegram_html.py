@@ -257,8 +257,8 @@ def _preview_url(thread: Thread) -> str | None:
             continue
         for media in post.media:
             url = media.url if media.type is MediaType.PHOTO else media.thumbnail_url
-            if url:
-                return url
+            if safe := safety.safe_url(url):
+                return safe
     return None
 
 

@@ -171,6 +171,16 @@ def test_teaser_may_link_the_bots_own_telegram_url() -> None:
     assert '<a href="tg://resolve?domain=unroll_bot&amp;start=x">' in teaser
 
 
+def test_preview_skips_an_image_that_is_not_on_the_web() -> None:
+    media = (
+        Media(MediaType.PHOTO, "tg://resolve?domain=evil"),
+        Media(MediaType.PHOTO, "https://img.example/ok.jpg"),
+    )
+    assert render(one_post_thread(text("x"), media=media)).preview_url == (
+        "https://img.example/ok.jpg"
+    )
+
+
 def test_characters_xml_forbids_left_out_of_the_message() -> None:
     chunk = render(one_post_thread(text("bell\x07 ring\ud800 on")), BARE).chunks[0]
     assert chunk == "bell ring on"
