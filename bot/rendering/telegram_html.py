@@ -6,8 +6,9 @@ boundary (paragraph, line, sentence, word; a hard cut only inside a word longer 
 Each chunk is then written out on its own, so no tag or character entity is ever split, and a
 tag open at a cut is closed at the end of one chunk and opened again at the start of the next.
 Only tags Telegram's HTML parse mode accepts are written, and all text is escaped and loses the
-characters XML forbids. A link from the thread is written only for a URL `safety.safe_url`
-allows; `tg://` links (which open chats and bots inside Telegram) only for the bot's own.
+characters XML forbids. Every link is written only for a URL `safety.safe_url` allows, the
+teaser's page link too (a caller may pass the thread's own URL there). A `tg://` link opens a
+chat or bot inside Telegram; the bot makes none in these messages, so none is ever written.
 
 A content warning shows as a "CW:" line, and the posts under it go inside `<tg-spoiler>`: the
 reader learns what the warning is about and taps to reveal, as the author asked for on Mastodon.
@@ -35,7 +36,6 @@ Rendering may not import `telegram` (layer rule), so a unit test pins the two to
 """
 TEASER_PARAGRAPH_UNITS = 600
 _MAX_NAME_CHARS = 128
-_OWN_LINK_SCHEMES = ("https://", "http://", "tg://")
 # A sentence ends at . ! ? or … with any closing quotes or brackets, before whitespace.
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’»)\]]*(?=\s)")
 
@@ -116,7 +116,7 @@ def render_teaser(thread: Thread, page_url: str, options: RenderOptions = Render
     if options.include_footer:
         line = f"{summary.completeness_line(thread.report)} · {summary.reading_time_text(thread)}"
         facts = [(line, ()), ("\n", ())]
-    blocks.append([*facts, ("Read the whole thread", _own_link(page_url))])
+    blocks.append([*facts, ("Read the whole thread", _link(page_url))])
     return _serialize(_join(blocks, _PARAGRAPH_BREAK))
 
 
@@ -229,11 +229,6 @@ def _link(url: str | None) -> _Tags:
     # would open whatever chat or bot the upstream chose: anything but the web stays text.
     target = safety.safe_url(url)
     return (_Tag("a", target),) if target else ()
-
-
-def _own_link(url: str) -> _Tags:
-    """Return the link tag for a URL the bot made itself, which may also be a `tg://` link."""
-    return (_Tag("a", url),) if url.startswith(_OWN_LINK_SCHEMES) else ()
 
 
 def _join(blocks: Iterable[_Block], separator: _Run) -> _Block:

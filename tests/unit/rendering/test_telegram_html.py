@@ -166,9 +166,10 @@ def test_post_link_left_as_text_when_only_telegram_or_nothing_opens_it(url: str)
     assert chunk == "click"
 
 
-def test_teaser_may_link_the_bots_own_telegram_url() -> None:
-    teaser = render_teaser(rich_thread(), "tg://resolve?domain=unroll_bot&start=x")
-    assert '<a href="tg://resolve?domain=unroll_bot&amp;start=x">' in teaser
+def test_teaser_links_no_page_that_is_not_on_the_web() -> None:
+    """The plan passes the thread's own URL as the page when there is none, so it is checked."""
+    teaser = render_teaser(rich_thread(), "tg://resolve?domain=evil_bot")
+    assert ('<a href="tg:' in teaser, "Read the whole thread" in teaser) == (False, True)
 
 
 def test_preview_skips_an_image_that_is_not_on_the_web() -> None:
