@@ -66,7 +66,8 @@ class Segment:
     """A run of post text. Paragraph breaks are "\\n\\n" and line breaks "\\n" inside TEXT.
 
     `text` is what the post shows (a shortened link text, "@alice", "#tag"); `url` is the real
-    target for links, mentions and hashtags, and None for plain text.
+    target for links, mentions and hashtags, and None for plain text (and for a mention or
+    hashtag whose target `safety` refused).
     """
 
     kind: SegmentKind

@@ -107,3 +107,48 @@ def long_thread(n_posts: int = 100, words_per_post: int = 45) -> Thread:
     """A long plain thread, for chunking, page splitting and benchmarks."""
     body = " ".join(f"word{i}" for i in range(words_per_post))
     return thread(*(post(i, text(f"{body}. Sentence {i} ends here.")) for i in range(n_posts)))
+
+
+def hostile_thread(url: str, words: str = "<script>alert(1)</script>") -> Thread:
+    """A thread with `url` in every URL field of the model and `words` in every text field.
+
+    For the defence tests: whatever the renderer, none of these URLs may become a link or an
+    image unless it is a web URL, and none of the words may become markup.
+    """
+    author = Author(handle=f"h{words}", name=f"n{words}", url=url)
+    segments = (
+        text(f"{words} "),
+        link(f"link {words}", url),
+        Segment(SegmentKind.MENTION, f"@m{words}", url),
+        Segment(SegmentKind.HASHTAG, f"#t{words}", url),
+    )
+    media = (
+        Media(MediaType.PHOTO, url, alt=f"photo {words}"),
+        Media(MediaType.VIDEO, url, alt=f"video {words}", thumbnail_url=url),
+    )
+    first = Post(
+        id="1",
+        url=url,
+        created_at=START,
+        text=segments,
+        media=media,
+        quote=Quote(url=url, author=author, text=segments, media=media),
+        card=LinkCard(url=url, title=f"card {words}", description=words, image_url=url),
+        poll=Poll((PollOption(f"yes {words}"),)),
+    )
+    second = Post(
+        id="2",
+        url=url,
+        created_at=START + timedelta(minutes=1),
+        text=segments,
+        media=(Media(MediaType.GIF, "https://img.example/g.mp4", thumbnail_url=url),),
+        content_warning=f"cw {words}",
+    )
+    return Thread(
+        key=ThreadKey(Platform.X, "x.com", "1"),
+        source=Platform.X,
+        url=url,
+        author=author,
+        posts=(first, second),
+        report=Report(posts=2, complete=False, note=words),
+    )

@@ -3,7 +3,9 @@
 Telegraph's access token, when the bot had to create the account itself, is kept in the store
 so every process and every restart uses the same account; a page made for one fetch and
 reading mode is remembered as long as the result is cached, so everybody answered from the
-cache gets the same page instead of a new one.
+cache gets the same page instead of a new one. Telegraph shows the page's author name and link
+above the text, so both pass `safety` first: a thread that skipped it must not get a
+`javascript:` author link or a name that hides a direction override.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from urllib.parse import quote
 
 from bot.errors import SourceError
 from bot.presentation import Presentation
+from bot.safety import clean_name, safe_url
 from bot.store import ValueStore
 from bot.telegraph_client import TelegraphClient
 
@@ -54,8 +57,8 @@ class PagePublisher:
             thread = presentation.thread
             urls = await client.publish(
                 presentation.telegraph_pages,
-                author_name=thread.author.name,
-                author_url=thread.author.url,
+                author_name=clean_name(thread.author.name),
+                author_url=safe_url(thread.author.url) or "",
             )
         except SourceError as exc:
             log.warning("telegraph failed", extra={"error": type(exc).__name__})

@@ -3,6 +3,8 @@
 The chapters reuse the reader page's XHTML body, with media as links: EPUB readers refuse
 remote images and a renderer cannot download them. Long threads get one chapter per
 `POSTS_PER_CHAPTER` posts, cut between passages so a sentence never straddles two chapters.
+Every string handed to the EPUB writer loses the characters XML forbids first: its XML
+serialiser raises on a control character, and a post may carry one.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from ebooklib import epub
 from bot.model import Thread
 from bot.rendering import RenderOptions, html_page, summary
 from bot.rendering.passages import Passage, group_passages
+from bot.safety import clean_text
 
 POSTS_PER_CHAPTER = 50
 
@@ -23,10 +26,10 @@ POSTS_PER_CHAPTER = 50
 def render(thread: Thread, options: RenderOptions = RenderOptions()) -> bytes:
     """Return the thread as an EPUB 3 file, cover-less, one chapter per ~50 posts."""
     book = epub.EpubBook()
-    book.set_identifier(thread.url)
-    book.set_title(summary.title(thread))
+    book.set_identifier(clean_text(thread.url))
+    book.set_title(clean_text(summary.title(thread)))
     book.set_language(html_page.LANGUAGE)
-    book.add_author(summary.author_text(thread.author))
+    book.add_author(clean_text(summary.author_text(thread.author)))
     groups = split_chapters(group_passages(thread.posts))
     chapters = [
         _chapter(thread, index, group, len(groups), options) for index, group in enumerate(groups)
@@ -61,14 +64,14 @@ def split_chapters(passages: Sequence[Passage]) -> list[list[Passage]]:
 def _chapter(
     thread: Thread, index: int, passages: list[Passage], count: int, options: RenderOptions
 ) -> epub.EpubHtml:
-    title = summary.title(thread) if count == 1 else f"Part {index + 1} of {count}"
+    title = clean_text(summary.title(thread)) if count == 1 else f"Part {index + 1} of {count}"
     parts = [html_page.header_html(thread)] if index == 0 and options.include_header else []
     parts.extend(html_page.passage_html(passage, embed_images=False) for passage in passages)
     if index == count - 1 and options.include_footer:
         parts.append(html_page.footer_html(thread))
     file_name = f"part-{index + 1}.xhtml"
     chapter = epub.EpubHtml(title=title, file_name=file_name, lang=html_page.LANGUAGE)
-    chapter.content = "\n".join(parts)
+    chapter.content = clean_text("\n".join(parts))
     return chapter
 
 

@@ -1,7 +1,9 @@
 """A standalone HTML5 reader page, served by our web server when Telegraph fails. Pure: no I/O.
 
 The page carries its own CSS (phone-first, dark mode, print) and loads nothing but the
-hot-linked images. Every piece of thread text and every URL is escaped. The markup is also
+hot-linked images. Every piece of thread text and every URL is escaped, a URL becomes a link or
+an image only when `safety.safe_url` allows it (otherwise its words stay as text), and the page
+holds no character XML forbids. The markup is also
 well-formed XHTML (void elements closed, attributes quoted, numeric entities only), so the
 EPUB renderer reuses the body functions for its chapters.
 """
@@ -11,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from html import escape
 
+from bot import safety
 from bot.model import LinkCard, Media, MediaType, Poll, Quote, Segment, SegmentKind, Thread
 from bot.rendering import RenderOptions, summary
 from bot.rendering.passages import Paragraph, Passage, group_passages, split_paragraphs
@@ -19,7 +22,7 @@ from bot.rendering.passages import Paragraph, Passage, group_passages, split_par
 LANGUAGE = "und"
 DESCRIPTION_CHARS = 200
 
-_CSS = """
+STYLESHEET = """
 :root { color-scheme: light dark; --fg: #1d1d1f; --bg: #fdfdfb; --muted: #6a6a6f;
   --accent: #0b57d0; --rule: #dcdcd7; --inset: #f2f2ee; }
 @media (prefers-color-scheme: dark) {
@@ -62,6 +65,8 @@ footer { margin-top: 2.5rem; border-top: 1px solid var(--rule); padding-top: 1re
   img { max-height: 10cm; }
 }
 """
+"""The page's own CSS, written inside its `<style>`; the web server's CSP allows exactly this
+text (by hash), so it must not depend on anything the thread holds."""
 
 
 def render(thread: Thread, options: RenderOptions = RenderOptions()) -> str:
@@ -73,7 +78,8 @@ def render(thread: Thread, options: RenderOptions = RenderOptions()) -> str:
         main.append(footer_html(thread))
     page = ["<!DOCTYPE html>", f'<html lang="{LANGUAGE}">', "<head>", *_head(thread), "</head>"]
     page.extend(("<body>", "<main>", *main, "</main>", "</body>", "</html>"))
-    return "\n".join(page) + "\n"
+    # The markup itself holds none of these characters, so this only touches thread text.
+    return safety.clean_text("\n".join(page) + "\n")
 
 
 def header_html(thread: Thread) -> str:
@@ -126,7 +132,7 @@ def _head(thread: Thread) -> Iterator[str]:
     if image:
         yield _meta("property", "og:image", image)
     yield _meta("name", "twitter:card", "summary_large_image" if image else "summary")
-    yield f"<style>{_CSS}</style>"
+    yield f"<style>{STYLESHEET}</style>"
 
 
 def _description(thread: Thread) -> str:
@@ -147,8 +153,8 @@ def _preview_image(thread: Thread) -> str | None:
 
 
 def _image_url(media: Media) -> str | None:
-    """Return the picture that shows the media: the photo itself, or a video's thumbnail."""
-    return media.url if media.type is MediaType.PHOTO else media.thumbnail_url
+    """Return the picture that shows the media, the photo or a video's thumbnail, if it is safe."""
+    return safety.safe_url(media.url if media.type is MediaType.PHOTO else media.thumbnail_url)
 
 
 def _passage_blocks(passage: Passage, *, embed_images: bool) -> Iterator[str]:
@@ -185,13 +191,16 @@ def _media(media: Media, *, embed_images: bool) -> str:
     link = _anchor(summary.media_caption(media), media.url)
     if not embed_images or not image:
         return f'<p class="media">{link}</p>'
+    # A failed image shows its alt on the placeholder, so the alt only names the kind of media
+    # and the caption carries the description: the reader sees it once, loaded or not.
+    img = _image(image, summary.media_label(media))
     if media.type is not MediaType.PHOTO:
-        # The thumbnail stands for the video: its alt names the video so the link has a name.
-        img = _image(image, summary.media_caption(media))
-        image_link = f'<a href="{escape(media.url)}">{img}</a>'
-        return f"<figure>{image_link}<figcaption>{link}</figcaption></figure>"
+        # The thumbnail stands for the video and opens it, when its URL may be opened.
+        target = safety.safe_url(media.url)
+        img = f'<a href="{escape(target)}">{img}</a>' if target else img
+        return f"<figure>{img}<figcaption>{link}</figcaption></figure>"
     caption = f"<figcaption>{escape(media.alt)}</figcaption>" if media.alt else ""
-    return f"<figure>{_image(image, media.alt)}{caption}</figure>"
+    return f"<figure>{img}{caption}</figure>"
 
 
 def _image(url: str, alt: str) -> str:
@@ -212,9 +221,10 @@ def _card(card: LinkCard) -> str:
 
 def _quote(quote: Quote, *, embed_images: bool) -> str:
     caption = summary.quote_caption(quote)
-    if quote.url and not quote.unavailable:
-        caption_html = _anchor(caption, quote.url)
-        cite = f' cite="{escape(quote.url)}"'
+    url = safety.safe_url(quote.url)
+    if url and not quote.unavailable:
+        caption_html = _anchor(caption, url)
+        cite = f' cite="{escape(url)}"'
     else:
         caption_html, cite = escape(caption), ""
     blocks = [f'<p class="caption">{caption_html}</p>', *_paragraphs(split_paragraphs(quote.text))]
@@ -223,6 +233,12 @@ def _quote(quote: Quote, *, embed_images: bool) -> str:
 
 
 def _anchor(text: str, url: str, *, link: bool = False) -> str:
-    """Return an `<a>`; `link` marks links the author wrote (printed with their URL, nofollow)."""
+    """Return an `<a>`; `link` marks links the author wrote (printed with their URL, nofollow).
+
+    A URL `safety.safe_url` refuses leaves the text alone, unlinked.
+    """
+    target = safety.safe_url(url)
+    if target is None:
+        return escape(text)
     extra = ' class="link" rel="nofollow ugc"' if link else ""
-    return f'<a href="{escape(url)}"{extra}>{escape(text)}</a>'
+    return f'<a href="{escape(target)}"{extra}>{escape(text)}</a>'

@@ -5,6 +5,8 @@ The contract fixes `source`, `url`, `author`, `posts` (`id`, `url`, `created_at`
 lossless (segments, card, poll, content warning, reflow and gap marks). Contract keys come
 first in each object so a reader sees the fixed part before the extras. A post's `text` writes
 each link as its full URL, as plain text does; its `segments` keep what the post showed.
+Strings lose the characters XML forbids, which JSON in UTF-8 cannot carry either (a lone
+surrogate).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import orjson
 
 from bot.model import Author, LinkCard, Media, Poll, Post, Quote, Report, Segment, Thread
 from bot.rendering import RenderOptions, text
+from bot.safety import clean_text
 
 JsonObject = dict[str, object]
 
@@ -31,7 +34,19 @@ def render(thread: Thread, options: RenderOptions = RenderOptions()) -> str:
         "posts": [_post(post) for post in thread.posts],
         "report": _report(thread.report),
     }
-    return orjson.dumps(document, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE).decode()
+    return orjson.dumps(
+        _clean(document), option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE
+    ).decode()
+
+
+def _clean(value: object) -> object:
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, dict):
+        return {key: _clean(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_clean(item) for item in value]
+    return value
 
 
 def _author(author: Author) -> JsonObject:

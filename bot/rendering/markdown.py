@@ -2,7 +2,11 @@
 
 Post text is escaped so it always reads as text: inline specials get a backslash anywhere, and
 characters that only mean something at the start of a line (headings, lists, quotes) get one
-there. Front matter values are JSON strings, which YAML reads as double-quoted scalars.
+there; `<`, `>` and `&` before an entity are escaped too, so a post saying `<script>` is never
+raw HTML to a CommonMark reader. A URL becomes a link or an image only when `safety.safe_url`
+allows it, so the destination holds no space, control character or backslash that could end
+it early; link text is folded to one line so it cannot end its paragraph. Front matter values
+are JSON strings, which YAML reads as double-quoted scalars.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from collections.abc import Iterator
 
 import orjson
 
+from bot import safety
 from bot.model import LinkCard, Media, MediaType, Poll, Quote, Segment, SegmentKind, Thread
 from bot.rendering import RenderOptions, summary
 from bot.rendering.passages import Paragraph, Passage, group_passages, split_paragraphs
@@ -33,7 +38,7 @@ def render(thread: Thread, options: RenderOptions = RenderOptions()) -> str:
         blocks.extend(_passage_blocks(passage))
     if options.include_footer:
         blocks.extend(("---", _link(f"Original on {summary.source_name(thread)}", thread.url)))
-    return "\n\n".join(blocks) + "\n"
+    return safety.clean_text("\n\n".join(blocks) + "\n")
 
 
 def escape(value: str) -> str:
@@ -66,7 +71,9 @@ def _front_matter(thread: Thread) -> str:
         "posts": len(thread.posts),
         "complete": thread.report.complete,
     }
-    lines = (f"{name}: {orjson.dumps(value).decode()}" for name, value in fields.items())
+    # orjson refuses a lone surrogate, which a post may carry, so values are cleaned first.
+    clean = {k: safety.clean_text(v) if isinstance(v, str) else v for k, v in fields.items()}
+    lines = (f"{name}: {orjson.dumps(value).decode()}" for name, value in clean.items())
     return "\n".join(("---", *lines, "---"))
 
 
@@ -103,8 +110,9 @@ def _attachment_blocks(
 
 
 def _media(media: Media) -> str:
-    if media.type is MediaType.PHOTO:
-        return f"![{escape(' '.join(media.alt.split()))}]({_destination(media.url)})"
+    url = safety.safe_url(media.url)
+    if media.type is MediaType.PHOTO and url:
+        return f"![{escape(' '.join(media.alt.split()))}]({_destination(url)})"
     return _link(summary.media_caption(media), media.url)
 
 
@@ -116,7 +124,7 @@ def _card(card: LinkCard) -> str:
 
 def _quote(quote: Quote) -> str:
     caption = summary.quote_caption(quote)
-    caption = _link(caption, quote.url) if quote.url and not quote.unavailable else escape(caption)
+    caption = escape(caption) if quote.unavailable else _link(caption, quote.url)
     blocks = [f"**{caption}**", *(_inline(p) for p in split_paragraphs(quote.text))]
     if quote.media:
         blocks.append(_HARD_BREAK.join(_media(item) for item in quote.media))
@@ -134,8 +142,11 @@ def _segment(segment: Segment) -> str:
     return _link(segment.text, segment.url)
 
 
-def _link(visible: str, url: str) -> str:
-    return f"[{escape(visible)}]({_destination(url)})"
+def _link(visible: str, url: str | None) -> str:
+    """Return `[visible](url)`, or the visible words alone when the URL may not be opened."""
+    words = escape(" ".join(visible.split()))
+    target = safety.safe_url(url)
+    return f"[{words}]({_destination(target)})" if target else words
 
 
 def _destination(url: str) -> str:

@@ -109,6 +109,11 @@ def gap_text(count: int) -> str:
     return f"⋯ {plural(count, 'deleted post')}"
 
 
+def media_label(media: Media) -> str:
+    """Return the kind of media in one word, e.g. "Photo"."""
+    return _MEDIA_LABELS[media.type][1]
+
+
 def media_caption(media: Media) -> str:
     """Return e.g. "🖼 Photo: a chart" or "🎞 Video"; the alt text is folded to one line."""
     icon, label = _MEDIA_LABELS[media.type]

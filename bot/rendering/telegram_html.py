@@ -5,7 +5,10 @@ outermost first. Cuts are chosen in the visible text, which is what Telegram cou
 boundary (paragraph, line, sentence, word; a hard cut only inside a word longer than a message).
 Each chunk is then written out on its own, so no tag or character entity is ever split, and a
 tag open at a cut is closed at the end of one chunk and opened again at the start of the next.
-Only tags Telegram's HTML parse mode accepts are written, and all text is escaped.
+Only tags Telegram's HTML parse mode accepts are written, and all text is escaped and loses the
+characters XML forbids. Every link is written only for a URL `safety.safe_url` allows, the
+teaser's page link too (a caller may pass the thread's own URL there). A `tg://` link opens a
+chat or bot inside Telegram; the bot makes none in these messages, so none is ever written.
 
 A content warning shows as a "CW:" line, and the posts under it go inside `<tg-spoiler>`: the
 reader learns what the warning is about and taps to reveal, as the author asked for on Mastodon.
@@ -21,6 +24,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import accumulate
 
+from bot import safety
 from bot.model import MediaType, Poll, Post, Quote, Segment, SegmentKind, Thread
 from bot.rendering import RenderOptions, summary
 from bot.rendering.passages import Passage, group_passages, split_paragraphs
@@ -32,7 +36,6 @@ Rendering may not import `telegram` (layer rule), so a unit test pins the two to
 """
 TEASER_PARAGRAPH_UNITS = 600
 _MAX_NAME_CHARS = 128
-_LINKABLE_SCHEMES = ("https://", "http://", "tg://")
 # A sentence ends at . ! ? or … with any closing quotes or brackets, before whitespace.
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’»)\]]*(?=\s)")
 
@@ -211,22 +214,29 @@ def _opening(thread: Thread) -> _Block:
 
 
 def _segment_runs(segments: Sequence[Segment], base: _Tags) -> _Block:
+    # Cleaned here as well as in `_join`: the teaser measures its opening before joining.
     return [
-        (segment.text, base if segment.kind is SegmentKind.TEXT else (*base, *_link(segment.url)))
+        (
+            safety.clean_text(segment.text),
+            base if segment.kind is SegmentKind.TEXT else (*base, *_link(segment.url)),
+        )
         for segment in segments
     ]
 
 
 def _link(url: str | None) -> _Tags:
-    # Telegram refuses the whole message for a link it cannot open, so odd schemes stay text.
-    if url and url.startswith(_LINKABLE_SCHEMES):
-        return (_Tag("a", url),)
-    return ()
+    # Telegram refuses the whole message for a link it cannot open, and a post's `tg://resolve`
+    # would open whatever chat or bot the upstream chose: anything but the web stays text.
+    target = safety.safe_url(url)
+    return (_Tag("a", target),) if target else ()
 
 
 def _join(blocks: Iterable[_Block], separator: _Run) -> _Block:
+    # Every run passes here before it is measured, so this is where forbidden characters go
+    # (a lone surrogate cannot even be counted in UTF-16).
     joined: _Block = []
     for block in blocks:
+        block = [(safety.clean_text(text), tags) for text, tags in block]
         if not any(text for text, _ in block):  # nothing visible: no separator for it either
             continue
         if joined:
@@ -242,8 +252,8 @@ def _preview_url(thread: Thread) -> str | None:
             continue
         for media in post.media:
             url = media.url if media.type is MediaType.PHOTO else media.thumbnail_url
-            if url:
-                return url
+            if safe := safety.safe_url(url):
+                return safe
     return None
 
 

@@ -2,7 +2,9 @@
 
 Only Telegraph's tags and its two attributes (`href`, `src`) are written (telegram.md §3.1).
 Images are hot-linked from where the platform serves them, since Telegraph stopped hosting
-uploads in 2024; a video shows as its thumbnail with a link to the file.
+uploads in 2024; a video shows as its thumbnail with a link to the file. An `href` or `src` is
+written only for a URL `safety.safe_url` allows (the words of any other stay as text), and
+every text node loses the characters XML forbids.
 
 Sizes are measured on the exact string the client sends: compact JSON with every non-ASCII
 character escaped. That string is never shorter than any other way of counting the same content,
@@ -21,6 +23,7 @@ from dataclasses import dataclass
 from itertools import accumulate
 from typing import Required, TypeAlias, TypedDict
 
+from bot import safety
 from bot.model import Media, MediaType, Poll, Post, Quote, Segment, SegmentKind, Thread
 from bot.rendering import RenderOptions, summary
 from bot.rendering.passages import Passage, group_passages, split_paragraphs
@@ -77,7 +80,8 @@ def render(
         blocks.extend(_passage_blocks(passage))
     if options.include_footer:
         blocks.extend(({"tag": "hr"}, _p(_el("i", summary.completeness_line(thread.report)))))
-    return _number(summary.title(thread), _paginate(blocks, max_bytes))
+    clean = [_clean_node(block) for block in blocks]
+    return _number(safety.clean_text(summary.title(thread)), _paginate(clean, max_bytes))
 
 
 def content_json(content: Sequence[Node]) -> str:
@@ -138,7 +142,7 @@ def _attachment_blocks(post: Post) -> Iterator[NodeElement]:
 
 
 def _media_block(media: Media) -> NodeElement:
-    image = media.url if media.type is MediaType.PHOTO else media.thumbnail_url
+    image = safety.safe_url(media.url if media.type is MediaType.PHOTO else media.thumbnail_url)
     caption = summary.media_caption(media)
     if image is None:
         return _p(_a(media.url, caption))
@@ -155,7 +159,7 @@ def _quote_block(quote: Quote) -> NodeElement:
     if quote.unavailable:
         return _el("blockquote", _el("i", summary.QUOTE_UNAVAILABLE))
     caption = summary.quote_caption(quote)
-    lines: list[list[Node]] = [[_el("b", _a(quote.url, caption) if quote.url else caption)]]
+    lines: list[list[Node]] = [[_el("b", _a(quote.url, caption))]]
     lines.extend(_inline(paragraph) for paragraph in split_paragraphs(quote.text))
     lines.extend([_a(media.url, summary.media_caption(media))] for media in quote.media)
     return _el("blockquote", *_interleave(lines, {"tag": "br"}))
@@ -181,11 +185,20 @@ def _interleave(groups: Iterable[list[Node]], separator: Node) -> list[Node]:
     return joined
 
 
-def _a(url: str, text: str) -> Node:
-    # Telegraph drops links it cannot open; keep the words of anything that is not the web.
-    if url.startswith(("https://", "http://")):
-        return {"tag": "a", "attrs": {"href": url}, "children": [text]}
+def _a(url: str | None, text: str) -> Node:
+    # Telegraph drops links it cannot open, and others may run: keep the words of the rest.
+    target = safety.safe_url(url)
+    if target:
+        return {"tag": "a", "attrs": {"href": target}, "children": [text]}
     return text
+
+
+def _clean_node(node: Node) -> Node:
+    if isinstance(node, str):
+        return safety.clean_text(node)
+    if "children" not in node:
+        return node
+    return _with_children(node, [_clean_node(child) for child in node["children"]])
 
 
 def _p(*children: Node) -> NodeElement:

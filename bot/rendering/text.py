@@ -2,18 +2,22 @@
 
 One line per paragraph (the terminal wraps), a blank line between blocks, and every link shown
 as its real URL so it can be copied: the platforms' shortened link texts ("example.com/a…")
-are replaced by the URL they stand for.
+are replaced by the URL they stand for. Control characters are left out (C0 but tab and
+line breaks, DEL and C1): an escape sequence in a post must not steer the reader's terminal.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
+from bot import safety
 from bot.model import LinkCard, Media, Poll, Quote, Segment, SegmentKind, Thread
 from bot.rendering import RenderOptions, summary
 from bot.rendering.passages import Passage, group_passages
 
 _ELLIPSES = ("…", "...")
+_TERMINAL_CONTROLS = re.compile("[\x7f-\x9f]")
 
 
 def render(thread: Thread, options: RenderOptions = RenderOptions()) -> str:
@@ -25,7 +29,7 @@ def render(thread: Thread, options: RenderOptions = RenderOptions()) -> str:
         blocks.extend(_passage_blocks(passage))
     if options.include_footer:
         blocks.append(f"Original on {summary.source_name(thread)}: {thread.url}")
-    return "\n\n".join(blocks) + "\n"
+    return _TERMINAL_CONTROLS.sub("", safety.clean_text("\n\n".join(blocks) + "\n"))
 
 
 def is_shortened_form(visible: str, url: str) -> bool:

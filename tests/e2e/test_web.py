@@ -103,6 +103,26 @@ async def test_webhook_refuses_a_call_without_the_secret(
     assert response.status_code == 403
 
 
+@memory_only
+@pytest.mark.parametrize(
+    "body",
+    [b"{not json", b"\xff\xfe", b"[1, 2]", b"null"],
+    ids=["broken", "binary", "list", "null"],
+)
+async def test_webhook_answers_400_to_a_body_that_is_no_update(
+    webhook_bot: Settings, body: bytes, caplog: pytest.LogCaptureFixture
+) -> None:
+    """With the right secret, a broken body was a 500 (an unhandled JSONDecodeError)."""
+    async with httpx.AsyncClient(timeout=5) as client:
+        response = await client.post(
+            web_url(webhook_bot, "/webhook"), content=body, headers={SECRET_HEADER: SECRET}
+        )
+    assert (response.status_code, "webhook body is not a JSON object" in caplog.text) == (
+        400,
+        True,
+    )
+
+
 def test_webhook_url_without_a_secret_is_refused(
     settings_factory: Callable[..., Settings],
 ) -> None:

@@ -10,7 +10,7 @@ import pytest
 
 from bot.rendering import epub
 from bot.rendering.passages import group_passages
-from tests.samples import long_thread, post, rich_thread, thread
+from tests.samples import hostile_thread, long_thread, post, rich_thread, thread
 
 _OPF = "{http://www.idpf.org/2007/opf}"
 _DC = "{http://purl.org/dc/elements/1.1/}"
@@ -77,3 +77,15 @@ def test_chapters_cut_between_passages(joined: tuple[int, ...], expected: list[i
 
 def test_one_post_thread_renders() -> None:
     assert _book(epub.render(thread(post(0)))).testzip() is None
+
+
+def test_control_characters_in_text_and_names_do_not_break_the_book() -> None:
+    """ebooklib's XML writer raised on these, and `unroll --format epub` exited with a crash."""
+    hostile = hostile_thread("https://ok.example/", words="bell\x07 nul\x00 esc\x1b lone\ud800")
+    chapter = _book(epub.render(hostile)).read("EPUB/part-1.xhtml").decode()
+    assert "link bell nul esc lone" in chapter
+
+
+def test_unsafe_url_in_the_book_is_not_a_link() -> None:
+    chapter = _book(epub.render(hostile_thread("javascript:alert(1)"))).read("EPUB/part-1.xhtml")
+    assert (b"javascript:" in chapter, b"link &lt;script&gt;" in chapter) == (False, True)

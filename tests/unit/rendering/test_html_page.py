@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
 
 import pytest
 
 from bot.model import Media, MediaType
 from bot.rendering import RenderOptions, html_page
-from tests.samples import post, rich_thread, thread
+from tests.samples import hostile_thread, post, rich_thread, thread
 from tests.samples import text as plain
 from tests.unit.rendering.threads import x_thread
 
@@ -115,3 +116,49 @@ def test_header_and_footer_left_out_on_request() -> None:
     bare = RenderOptions(include_header=False, include_footer=False)
     root = _tree(html_page.render(rich_thread(), bare))
     assert [e.tag for e in root.iter() if e.tag in {"header", "footer"}] == []
+
+
+class _Targets(HTMLParser):
+    """Collect every URL the page links to, loads, or cites, and the og:image."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        names = ["href", "src", "cite"] + (["content"] if found.get("property") else [])
+        self.urls.extend(v for k, v in attrs if k in names and v and "://" in v)
+
+
+def _targets(page: str) -> list[str]:
+    parser = _Targets()
+    parser.feed(page)
+    return parser.urls
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["javascript:alert(1)", " JaVaScRiPt:alert(1)", "data:text/html,x", "file:///etc/passwd"],
+)
+def test_unsafe_url_becomes_neither_link_nor_image(url: str) -> None:
+    """Every URL field but a GIF's carries the hostile URL; the page must point only there."""
+    page = html_page.render(hostile_thread(url))
+    assert (_targets(page), "link &lt;script&gt;" in page) == (["https://img.example/g.mp4"], True)
+
+
+def test_web_url_still_linked_everywhere() -> None:
+    page = html_page.render(hostile_thread("https://ok.example/"))
+    assert set(_targets(page)) == {"https://ok.example/", "https://img.example/g.mp4"}
+
+
+def test_failed_image_shows_its_alt_text_once() -> None:
+    """The placeholder of a failed image shows its alt; the caption must not say it again."""
+    photo = Media(MediaType.PHOTO, "https://img.example/p.jpg", alt="A cat on a mat")
+    page = html_page.render(thread(post(0, plain("x"), media=(photo,))))
+    assert (page.count("A cat on a mat"), 'alt="Photo"' in page) == (1, True)
+
+
+def test_characters_xml_forbids_left_out_of_the_page() -> None:
+    page = html_page.render(thread(post(0, plain("bell\x07 nul\x00 lone\ud800 end"))))
+    assert ("<p>bell nul lone end</p>" in page, _tree(page).tag) == (True, "html")

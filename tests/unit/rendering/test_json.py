@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from bot.rendering import json
-from tests.samples import link, post, rich_thread, text, thread
+from tests.samples import hostile_thread, link, post, rich_thread, text, thread
 
 CONTRACT_TOP = ["source", "url", "author", "posts", "report"]
 CONTRACT_POST = ["id", "url", "created_at", "text", "media", "quote"]
@@ -108,3 +108,13 @@ def test_quote_has_the_contract_fields(
 
 def test_output_is_indented_by_two_spaces() -> None:
     assert json.render(rich_thread()).startswith('{\n  "source": "x",\n')
+
+
+def test_lone_surrogate_and_controls_left_out_of_strings() -> None:
+    """orjson refused a lone surrogate, so `unroll --format json` crashed on such a post."""
+    hostile = hostile_thread("https://ok.example/", words="a\ud800b\x00c")
+    document = stdlib_json.loads(json.render(hostile))
+    assert (document["posts"][0]["text"], document["author"]["name"]) == (
+        "abc link abc (https://ok.example/)@mabc#tabc",
+        "nabc",
+    )

@@ -94,3 +94,26 @@ def test_front_matter_values_read_back() -> None:
         "posts": 5,
         "complete": True,
     }
+
+
+@pytest.mark.parametrize(
+    "url", ["javascript:alert(1)", "data:text/html,x", "tg://resolve?domain=x", "JAVASCRIPT:x"]
+)
+def test_unsafe_link_written_as_its_words(url: str) -> None:
+    assert _body(plain("see "), link("this", url)) == "see this\n"
+
+
+def test_photo_with_unsafe_url_written_as_its_caption() -> None:
+    photo = Media(MediaType.PHOTO, "javascript:alert(1)", alt="A chart")
+    assert _body(plain("x"), media=(photo,)) == "x\n\n🖼 Photo: A chart\n"
+
+
+def test_link_text_folded_so_it_cannot_end_the_paragraph() -> None:
+    rendered = _body(link("one\n\ntwo", "https://example.com"))
+    assert rendered == "[one two](https://example.com)\n"
+
+
+def test_lone_surrogate_and_controls_left_out() -> None:
+    """orjson refused the lone surrogate in the front matter's title; the export crashed."""
+    rendered = markdown.render(thread(post(0, plain("a\ud800b\x00c"))))
+    assert ('title: "abc"' in rendered, "\nabc\n" in rendered) == (True, True)

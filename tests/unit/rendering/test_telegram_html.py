@@ -157,6 +157,36 @@ def test_link_left_as_text_when_scheme_is_not_web() -> None:
     assert chunk == "click"
 
 
+@pytest.mark.parametrize(
+    "url", ["tg://resolve?domain=evil_bot", "TG://user?id=1", " https://e.example", "file:///x"]
+)
+def test_post_link_left_as_text_when_only_telegram_or_nothing_opens_it(url: str) -> None:
+    """A post's `tg://resolve` link would open a chat or bot the upstream chose."""
+    chunk = render(one_post_thread(link("click", url)), BARE).chunks[0]
+    assert chunk == "click"
+
+
+def test_teaser_links_no_page_that_is_not_on_the_web() -> None:
+    """The plan passes the thread's own URL as the page when there is none, so it is checked."""
+    teaser = render_teaser(rich_thread(), "tg://resolve?domain=evil_bot")
+    assert ('<a href="tg:' in teaser, "Read the whole thread" in teaser) == (False, True)
+
+
+def test_preview_skips_an_image_that_is_not_on_the_web() -> None:
+    media = (
+        Media(MediaType.PHOTO, "tg://resolve?domain=evil"),
+        Media(MediaType.PHOTO, "https://img.example/ok.jpg"),
+    )
+    assert render(one_post_thread(text("x"), media=media)).preview_url == (
+        "https://img.example/ok.jpg"
+    )
+
+
+def test_characters_xml_forbids_left_out_of_the_message() -> None:
+    chunk = render(one_post_thread(text("bell\x07 ring\ud800 on")), BARE).chunks[0]
+    assert chunk == "bell ring on"
+
+
 def test_rich_thread_fits_one_valid_message() -> None:
     message = render(rich_thread())
     assert [fits_one_message(message), bool(visible_text(message.chunks[0]))] == [True, True]

@@ -25,7 +25,7 @@ from bot.rendering.telegraph import (
     render,
     split_page,
 )
-from tests.samples import long_thread, post, rich_thread, text, thread
+from tests.samples import hostile_thread, long_thread, post, rich_thread, text, thread
 from tests.unit.rendering.test_telegram_html import _threads
 
 BARE = RenderOptions(include_header=False, include_footer=False)
@@ -194,3 +194,21 @@ def test_parts_stay_within_size_and_allowed_markup(thread: Thread, max_bytes: in
 def test_parts_lose_and_repeat_no_character(thread: Thread, max_bytes: int) -> None:
     whole = render(thread, max_bytes=MAX_CONTENT_BYTES * 100)
     assert _furniture_free(render(thread, max_bytes=max_bytes)) == _furniture_free(whole)
+
+
+def sources(nodes: Sequence[Node]) -> list[object]:
+    return [e.get("attrs", {}).get("src") for e in elements(nodes) if e["tag"] == "img"]
+
+
+@pytest.mark.parametrize(
+    "url", ["javascript:alert(1)", "data:image/png;base64,AAAA", "tg://resolve?domain=x"]
+)
+def test_unsafe_url_becomes_neither_href_nor_src(url: str) -> None:
+    """A non-web `img src` reached Telegraph, which showed what the upstream chose."""
+    content = render(hostile_thread(url))[0].content
+    assert (hrefs(content), sources(content)) == (["https://img.example/g.mp4"], [])
+
+
+def test_control_characters_left_out_of_text_and_title() -> None:
+    page = render(thread(post(0, text("bell\x07 ring\ud800"))))[0]
+    assert (page.title, "bell ring" in strings(page.content)) == ("bell ring", True)

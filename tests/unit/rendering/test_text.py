@@ -63,3 +63,9 @@ def test_footer_links_the_original() -> None:
     assert text.render(rich_thread()).endswith(
         "\n\nOriginal on X: https://x.com/ada/status/1000\n"
     )
+
+
+def test_terminal_escape_sequences_left_out() -> None:
+    """ESC and CSI (C1) from a post would otherwise steer the terminal that prints it."""
+    rendered = text.render(thread(post(0, plain("\x1b[2Jclear \x9b31mred\x07 done"))))
+    assert "\n[2Jclear 31mred done\n" in rendered
