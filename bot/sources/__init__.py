@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Protocol
 
+from bot import safety
 from bot.errors import SourceTimeoutError, UnsupportedPlatformError
 from bot.model import Platform, Post, Thread, ThreadKey
 from bot.net.budget import FetchBudget
@@ -92,7 +93,8 @@ async def fetch_thread(
 
 
 def finish_thread(thread: Thread, max_posts: int) -> Thread:
-    """Drop repeated posts (keeping the first), cut at `max_posts`, and stamp `fetched_at`."""
+    """Drop repeated posts (keeping the first), cut at `max_posts`, make every URL and text
+    safe to show (`safety.sanitize_thread`), and stamp `fetched_at`."""
     posts = list(_unique(thread.posts))
     report = thread.report
     if len(posts) != len(thread.posts):
@@ -100,7 +102,8 @@ def finish_thread(thread: Thread, max_posts: int) -> Thread:
     if len(posts) > max_posts:
         posts = posts[:max_posts]
         report = replace(report, posts=max_posts, complete=False, note=cap_note(max_posts))
-    return replace(thread, posts=tuple(posts), report=report, fetched_at=datetime.now(UTC))
+    finished = replace(thread, posts=tuple(posts), report=report, fetched_at=datetime.now(UTC))
+    return safety.sanitize_thread(finished)
 
 
 def _unique(posts: Iterable[Post]) -> Iterable[Post]:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
-from bot.model import Author, Platform, Post, Report, Thread, ThreadKey
+from bot.model import Author, Platform, Post, Report, Segment, SegmentKind, Thread, ThreadKey
 from bot.sources import cap_note, finish_thread
 
 KEY = ThreadKey(Platform.MASTODON, "social.example", "1")
@@ -45,3 +46,19 @@ def test_thread_kept_whole_at_exactly_the_cap() -> None:
 
 def test_fetched_at_stamped() -> None:
     assert finish_thread(_thread(["1"]), max_posts=3).fetched_at is not None
+
+
+def test_every_thread_leaves_the_sources_safe_to_show() -> None:
+    """A link facet may carry any URI; only web links leave the sources as links."""
+    hostile = Post(
+        id="1",
+        url="https://social.example/@ada/1",
+        created_at=WHEN,
+        text=(Segment(SegmentKind.LINK, "click", "javascript:alert(1)"),),
+    )
+    thread = replace(_thread(["1"]), posts=(hostile,), author=Author("ada", "A\u202eda", ""))
+    finished = finish_thread(thread, max_posts=500)
+    assert (finished.posts[0].text, finished.author.name) == (
+        (Segment(SegmentKind.TEXT, "click"),),
+        "Ada",
+    )
