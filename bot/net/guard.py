@@ -1,6 +1,6 @@
 """Private-address guard for user-given hosts (Mastodon instances): an adapter, no policy choice.
 
-Rule (reference/queue-reliability.md §5): https on port 443 only; a canonical DNS name or IP
+Rule: https on port 443 only; a canonical DNS name or IP
 literal, no userinfo, no local-only suffixes; every address the name resolves to (A and AAAA)
 must be public, or the request is refused with `BlockedHostError`. The check happens inside
 the connection itself (a custom httpcore network backend), and the socket goes to the address
@@ -28,7 +28,8 @@ from bot.errors import BlockedHostError
 Resolver = Callable[[str, int], Awaitable[Sequence[str]]]
 """Answer every address (A and AAAA, as text) a host name resolves to."""
 
-# Public by `is_global`, yet they reach private space through a translator (§5.2 table):
+# Public by `is_global`, yet they reach private space through a translator (NAT64: RFC 6052,
+# RFC 8215; 6to4: RFC 3056; Teredo: RFC 4380):
 # NAT64 and 6to4 wrap an IPv4 address, Teredo tunnels one, 192.0.0.0/24 is IETF protocol space.
 _DENIED_NETWORKS = tuple(
     ipaddress.ip_network(network)
@@ -199,7 +200,7 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
 class GuardedTransport(httpx.AsyncBaseTransport):
     """An httpx transport for user-given hosts: every request checked, every connection pinned.
 
-    httpx's own transport offers no hook for the network layer (§5.3), so this one drives an
+    httpx's own transport offers no hook for the network layer, so this one drives an
     httpcore pool with a `GuardedBackend` and turns httpcore's errors into httpx's, as httpx's
     transport does.
     """

@@ -30,7 +30,7 @@ from bot.rendering import RenderOptions, summary
 from bot.rendering.passages import Passage, group_passages, split_paragraphs
 
 MAX_MESSAGE_UNITS = 4096
-"""Telegram's `MessageLimit.MAX_TEXT_LENGTH`, counted in UTF-16 units (telegram.md §2.2).
+"""Telegram's `MessageLimit.MAX_TEXT_LENGTH`, counted in UTF-16 code units as Telegram does.
 
 Rendering may not import `telegram` (layer rule), so a unit test pins the two together.
 """

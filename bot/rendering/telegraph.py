@@ -1,6 +1,7 @@
 """Telegraph pages as Node JSON, split into linked parts past the size limit. Pure: no I/O.
 
-Only Telegraph's tags and its two attributes (`href`, `src`) are written (telegram.md §3.1).
+Only Telegraph's tags and its two attributes (`href`, `src`) are written
+(https://telegra.ph/api#NodeElement).
 Images are hot-linked from where the platform serves them, since Telegraph stopped hosting
 uploads in 2024; a video shows as its thumbnail with a link to the file. An `href` or `src` is
 written only for a URL `safety.safe_url` allows (the words of any other stay as text), and

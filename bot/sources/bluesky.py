@@ -2,9 +2,9 @@
 
 From any post, walk up the parents while they are the author's, then down the author's own
 self-replies, calling getPostThread again wherever the answer was cut by `depth` or
-`parentHeight` (reference/upstream-apis.md §3.8). A deleted post of the author above the entry
+`parentHeight`. A deleted post of the author above the entry
 breaks the parent links, so the part above the hole is fetched down from the thread root.
-Statuses are mapped here (§3.5, §3.7); bluesky_posts.py reads the post views.
+Statuses are mapped here; bluesky_posts.py reads the post views.
 
 Both walks remember the posts they took: a post met again (a cycle across re-fetches) is a
 malformed answer, `SourceError`. The walk down stops one post past the cap; the walk up keeps
@@ -31,18 +31,18 @@ from bot.sources.bluesky_posts import (
 from bot.sources.json_reader import JsonObject
 
 GET_POST_THREAD = "/xrpc/app.bsky.feed.getPostThread"
-# §3.8: a moderate depth, repeated, keeps the payload small on popular posts (every reply by
+# A moderate depth, repeated, keeps the payload small on popular posts (every reply by
 # anyone comes along); upwards there is one post per level, so ask for the lexicon's maximum.
 REPLY_DEPTH = 10
 PARENT_HEIGHT = 1000
-# §3.5: an account that asks not to be shown to logged-out viewers is not unrolled.
+# An account that asks not to be shown to logged-out viewers is not unrolled.
 NO_UNAUTHENTICATED = "!no-unauthenticated"
 
 _THREAD_VIEW = "app.bsky.feed.defs#threadViewPost"
 _NOT_FOUND = "app.bsky.feed.defs#notFoundPost"
 _BLOCKED = "app.bsky.feed.defs#blockedPost"
 
-# The AppView's answers other than 200 (§3.5, §3.7), by status and XRPC error name; a None name
+# The AppView's answers other than 200, by status and XRPC error name; a None name
 # matches any. 429 and 5xx never get here: HttpClient raises for them.
 _STATUS_ERRORS: Mapping[tuple[int, str | None], type[UnrollError]] = {
     (400, "NotFound"): PostUnavailableError,
@@ -180,7 +180,7 @@ class _ChainWalker:
         while True:
             parent = node.child("parent")
             if parent is None:
-                # No parent on a reply: `parentHeight` cut the answer here (§3.1); ask again.
+                # No parent on a reply: `parentHeight` cut the answer here; ask again.
                 post = node.child_or_empty("post")
                 if refetched or not _is_reply(post):
                     return upwards[::-1], None
@@ -228,7 +228,7 @@ class _ChainWalker:
         while True:
             post = node.child_or_empty("post")
             if not node.has("replies"):
-                # No replies key though replies exist: the depth limit cut the answer (§3.8).
+                # No replies key though replies exist: the depth limit cut the answer.
                 if refetched or post.number("replyCount") == 0:
                     return below
                 node = await self.api.thread(view_uri(post), depth=REPLY_DEPTH, parent_height=0)
@@ -238,7 +238,7 @@ class _ChainWalker:
             own = [r for r in replies if _is_post(r) and _author_did(r) == self.author_did]
             self.skipped += len(replies) - len(own)
             # Several self-replies: the earliest continues the chain (the AppView's order is
-            # not by time, §3.8).
+            # not by time).
             if not own or self.found >= self.limit:
                 return below
             node, refetched = min(own, key=lambda r: post_time(r.child_or_empty("post"))), False

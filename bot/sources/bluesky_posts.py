@@ -1,6 +1,7 @@
 """Bluesky post views → model: text facets, embeds, authors, times. Pure: no I/O.
 
-Reads the hydrated views getPostThread returns (reference/upstream-apis.md §3.2–3.4) into
+Reads the hydrated views getPostThread returns
+(https://docs.bsky.app/docs/api/app-bsky-feed-get-post-thread) into
 frozen dataclasses, so no upstream dict leaves the Bluesky source. Absent fields read as empty
 and wrong types fail as json_reader.py says; a client-written odd value (a facet past the text,
 an unreadable `createdAt`) is passed over, so one such post never sinks a whole thread.
@@ -51,7 +52,8 @@ def read_post(view: JsonObject, *, gap_before: int) -> Post:
 def segments(text: str, facets: Sequence[JsonObject]) -> tuple[Segment, ...]:
     """Cut post text into segments along its facets.
 
-    Facet offsets count UTF-8 bytes, not characters (§3.3), so the text is sliced as bytes; a
+    Facet offsets count UTF-8 bytes, not characters
+    (https://docs.bsky.app/docs/advanced-guides/post-richtext), so the text is sliced as bytes; a
     facet that overlaps another, runs past the end or cuts a character is ignored. Link facets
     carry the full URL while the text shows a shortened one.
     """
@@ -98,7 +100,7 @@ def _facet_segment(text: str, feature: JsonObject) -> Segment:
     return Segment(SegmentKind.TEXT, text)
 
 
-# Embeds: read `post.embed`, the hydrated view; `record.embed` only has blob refs (§3.4).
+# Embeds: read `post.embed`, the hydrated view; `record.embed` only has blob refs.
 _IMAGES = "app.bsky.embed.images#view"
 _VIDEO = "app.bsky.embed.video#view"
 _GALLERY = "app.bsky.embed.gallery#view"

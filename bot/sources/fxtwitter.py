@@ -1,6 +1,6 @@
 """X through FxTwitter: one GET of `/2/thread/{id}` → the author's own chain. Adapter.
 
-FxTwitter walks the conversation up and down itself (upstream-apis.md §1.2.4), so one GET gives
+FxTwitter walks the conversation up and down itself, so one GET gives
 the whole chain. This module fetches it and maps FxTwitter's statuses to errors.py in one
 table; fxtwitter_posts.py reads the answer into the model.
 """
@@ -26,7 +26,7 @@ from bot.sources.x_text import PLATFORM
 __all__ = ["ONLY_ONE_POST_NOTE", "fetch_thread", "parse_thread"]
 
 
-# FxTwitter's answers other than 200 (upstream-apis.md §1.2.2): 400 is its "not a numeric
+# FxTwitter's answers other than 200: 400 is its "not a numeric
 # snowflake" (so the link itself is bad), 401 a private or protected post, 404 unknown or gone.
 _STATUS_ERRORS: Mapping[int, type[UnrollError]] = {
     400: UnsupportedLinkError,
@@ -64,7 +64,8 @@ async def fetch_thread(
 def _status_error(response: Response) -> UnrollError:
     detail = f"FxTwitter answered {response.status}"
     if response.status == 401 and b"User-Agent" in response.content:
-        # The refusal of an unidentified client (§1.2.1) is our fault, not a private post.
+        # FxTwitter refuses a client without a User-Agent it accepts with a 401 that names the
+        # header: that is our fault, not a private post.
         return SourceError(f"{detail}: User-Agent refused", platform=PLATFORM)
     error = _STATUS_ERRORS.get(response.status, SourceError)
     return error(detail, platform=PLATFORM)

@@ -1,6 +1,6 @@
 """Upstream JSON read by type, for every source. Pure: no I/O.
 
-Dicts are the wire format (STYLE.md §6): a source wraps each answer in a `JsonObject` and reads
+Dicts are the wire format: a source wraps each answer in a `JsonObject` and reads
 it field by field into the model. One rule for all platforms: an absent or null field reads as
 missing, and a present field of the wrong type is the source's failure (`SourceError`), not a
 crash of ours. Numbers and times are checked the same way: a non-finite number, or a time

@@ -4,7 +4,7 @@ Every request goes through the private-address guard, since the instance host co
 user. The chain is the author's own self-replies through `in_reply_to_id`, found from any post
 of it: up through `ancestors`, down through `descendants`, asking `/context` again from the
 topmost or deepest post found whenever the unauthenticated limits (40 ancestors, 60
-descendants, depth 20) cut the answer short (reference/upstream-apis.md §2.4).
+descendants, depth 20) cut the answer short.
 
 Decisions: a link to a boost unrolls the boosted post's thread. A deleted post cuts a Mastodon
 thread in two (the database nulls its replies' `in_reply_to_id`), so the half above it cannot
@@ -31,7 +31,8 @@ from bot.sources import ProgressCallback, SourceConfig
 from bot.sources.json_reader import JsonObject
 from bot.sources.mastodon_posts import PLATFORM, read_author, read_post
 
-# Unauthenticated `/context` limits (Api::V1::Statuses::ContextsController, §2.1).
+# Unauthenticated `/context` limits: Mastodon's Api::V1::Statuses::ContextsController gives an
+# anonymous caller at most 40 ancestors and 60 descendants, 20 levels deep.
 DESCENDANTS_LIMIT = 60
 DESCENDANTS_DEPTH_LIMIT = 20
 
@@ -178,7 +179,7 @@ class _Walk:
     def _self_reply(self, parent_id: str, author: str | None) -> JsonObject | None:
         replies = [self.known[c] for c in self.children.get(parent_id, [])]
         own = [reply for reply in replies if _account_id(reply) == author]
-        # Several self-replies to one post: the earliest continues the thread (§2.4 step 4).
+        # Several self-replies to one post: the earliest continues the thread.
         return min(own, key=lambda s: (s.text("created_at"), _id(s)), default=None)
 
     def _add(self, status: JsonObject) -> None:

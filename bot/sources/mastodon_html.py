@@ -4,7 +4,7 @@ Mastodon sanitizes `content` to a small, well-formed tag set (p, br, a, span, an
 formatting tags from remote servers), so the stdlib `html.parser` reads it reliably and no
 parser dependency is needed. Links keep their `href` as the URL and show the text Mastodon
 shows (the `invisible` spans hidden, "…" where the `ellipsis` span was cut); mentions and
-hashtags are told apart by their classes (reference/upstream-apis.md §2.2).
+hashtags are told apart by their classes.
 """
 
 from __future__ import annotations

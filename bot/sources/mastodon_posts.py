@@ -1,6 +1,7 @@
 """Mastodon statuses → model: text, media, quotes, cards, polls, authors. Pure: no I/O.
 
-Reads the Status entities of the REST API (reference/upstream-apis.md §2.2–2.3) into frozen
+Reads the Status entities of the REST API (https://docs.joinmastodon.org/entities/Status/) into
+frozen
 dataclasses, so no upstream dict leaves the Mastodon source; mastodon_html.py turns `content`
 into segments. Audio and `unknown` attachments are left out, as the model has no place for them.
 """

@@ -1,7 +1,7 @@
 """X through the official API v2, used when a bearer token is configured. Adapter.
 
 The post names its conversation; recent search finds the author's replies in it, and the chain
-is rebuilt from `replied_to` links (upstream-apis.md §1.1.2). Recent search only reaches back
+is rebuilt from `replied_to` links. Recent search only reaches back
 7 days, so an older thread comes back incomplete and says why. x_api_posts.py reads the
 posts into the model.
 """
@@ -38,7 +38,7 @@ FIELDS: Mapping[str, str] = {
 }
 SEARCH_WINDOW = timedelta(days=7)
 WINDOW_NOTE = "X's search only covers the last 7 days, so older posts of this thread are missing."
-# Each lookup is a paid read (§1.1.5). A few find a deleted post or the post that answers
+# Each lookup is a paid read. A few find a deleted post or the post that answers
 # someone else; a longer hole is the search window's edge, which lookups would fill slowly.
 MAX_PARENT_LOOKUPS = 3
 
@@ -77,7 +77,7 @@ class _Api:
         self.includes = Includes()
 
     async def lookup(self, post_id: str) -> _Tweet | _Missing:
-        """Fetch one post; X says "gone" with 200 (or 404) and an `errors` list (§1.1.4)."""
+        """Fetch one post; X says "gone" with 200 (or 404) and an `errors` list."""
         body = await self._get(f"{self.base}/{post_id}", FIELDS)
         data = body.child("data")
         if data is None:

@@ -1,7 +1,7 @@
 """X API v2 post objects → model: text, media, quotes, polls, cards, authors. Pure: no I/O.
 
 A v2 answer carries its posts in `data` and everything they point at (users, media, polls,
-quoted posts) in `includes`, by id (reference/upstream-apis.md §1.1.2); `Includes` gathers those
+quoted posts) in `includes`, by id; `Includes` gathers those
 over every answer of one unroll, and `read_post` resolves a post against them.
 """
 
@@ -98,7 +98,7 @@ def read_post(data: JsonObject, includes: Includes, *, gap_before: int) -> Post:
 def _text(data: JsonObject) -> tuple[Segment, ...]:
     note = data.child("note_tweet")
     if note is not None:
-        # A long post's `text` is cut at 280 characters; the note holds all of it (§1.1.2).
+        # A long post's `text` is cut at 280 characters; the note holds all of it.
         return build_segments(note.string("text"), _entities(note.child("entities")))
     return build_segments(
         data.string("text"), _entities(data.child("entities")), data.integers("display_text_range")

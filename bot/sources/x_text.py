@@ -1,6 +1,6 @@
 """X post text → Segments, and the x.com URLs both X sources link to. Pure: no I/O.
 
-X counts entity offsets in Unicode code points (upstream-apis.md §1.2.3) in both FxTwitter and
+X counts entity offsets in Unicode code points in both FxTwitter and
 the official API v2, so fxtwitter.py and x_api.py read their own entity shapes into `XEntity`
 and share the cutting here.
 """
@@ -60,7 +60,7 @@ def build_segments(
 ) -> tuple[Segment, ...]:
     """Cut X post text into Segments at its entities, keeping only the displayed range.
 
-    Offsets are Unicode code points (upstream-apis.md §1.2.3), which is how Python indexes str.
+    Offsets are Unicode code points, which is how Python indexes str.
     X escapes `&`, `<` and `>` in the text; whether its offsets count the escaped or the plain
     text is not documented, so the entities' `expected` text decides (see `_offset_text`).
     Entities outside `display_range` (leading reply mentions, trailing media links) vanish.

@@ -1,7 +1,7 @@
 """Asking in groups and forum topics, end to end, with Telegram's privacy mode on.
 
 With privacy mode the bot never sees a plain link someone posts; it sees mentions of itself,
-commands addressed to it, and replies to its own messages (reference/telegram.md §2.7).
+commands addressed to it, and replies to its own messages.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """A fake Bluesky AppView: `app.bsky.feed.getPostThread` in the real JSON shape, on FakeServer.
 
-Shapes follow reference/upstream-apis.md §3.2–3.7: threadViewPost nodes with `parent` nesting up
+Shapes follow the public AppView's answers: threadViewPost nodes with `parent` nesting up
 (cut by `parentHeight`) and `replies` nesting down (cut by `depth`: a node at the limit has no
 `replies` key), notFoundPost and blockedPost parents, deleted and blocked replies left out, 400
 `NotFound` for a missing post, XRPC errors and 429 with the `RateLimit-*` headers. The server's
@@ -210,7 +210,7 @@ class FakeBluesky:
         return self.posts.get(f"at://{account.did}/{rest}")
 
     def _children(self, post: FakePost) -> list[FakePost]:
-        # Newest first: the AppView does not order replies by time (§3.8).
+        # Newest first: the AppView does not order replies by time.
         children = [p for p in self.posts.values() if p.parent is post and not p.deleted]
         return sorted(children, key=lambda p: p.created_at, reverse=True)
 

@@ -3,7 +3,7 @@
 `build_thread` makes a realistic X thread as plain records (`FakeTweet`): numbering, emoji and
 non-Latin text around links, mentions, hashtags, a photo with alt text, a video, a GIF, a quote,
 a poll, a link card and a long post. `FakeFxTwitter` serves those records in FxTwitter's v2
-envelope (upstream-apis.md §1.2.2–1.2.4); tests/fakes/x_api.py serves the same records in X API
+envelope; tests/fakes/x_api.py serves the same records in X API
 v2's shape. Each tweet also knows the text a reader should see (`shown`), built alongside the
 raw text, so tests check the offset arithmetic against an independent answer.
 """
@@ -336,7 +336,7 @@ def _make_long(tweet: FakeTweet) -> None:
 
 
 def _add_media_link(tweet: FakeTweet) -> None:
-    """Append X's media placeholder: a t.co link after the shown range (§1.1.3)."""
+    """Append X's media placeholder: a t.co link after the shown range."""
     original = f"https://t.co/m{tweet.id[-9:]}"
     start = len(tweet.text) + 1
     tweet.text += f" {original}"
@@ -391,7 +391,7 @@ class XStore:
         return above
 
     def descendants(self, tweet: FakeTweet) -> list[FakeTweet]:
-        """Return the author's own replies below `tweet`, earliest branch first (§1.2.4)."""
+        """Return the author's own replies below `tweet`, earliest branch first."""
         below: list[FakeTweet] = []
         while True:
             replies = [
@@ -493,7 +493,7 @@ class FakeFxTwitter:
         return self.status_json(tweet)
 
     def status_json(self, tweet: FakeTweet) -> dict[str, Any]:
-        """Serialise `tweet` as an APITwitterStatus (§1.2.3); absent optional keys omitted."""
+        """Serialise `tweet` as an APITwitterStatus; absent optional keys omitted."""
         status: dict[str, Any] = {
             "type": "status",
             "url": tweet.url,

@@ -1,12 +1,12 @@
 """A fake Mastodon instance on FakeServer, answering as Mastodon 4.5 does without a token.
 
-Statuses are stored in the recorded JSON shape (reference/upstream-apis.md §2.2). `/context`
-enforces the unauthenticated limits as the real controller does (§2.1): the nearest 40
+Statuses are stored in the recorded JSON shape. `/context`
+enforces the unauthenticated limits as the real controller does: the nearest 40
 ancestors root-first; descendants in tree-path order cut at 60 and depth 20, then self-replies
 promoted to the front. Deleting a status nulls its replies' `in_reply_to_id`, as Mastodon's
 schema does (`add_foreign_key "statuses", "statuses", column: "in_reply_to_id",
 on_delete: :nullify`). Knobs: `require_login` (401), `rate_limited` (429), `not_mastodon` (an
-HTML page), `not_found_body` (the 404 wording differs between versions, §6.6).
+HTML page), `not_found_body` (the 404 wording differs between versions).
 """
 
 from __future__ import annotations

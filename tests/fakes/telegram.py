@@ -1,11 +1,11 @@
 """Fake Telegram Bot API on 127.0.0.1 that python-telegram-bot talks to over a real socket.
 
 Test support. Point PTB at it with `base_url=f"{fake.url}/bot"` and
-`base_file_url=f"{fake.url}/file/bot"`. It speaks PTB's wire format (reference/telegram.md §1.8:
-form fields with JSON-encoded non-strings, multipart uploads, the `ok`/`result` envelope, error
-bodies whose status PTB maps to its exceptions), validates texts like Telegram (§2.2, §2.3),
-delivers updates by real long polling or by webhook (§1.7, §2.13), and applies privacy mode in
-groups (§2.7). A driver (`user_sends`, `inline_query`, `press_button`, `wait_for_call`,
+`base_file_url=f"{fake.url}/file/bot"`. It speaks PTB's wire format (form fields with
+JSON-encoded non-strings, multipart uploads, the `ok`/`result` envelope, error bodies whose
+status PTB maps to its exceptions), validates texts like Telegram, delivers updates by real
+long polling or by webhook, and applies privacy mode in groups. A driver (`user_sends`,
+`inline_query`, `press_button`, `wait_for_call`,
 `sent_to`) lets tests read as user actions. HTML parsing lives in `telegram_html`.
 
 The file is long (one state shared by the HTTP methods and the driver); each section is headed.
@@ -80,7 +80,7 @@ _CHAT_ACTIONS = frozenset(
         "upload_video_note",
     ]
 )
-# Form fields PTB sends as plain strings; every other field is JSON-encoded (§1.8).
+# Form fields PTB sends as plain strings; every other field is JSON-encoded.
 _STRING_FIELDS = frozenset(
     [
         "text",
@@ -273,7 +273,7 @@ class ApiError(Exception):
         self.parameters = parameters
 
     def body(self) -> Json:
-        """Return the error envelope exactly as Telegram shapes it (§2.14 I)."""
+        """Return the error envelope exactly as Telegram shapes it."""
         body: Json = {"ok": False, "error_code": self.status, "description": self.description}
         if self.parameters:
             body["parameters"] = self.parameters
@@ -363,7 +363,7 @@ class FakeTelegram:
         """Configure the bot; knobs mirror BotFather settings.
 
         `mentions_pass_privacy` exists because whether a privacy-mode bot receives a plain
-        @mention is unverified (§2.7): turn it off to test the `/cmd@bot` fallback.
+        @mention is unverified: turn it off to test the `/cmd@bot` fallback.
         """
         self.token = token
         self.bot = FakeUser(int(token.split(":")[0]), first_name, username, is_bot=True)
@@ -548,7 +548,7 @@ class FakeTelegram:
     ) -> None:
         """Answer the next `times` calls to `method` with an error, shaped as Telegram does.
 
-        A 429 carries `parameters.retry_after`, so PTB raises `RetryAfter` (§2.6).
+        A 429 carries `parameters.retry_after`, so PTB raises `RetryAfter`.
         """
         if status == 429:
             description = description or f"Too Many Requests: retry after {retry_after}"
@@ -636,7 +636,7 @@ class FakeTelegram:
             thread_id = reply_to.get("message_thread_id")  # a reply lands in its topic
         if chat.is_forum and thread_id is not None:
             fields = {"message_thread_id": thread_id, "is_topic_message": True}
-            # In a topic every message replies to the topic's root when nothing else (§2.10).
+            # In a topic every message replies to the topic's root when nothing else.
             reply_to = reply_to or self._messages[chat.id].get(thread_id)
         if reply_to is not None:
             fields["reply_to_message"] = {
@@ -826,7 +826,7 @@ class FakeTelegram:
     ) -> None:
         """POST updates to `url` from now on, with the secret-token header when set.
 
-        Pending updates go to the webhook too, unless dropped (§2.13).
+        Pending updates go to the webhook too, unless dropped.
         """
         with self._lock:
             self._webhook = _Webhook(url, secret, max_connections)
@@ -1171,7 +1171,7 @@ class FakeTelegram:
             thread_id = self._last_message_id[chat.id] + 1
             self._topics[chat.id].add(thread_id)
             root = self._new_message(chat, user, content, thread_id=thread_id)
-        self._push_update("message", root)  # service messages reach every bot (§2.7)
+        self._push_update("message", root)  # service messages reach every bot
         return thread_id
 
     # -----------------------------------------------------------------------------------------
@@ -1227,7 +1227,7 @@ class FakeTelegram:
         if entities:
             content["entities"] = entities
         urls = [e for e in entities if e["type"] == "url"]
-        if urls:  # Telegram adds the preview URL on its own (§2.14 B)
+        if urls:  # Telegram adds the preview URL on its own
             content["link_preview_options"] = {
                 "url": utf16_slice(text, urls[0]["offset"], urls[0]["length"])
             }
@@ -1240,7 +1240,7 @@ class FakeTelegram:
         return content
 
     def _reaches_bot(self, chat: FakeChat, message: Json) -> bool:
-        """Apply privacy mode (§2.7): in groups only commands, replies to the bot, mentions."""
+        """Apply privacy mode: in groups only commands, replies to the bot, mentions."""
         if chat.type == "private" or not self.privacy_mode:
             return True
         reply = message.get("reply_to_message")
@@ -1277,7 +1277,7 @@ class FakeTelegram:
     def choose_inline_result(self, user: FakeUser, query_id: str, result_id: str) -> str | None:
         """Pick an answered result; returns its `inline_message_id` when it has a keyboard.
 
-        Telegram only gives an inline_message_id for results with an inline keyboard (§2.11).
+        Telegram only gives an inline_message_id for results with an inline keyboard.
         """
         with self._lock:
             answer = self._inline_queries[query_id]["answer"] or []

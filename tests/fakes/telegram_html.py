@@ -4,7 +4,7 @@ Pure: no I/O. Turns what a bot sends (`text` + `parse_mode` or `entities`) into 
 stores (visible text + entities with UTF-16 offsets), and turns what a user types into the
 entities Telegram's clients attach (url, mention, hashtag, bot_command).
 
-The parser follows TDLib's `parse_html` (reference/telegram.md §2.3): only the listed tags,
+The parser follows TDLib's `parse_html`: only the listed tags,
 four named character references plus numeric ones, unknown `&name;` kept as text, a bare `>`
 allowed, a bare `<` rejected, `</>` closing whatever is open. Error texts are TDLib's.
 """

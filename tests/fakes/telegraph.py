@@ -1,6 +1,6 @@
 """Fake Telegraph: the API methods we call, plus the pages themselves, on one loopback server.
 
-Behaves like api.telegra.ph as telegram.md §3.1 describes it: GET or POST with form fields,
+Behaves like api.telegra.ph as https://telegra.ph/api describes it: GET or POST with form fields,
 HTTP 200 with `{"ok": false, "error": CODE}` for every refusal, `content` a JSON string of at
 most 64 KB, only Telegraph's tags and `href`/`src`. Error codes other than FLOOD_WAIT_n,
 CONTENT_TOO_BIG and ACCESS_TOKEN_INVALID are [unverified] guesses in Telegraph's style.

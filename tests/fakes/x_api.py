@@ -1,4 +1,4 @@
-"""A fake X API v2 on FakeServer: post lookup and recent search (upstream-apis.md §1.1).
+"""A fake X API v2 on FakeServer: post lookup and recent search.
 
 Serves the threads of tests/fakes/fxtwitter.py in v2's shape: `data` plus `includes`, entity
 offsets in code points, `note_tweet` for long posts, `errors` for posts it will not show. Recent
@@ -157,7 +157,7 @@ class FakeXApi:
             "display_text_range": list(tweet.display),
         }
         if tweet.long:
-            # v2 cuts a long post's `text` and puts all of it in `note_tweet` (§1.1.2).
+            # v2 cuts a long post's `text` and puts all of it in `note_tweet`.
             data["note_tweet"] = {"text": escape(text), "entities": entities}
             text = text[:_LONG_CUT] + "…"
             entities = _entities(tweet, within=_LONG_CUT)

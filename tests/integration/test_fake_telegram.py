@@ -662,7 +662,7 @@ async def test_privacy_mode_filters_group_messages(
 
 
 async def test_privacy_mode_can_drop_plain_mentions(fake: FakeTelegram, alice: FakeUser) -> None:
-    """Whether Telegram delivers plain mentions is unverified (§2.7), so it is a knob."""
+    """Whether Telegram delivers plain mentions is unverified, so it is a knob."""
     fake.mentions_pass_privacy = False
     group = fake.group("Reading club")
 

@@ -1,7 +1,8 @@
 """The whole pure pipeline on upstream payloads: fetch → clean → render, frozen as golden files.
 
 The payloads in tests/data/payloads/ are written by hand in the real API shapes
-(reference/upstream-apis.md §1.2 FxTwitter, §2.2 Mastodon, §3.2 Bluesky); one FakeServer serves
+(FxTwitter's `/2/thread`, Mastodon's statuses and context, Bluesky's getPostThread); one
+FakeServer serves
 them byte for byte at the paths the sources ask for. The real source modules fetch them over a
 socket, `clean_thread` runs in both reading modes, and every renderer's output is compared with
 tests/data/golden/pipeline/. The uncleaned thread is frozen too, so a wrong output can be traced

@@ -39,7 +39,7 @@ from tests.samples import link, long_thread, post, rich_thread, text, thread
 BARE = RenderOptions(include_header=False, include_footer=False)
 PAGE_URL = "https://telegra.ph/Why-tags-03-03"
 
-# Tags Telegram's HTML parse mode accepts, and the attributes each may carry (telegram.md §2.3).
+# Tags Telegram's HTML parse mode accepts, and the attributes each may carry.
 _ALLOWED_ATTRS: dict[str, set[tuple[tuple[str, str | None], ...]] | None] = {
     "b": {()},
     "strong": {()},

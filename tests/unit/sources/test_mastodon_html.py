@@ -1,4 +1,4 @@
-"""Mastodon content HTML → segments, on the shapes recorded in upstream-apis.md §2.2."""
+"""Mastodon content HTML → segments, in the shapes Mastodon 4 writes."""
 
 from __future__ import annotations
 
