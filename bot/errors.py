@@ -19,21 +19,19 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-PLATFORM_NAMES = {
-    "x": "X",
-    "mastodon": "Mastodon",
-    "bluesky": "Bluesky",
-    "threads": "Threads",
-    "telegraph": "Telegraph",
-}
+from bot.model import Platform
 
+OTHER_SERVICE_NAMES = {"telegraph": "Telegraph"}
+"""Services the bot calls that are not thread platforms (`model.Platform` names those)."""
 
 MAX_SHOWN_WAIT_S = 86_400.0
 """A wait longer than a day is not worth a number in a sentence."""
 
 
 def _platform_name(platform: str | None) -> str:
-    return PLATFORM_NAMES.get(platform or "", platform or "the source")
+    if platform in set(Platform):
+        return Platform(platform).display_name
+    return OTHER_SERVICE_NAMES.get(platform or "", platform or "the source")
 
 
 class UnrollError(Exception):

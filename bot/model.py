@@ -19,6 +19,19 @@ class Platform(StrEnum):
     BLUESKY = "bluesky"
     THREADS = "threads"
 
+    @property
+    def display_name(self) -> str:
+        """Return the name people know the platform by, e.g. "Mastodon"."""
+        return _DISPLAY_NAMES[self]
+
+
+_DISPLAY_NAMES = {
+    Platform.X: "X",
+    Platform.MASTODON: "Mastodon",
+    Platform.BLUESKY: "Bluesky",
+    Platform.THREADS: "Threads",
+}
+
 
 @dataclass(frozen=True, slots=True)
 class ThreadKey:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 from datetime import datetime
 
-from bot.errors import PLATFORM_NAMES
 from bot.model import Author, Media, MediaType, Poll, PollOption, Quote, Report, Thread
 
 WORDS_PER_MINUTE = 230
@@ -101,7 +100,7 @@ def byline_facts(thread: Thread) -> str:
 
 def source_name(thread: Thread) -> str:
     """Return the platform's display name, e.g. "Mastodon"."""
-    return PLATFORM_NAMES.get(thread.source.value, thread.source.value)
+    return thread.source.display_name
 
 
 def gap_text(count: int) -> str:
