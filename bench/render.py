@@ -30,7 +30,16 @@ from bot.model import (
     Thread,
     ThreadKey,
 )
-from bot.rendering import RENDERERS, Renderer
+from bot.rendering import FORMATS, RenderOptions, telegram_html, telegraph
+
+Renderer = Callable[[Thread], object]
+RENDERERS: dict[str, Renderer] = {
+    # Telegram and Telegraph as the answer path uses them (messages, page nodes), the rest as
+    # the documents of the FORMATS registry.
+    **{name: partial(f.render, options=RenderOptions()) for name, f in FORMATS.items()},
+    "telegram": telegram_html.render,
+    "telegraph": telegraph.render,
+}
 
 POSTS = 100
 WARMUP_RUNS = 3

@@ -52,3 +52,16 @@ def test_bench_table_has_row_when_run_in_process(
     bench_run: subprocess.CompletedProcess[str], row: str
 ) -> None:
     assert row in bench_run.stdout
+
+
+def test_render_bench_prints_a_row_per_output() -> None:
+    """bench/render.py imports the renderers by name; a rename must not rot it unnoticed."""
+    run = subprocess.run(
+        [sys.executable, str(BENCH.with_name("render.py")), "--runs", "1"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    rows = {line.split()[0] for line in run.stdout.splitlines()[2:] if line.strip()}
+    assert (run.returncode, {"text", "markdown", "telegram", "telegraph"} <= rows) == (0, True)
