@@ -114,6 +114,37 @@ class Keys:
         """A small persistent value such as the Telegraph token (no TTL)."""
         return f"{self.prefix}value:{name}"
 
+    # ----- follows (bot/follow/records.py) -----
+    # No TTLs: a follow ends explicitly (unfollow, FOLLOW_FOR_S without new posts, a gone
+    # message or thread), and every followed thread stays in the due set, so its own check
+    # always comes round to end it.
+    @property
+    def follow_due(self) -> str:
+        """Sorted set of followed thread keys by next check time in ms (no TTL)."""
+        return f"{self.prefix}follow:due"
+
+    @property
+    def follow_count(self) -> str:
+        """Number of follows (chat, thread) in all, for the followers gauge (no TTL)."""
+        return f"{self.prefix}follow:count"
+
+    def follow_thread(self, key: str) -> str:
+        """Hash of a followed thread's check state: snapshot, interval, last change (no TTL)."""
+        return f"{self.prefix}follow:thread:{key}"
+
+    def follow_followers(self, key: str) -> str:
+        """Hash of a followed thread's followers, chat scope → follower record (no TTL)."""
+        return f"{self.prefix}follow:thread:{key}{FOLLOWERS_SUFFIX}"
+
+    @property
+    def follow_chat_prefix(self) -> str:
+        """Start of every per-chat follow set; end_follow.lua builds names from it."""
+        return f"{self.prefix}follow:chat:"
+
+    def follow_chat(self, scope: str) -> str:
+        """Set of the thread keys a chat scope follows; its size is the chat's count (no TTL)."""
+        return f"{self.follow_chat_prefix}{scope}"
+
     # ----- limiter -----
     def send_bucket(self, scope: str) -> str:
         """GCRA state of a send bucket (`all`, or a chat id); expires once the bucket is full."""
@@ -127,6 +158,10 @@ class Keys:
 REQUESTS_SUFFIX = ":requests"
 """Ends a job's request-list name; submit.lua appends it to `job_prefix` + the running job id,
 because the job it attaches to is only known inside the script."""
+
+
+FOLLOWERS_SUFFIX = ":followers"
+"""Ends a followed thread's follower-hash name (after `follow_thread`)."""
 
 
 _RETRIES = 6

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from redis.asyncio import Redis
 
+from bot.follow.records import FollowStore, MemoryFollowStore, RedisFollowStore
 from bot.keyspace import connect
 from bot.limiter import MemorySendLimiter, RedisSendLimiter, SendLimiter
 from bot.queue import JobQueue
@@ -34,6 +35,7 @@ class Backend:
     prefix: str
     redis: Redis | None = None
     queues: list[JobQueue] = field(default_factory=list)
+    memory_follows: MemoryFollowStore = field(default_factory=MemoryFollowStore)
 
     def queue(self, *, reclaim_idle_s: float = 5.0) -> JobQueue:
         """Return a queue; several built in one test share state, as processes would."""
@@ -51,6 +53,12 @@ class Backend:
         if self.redis is None:
             return MemoryChatStore()
         return RedisChatStore(self.redis, prefix=self.prefix)
+
+    def follows(self) -> FollowStore:
+        """Return a follow store; several built in one test share state, as processes would."""
+        if self.redis is None:
+            return self.memory_follows
+        return RedisFollowStore(self.redis, prefix=self.prefix)
 
     def limiter(self, **knobs: Any) -> SendLimiter:
         """Return a send limiter with the given rates."""
