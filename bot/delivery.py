@@ -87,8 +87,12 @@ class Sender:
         reply_to: int | None = None,
         preview_url: str | None = None,
         buttons: InlineKeyboardMarkup | None = None,
+        quiet: bool = False,
     ) -> Message:
-        """Send a new HTML message to a chat, replying to `reply_to` when it still exists."""
+        """Send a new HTML message to a chat, replying to `reply_to` when it still exists.
+
+        A `quiet` message arrives without a notification sound.
+        """
         reply = (
             ReplyParameters(message_id=reply_to, allow_sending_without_reply=True)
             if reply_to
@@ -104,6 +108,7 @@ class Sender:
                 reply_parameters=reply,
                 link_preview_options=preview_options(preview_url),
                 reply_markup=buttons,
+                disable_notification=quiet or None,
             ),
         )
 

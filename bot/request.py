@@ -20,6 +20,8 @@ class Answer(StrEnum):
     EDIT_PLACEHOLDER = "edit_placeholder"  # a "Unrolling…" reply in a chat, edited in place
     EDIT_INLINE = "edit_inline"  # an inline-mode message, edited by inline_message_id
     REFRESH = "refresh"  # an earlier answer, edited in place by the Refresh button
+    FOLLOW = "follow"  # a followed answer whose thread changed, edited in place, one short reply
+    FOLLOW_CHECK = "follow_check"  # no one's answer: a followed thread's scheduled check
 
 
 class Destination(StrEnum):
@@ -59,6 +61,9 @@ class UnrollRequest:
     output: OutputPreference = OutputPreference.AUTO
     accepted_at: float = 0.0
     previous_posts: int | None = None  # on Refresh: how many posts the earlier answer had
+    following: bool = False  # the answer message is followed: its button offers Unfollow
+    posts_added: int = 0  # on FOLLOW: what the check found since the answer was last drawn
+    posts_deleted: int = 0
 
     @property
     def is_group(self) -> bool:

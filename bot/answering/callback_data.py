@@ -19,13 +19,15 @@ from bot.rendering import FORMATS, Format
 from bot.store import ValueStore
 
 REFRESH = "refresh"
+FOLLOW = "follow"
+UNFOLLOW = "unfollow"
 FILE_ACTIONS: Mapping[str, Format] = MappingProxyType(
     {format.extension: format for format in FORMATS.values() if format.button}
 )
 """A file button's action is its format's file extension ("md", "epub"): short and stable."""
 
 BUTTON_TTL_S = 30 * 24 * 3600
-_LONGEST_ACTION = max([REFRESH, *FILE_ACTIONS], key=len)
+_LONGEST_ACTION = max([REFRESH, FOLLOW, UNFOLLOW, *FILE_ACTIONS], key=len)
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,15 @@ from bot import metrics
 from bot.answering import plan, texts
 from bot.answering.callback_data import button_ref
 from bot.answering.pages import PagePublisher
-from bot.answering.plan import Edit, Facts, RememberAnswer, SendDocument, SendPart, Step
+from bot.answering.plan import (
+    Edit,
+    Facts,
+    Notify,
+    RememberAnswer,
+    SendDocument,
+    SendPart,
+    Step,
+)
 from bot.cleaning import ReadingMode
 from bot.delivery import MessageGoneError, Sender, Target, UndeliverableError
 from bot.errors import UnrollError
@@ -63,15 +71,17 @@ class Answerer:
     max_split_messages: int = 5
     _prepared: OrderedDict[tuple[str, ReadingMode], _Prepared] = field(default_factory=OrderedDict)
 
-    async def answer(self, request: UnrollRequest, result: Thread | UnrollError) -> None:
-        """Edit the request's placeholder (or earlier answer) into the result."""
+    async def answer(self, request: UnrollRequest, result: Thread | UnrollError) -> bool:
+        """Edit the request's placeholder (or earlier answer) into the result.
+
+        Returns False when Telegram would not take the answer there (blocked, message gone).
+        """
         if isinstance(result, UnrollError):
-            await self._carry_out(request, plan.plan_failure(result))
-            return
+            return await self._carry_out(request, plan.plan_failure(result))
         prepared = self._prepare(result, request.reading_mode)
         facts = await self._facts(request, prepared)
         steps = plan.plan_answer(request, prepared.presentation, facts)
-        await self._carry_out(request, steps, prepared.presentation)
+        return await self._carry_out(request, steps, prepared.presentation)
 
     async def apologise(self, request: UnrollRequest) -> None:
         """Tell the requester the job was given up."""
@@ -106,13 +116,14 @@ class Answerer:
         request: UnrollRequest,
         steps: tuple[Step, ...],
         presentation: Presentation | None = None,
-    ) -> None:
+    ) -> bool:
         target = target_of(request)
         try:
             for step in steps:
                 await self._carry_out_step(request, target, step, presentation)
         except UndeliverableError:
-            return  # nothing more goes there for this request
+            return False  # nothing more goes there for this request
+        return True
 
     async def _carry_out_step(
         self,
@@ -133,6 +144,10 @@ class Answerer:
                 content = presentation.document(step.format)
                 data = content.encode() if isinstance(content, str) else content
                 await self.sender.send_document(target, data, step.filename)
+            case Notify():
+                await self.sender.send(
+                    target, step.html, reply_to=request.message_id, quiet=step.quiet
+                )
             case RememberAnswer():
                 assert request.chat_id is not None
                 assert request.message_id is not None
@@ -152,7 +167,9 @@ class Answerer:
                 preview_url=step.preview_url,
                 buttons=step.buttons,
             )
-        except MessageGoneError:
+        except MessageGoneError as exc:
+            if not step.resend_if_gone:
+                raise UndeliverableError(str(exc)) from exc
             if target.chat_id is None:
                 return  # an inline message that is gone cannot be replaced
             await self.sender.send(

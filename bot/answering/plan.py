@@ -30,6 +30,7 @@ class Edit:
     html: str
     preview_url: str | None = None
     buttons: InlineKeyboardMarkup | None = None
+    resend_if_gone: bool = True  # a deleted message is answered anew, unless it was followed
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +54,15 @@ class RememberAnswer:
     """Remember the request's message as this thread's answer in its group."""
 
 
-Step = Edit | SendPart | SendDocument | RememberAnswer
+@dataclass(frozen=True, slots=True)
+class Notify:
+    """Send a short reply to the request's message, silently when `quiet`."""
+
+    html: str
+    quiet: bool = False
+
+
+Step = Edit | SendPart | SendDocument | RememberAnswer | Notify
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +80,7 @@ def needs_earlier_answer(request: UnrollRequest) -> bool:
     return (
         request.destination is Destination.GROUP
         and request.chat_id is not None
-        and request.answer is not Answer.REFRESH
+        and request.answer in (Answer.EDIT_PLACEHOLDER, Answer.EDIT_INLINE)
     )
 
 
@@ -94,7 +103,7 @@ def wants_page(request: UnrollRequest, presentation: Presentation) -> bool:
 
 def shows_progress(request: UnrollRequest) -> bool:
     """Tell whether progress may be written into the request's message (not into an answer)."""
-    return request.answer is not Answer.REFRESH
+    return request.answer in (Answer.EDIT_PLACEHOLDER, Answer.EDIT_INLINE)
 
 
 def plan_failure(error: UnrollError) -> tuple[Step, ...]:
@@ -113,6 +122,8 @@ def plan_answer(
     """Return the steps that answer `request` with the thread, in order."""
     if is_repeat(request, facts.earlier_answer):
         return (Edit(texts.ALREADY_UNROLLED),)
+    if request.answer is Answer.FOLLOW:
+        return _plan_follow(request, presentation, facts)
     message, buttons = presentation.message, _buttons(request, facts.button_ref)
     note = _refresh_note(request, presentation.thread)
     remember = _remember(request)
@@ -142,6 +153,26 @@ def filename_for(thread: Thread, format: Format) -> str:
     return f"{handle}-{thread.posts[0].id if thread.posts else 'thread'}.{format.extension}"
 
 
+def _plan_follow(
+    request: UnrollRequest, presentation: Presentation, facts: Facts
+) -> tuple[Step, ...]:
+    """A followed answer is edited in place, never split, then one short reply says why."""
+    message = presentation.message
+    if request.output is not OutputPreference.PAGE and telegram_html.fits_one_message(message):
+        body, preview = message.chunks[0], message.preview_url
+    elif facts.page_url is not None:
+        body, preview = presentation.teaser(facts.page_url), facts.page_url
+    else:
+        teaser = presentation.teaser(presentation.thread.url)
+        body, preview = f"{teaser}\n\n{texts.FOLLOW_TOO_LONG}", None
+    buttons = _buttons(request, facts.button_ref)
+    edit = Edit(body, preview, buttons, resend_if_gone=False)
+    if request.chat_id is None:
+        return (edit,)  # an inline message has no chat to reply in
+    change = texts.follow_change(request.posts_added, request.posts_deleted)
+    return (edit, Notify(change, quiet=request.is_group))
+
+
 def _parts(chunks: tuple[str, ...], buttons: InlineKeyboardMarkup) -> tuple[Step, ...]:
     """The first chunk replaces the placeholder; the others follow, buttons under the last."""
     rest = [SendPart(chunk) for chunk in chunks[1:-1]]
@@ -151,16 +182,28 @@ def _parts(chunks: tuple[str, ...], buttons: InlineKeyboardMarkup) -> tuple[Step
 
 
 def _buttons(request: UnrollRequest, ref: str) -> InlineKeyboardMarkup:
+    following = request.following or request.answer is Answer.FOLLOW
+    return answer_buttons(request.destination, ref, following=following)
+
+
+def answer_buttons(destination: Destination, ref: str, *, following: bool) -> InlineKeyboardMarkup:
+    """Return the buttons under an answer: Refresh, Follow or Unfollow, and the file buttons."""
     refresh = InlineKeyboardButton(
         texts.REFRESH_BUTTON, callback_data=callback_data.data(callback_data.REFRESH, ref)
     )
-    if request.destination is Destination.INLINE:
-        return InlineKeyboardMarkup([[refresh]])  # documents need a chat to go to
+    action, label = (
+        (callback_data.UNFOLLOW, texts.UNFOLLOW_BUTTON)
+        if following
+        else (callback_data.FOLLOW, texts.FOLLOW_BUTTON)
+    )
+    follow = InlineKeyboardButton(label, callback_data=callback_data.data(action, ref))
+    if destination is Destination.INLINE:
+        return InlineKeyboardMarkup([[refresh, follow]])  # documents need a chat to go to
     files = [
         InlineKeyboardButton(format.button or "", callback_data=callback_data.data(action, ref))
         for action, format in callback_data.FILE_ACTIONS.items()
     ]
-    return InlineKeyboardMarkup([[refresh, *files]])
+    return InlineKeyboardMarkup([[refresh, follow, *files]])
 
 
 def _remember(request: UnrollRequest) -> tuple[Step, ...]:

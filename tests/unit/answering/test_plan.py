@@ -10,6 +10,7 @@ from bot.answering import texts
 from bot.answering.plan import (
     Edit,
     Facts,
+    Notify,
     RememberAnswer,
     SendDocument,
     SendPart,
@@ -57,6 +58,13 @@ def kinds(steps: tuple[Step, ...]) -> list[str]:
     return [type(step).__name__ for step in steps]
 
 
+def labels(step: Step) -> list[str]:
+    """Return the labels of an edit's buttons, in order."""
+    assert isinstance(step, Edit)
+    assert step.buttons is not None
+    return [button.text for row in step.buttons.inline_keyboard for button in row]
+
+
 def test_a_thread_that_fits_is_one_edited_message(short: Presentation) -> None:
     steps = plan_answer(request(), short, FACTS)
     assert (kinds(steps), steps[0].html) == (["Edit"], short.message.chunks[0])  # type: ignore[union-attr]
@@ -101,7 +109,7 @@ def test_an_inline_answer_without_a_page_is_its_first_part(long: Presentation) -
     inline = request(destination=Destination.INLINE, chat_id=None, inline_message_id="i1")
     (edit,) = plan_answer(inline, long, FACTS)
     assert isinstance(edit, Edit)
-    assert (edit.html, len(edit.buttons.inline_keyboard[0])) == (long.message.chunks[0], 1)  # type: ignore[union-attr]
+    assert (edit.html, labels(edit)) == (long.message.chunks[0], ["🔄 Refresh", "🔔 Follow"])
 
 
 def test_a_repeat_in_a_group_points_at_the_earlier_answer(short: Presentation) -> None:
@@ -152,3 +160,60 @@ def test_a_failure_is_its_sentence() -> None:
 
 def test_steps_are_plain_data() -> None:
     assert RememberAnswer() == RememberAnswer()
+
+
+def follow(**values: object) -> UnrollRequest:
+    return request(answer=Answer.FOLLOW, following=True, posts_added=2, **values)
+
+
+def test_a_followed_answer_is_edited_in_place_then_gets_one_reply(short: Presentation) -> None:
+    edit, notify = plan_answer(follow(), short, FACTS)
+    assert (edit, notify) == (
+        Edit(
+            short.message.chunks[0],
+            short.message.preview_url,
+            edit.buttons,  # type: ignore[union-attr]
+            resend_if_gone=False,
+        ),
+        Notify("+2 new posts ↑", quiet=False),
+    )
+
+
+def test_a_followed_answer_in_a_group_is_told_quietly(short: Presentation) -> None:
+    steps = plan_answer(follow(destination=Destination.GROUP, chat_id=-5), short, FACTS)
+    assert steps[-1] == Notify("+2 new posts ↑", quiet=True)
+
+
+def test_a_followed_answer_is_never_pointed_at_an_earlier_one(short: Presentation) -> None:
+    group = follow(destination=Destination.GROUP, chat_id=-5)
+    steps = plan_answer(group, short, replace(FACTS, earlier_answer="99"))
+    assert kinds(steps) == ["Edit", "Notify"]
+
+
+def test_a_followed_inline_answer_gets_no_reply(short: Presentation) -> None:
+    inline = follow(destination=Destination.INLINE, chat_id=None, inline_message_id="i1")
+    assert kinds(plan_answer(inline, short, FACTS)) == ["Edit"]
+
+
+def test_a_followed_answer_that_outgrew_a_message_becomes_a_teaser(long: Presentation) -> None:
+    edit, _notify = plan_answer(follow(), long, replace(FACTS, page_url=PAGE))
+    assert (edit.preview_url, PAGE in edit.html) == (PAGE, True)  # type: ignore[union-attr]
+
+
+def test_a_followed_answer_without_a_page_is_never_split_nor_sent_as_file(
+    long: Presentation,
+) -> None:
+    """Every change would otherwise bring a new file or new parts into the chat."""
+    steps = plan_answer(follow(), long, FACTS)
+    assert (kinds(steps), texts.FOLLOW_TOO_LONG in steps[0].html) == (  # type: ignore[union-attr]
+        ["Edit", "Notify"],
+        True,
+    )
+
+
+@pytest.mark.parametrize(("following", "label"), [(False, "🔔 Follow"), (True, "🔕 Unfollow")])
+def test_the_follow_button_says_what_pressing_it_does(
+    short: Presentation, following: bool, label: str
+) -> None:
+    (edit,) = plan_answer(request(following=following), short, FACTS)
+    assert labels(edit)[:2] == ["🔄 Refresh", label]
