@@ -15,12 +15,13 @@ from dataclasses import dataclass
 from bot import metrics
 from bot.answering.executor import Answerer
 from bot.codec import decode, decode_result, encode_result
-from bot.errors import UnrollError
+from bot.errors import SourceError, UnrollError
+from bot.follow.checks import FollowChecks
 from bot.logs import logged_as
 from bot.model import Thread
 from bot.net.http import HttpClient
 from bot.queue import Job, JobQueue
-from bot.request import UnrollRequest
+from bot.request import Answer, UnrollRequest
 from bot.sources import SourceConfig, fetch_thread
 
 log = logging.getLogger("bot.jobs")
@@ -38,6 +39,7 @@ class UnrollJobs:
     answerer: Answerer
     result_ttl_s: int = 3600
     failure_ttl_s: int = 60
+    follow: FollowChecks | None = None
 
     async def process(self, job: Job) -> None:
         """Fetch (unless a previous delivery already did) and answer everyone."""
@@ -68,7 +70,10 @@ class UnrollJobs:
         log.error("job given up", extra={"key": job.key, "reason": reason})
         for index, request in await self._pending(job):
             with logged_as(request.request_id):
-                await self.answerer.apologise(request)
+                if self._is_check(request):
+                    await self._settle_check(request, SourceError(reason))
+                else:
+                    await self.answerer.apologise(request)
                 await self.queue.mark_delivered(job, index)
                 log.info("request answered", extra={"job": job.id, "answer": "apology"})
 
@@ -78,10 +83,21 @@ class UnrollJobs:
         for index, request in await self._pending(job):
             # Under the id the listener logged for this request, so one id follows it through.
             with logged_as(request.request_id):
-                await self.answerer.answer(request, result)
+                if self._is_check(request):
+                    await self._settle_check(request, result)
+                else:
+                    await self.answerer.answer(request, result)
                 await self.queue.mark_delivered(job, index)
                 log.info("request answered", extra={"job": job.id, "answer": answer})
         metrics.JOB_DURATION.labels(stage="deliver").observe(time.perf_counter() - started)
+
+    def _is_check(self, request: UnrollRequest) -> bool:
+        """A followed thread's check has no requester: the follow settles it instead."""
+        return request.answer is Answer.FOLLOW_CHECK
+
+    async def _settle_check(self, request: UnrollRequest, result: Thread | UnrollError) -> None:
+        if self.follow is not None:
+            await self.follow.settle(request, result)
 
     async def _pending(self, job: Job) -> list[tuple[int, UnrollRequest]]:
         done = await self.queue.delivered(job)

@@ -65,6 +65,24 @@ UPSTREAM_429 = Counter(
     registry=REGISTRY,
 )
 
+FOLLOWED_THREADS = Gauge(
+    "unroll_followed_threads", "Threads at least one chat follows.", registry=REGISTRY
+)
+FOLLOWERS = Gauge("unroll_followers", "Follows of a thread by a chat, in all.", registry=REGISTRY)
+FOLLOW_CHECKS = Counter(
+    "unroll_follow_checks_total", "Checks of followed threads settled.", registry=REGISTRY
+)
+FOLLOW_CHANGES = Counter(
+    "unroll_follow_changes_total",
+    "Checks that found new or deleted posts in a followed thread.",
+    registry=REGISTRY,
+)
+FOLLOW_EDITS = Counter(
+    "unroll_follow_edits_total",
+    "Followed answers brought up to date after a change.",
+    registry=REGISTRY,
+)
+
 # Known label values start at 0, so rates and alerts work before the first event.
 for _outcome in REQUEST_OUTCOMES:
     REQUESTS.labels(_outcome)

@@ -46,13 +46,13 @@ LAYERS: dict[str, Layer] = {
     "core": Layer(
         ("links", "codec", "request", "presentation", "sources.json_reader", "sources.x_text",
          "sources.mastodon_html", "sources.mastodon_posts", "sources.bluesky_posts",
-         "sources.x_api_posts", "sources.fxtwitter_posts"),
+         "sources.x_api_posts", "sources.fxtwitter_posts", "follow", "follow.changes"),
         uses=("model", "cleaning", "rendering", "core"),
         packages=frozenset({"orjson"}),
     ),
     "adapters": Layer(
         ("net", "sources", "telegraph_client", "keyspace", "queue", "store", "limiter",
-         "delivery"),
+         "delivery", "follow.records"),
         uses=("model", "cleaning", "rendering", "core", "adapters", "observability"),
         packages=frozenset({"httpx", "httpcore", "redis", "telegram", "orjson"}),
         any_stdlib=True,
@@ -60,7 +60,7 @@ LAYERS: dict[str, Layer] = {
     "observability": Layer(("logs", "metrics"), uses=("adapters", "observability"),
                            packages=frozenset({"orjson", "prometheus_client"}), any_stdlib=True),
     "answers": Layer(
-        ("answering", "jobs"),
+        ("answering", "jobs", "follow.checks", "follow.tick"),
         uses=("model", "cleaning", "rendering", "core", "adapters", "observability", "answers"),
         packages=frozenset({"telegram"}),
         any_stdlib=True,
@@ -169,6 +169,8 @@ def test_module_imports_only_what_its_layer_allows(path: Path) -> None:
         ("web", "from bot.cli import main"),
         ("store", "from bot.answering import plan"),
         ("answering.plan", "from bot.listener import texts"),
+        ("follow.changes", "from bot.follow.records import Follower"),
+        ("follow.records", "from bot.follow.checks import FollowChecks"),
     ],
 )
 def test_the_check_fails_on_a_forbidden_import(module: str, line: str) -> None:
