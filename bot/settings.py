@@ -44,6 +44,11 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     log_format: Literal["console", "json"] = "console"
 
+    follow_first_check_s: float = Field(default=120.0, gt=0)
+    follow_max_interval_s: float = Field(default=21600.0, gt=0)
+    follow_for_s: float = Field(default=604800.0, gt=0)
+    follow_max_per_chat: int = Field(default=20, ge=0)
+
     # Our own additions.
     unroll_max_posts: int = Field(default=500, ge=1)
     http_timeout_s: float = Field(default=10.0, gt=0)

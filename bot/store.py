@@ -33,6 +33,7 @@ class ChatSettings:
     reading_mode: ReadingMode = ReadingMode.REFLOW
     output: OutputPreference = OutputPreference.AUTO
     auto_unroll: bool = False
+    following: bool = True  # groups: members may follow threads (the Follow button)
 
 
 _SETTING_TYPES: dict[str, type] = {

@@ -26,6 +26,8 @@ from telegram.request import HTTPXRequest
 from bot.answering.executor import Answerer
 from bot.answering.pages import PagePublisher
 from bot.delivery import Sender
+from bot.follow.checks import FollowChecks, FollowRules
+from bot.follow.records import FollowStore, MemoryFollowStore, RedisFollowStore
 from bot.jobs import UnrollJobs
 from bot.keyspace import connect
 from bot.limiter import MemorySendLimiter, RedisSendLimiter, SendLimiter
@@ -57,6 +59,7 @@ class Backends:
     queue: JobQueue
     store: ChatStore
     limiter: SendLimiter
+    follows: FollowStore
 
 
 @asynccontextmanager
@@ -66,7 +69,10 @@ async def open_backends(settings: Settings) -> AsyncIterator[Backends]:
         memory_queue = MemoryJobQueue(reclaim_idle_s=settings.job_reclaim_idle_s)
         try:
             yield Backends(
-                memory_queue, MemoryChatStore(), MemorySendLimiter(**_send_rates(settings))
+                memory_queue,
+                MemoryChatStore(),
+                MemorySendLimiter(**_send_rates(settings)),
+                MemoryFollowStore(),
             )
         finally:
             await memory_queue.aclose()
@@ -79,6 +85,7 @@ async def open_backends(settings: Settings) -> AsyncIterator[Backends]:
             queue,
             RedisChatStore(redis, prefix=prefix),
             RedisSendLimiter(redis, prefix=prefix, **_send_rates(settings)),
+            RedisFollowStore(redis, prefix=prefix),
         )
     finally:
         await queue.aclose()
@@ -96,6 +103,16 @@ def _send_rates(settings: Settings) -> _SendRates:
         global_per_s=settings.telegram_global_per_s,
         private_per_s=settings.telegram_private_per_s,
         group_per_min=settings.telegram_group_per_min,
+    )
+
+
+def follow_rules(settings: Settings) -> FollowRules:
+    """Return the FOLLOW_* settings as the follow code takes them."""
+    return FollowRules(
+        first_check_s=settings.follow_first_check_s,
+        max_interval_s=settings.follow_max_interval_s,
+        follow_for_s=settings.follow_for_s,
+        max_per_chat=settings.follow_max_per_chat,
     )
 
 
@@ -151,6 +168,7 @@ def build_worker(
         answerer=answerer,
         result_ttl_s=settings.result_cache_ttl_s,
         failure_ttl_s=settings.failure_cache_ttl_s,
+        follow=FollowChecks(backends.follows, answerer, follow_rules(settings)),
     )
     consumer = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
     return Worker(
@@ -200,7 +218,12 @@ async def _run(
         bot = build_bot(settings)
         answerer = build_answerer(settings, bot, backends, http)
         services = Services(
-            backends.queue, backends.store, answerer, settings.user_quota_per_minute
+            backends.queue,
+            backends.store,
+            answerer,
+            settings.user_quota_per_minute,
+            follows=backends.follows,
+            follow_rules=follow_rules(settings),
         )
         webhook = bool(settings.webhook_url) and listener
         application = build_application(services, bot=bot, polling=listener and not webhook)
@@ -209,7 +232,12 @@ async def _run(
             try:
                 await _start_updates(settings, application, listener=listener, webhook=webhook)
                 assert application.job_queue is not None  # installed with the [job-queue] extra
-                schedule_chores(application.job_queue, queue=backends.queue)
+                schedule_chores(
+                    application.job_queue,
+                    queue=backends.queue,
+                    follows=backends.follows,
+                    locks=backends.store,
+                )
                 parts = _Parts(
                     # Workers report through heartbeats in the listener's /healthz.
                     web=_web_server(settings, backends, application, webhook)

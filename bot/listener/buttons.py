@@ -1,4 +1,4 @@
-"""The buttons under an answer: Refresh (re-fetch, edit in place), and a file of the thread."""
+"""The buttons under an answer: Refresh (re-fetch, edit in place), Follow, a file of the thread."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from bot.codec import decode_result
 from bot.delivery import UndeliverableError
 from bot.listener import texts
 from bot.listener.context import Services, UnrollContext
+from bot.listener.follows import follow_pressed, unfollow_pressed, with_follow_state
 from bot.listener.intake import submit, within_quota
 from bot.listener.requests import destination_of
 from bot.model import Thread
@@ -56,7 +57,11 @@ async def answer_button(update: Update, context: UnrollContext) -> None:
             await query.answer(texts.QUOTA, show_alert=True)
             return
         await query.answer(texts.REFRESHING)
-        await _refresh(services, request)
+        await _refresh(services, await with_follow_state(services, request))
+    elif press.action == callback_data.FOLLOW:
+        await follow_pressed(context, query, request)
+    elif press.action == callback_data.UNFOLLOW:
+        await unfollow_pressed(context, query, request)
     elif file_format is not None and chat is not None:
         await query.answer(texts.SENDING_FILE)
         await _send_file(services, request, file_format)

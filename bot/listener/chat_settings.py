@@ -1,4 +1,4 @@
-"""/settings per chat: reading mode, message or page, auto-unroll in groups (kept in the store)."""
+"""/settings per chat: reading mode, message or page, auto-unroll and following in groups."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ async def settings_button(update: Update, context: UnrollContext) -> None:
     store = context.services.store
     chat = query.message.chat
     destination = destination_of(chat)
-    if destination is Destination.GROUP and not await _is_admin(
+    if destination is Destination.GROUP and not await is_admin(
         context, chat.id, query.from_user.id
     ):
         await query.answer(texts.ADMINS_ONLY, show_alert=True)
@@ -50,7 +50,8 @@ async def settings_button(update: Update, context: UnrollContext) -> None:
     await query.edit_message_reply_markup(_keyboard(updated, destination))
 
 
-async def _is_admin(context: UnrollContext, chat_id: int, user_id: int) -> bool:
+async def is_admin(context: UnrollContext, chat_id: int, user_id: int) -> bool:
+    """Tell whether the user is an admin (or the owner) of the group."""
     member = await context.bot.get_chat_member(chat_id, user_id)
     return member.status in (ChatMember.ADMINISTRATOR, ChatMember.OWNER)
 
@@ -63,6 +64,8 @@ def _apply(current: ChatSettings, change: str) -> ChatSettings:
         return replace(current, output=OutputPreference(value))
     if name == "auto":
         return replace(current, auto_unroll=value == "on")
+    if name == "follow":
+        return replace(current, following=value == "on")
     return current
 
 
@@ -87,6 +90,9 @@ def _keyboard(current: ChatSettings, destination: Destination) -> InlineKeyboard
         state = "on" if current.auto_unroll else "off"
         change = f"auto={'off' if current.auto_unroll else 'on'}"
         rows.append([_button(texts.AUTO_UNROLL_ROW.format(state), change)])
+        state = "on" if current.following else "off"
+        change = f"follow={'off' if current.following else 'on'}"
+        rows.append([_button(texts.FOLLOWING_ROW.format(state), change)])
     return InlineKeyboardMarkup(rows)
 
 

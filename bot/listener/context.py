@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.answering.executor import Answerer
+from bot.follow.checks import FollowRules
+from bot.follow.records import FollowStore, MemoryFollowStore
 from bot.queue import JobQueue
 from bot.store import ChatStore
 
@@ -20,6 +22,8 @@ class Services:
     store: ChatStore
     answerer: Answerer
     user_quota_per_minute: int = 20
+    follows: FollowStore = field(default_factory=MemoryFollowStore)
+    follow_rules: FollowRules = field(default_factory=FollowRules)
 
 
 class UnrollApplication(Application[Any, Any, Any, Any, Any, Any]):

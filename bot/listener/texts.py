@@ -63,4 +63,23 @@ ADMINS_ONLY = "Only the group's admins can change its settings."
 READING_ROW = "Reading: {}"
 OUTPUT_ROW = "Answer: {}"
 AUTO_UNROLL_ROW = "Auto-unroll links: {}"
+FOLLOWING_ROW = "Following threads: {}"
+FOLLOWING_OFF = "Following threads is switched off in this group (/settings)."
+UNFOLLOW_ADMINS_ONLY = "Only the member who followed this thread, or an admin, can unfollow it."
+UNFOLLOWED = "Unfollowed: this answer will no longer be updated."
 OUTPUT_NAMES = {"auto": "automatic", "message": "always a message", "page": "always a page"}
+
+
+def following(follow_for_s: float) -> str:
+    """Return the toast confirming a follow; it lasts `follow_for_s` without new posts."""
+    days = round(follow_for_s / 86400)
+    span = f"{days} day{'s' if days != 1 else ''}" if days >= 1 else "a while"
+    return f"Following: I'll keep this up to date for {span}."
+
+
+def follow_cap(max_per_chat: int) -> str:
+    """Return the polite refusal of a follow past the chat's cap."""
+    return (
+        f"This chat already follows {max_per_chat} threads, as many as I can keep up to date. "
+        "Unfollow one to follow this one."
+    )
