@@ -96,7 +96,7 @@ async def test_long_thread_asked_again_from_the_cache_gets_the_same_page(
     assert (page_links[0] == page_links[1], len(telegraph.pages)) == (True, 1)
 
 
-async def test_teaser_carries_refresh_markdown_and_epub_buttons(
+async def test_teaser_carries_refresh_follow_markdown_and_epub_buttons(
     telegram: FakeTelegram,
     telegraph: FakeTelegraph,
     start_bot: Callable[..., Any],
@@ -107,7 +107,12 @@ async def test_teaser_carries_refresh_markdown_and_epub_buttons(
     telegram.user_sends(dm, x_link(long_thread))
     await answers_in(telegram, dm)
     rows = telegram.messages_in(dm)[-1]["reply_markup"]["inline_keyboard"]
-    assert [button["text"] for row in rows for button in row] == ["🔄 Refresh", "Markdown", "EPUB"]
+    assert [button["text"] for row in rows for button in row] == [
+        "🔄 Refresh",
+        "🔔 Follow",
+        "Markdown",
+        "EPUB",
+    ]
 
 
 async def test_own_reader_page_served_when_telegraph_is_down(

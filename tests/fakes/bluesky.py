@@ -166,6 +166,20 @@ class FakeBluesky:
             self.posts[post.uri] = post
             self.accounts[post.author.did] = self.accounts[post.author.handle] = post.author
 
+    def append_self_reply(self, chain: list[FakePost], text: str) -> FakePost:
+        """Let the author go on: a reply to the chain's last post, appended to `chain`."""
+        last = chain[-1]
+        post = FakePost(
+            author=last.author,
+            rkey=tid(20_000 + len(chain)),
+            text=text,
+            created_at=last.created_at + timedelta(minutes=1),
+            parent=last,
+        )
+        chain.append(post)
+        self.add(post)
+        return post
+
     def thread_calls(self) -> int:
         """Return how many getPostThread requests the fake has answered."""
         return len(self.server.requests.matching(GET_POST_THREAD))

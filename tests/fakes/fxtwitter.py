@@ -445,6 +445,15 @@ class FakeFxTwitter:
     def add(self, thread: FakeThread) -> FakeThread:
         return self.store.add(thread)
 
+    def append_self_reply(self, thread: FakeThread, text: str) -> FakeTweet:
+        """Let the author go on: a reply to the chain's last post, served from now on."""
+        last = thread.chain[-1]
+        tweet = _plain_tweet(thread.author, text, last.created_at + timedelta(minutes=1))
+        tweet.conversation_id, tweet.reply_to = last.conversation_id, last
+        thread.chain.append(tweet)
+        self.store.tweets[tweet.id] = tweet
+        return tweet
+
     async def _thread(self, request: Request) -> Response:
         await asyncio.sleep(self.delay_s)
         return self._answer(request, with_thread=not self.thread_null)

@@ -142,6 +142,11 @@ class FakeMastodon:
                 self.post(other, "<p>Nice!</p>", reply_to=chain[-1])
         return chain
 
+    def append_self_reply(self, chain: list[Status], content: str) -> Status:
+        """Let the author go on: a reply to the chain's last status, appended to `chain`."""
+        chain.append(self.post(chain[-1]["account"], content, reply_to=chain[-1]))
+        return chain[-1]
+
     def delete(self, status: Status) -> None:
         """Delete a status; its replies lose their `in_reply_to_id` as in Mastodon's schema."""
         del self.statuses[status["id"]]

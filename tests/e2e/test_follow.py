@@ -1,0 +1,290 @@
+"""Following a thread, end to end: the answer grows in place while the author keeps posting.
+
+The bot runs with FOLLOW_FIRST_CHECK_S well under a second and a quick tick, so a follow is
+checked several times a second; the fakes grow a thread with `append_self_reply`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from bot import metrics, scheduler
+from bot.answering import texts as answer_texts
+from bot.listener import texts
+from tests.conftest import eventually
+from tests.e2e.conftest import answers_in, memory_only, x_link
+from tests.fakes.fxtwitter import FakeFxTwitter, FakeThread, build_thread
+from tests.fakes.telegram import FakeChat, FakeTelegram, FakeUser, Json
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.usefixtures("quick_worker_stop")]
+
+QUICK = {
+    "follow_first_check_s": 0.3,
+    "follow_max_interval_s": 0.6,
+    "telegram_group_per_min": 6000,
+    "telegram_private_per_s": 100,
+    "telegram_global_per_s": 1000,
+}
+"""Checks several times a second, and a send limiter that never makes a test wait."""
+
+QUIET_S = 2.0
+"""Long enough for several checks: what has not happened by then would not happen at all."""
+
+
+@pytest.fixture(autouse=True)
+def quick_tick(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(scheduler, "FOLLOW_TICK_EVERY_S", 0.1)
+
+
+@pytest.fixture
+def alice(telegram: FakeTelegram) -> FakeUser:
+    return telegram.user("Alice")
+
+
+@pytest.fixture
+def dm(telegram: FakeTelegram, alice: FakeUser) -> FakeChat:
+    return telegram.private_chat(alice)
+
+
+@pytest.fixture
+def thread(fxtwitter: FakeFxTwitter) -> FakeThread:
+    return fxtwitter.add(build_thread(2, rich=False))
+
+
+def button(message: Json, label: str) -> str:
+    """Return the callback data of the button whose text contains `label`."""
+    rows = message["reply_markup"]["inline_keyboard"]
+    return next(str(b["callback_data"]) for row in rows for b in row if label in b["text"])
+
+
+def labels(message: Json) -> list[str]:
+    return [b["text"] for row in message["reply_markup"]["inline_keyboard"] for b in row]
+
+
+def toasts(telegram: FakeTelegram) -> list[str]:
+    return [str(c.params.get("text", "")) for c in telegram.calls_to("answerCallbackQuery")]
+
+
+async def follow(telegram: FakeTelegram, user: FakeUser, chat: FakeChat) -> Json:
+    """Press Follow under the bot's last message in `chat`; return that message once redrawn."""
+    answer = telegram.messages_in(chat)[-1]
+    telegram.press_button(user, answer, button(answer, "Follow"))
+    await eventually(lambda: "🔕 Unfollow" in labels(telegram.messages_in(chat)[-1]))
+    return telegram.messages_in(chat)[-1]
+
+
+def grow(fxtwitter: FakeFxTwitter, thread: FakeThread, posts: int) -> None:
+    for n in range(posts):
+        fxtwitter.append_self_reply(thread, f"And one more thing, number {n + 1}.")
+
+
+def refused_edits(telegram: FakeTelegram, chat: FakeChat) -> list[Any]:
+    return [call for call in telegram.calls_to("editMessageText", chat) if call.status == 403]
+
+
+def thread_fetches(fxtwitter: FakeFxTwitter) -> int:
+    return len(fxtwitter.server.requests.matching("/2/thread/"))
+
+
+def checks_so_far() -> float:
+    return metrics.REGISTRY.get_sample_value("unroll_follow_checks_total") or 0.0
+
+
+@pytest.mark.parametrize("backend", ["memory", "redis"], indirect=True)
+async def test_followed_answer_is_edited_in_place_and_one_reply_says_so(
+    telegram: FakeTelegram,
+    fxtwitter: FakeFxTwitter,
+    start_bot: Callable[..., Any],
+    alice: FakeUser,
+    dm: FakeChat,
+    thread: FakeThread,
+) -> None:
+    await start_bot(**QUICK)
+    telegram.user_sends(dm, x_link(thread))
+    await answers_in(telegram, dm)
+    answer = await follow(telegram, alice, dm)
+    grow(fxtwitter, thread, 2)
+    await eventually(lambda: len(telegram.sent_to(dm)) == 2)
+    await asyncio.sleep(QUIET_S)
+    edited, reply = [m for m in telegram.messages_in(dm) if m["from"]["is_bot"]]
+    assert (
+        edited["message_id"],
+        edited["text"].endswith("Original on X · 4 posts"),
+        labels(edited)[:2],
+        reply["text"],
+        reply["reply_to_message"]["message_id"],
+        any(
+            text.startswith("Following: I'll keep this up to date for 7 days")
+            for text in toasts(telegram)
+        ),
+    ) == (
+        answer["message_id"],
+        True,
+        ["🔄 Refresh", "🔕 Unfollow"],
+        "+2 new posts ↑",
+        answer["message_id"],
+        True,
+    )
+
+
+@memory_only
+async def test_followed_answer_in_a_group_topic_stays_there_and_replies_silently(
+    telegram: FakeTelegram,
+    fxtwitter: FakeFxTwitter,
+    start_bot: Callable[..., Any],
+    alice: FakeUser,
+    thread: FakeThread,
+) -> None:
+    forum = telegram.group("Forum", forum=True)
+    topic = telegram.create_topic(forum, "Threads to read", user=alice)
+    await start_bot(**QUICK)
+    telegram.user_sends(forum, f"{x_link(thread)} @unrolltestbot", user=alice, thread_id=topic)
+    await answers_in(telegram, forum)
+    answer = await follow(telegram, alice, forum)
+    grow(fxtwitter, thread, 2)
+    await eventually(lambda: len(telegram.sent_to(forum)) == 2)
+    sends = telegram.calls_to("sendMessage", forum)
+    assert (
+        telegram.sent_to(forum)[0].endswith("Original on X · 4 posts"),
+        sends[-1].params.get("text"),
+        sends[-1].params.get("disable_notification"),
+        sends[-1].params.get("message_thread_id"),
+        telegram.messages_in(forum)[-2]["message_id"],
+    ) == (True, "+2 new posts ↑", True, topic, answer["message_id"])
+
+
+@memory_only
+async def test_unfollowed_answer_is_left_alone(
+    telegram: FakeTelegram,
+    fxtwitter: FakeFxTwitter,
+    start_bot: Callable[..., Any],
+    alice: FakeUser,
+    dm: FakeChat,
+    thread: FakeThread,
+) -> None:
+    await start_bot(**QUICK)
+    telegram.user_sends(dm, x_link(thread))
+    await answers_in(telegram, dm)
+    followed = await follow(telegram, alice, dm)
+    telegram.press_button(alice, followed, button(followed, "Unfollow"))
+    await eventually(lambda: "🔔 Follow" in labels(telegram.messages_in(dm)[-1]))
+    grow(fxtwitter, thread, 2)
+    await asyncio.sleep(QUIET_S)
+    assert (len(telegram.sent_to(dm)), telegram.sent_to(dm)[0].endswith("2 posts")) == (1, True)
+
+
+@memory_only
+async def test_a_chat_past_its_cap_is_refused_politely(
+    telegram: FakeTelegram,
+    fxtwitter: FakeFxTwitter,
+    start_bot: Callable[..., Any],
+    alice: FakeUser,
+    dm: FakeChat,
+    thread: FakeThread,
+) -> None:
+    other = fxtwitter.add(build_thread(2, rich=False))
+    await start_bot(**QUICK, follow_max_per_chat=1)
+    telegram.user_sends(dm, x_link(thread))
+    await answers_in(telegram, dm)
+    await follow(telegram, alice, dm)
+    telegram.user_sends(dm, x_link(other))
+    await answers_in(telegram, dm, count=2)
+    second = telegram.messages_in(dm)[-1]
+    telegram.press_button(alice, second, button(second, "Follow"))
+    await eventually(lambda: texts.follow_cap(1) in toasts(telegram))
+    assert labels(telegram.messages_in(dm)[-1])[1] == "🔔 Follow"
+
+
+@memory_only
+async def test_a_blocked_bot_stops_following_quietly(
+    telegram: FakeTelegram,
+    fxtwitter: FakeFxTwitter,
+    start_bot: Callable[..., Any],
+    alice: FakeUser,
+    dm: FakeChat,
+    thread: FakeThread,
+) -> None:
+    await start_bot(**QUICK)
+    telegram.user_sends(dm, x_link(thread))
+    await answers_in(telegram, dm)
+    await follow(telegram, alice, dm)
+    telegram.block_chat(dm)
+    grow(fxtwitter, thread, 1)
+    await eventually(lambda: bool(refused_edits(telegram, dm)))
+    grow(fxtwitter, thread, 1)
+    await asyncio.sleep(QUIET_S)
+    assert len(refused_edits(telegram, dm)) == 1
+
+
+@memory_only
+async def test_a_deleted_thread_ends_the_follow_with_one_message(
+    telegram: FakeTelegram,
+    fxtwitter: FakeFxTwitter,
+    start_bot: Callable[..., Any],
+    alice: FakeUser,
+    dm: FakeChat,
+    thread: FakeThread,
+) -> None:
+    await start_bot(**QUICK)
+    telegram.user_sends(dm, x_link(thread))
+    await answers_in(telegram, dm)
+    await follow(telegram, alice, dm)
+    thread.chain[0].deleted = True
+    await eventually(lambda: len(telegram.sent_to(dm)) == 2)
+    await asyncio.sleep(QUIET_S)
+    assert telegram.sent_to(dm)[1:] == [answer_texts.THREAD_GONE]
+
+
+@memory_only
+async def test_a_follow_ends_after_its_time_without_new_posts(
+    telegram: FakeTelegram,
+    fxtwitter: FakeFxTwitter,
+    start_bot: Callable[..., Any],
+    alice: FakeUser,
+    dm: FakeChat,
+    thread: FakeThread,
+) -> None:
+    await start_bot(**QUICK, follow_for_s=0.5)
+    telegram.user_sends(dm, x_link(thread))
+    await answers_in(telegram, dm)
+    await follow(telegram, alice, dm)
+    await asyncio.sleep(QUIET_S)  # quiet for longer than FOLLOW_FOR_S: the follow has ended
+    grow(fxtwitter, thread, 2)
+    await asyncio.sleep(QUIET_S)
+    assert telegram.sent_to(dm)[-1].endswith("Original on X · 2 posts")
+
+
+@memory_only
+async def test_fifty_followers_cost_one_fetch_per_check(
+    telegram: FakeTelegram,
+    fxtwitter: FakeFxTwitter,
+    start_bot: Callable[..., Any],
+    thread: FakeThread,
+) -> None:
+    """One check fetches once and edits every follower's answer, through the shared limiter.
+
+    A check may be between its fetch and its settling when the counts are read, hence ±1.
+    """
+    await start_bot(**QUICK)
+    readers = [telegram.user(f"Reader{n}") for n in range(50)]
+    chats = [telegram.private_chat(user) for user in readers]
+    for chat in chats:
+        telegram.user_sends(chat, x_link(thread))
+    for chat in chats:
+        await answers_in(telegram, chat)
+    for user, chat in zip(readers, chats, strict=True):
+        await follow(telegram, user, chat)
+    fetches, checks = thread_fetches(fxtwitter), checks_so_far()
+    edits = len(telegram.calls_to("editMessageText"))
+    grow(fxtwitter, thread, 1)
+    await eventually(lambda: all(len(telegram.sent_to(chat)) == 2 for chat in chats), timeout_s=30)
+    statuses = [call.status for call in telegram.calls]
+    assert (
+        abs((thread_fetches(fxtwitter) - fetches) - (checks_so_far() - checks)) <= 1,
+        len(telegram.calls_to("editMessageText")) - edits,
+        statuses.count(429),
+    ) == (True, 50, 0)
