@@ -30,7 +30,7 @@ from bot.delivery import MessageGoneError, Sender, Target, UndeliverableError
 from bot.errors import UnrollError
 from bot.model import Thread
 from bot.presentation import Presentation, present
-from bot.request import UnrollRequest
+from bot.request import Answer, UnrollRequest
 from bot.store import AnswerMemory, ValueStore
 
 ALREADY_UNROLLED_TTL_S = 24 * 3600
@@ -103,7 +103,7 @@ class Answerer:
             earlier = await self.store.find_answer(request.chat_id, str(request.key))
         page_url = None
         if plan.wants_page(request, prepared.presentation):
-            page_url = await self._page_url(prepared)
+            page_url = await self._page_url(prepared, followed=request.answer is Answer.FOLLOW)
         return Facts(
             button_ref=await button_ref(self.store, request.key),
             earlier_answer=earlier,
@@ -192,8 +192,9 @@ class Answerer:
         self._prepared.move_to_end(slot)
         return prepared
 
-    async def _page_url(self, prepared: _Prepared) -> str | None:
+    async def _page_url(self, prepared: _Prepared, *, followed: bool) -> str | None:
         if not prepared.page_tried:
-            prepared.page_url = await self.pages.publish(prepared.presentation)
+            publish = self.pages.publish_followed if followed else self.pages.publish
+            prepared.page_url = await publish(prepared.presentation)
             prepared.page_tried = True
         return prepared.page_url

@@ -3,7 +3,9 @@
 Telegraph's access token, when the bot had to create the account itself, is kept in the store
 so every process and every restart uses the same account; a page made for one fetch and
 reading mode is remembered as long as the result is cached, so everybody answered from the
-cache gets the same page instead of a new one. Telegraph shows the page's author name and link
+cache gets the same page instead of a new one. A followed thread's page is edited in place
+(editPage) while the thread fits one page, so the link in every follower's answer stays the
+same as the thread grows. Telegraph shows the page's author name and link
 above the text, so both pass `safety` first: a thread that skipped it must not get a
 `javascript:` author link or a name that hides a direction override.
 """
@@ -12,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from bot.errors import SourceError
 from bot.presentation import Presentation
@@ -23,6 +25,8 @@ from bot.telegraph_client import TelegraphClient
 log = logging.getLogger("bot.answering")
 
 TELEGRAPH_TOKEN_NAME = "telegraph:token"
+FOLLOWED_PAGE_TTL_S = 30 * 24 * 3600
+"""A followed thread's page is remembered well past any follow (FOLLOW_FOR_S is a week)."""
 
 
 @dataclass
@@ -45,6 +49,30 @@ class PagePublisher:
             base = self.public_base_url.rstrip("/")
             return f"{base}/read/{key}?mode={presentation.mode.value}"
         return None
+
+    async def publish_followed(self, presentation: Presentation) -> str | None:
+        """Return the page of a followed thread: its earlier page edited, or a new one.
+
+        A thread that now needs several Telegraph pages gets new ones (and a new link).
+        """
+        name = _followed_page_name(presentation)
+        known = await self.store.get_value(name)
+        pages = presentation.telegraph_pages
+        if known is not None and self.telegraph is not None and len(pages) == 1:
+            thread = presentation.thread
+            try:
+                return await self.telegraph.edit_page(
+                    urlsplit(known).path.lstrip("/"),
+                    pages[0],
+                    author_name=clean_name(thread.author.name),
+                    author_url=safe_url(thread.author.url) or "",
+                )
+            except SourceError as exc:
+                log.warning("telegraph edit failed", extra={"error": type(exc).__name__})
+        url = await self.publish(presentation)
+        if url is not None and self.telegraph is not None and len(pages) == 1:
+            await self.store.set_value(name, url, ttl_s=FOLLOWED_PAGE_TTL_S)
+        return url
 
     async def _telegraph_page(
         self, client: TelegraphClient, presentation: Presentation
@@ -80,3 +108,7 @@ def _page_name(presentation: Presentation) -> str:
     thread = presentation.source
     fetched = thread.fetched_at.isoformat() if thread.fetched_at else "-"
     return f"page:{thread.key}:{presentation.mode.value}:{fetched}"
+
+
+def _followed_page_name(presentation: Presentation) -> str:
+    return f"followed-page:{presentation.thread.key}:{presentation.mode.value}"

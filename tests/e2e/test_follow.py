@@ -19,6 +19,7 @@ from tests.conftest import eventually
 from tests.e2e.conftest import answers_in, memory_only, x_link
 from tests.fakes.fxtwitter import FakeFxTwitter, FakeThread, build_thread
 from tests.fakes.telegram import FakeChat, FakeTelegram, FakeUser, Json
+from tests.fakes.telegraph import FakeTelegraph
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.usefixtures("quick_worker_stop")]
 
@@ -80,6 +81,11 @@ async def follow(telegram: FakeTelegram, user: FakeUser, chat: FakeChat) -> Json
 def grow(fxtwitter: FakeFxTwitter, thread: FakeThread, posts: int) -> None:
     for n in range(posts):
         fxtwitter.append_self_reply(thread, f"And one more thing, number {n + 1}.")
+
+
+def page_link(message: Json) -> str:
+    """Return the last text link of a message: a teaser's page."""
+    return [e["url"] for e in message.get("entities", []) if e["type"] == "text_link"][-1]
 
 
 def refused_edits(telegram: FakeTelegram, chat: FakeChat) -> list[Any]:
@@ -155,6 +161,36 @@ async def test_followed_answer_in_a_group_topic_stays_there_and_replies_silently
         sends[-1].params.get("message_thread_id"),
         telegram.messages_in(forum)[-2]["message_id"],
     ) == (True, "+2 new posts ↑", True, topic, answer["message_id"])
+
+
+@memory_only
+async def test_answer_that_outgrows_a_message_becomes_a_teaser_whose_page_keeps_its_url(
+    telegram: FakeTelegram,
+    fxtwitter: FakeFxTwitter,
+    telegraph: FakeTelegraph,
+    start_bot: Callable[..., Any],
+    alice: FakeUser,
+    dm: FakeChat,
+    thread: FakeThread,
+) -> None:
+    await start_bot(**QUICK, telegraph_api_url=telegraph.url)
+    telegram.user_sends(dm, x_link(thread))
+    await answers_in(telegram, dm)
+    await follow(telegram, alice, dm)
+    for n in range(3):  # about 4,500 characters: past one message
+        fxtwitter.append_self_reply(thread, f"Long post {n}. " + "All work and no play. " * 70)
+    await eventually(lambda: len(telegram.sent_to(dm)) == 2)
+    first_url = page_link(telegram.messages_in(dm)[-2])
+    fxtwitter.append_self_reply(thread, "The very last word.")
+    await eventually(lambda: len(telegram.sent_to(dm)) == 3)
+    [page] = telegraph.pages.values()
+    assert (
+        page_link(telegram.messages_in(dm)[-3]),
+        first_url.startswith(telegraph.url),
+        "Read the whole thread" in telegram.sent_to(dm)[0],
+        page.edits,
+        "The very last word." in str(page.content),
+    ) == (first_url, True, True, 1, True)
 
 
 @memory_only

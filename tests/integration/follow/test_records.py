@@ -207,4 +207,3 @@ async def test_an_inline_follow_counts_against_its_user(
     store = backend.follows()
     await follow(store, who=who)
     assert await store.following(scope) == [KEY]
-
