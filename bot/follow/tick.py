@@ -3,8 +3,9 @@
 A check is a request like a Refresh's: `fresh` skips the cached result but joins a job already
 running for the thread, and its result replaces the cached one, so one upstream fetch serves
 every follower of a thread and everyone who asked for it meanwhile. `claim_due` holds each
-thread for `lease_s`, long enough for its job's retries, so no other tick checks it again
-before the check reschedules it.
+thread for LEASE_S, about as long as a job's retries take, so no other tick checks it again
+before the check reschedules it. The lease only matters for a process that dies between
+claiming and submitting: a submitted check is a queued job, which survives its worker.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from bot.request import Answer, UnrollRequest
 log = logging.getLogger("bot.follow")
 
 CHECKS_PER_TICK = 200
-LEASE_S = 15 * 60.0
+LEASE_S = 5 * 60.0
 
 
 async def run_tick(store: FollowStore, queue: JobQueue, *, limit: int = CHECKS_PER_TICK) -> int:

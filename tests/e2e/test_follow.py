@@ -7,7 +7,7 @@ checked several times a second; the fakes grow a thread with `append_self_reply`
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -15,8 +15,9 @@ import pytest
 from bot import metrics, scheduler
 from bot.answering import texts as answer_texts
 from bot.listener import texts
+from bot.settings import Settings
 from tests.conftest import eventually
-from tests.e2e.conftest import answers_in, memory_only, x_link
+from tests.e2e.conftest import BotProcess, answers_in, memory_only, x_link
 from tests.fakes.fxtwitter import FakeFxTwitter, FakeThread, build_thread
 from tests.fakes.telegram import FakeChat, FakeTelegram, FakeUser, Json
 from tests.fakes.telegraph import FakeTelegraph
@@ -324,3 +325,34 @@ async def test_fifty_followers_cost_one_fetch_per_check(
         len(telegram.calls_to("editMessageText")) - edits,
         statuses.count(429),
     ) == (True, 50, 0)
+
+
+@pytest.mark.parametrize("backend", ["redis"], indirect=True)
+async def test_follows_survive_a_killed_process_and_two_processes_check_once(
+    telegram: FakeTelegram,
+    fxtwitter: FakeFxTwitter,
+    bot_settings: Callable[..., Settings],
+    bot_process: Callable[..., Awaitable[BotProcess]],
+    alice: FakeUser,
+    dm: FakeChat,
+    thread: FakeThread,
+) -> None:
+    """SIGKILL the process running the scheduler; a restarted one and a worker beside it carry
+    the follow on, and the change is told once, not once per process."""
+    settings = bot_settings(**{**QUICK, "follow_first_check_s": 1.0, "job_reclaim_idle_s": 1.0})
+    doomed = await bot_process("run", settings)
+    await eventually(lambda: bool(telegram.calls_to("getUpdates")), timeout_s=20)
+    telegram.user_sends(dm, x_link(thread))
+    await answers_in(telegram, dm)
+    await follow(telegram, alice, dm)
+    doomed.kill()
+    await doomed.process.wait()
+    grow(fxtwitter, thread, 2)
+    await bot_process("run", settings)
+    await bot_process("worker", settings)
+    await eventually(lambda: len(telegram.sent_to(dm)) == 2, timeout_s=30)
+    await asyncio.sleep(2 * QUIET_S)
+    assert (
+        telegram.sent_to(dm)[0].endswith("Original on X · 4 posts"),
+        telegram.sent_to(dm)[1:],
+    ) == (True, ["+2 new posts ↑"])
