@@ -62,6 +62,9 @@ class FollowChecks:
         if isinstance(result, UnrollError):
             await self._retry_later(key, state.snapshot or "", state.interval_s, result)
             return
+        if state.snapshot is None:
+            await self._take_snapshot(key, result)
+            return
         change = changes.compare(state.snapshot, result)
         if not change.found and changes.is_expired(
             state.idle_s, follow_for_s=self.rules.follow_for_s
@@ -86,6 +89,17 @@ class FollowChecks:
         )
         log.info(
             "follow checked", extra={"key": key, "added": change.added, "deleted": change.deleted}
+        )
+
+    async def _take_snapshot(self, key: str, thread: Thread) -> None:
+        """A follow made before its answer was cached learns what the answer shows."""
+        first_s = self.rules.first_check_s
+        await self.store.reschedule(
+            key,
+            snapshot=changes.snapshot_of(thread),
+            interval_s=first_s,
+            due_in_s=changes.jittered_s(first_s, self.fraction()),
+            changed=False,
         )
 
     async def _update_followers(self, key: str, thread: Thread, change: Change) -> None:

@@ -83,8 +83,9 @@ class FollowStore(Protocol):
     ) -> FollowOutcome:
         """Add the chat's follow of `key` (or move it to this message) unless at the cap.
 
-        A thread followed for the first time gets its first check `first_check_s` from now and
-        `snapshot` as the thread its followers were shown.
+        A thread followed for the first time gets `snapshot` as the thread its followers were
+        shown, and its first check `first_check_s` from now; without a snapshot the first check
+        is due at once, so it joins (or follows closely) the fetch that answers the follower.
         """
         ...
 
@@ -278,7 +279,7 @@ class MemoryFollowStore:
             thread = _Thread(snapshot=snapshot or None, interval_s=first_check_s)
             thread.changed_at = self._clock()
             self._threads[key] = thread
-            self._due[key] = self._clock() + first_check_s
+            self._due[key] = self._clock() + (first_check_s if snapshot else 0.0)
         thread.followers[follower.scope] = follower
         chat.add(key)
         return FollowOutcome.MOVED if already else FollowOutcome.FOLLOWED

@@ -25,6 +25,13 @@ from bot.listener.buttons import answer_button
 from bot.listener.chat_settings import SETTINGS_PREFIX, settings_button, settings_command
 from bot.listener.commands import help_command, start_command, unroll_command
 from bot.listener.context import Services, UnrollApplication, UnrollContext
+from bot.listener.follow_commands import (
+    LISTED_UNFOLLOW,
+    follow_command,
+    following_command,
+    listed_unfollow_button,
+    unfollow_command,
+)
 from bot.listener.inline import chosen_inline_result, inline_query
 from bot.listener.intake import reply
 from bot.listener.messages import link_in_private_chat, message_in_group
@@ -68,8 +75,15 @@ def _register(application: UnrollApplication) -> None:
     application.add_handler(CommandHandler("help", help_command))
     application.add_handler(CommandHandler("unroll", unroll_command))
     application.add_handler(CommandHandler("settings", settings_command))
+    application.add_handler(CommandHandler("follow", follow_command))
+    application.add_handler(CommandHandler("following", following_command))
+    application.add_handler(CommandHandler("unfollow", unfollow_command))
     # Settings buttons carry a prefix of their own; every other button belongs to an answer.
     application.add_handler(CallbackQueryHandler(settings_button, pattern=f"^{SETTINGS_PREFIX}"))
+    # The /following list's Unfollow buttons redraw the list, not an answer.
+    application.add_handler(
+        CallbackQueryHandler(listed_unfollow_button, pattern=f"^{LISTED_UNFOLLOW}:")
+    )
     application.add_handler(CallbackQueryHandler(answer_button, pattern=r"^\w+:"))
     application.add_handler(InlineQueryHandler(inline_query))
     application.add_handler(ChosenInlineResultHandler(chosen_inline_result))

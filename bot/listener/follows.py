@@ -19,8 +19,8 @@ from bot.follow.records import Follower, FollowOutcome
 from bot.listener import texts
 from bot.listener.chat_settings import is_admin
 from bot.listener.context import Services, UnrollContext
-from bot.model import Thread
-from bot.request import UnrollRequest
+from bot.model import Thread, ThreadKey
+from bot.request import Destination, UnrollRequest
 
 
 def follower_of(request: UnrollRequest) -> Follower:
@@ -62,7 +62,7 @@ async def follow_pressed(
         follower_of(request),
         max_per_chat=rules.max_per_chat,
         first_check_s=rules.first_check_s,
-        snapshot=await _snapshot(services, request),
+        snapshot=await snapshot_of_cached(services, request.key),
     )
     if outcome is FollowOutcome.FULL:
         await query.answer(texts.follow_cap(rules.max_per_chat), show_alert=True)
@@ -81,9 +81,7 @@ async def unfollow_pressed(
     if (
         existing is not None
         and request.chat_id is not None
-        and request.is_group
-        and existing.user_id != request.user_id
-        and not await is_admin(context, request.chat_id, request.user_id)
+        and not await unfollow_allowed(context, existing, request.chat_id, request.user_id)
     ):
         await query.answer(texts.UNFOLLOW_ADMINS_ONLY, show_alert=True)
         return
@@ -92,9 +90,18 @@ async def unfollow_pressed(
     await _redraw(services, query, request, following=False)
 
 
-async def _snapshot(services: Services, request: UnrollRequest) -> str | None:
-    """The thread the answer shows, as far as the cache still knows it."""
-    cached = await services.queue.cached_result(str(request.key))
+async def unfollow_allowed(
+    context: UnrollContext, follow: Follower, chat_id: int, user_id: int
+) -> bool:
+    """Tell whether `user_id` may end `follow`: its own, any in a private chat, or an admin."""
+    if follow.destination is not Destination.GROUP or follow.user_id == user_id:
+        return True
+    return await is_admin(context, chat_id, user_id)
+
+
+async def snapshot_of_cached(services: Services, key: ThreadKey) -> str | None:
+    """Return the snapshot of the thread as cached: what an answer drawn now shows."""
+    cached = await services.queue.cached_result(str(key))
     result = decode_result(cached) if cached else None
     return changes.snapshot_of(result) if isinstance(result, Thread) else None
 

@@ -24,7 +24,7 @@ from telegram.constants import ParseMode
 
 from bot import links
 from bot.answering import callback_data
-from bot.answering.texts import REFRESH_BUTTON
+from bot.answering.plan import answer_buttons
 from bot.cleaning import ReadingMode
 from bot.codec import decode_result
 from bot.delivery import Target
@@ -106,9 +106,6 @@ async def _cached_offer(services: Services, key: ThreadKey) -> InlineQueryResult
     if not telegram_html.fits_one_message(message):
         return None
     ref = await callback_data.button_ref(services.store, key)
-    refresh = InlineKeyboardButton(
-        REFRESH_BUTTON, callback_data=callback_data.data(callback_data.REFRESH, ref)
-    )
     return InlineQueryResultArticle(
         id=CACHED_PREFIX + _digest(str(key)),
         title=f"{thread.author.name}: {title(thread)}",
@@ -116,7 +113,7 @@ async def _cached_offer(services: Services, key: ThreadKey) -> InlineQueryResult
         input_message_content=InputTextMessageContent(
             message.chunks[0], parse_mode=ParseMode.HTML
         ),
-        reply_markup=InlineKeyboardMarkup([[refresh]]),
+        reply_markup=answer_buttons(Destination.INLINE, ref, following=False),
     )
 
 

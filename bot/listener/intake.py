@@ -42,8 +42,14 @@ async def accept_in_chat(
     chat: Chat,
     reply_to: Message,
     thread_id: int | None,
-) -> None:
-    """Answer a request made in a chat: placeholder first, then the answer edits it."""
+    following: bool = False,
+) -> UnrollRequest | None:
+    """Answer a request made in a chat: placeholder first, then the answer edits it.
+
+    Returns the request as submitted (naming its placeholder), None when it was not: over
+    quota, already answered in the group, or the chat refuses messages. `following` draws
+    the answer's follow button as Unfollow (the caller records the follow).
+    """
     chat_settings = await services.store.get_settings(chat.id)
     request = UnrollRequest(
         request_id=uuid.uuid4().hex[:12],
@@ -56,6 +62,7 @@ async def accept_in_chat(
         reading_mode=chat_settings.reading_mode,
         output=chat_settings.output,
         accepted_at=time.time(),
+        following=following,
     )
     job_id.set(request.request_id)
     target = target_of(request)
@@ -63,14 +70,16 @@ async def accept_in_chat(
     try:
         if not await within_quota(services, user.id):
             await sender.send(target, texts.QUOTA, reply_to=reply_to.message_id)
-            return
+            return None
         if await _point_to_earlier_answer(services, request):
-            return
+            return None
         placeholder = await sender.send(target, texts.PLACEHOLDER, reply_to=reply_to.message_id)
         await sender.typing(target)
     except UndeliverableError:
-        return
-    await submit(services, replace(request, message_id=placeholder.message_id))
+        return None
+    request = replace(request, message_id=placeholder.message_id)
+    await submit(services, request)
+    return request
 
 
 async def submit(services: Services, request: UnrollRequest, *, fresh: bool = False) -> None:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 COMMANDS = {
     "unroll": "unroll the thread of a link (or of the replied message)",
-    "settings": "reading mode, message or page, auto-unroll",
+    "follow": "unroll a thread and keep the answer up to date",
+    "following": "the threads this chat follows",
+    "unfollow": "stop following a thread",
+    "settings": "reading mode, message or page, auto-unroll, following",
     "help": "how to ask, and privacy mode in groups",
 }
 """The command menu: each command and its description, in the order Telegram shows them."""
@@ -67,6 +70,15 @@ FOLLOWING_ROW = "Following threads: {}"
 FOLLOWING_OFF = "Following threads is switched off in this group (/settings)."
 UNFOLLOW_ADMINS_ONLY = "Only the member who followed this thread, or an admin, can unfollow it."
 UNFOLLOWED = "Unfollowed: this answer will no longer be updated."
+NOT_FOLLOWING = "This chat does not follow that thread."
+FOLLOW_USAGE = (
+    "Use /follow with a link (<code>/follow https://bsky.app/profile/…/post/…</code>), or send "
+    "/follow as a reply to a message that contains a link. I unroll the thread and keep the "
+    "answer up to date while the author keeps posting."
+)
+FOLLOWING_NONE = "This chat follows no threads. Press 🔔 Follow under an answer to follow one."
+FOLLOWING_TITLE = "<b>Threads this chat follows</b>"
+UNFOLLOW_LISTED = "🔕 Unfollow {number}"
 OUTPUT_NAMES = {"auto": "automatic", "message": "always a message", "page": "always a page"}
 
 

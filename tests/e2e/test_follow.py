@@ -356,3 +356,138 @@ async def test_follows_survive_a_killed_process_and_two_processes_check_once(
         telegram.sent_to(dm)[0].endswith("Original on X · 4 posts"),
         telegram.sent_to(dm)[1:],
     ) == (True, ["+2 new posts ↑"])
+
+
+@memory_only
+async def test_follow_command_unrolls_and_follows_the_answer(
+    telegram: FakeTelegram,
+    fxtwitter: FakeFxTwitter,
+    start_bot: Callable[..., Any],
+    dm: FakeChat,
+    thread: FakeThread,
+) -> None:
+    await start_bot(**QUICK)
+    checks = checks_so_far()
+    telegram.user_sends(dm, f"/follow {x_link(thread)}")
+    await answers_in(telegram, dm)
+    answer = telegram.messages_in(dm)[-1]
+    # Followed before its answer was cached, so the first check (due at once) takes a snapshot.
+    await eventually(lambda: checks_so_far() > checks)
+    grow(fxtwitter, thread, 1)
+    await eventually(lambda: len(telegram.sent_to(dm)) == 2)
+    assert (
+        labels(answer)[1],
+        telegram.sent_to(dm)[0].endswith("Original on X · 3 posts"),
+        telegram.sent_to(dm)[1],
+    ) == ("🔕 Unfollow", True, "+1 new post ↑")
+
+
+@memory_only
+async def test_following_lists_the_threads_and_unfollows_from_the_list(
+    telegram: FakeTelegram,
+    start_bot: Callable[..., Any],
+    alice: FakeUser,
+    dm: FakeChat,
+    thread: FakeThread,
+) -> None:
+    await start_bot(**QUICK)
+    telegram.user_sends(dm, x_link(thread))
+    await answers_in(telegram, dm)
+    await follow(telegram, alice, dm)
+    telegram.user_sends(dm, "/following")
+    await answers_in(telegram, dm, count=2)
+    listing = telegram.messages_in(dm)[-1]
+    listed = (listing["text"].splitlines()[1], labels(listing))
+    telegram.press_button(alice, listing, button(listing, "Unfollow 1"))
+    await eventually(lambda: telegram.sent_to(dm)[-1] == texts.FOLLOWING_NONE)
+    assert listed == (f"1. https://x.com/i/status/{thread.chain[0].id}", ["🔕 Unfollow 1"])
+
+
+@memory_only
+async def test_unfollow_command_ends_the_follow_of_its_link(
+    telegram: FakeTelegram,
+    fxtwitter: FakeFxTwitter,
+    start_bot: Callable[..., Any],
+    alice: FakeUser,
+    dm: FakeChat,
+    thread: FakeThread,
+) -> None:
+    await start_bot(**QUICK)
+    telegram.user_sends(dm, x_link(thread))
+    await answers_in(telegram, dm)
+    await follow(telegram, alice, dm)
+    telegram.user_sends(dm, f"/unfollow {x_link(thread)}")
+    await eventually(lambda: telegram.sent_to(dm)[-1] == texts.UNFOLLOWED)
+    grow(fxtwitter, thread, 1)
+    await asyncio.sleep(QUIET_S)
+    assert telegram.sent_to(dm)[0].endswith("Original on X · 2 posts")
+
+
+@memory_only
+@pytest.mark.parametrize(("admin", "still_followed"), [(False, True), (True, False)])
+async def test_in_groups_only_the_follower_or_an_admin_unfollows(
+    telegram: FakeTelegram,
+    start_bot: Callable[..., Any],
+    alice: FakeUser,
+    thread: FakeThread,
+    admin: bool,
+    still_followed: bool,
+) -> None:
+    group = telegram.group("Readers")
+    bob = telegram.user("Bob")
+    if admin:
+        telegram.make_admin(group, bob)
+    await start_bot(**QUICK)
+    telegram.user_sends(group, f"{x_link(thread)} @unrolltestbot", user=alice)
+    await answers_in(telegram, group)
+    followed = await follow(telegram, alice, group)
+    telegram.press_button(bob, followed, button(followed, "Unfollow"))
+    await eventually(lambda: len(toasts(telegram)) == 2)
+    await asyncio.sleep(0.3)  # a redraw would follow its toast at once
+    assert ("🔕 Unfollow" in labels(telegram.messages_in(group)[-1])) is still_followed
+
+
+@memory_only
+async def test_a_group_that_switched_following_off_refuses_follows(
+    telegram: FakeTelegram,
+    start_bot: Callable[..., Any],
+    alice: FakeUser,
+    thread: FakeThread,
+) -> None:
+    group = telegram.group("Readers")
+    telegram.make_admin(group, alice)
+    await start_bot(**QUICK)
+    telegram.user_sends(group, "/settings", user=alice)
+    await answers_in(telegram, group)
+    telegram.press_button(alice, telegram.messages_in(group)[-1], "set:follow=off")
+    await eventually(lambda: bool(telegram.calls_to("editMessageReplyMarkup")))
+    telegram.user_sends(group, f"{x_link(thread)} @unrolltestbot", user=alice)
+    await answers_in(telegram, group, count=2)
+    answer = telegram.messages_in(group)[-1]
+    telegram.press_button(alice, answer, button(answer, "Follow"))
+    await eventually(lambda: texts.FOLLOWING_OFF in toasts(telegram))
+    assert labels(telegram.messages_in(group)[-1])[1] == "🔔 Follow"
+
+
+@memory_only
+async def test_a_followed_inline_answer_is_edited_in_place(
+    telegram: FakeTelegram,
+    fxtwitter: FakeFxTwitter,
+    start_bot: Callable[..., Any],
+    alice: FakeUser,
+    thread: FakeThread,
+) -> None:
+    await start_bot(**QUICK)
+    query_id = telegram.inline_query(alice, x_link(thread))
+    call = await telegram.wait_for_call(
+        "answerInlineQuery", lambda call: call.params["inline_query_id"] == query_id
+    )
+    inline_id = telegram.choose_inline_result(alice, query_id, call.params["results"][0]["id"])
+    assert inline_id is not None
+    await eventually(lambda: "Original on X" in telegram.inline_message(inline_id)["text"])
+    telegram.press_button(alice, inline_id, button(telegram.inline_message(inline_id), "Follow"))
+    await eventually(lambda: "🔕 Unfollow" in labels(telegram.inline_message(inline_id)))
+    grow(fxtwitter, thread, 1)
+    await eventually(
+        lambda: telegram.inline_message(inline_id)["text"].endswith("Original on X · 3 posts")
+    )

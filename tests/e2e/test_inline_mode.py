@@ -97,7 +97,7 @@ async def test_refresh_edits_inline_message_and_tells_what_changed(
     assert inline_id is not None
     await eventually(lambda: "Original on X" in telegram.inline_message(inline_id)["text"])
     fxtwitter.add(FakeThread(whole.author, whole.chain[2:]))  # the author went on meanwhile
-    [[refresh]] = telegram.inline_message(inline_id)["reply_markup"]["inline_keyboard"]
+    [[refresh, _follow]] = telegram.inline_message(inline_id)["reply_markup"]["inline_keyboard"]
     telegram.press_button(alice, inline_id, refresh["callback_data"])
     await eventually(lambda: "Refreshed" in telegram.inline_message(inline_id)["text"])
     assert telegram.inline_message(inline_id)["text"].endswith(

@@ -33,4 +33,11 @@ async def test_command_menu_is_set_when_the_listener_starts(
 ) -> None:
     await start_bot()
     call = await telegram.wait_for_call("setMyCommands")
-    assert [c["command"] for c in call.params["commands"]] == ["unroll", "settings", "help"]
+    assert [c["command"] for c in call.params["commands"]] == [
+        "unroll",
+        "follow",
+        "following",
+        "unfollow",
+        "settings",
+        "help",
+    ]

@@ -12,7 +12,9 @@ redis.call('HSET', KEYS[1], ARGV[2], ARGV[3])
 redis.call('SADD', KEYS[2], ARGV[1])
 if redis.call('EXISTS', KEYS[3]) == 0 then
   redis.call('HSET', KEYS[3], 'interval_ms', ARGV[5], 'changed_ms', now, 'snapshot', ARGV[6])
-  redis.call('ZADD', KEYS[4], now + tonumber(ARGV[5]), ARGV[1])
+  -- Without a snapshot the first check is due at once, to take one from the answer's fetch.
+  local first = ARGV[6] == '' and 0 or tonumber(ARGV[5])
+  redis.call('ZADD', KEYS[4], now + first, ARGV[1])
 end
 if already then
   return 'moved'

@@ -123,6 +123,13 @@ async def test_the_claim_takes_at_most_the_limit(backend: Backend) -> None:
     assert len(await store.claim_due(limit=3, lease_s=60)) == 3
 
 
+async def test_a_new_follow_without_snapshot_is_due_at_once(backend: Backend) -> None:
+    """Its first check takes the snapshot from (or right after) the fetch that answers it."""
+    store = backend.follows()
+    await follow(store, first_check_s=60, snapshot=None)
+    assert await store.claim_due(limit=10, lease_s=60) == [KEY]
+
+
 async def test_a_new_follow_keeps_its_snapshot_and_interval(backend: Backend) -> None:
     store = backend.follows()
     await follow(store, snapshot="1,2", first_check_s=60)

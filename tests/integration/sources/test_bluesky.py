@@ -429,3 +429,13 @@ async def test_server_error_is_source_error(fake: FakeBluesky, http: HttpClient)
         True,
         "bluesky",
     )
+
+
+async def test_a_thread_grown_by_its_author_is_fetched_whole(
+    fake: FakeBluesky, http: HttpClient
+) -> None:
+    """The fake grows a thread while the bot runs, as following needs."""
+    posts = served(fake, 2)
+    fake.append_self_reply(posts, "One more thing.")
+    thread = await unroll(fake, http, posts[0].url)
+    assert (urls(thread), len(posts)) == ([post.url for post in posts], 3)

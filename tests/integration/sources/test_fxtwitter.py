@@ -337,3 +337,13 @@ async def test_source_error_when_fxtwitter_fails(
     with pytest.raises(SourceError) as caught:
         await unroll(fake, http, "1234567890123456789")
     assert type(caught.value) is SourceError
+
+
+async def test_a_thread_grown_by_its_author_is_fetched_whole(
+    fake: FakeFxTwitter, http: HttpClient
+) -> None:
+    """The fake grows a thread while the bot runs, as following needs."""
+    built = fake.add(build_thread(2, rich=False))
+    fake.append_self_reply(built, "One more thing.")
+    thread = await unroll(fake, http, built.chain[0].id)
+    assert (ids(thread), len(built.chain)) == (built.visible_ids, 3)

@@ -390,3 +390,13 @@ async def test_loopback_instance_blocked_when_private_hosts_not_allowed() -> Non
 )
 def test_base_url_scheme(host: str, allow_private_hosts: bool, expected: str) -> None:
     assert base_url(host, allow_private_hosts=allow_private_hosts) == expected
+
+
+async def test_a_thread_grown_by_its_author_is_fetched_whole(
+    mastodon: FakeMastodon, http: HttpClient
+) -> None:
+    """The fake grows a thread while the bot runs, as following needs."""
+    chain = mastodon.build_thread(2)
+    mastodon.append_self_reply(chain, "<p>One more thing.</p>")
+    thread = await unroll(mastodon, http, chain[0])
+    assert (ids(thread), len(chain)) == ([status["id"] for status in chain], 3)
