@@ -197,8 +197,8 @@ class Sender:
             except NetworkError as exc:
                 # A timeout or a dropped connection: an edit may safely be sent again, but a
                 # new message might have arrived already, so sends go back to the caller (the
-                # worker retries the job later: requests already answered are skipped, but the
-                # parts of a split answer are not recorded one by one and may come twice).
+                # worker retries the job later: requests already answered, and parts of a split
+                # answer already sent, are skipped; the one in flight here may come twice).
                 if not idempotent or attempt == MAX_SEND_ATTEMPTS:
                     raise
                 log.warning("telegram unreachable", extra={"error": type(exc).__name__})

@@ -26,12 +26,18 @@ from bot.request import UnrollRequest
 from bot.store import AnswerMemory, ValueStore
 
 ALREADY_UNROLLED_TTL_S = 24 * 3600
+SENT_JOURNAL_TTL_S = 24 * 3600
+"""How long a sent part is remembered: as long as its job can be handed out again."""
 PRESENTATIONS_KEPT = 32
 """Recent presentations kept per process: enough for the jobs a worker runs at once."""
 
 
 class AnswerStore(AnswerMemory, ValueStore, Protocol):
     """What answering keeps in the store: answers per group, and button digests."""
+
+
+def _adds_message(step: Step) -> bool:
+    return isinstance(step, SendPart | SendDocument)
 
 
 def target_of(request: UnrollRequest) -> Target:
@@ -109,8 +115,15 @@ class Answerer:
     ) -> None:
         target = target_of(request)
         try:
-            for step in steps:
+            for index, step in enumerate(steps):
+                # A new message sent twice is seen twice (an edit again is harmless): each one
+                # is journaled once sent, so a job handed out again after a crash resumes.
+                journal = f"sent:{request.request_id}:{index}" if _adds_message(step) else None
+                if journal and await self.store.get_value(journal) is not None:
+                    continue
                 await self._carry_out_step(request, target, step, presentation)
+                if journal:
+                    await self.store.set_value(journal, "1", ttl_s=SENT_JOURNAL_TTL_S)
         except UndeliverableError:
             return  # nothing more goes there for this request
 
