@@ -1,0 +1,371 @@
+"""A whole thread as one Telegram Rich Message (Bot API 10.1), in its HTML form. Pure: no I/O.
+
+Layout: the author and the date as a heading; the posts as paragraphs, a post that ends
+mid-sentence running on into the next (reflow), or one post per paragraph group with a divider
+between posts when nothing joins (original mode); photos as photo blocks captioned with their
+alt text, several photos of one post as a collage; a video or GIF as its poster with a link;
+a quote as a block quotation headed by its author; a link card as a small quotation; a poll as
+a list with each option's share; posts under a content warning inside a collapsed `<details>`
+whose summary is the warning; the completeness line and the link to the original in a footer.
+
+Limits, from https://core.telegram.org/bots/api#rich-messages ("Rich Message Limits"):
+32768 characters of text, counted here as code points of the visible text (the page says
+"UTF-8 characters"; markup and URLs are not text); 500 blocks, nested ones, list items and
+table rows included; 16 levels of nested formatting and blocks; 50 media. The renderer counts
+all four while it writes, keeps as many whole posts as fit, and then ends with a "continue
+reading" link when it is given the URL of a page holding the rest.
+
+Only http(s) URLs become links or media: Telegram fetches media by URL and refuses a message
+whose link it cannot open. This is a local check until a shared allow-list exists.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+
+from bot.model import LinkCard, Media, MediaType, Poll, Post, Quote, Segment, SegmentKind, Thread
+from bot.rendering import RenderOptions, summary
+from bot.rendering.passages import Passage, group_passages, split_paragraphs
+
+MAX_TEXT_CHARS = 32768
+MAX_BLOCKS = 500
+MAX_DEPTH = 16
+MAX_MEDIA = 50
+CONTINUE_TEXT = "Continue reading →"
+_MAX_NAME_CHARS = 128
+_MAX_CARD_DESCRIPTION_CHARS = 200
+# Strong right-to-left letters: Hebrew, Arabic, Syriac, Thaana, NKo and their presentation forms.
+_RTL_LETTER = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """The ceilings a message must stay under; Telegram's unless a test needs smaller ones."""
+
+    chars: int = MAX_TEXT_CHARS
+    blocks: int = MAX_BLOCKS
+    depth: int = MAX_DEPTH
+    media: int = MAX_MEDIA
+
+
+@dataclass(frozen=True, slots=True)
+class RichMessage:
+    """A thread as one rich message: the `html` field of InputRichMessage and what it holds.
+
+    `posts_shown` of `posts_total` posts fit; the counts are the measures Telegram limits.
+    """
+
+    html: str
+    is_rtl: bool
+    posts_shown: int
+    posts_total: int
+    chars: int
+    blocks: int
+    media: int
+    depth: int
+
+    @property
+    def complete(self) -> bool:
+        """Tell whether every post is in the message."""
+        return self.posts_shown == self.posts_total
+
+
+@dataclass(frozen=True, slots=True)
+class _Part:
+    """Markup with the measures of what it holds: text characters, blocks, media, depth."""
+
+    markup: str
+    chars: int = 0
+    blocks: int = 0
+    media: int = 0
+    depth: int = 0
+
+
+_EMPTY = _Part("")
+
+
+def render(
+    thread: Thread,
+    options: RenderOptions = RenderOptions(),
+    *,
+    continue_url: str | None = None,
+    dividers: bool | None = None,
+    limits: Limits = Limits(),
+) -> RichMessage:
+    """Return the thread as one rich message, with as many whole posts as fit in `limits`.
+
+    `dividers` puts a divider between posts; None decides from the thread: cleaning in original
+    mode leaves no post joining the next, so a thread of several posts none of which joins is
+    shown post by post. When posts are left out, the message ends with a link to
+    `continue_url` (if it is an http(s) URL) before the footer.
+    """
+    if dividers is None:
+        dividers = len(thread.posts) > 1 and not any(post.joins_next for post in thread.posts)
+    posts = thread.posts
+    body = _message(thread, posts, options, None, dividers=dividers)
+    if not _fits(body, limits):
+        shown = _most_posts_fitting(thread, options, continue_url, dividers, limits)
+        posts = thread.posts[:shown]
+        body = _message(thread, posts, options, continue_url, dividers=dividers)
+    return RichMessage(
+        html=body.markup,
+        is_rtl=is_rtl(thread),
+        posts_shown=len(posts),
+        posts_total=len(thread.posts),
+        chars=body.chars,
+        blocks=body.blocks,
+        media=body.media,
+        depth=body.depth,
+    )
+
+
+def render_document(thread: Thread, options: RenderOptions = RenderOptions()) -> str:
+    """Return the rich message's HTML as a document, ending with a newline like the others."""
+    return render(thread, options).html + "\n"
+
+
+def is_rtl(thread: Thread) -> bool:
+    """Tell whether most strong letters of the posts are right-to-left (Arabic, Hebrew…)."""
+    text = "".join(post.plain_text for post in thread.posts)
+    rtl = len(_RTL_LETTER.findall(text))
+    return rtl > 0 and 2 * rtl > len(_LETTER.findall(text))
+
+
+def is_web_url(url: str | None) -> bool:
+    """Tell whether `url` may become a link or a media source: http(s) only."""
+    return url is not None and url.startswith(("https://", "http://"))
+
+
+# Fitting: the largest number of leading posts whose message stays within the limits.
+
+
+def _most_posts_fitting(
+    thread: Thread,
+    options: RenderOptions,
+    continue_url: str | None,
+    dividers: bool,
+    limits: Limits,
+) -> int:
+    # Every post adds text and blocks, so fitting is monotonic in the post count: bisect it.
+    fits, too_many = 0, len(thread.posts)
+    while too_many - fits > 1:
+        middle = (fits + too_many) // 2
+        part = _message(thread, thread.posts[:middle], options, continue_url, dividers=dividers)
+        if _fits(part, limits):
+            fits = middle
+        else:
+            too_many = middle
+    return fits
+
+
+def _fits(part: _Part, limits: Limits) -> bool:
+    return (
+        part.chars <= limits.chars
+        and part.blocks <= limits.blocks
+        and part.depth <= limits.depth
+        and part.media <= limits.media
+    )
+
+
+# Layout.
+
+
+def _message(
+    thread: Thread,
+    posts: Sequence[Post],
+    options: RenderOptions,
+    continue_url: str | None,
+    *,
+    dividers: bool,
+) -> _Part:
+    parts: list[_Part] = []
+    if options.include_header:
+        parts.append(_heading(thread))
+    parts.extend(_body(posts, dividers=dividers))
+    if len(posts) < len(thread.posts) and is_web_url(continue_url):
+        parts.append(_block("p", _link(CONTINUE_TEXT, continue_url)))
+    if options.include_footer:
+        parts.append(_footer(thread))
+    return _join(parts)
+
+
+def _heading(thread: Thread) -> _Part:
+    author = thread.author
+    name = _link(author.name[:_MAX_NAME_CHARS], author.url)
+    facts = [f" (@{author.handle})"]
+    if thread.posts:
+        facts.append(f" · {summary.date_text(thread.posts[0].created_at)}")
+    return _block("h2", _join([name, _text("".join(facts))]))
+
+
+def _footer(thread: Thread) -> _Part:
+    source = _link(f"Original on {summary.source_name(thread)}", thread.url)
+    facts = f" · {summary.completeness_line(thread.report)} · {summary.reading_time_text(thread)}"
+    return _block("footer", _join([source, _text(facts)]))
+
+
+def _body(posts: Sequence[Post], *, dividers: bool) -> Iterator[_Part]:
+    """Yield the passages' blocks; passages under one content warning share a `<details>`."""
+    passages = group_passages(posts)
+    index = 0
+    while index < len(passages):
+        warning = passages[index].posts[0].content_warning
+        end = index + 1
+        while end < len(passages) and passages[end].posts[0].content_warning == warning:
+            end += 1
+        group = [_passage(passage) for passage in passages[index:end]]
+        content = _join(group, _block("hr") if dividers else _EMPTY)
+        if warning and content.markup:
+            summary_text = _element("summary", _text("CW: " + " ".join(warning.split())))
+            content = _block("details", _join([summary_text, content]))
+        if index and dividers:
+            yield _block("hr")
+        yield content
+        index = end
+
+
+def _passage(passage: Passage) -> _Part:
+    parts: list[_Part] = []
+    if passage.gap_before:
+        parts.append(_block("p", _element("i", _text(summary.gap_text(passage.gap_before)))))
+    parts.extend(_block("p", _segments(paragraph)) for paragraph in passage.paragraphs)
+    for post in passage.posts:
+        parts.extend(_attachments(post))
+    return _join(parts)
+
+
+def _attachments(post: Post) -> Iterator[_Part]:
+    photos = [m for m in post.media if m.type is MediaType.PHOTO and is_web_url(m.url)]
+    if len(photos) > 1:
+        yield _block("tg-collage", _join([_photo(m.url, _caption(m)) for m in photos]))
+    elif photos:
+        yield _photo(photos[0].url, _caption(photos[0]))
+    for media in post.media:
+        if media.type is not MediaType.PHOTO or not is_web_url(media.url):
+            yield _moving_media(media)
+    if post.poll:
+        yield _poll(post.poll)
+    if post.card:
+        yield _card(post.card)
+    if post.quote:
+        yield _quote(post.quote)
+
+
+def _caption(media: Media) -> _Part:
+    return _text(" ".join(media.alt.split()))
+
+
+def _photo(url: str, caption: _Part) -> _Part:
+    image = _Part(f'<img src="{_attribute(url)}">', blocks=1, media=1, depth=1)
+    parts = [image]
+    if caption.markup:
+        parts.append(_element("figcaption", caption))
+    return _element("figure", _join(parts))
+
+
+def _moving_media(media: Media) -> _Part:
+    # A video or GIF shows as its poster; the caption says what it is and links to it.
+    label = _link(summary.media_caption(media), media.url if is_web_url(media.url) else None)
+    poster = media.thumbnail_url
+    if poster is not None and is_web_url(poster):
+        return _photo(poster, label)
+    return _block("p", label)
+
+
+def _poll(poll: Poll) -> _Part:
+    items = [_block("li", _text(summary.poll_option_text(o, poll))) for o in poll.options]
+    return _join([_block("p", _text(summary.poll_caption(poll))), _block("ul", _join(items))])
+
+
+def _card(card: LinkCard) -> _Part:
+    lines = [_block("p", _join([_text("🔗 "), _link(card.title or card.url, card.url)]))]
+    if card.description:
+        description = summary.excerpt(card.description, max_chars=_MAX_CARD_DESCRIPTION_CHARS)
+        lines.append(_block("p", _element("i", _text(description))))
+    return _block("blockquote", _join(lines))
+
+
+def _quote(quote: Quote) -> _Part:
+    if quote.unavailable:
+        return _block("blockquote", _block("p", _element("i", _text(summary.QUOTE_UNAVAILABLE))))
+    head = _block("p", _element("b", _link(summary.quote_caption(quote), quote.url)))
+    paragraphs = [_block("p", _segments(p)) for p in split_paragraphs(quote.text)]
+    media = [_block("p", _link(summary.media_caption(m), m.url)) for m in quote.media]
+    return _block("blockquote", _join([head, *paragraphs, *media]))
+
+
+def _segments(segments: Iterable[Segment]) -> _Part:
+    return _join(
+        [
+            _text(segment.text) if segment.kind is SegmentKind.TEXT else _link(*_target(segment))
+            for segment in segments
+        ]
+    )
+
+
+def _target(segment: Segment) -> tuple[str, str | None]:
+    return segment.text, segment.url
+
+
+# Markup with its measures.
+
+
+def _text(text: str) -> _Part:
+    """Escape text; a line break inside a paragraph becomes `<br>`, counted as one character."""
+    if not text:
+        return _EMPTY
+    lines = text.split("\n")
+    markup = "<br>".join(html.escape(line, quote=False) for line in lines)
+    return _Part(markup, chars=len(text), depth=1 if len(lines) > 1 else 0)
+
+
+def _link(text: str, url: str | None) -> _Part:
+    inner = _text(text)
+    if not is_web_url(url) or not inner.markup:
+        return inner
+    return _wrap(f'<a href="{_attribute(url or "")}">', "</a>", inner, blocks=0)
+
+
+def _element(tag: str, inner: _Part) -> _Part:
+    """An inline element, or a part of a block (summary, caption) that is not a block itself."""
+    return _wrap(f"<{tag}>", f"</{tag}>", inner, blocks=0)
+
+
+def _block(tag: str, inner: _Part = _EMPTY) -> _Part:
+    """A block; one with nothing inside is left out rather than shown as an empty gap."""
+    if tag == "hr":
+        return _Part("<hr>", blocks=1, depth=1)
+    if not inner.markup:
+        return _EMPTY
+    return _wrap(f"<{tag}>", f"</{tag}>", inner, blocks=1)
+
+
+def _wrap(opening: str, closing: str, inner: _Part, *, blocks: int) -> _Part:
+    return _Part(
+        opening + inner.markup + closing,
+        chars=inner.chars,
+        blocks=inner.blocks + blocks,
+        media=inner.media,
+        depth=inner.depth + 1,
+    )
+
+
+def _join(parts: Iterable[_Part], separator: _Part = _EMPTY) -> _Part:
+    kept = [part for part in parts if part.markup]
+    if separator.markup and len(kept) > 1:
+        kept = [piece for part in kept for piece in (separator, part)][1:]
+    return _Part(
+        "".join(part.markup for part in kept),
+        chars=sum(part.chars for part in kept),
+        blocks=sum(part.blocks for part in kept),
+        media=sum(part.media for part in kept),
+        depth=max((part.depth for part in kept), default=0),
+    )
+
+
+def _attribute(value: str) -> str:
+    return html.escape(value, quote=True)
