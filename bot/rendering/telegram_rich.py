@@ -86,6 +86,7 @@ class _Part:
 
 
 _EMPTY = _Part("")
+_DIVIDER = _Part("<hr>", blocks=1, depth=1)
 
 
 def render(
@@ -105,21 +106,27 @@ def render(
     """
     if dividers is None:
         dividers = len(thread.posts) > 1 and not any(post.joins_next for post in thread.posts)
-    posts = thread.posts
-    body = _message(thread, posts, options, None, dividers=dividers)
-    if not _fits(body, limits):
-        shown = _most_posts_fitting(thread, options, continue_url, dividers, limits)
-        posts = thread.posts[:shown]
-        body = _message(thread, posts, options, continue_url, dividers=dividers)
+    head = _heading(thread) if options.include_header else _EMPTY
+    foot = _footer(thread) if options.include_footer else _EMPTY
+    units = _units(thread.posts, dividers=dividers)
+    body = _join([part for part, _ in units], _DIVIDER if dividers else _EMPTY)
+    message = _join([head, body, foot])
+    shown = len(thread.posts)
+    if not _fits(message, limits):
+        more = _EMPTY
+        if continue_url is not None and is_web_url(continue_url):
+            more = _block("p", _link(CONTINUE_TEXT, continue_url))
+        body, shown = _fitting_body(units, _join([head, more, foot]), limits, dividers=dividers)
+        message = _join([head, body, more, foot])
     return RichMessage(
-        html=body.markup,
+        html=message.markup,
         is_rtl=is_rtl(thread),
-        posts_shown=len(posts),
+        posts_shown=shown,
         posts_total=len(thread.posts),
-        chars=body.chars,
-        blocks=body.blocks,
-        media=body.media,
-        depth=body.depth,
+        chars=message.chars,
+        blocks=message.blocks,
+        media=message.media,
+        depth=message.depth,
     )
 
 
@@ -140,26 +147,64 @@ def is_web_url(url: str | None) -> bool:
     return url is not None and url.startswith(("https://", "http://"))
 
 
-# Fitting: the largest number of leading posts whose message stays within the limits.
+# Fitting: as many leading posts as stay within the limits.
+
+_Unit = tuple[_Part, tuple[Post, ...]]
 
 
-def _most_posts_fitting(
-    thread: Thread,
-    options: RenderOptions,
-    continue_url: str | None,
-    dividers: bool,
-    limits: Limits,
-) -> int:
-    # Every post adds text and blocks, so fitting is monotonic in the post count: bisect it.
-    fits, too_many = 0, len(thread.posts)
+def _fitting_body(
+    units: Sequence[_Unit], fixed: _Part, limits: Limits, *, dividers: bool
+) -> tuple[_Part, int]:
+    """Return the body made of the leading posts that fit beside `fixed`, and their count.
+
+    Whole units are added while they fit, measured by summing (a join only adds up its parts);
+    the first unit that does not fit is then rendered again with fewer of its posts.
+    """
+    separator = _DIVIDER if dividers else _EMPTY
+    kept: list[_Part] = []
+    total, shown = _measures(fixed), 0
+    for part, posts in units:
+        grown = _measures(total, separator, part) if kept else _measures(total, part)
+        if not part.markup:  # nothing to show, nothing to measure
+            shown += len(posts)
+            continue
+        if not _fits(grown, limits):
+            partial, count = _fitting_posts(posts, total, limits, dividers, after=bool(kept))
+            kept.append(partial)
+            shown += count
+            break
+        kept.append(part)
+        total, shown = grown, shown + len(posts)
+    return _join(kept, separator), shown
+
+
+def _fitting_posts(
+    posts: tuple[Post, ...], total: _Part, limits: Limits, dividers: bool, *, after: bool
+) -> tuple[_Part, int]:
+    # One unit is one passage or one content warning's passages: a few posts, so bisecting
+    # its post count costs little. Each post adds text and blocks, so fitting is monotonic.
+    separator = _DIVIDER if dividers and after else _EMPTY
+    best, fits, too_many = _EMPTY, 0, len(posts)
     while too_many - fits > 1:
         middle = (fits + too_many) // 2
-        part = _message(thread, thread.posts[:middle], options, continue_url, dividers=dividers)
-        if _fits(part, limits):
-            fits = middle
+        units = _units(posts[:middle], dividers=dividers)
+        part = _join([p for p, _ in units], _DIVIDER if dividers else _EMPTY)
+        if _fits(_measures(total, separator, part), limits):
+            best, fits = part, middle
         else:
             too_many = middle
-    return fits
+    return best, fits
+
+
+def _measures(*parts: _Part) -> _Part:
+    """Return the measures of the parts joined, without their markup."""
+    return _Part(
+        "",
+        chars=sum(part.chars for part in parts),
+        blocks=sum(part.blocks for part in parts),
+        media=sum(part.media for part in parts),
+        depth=max((part.depth for part in parts), default=0),
+    )
 
 
 def _fits(part: _Part, limits: Limits) -> bool:
@@ -172,25 +217,6 @@ def _fits(part: _Part, limits: Limits) -> bool:
 
 
 # Layout.
-
-
-def _message(
-    thread: Thread,
-    posts: Sequence[Post],
-    options: RenderOptions,
-    continue_url: str | None,
-    *,
-    dividers: bool,
-) -> _Part:
-    parts: list[_Part] = []
-    if options.include_header:
-        parts.append(_heading(thread))
-    parts.extend(_body(posts, dividers=dividers))
-    if len(posts) < len(thread.posts) and is_web_url(continue_url):
-        parts.append(_block("p", _link(CONTINUE_TEXT, continue_url)))
-    if options.include_footer:
-        parts.append(_footer(thread))
-    return _join(parts)
 
 
 def _heading(thread: Thread) -> _Part:
@@ -208,24 +234,29 @@ def _footer(thread: Thread) -> _Part:
     return _block("footer", _join([source, _text(facts)]))
 
 
-def _body(posts: Sequence[Post], *, dividers: bool) -> Iterator[_Part]:
-    """Yield the passages' blocks; passages under one content warning share a `<details>`."""
+def _units(posts: Sequence[Post], *, dividers: bool) -> list[_Unit]:
+    """Return the body in units to fit: a passage, or the passages under one content warning.
+
+    Passages under one warning share a `<details>` whose summary is the warning.
+    """
     passages = group_passages(posts)
+    units: list[_Unit] = []
     index = 0
     while index < len(passages):
         warning = passages[index].posts[0].content_warning
         end = index + 1
-        while end < len(passages) and passages[end].posts[0].content_warning == warning:
+        while (
+            warning and end < len(passages) and passages[end].posts[0].content_warning == warning
+        ):
             end += 1
-        group = [_passage(passage) for passage in passages[index:end]]
-        content = _join(group, _block("hr") if dividers else _EMPTY)
+        group = passages[index:end]
+        content = _join([_passage(p) for p in group], _DIVIDER if dividers else _EMPTY)
         if warning and content.markup:
             summary_text = _element("summary", _text("CW: " + " ".join(warning.split())))
             content = _block("details", _join([summary_text, content]))
-        if index and dividers:
-            yield _block("hr")
-        yield content
+        units.append((content, tuple(post for passage in group for post in passage.posts)))
         index = end
+    return units
 
 
 def _passage(passage: Passage) -> _Part:
@@ -337,8 +368,6 @@ def _element(tag: str, inner: _Part) -> _Part:
 
 def _block(tag: str, inner: _Part = _EMPTY) -> _Part:
     """A block; one with nothing inside is left out rather than shown as an empty gap."""
-    if tag == "hr":
-        return _Part("<hr>", blocks=1, depth=1)
     if not inner.markup:
         return _EMPTY
     return _wrap(f"<{tag}>", f"</{tag}>", inner, blocks=1)

@@ -252,6 +252,21 @@ def test_without_a_page_url_a_cut_thread_has_no_continue_link() -> None:
     assert CONTINUE_TEXT not in message.html
 
 
+def test_a_long_run_under_one_warning_is_cut_inside_its_details() -> None:
+    warned = thread(*(post(i, text("word " * 300), content_warning="cw") for i in range(40)))
+    message = render(warned, continue_url=PAGE_URL, dividers=False)
+    _checked(message)
+    assert 0 < message.posts_shown < 40
+    assert message.html.count("<details>") == 1
+    assert message.html.count("<p>word") == message.posts_shown
+
+
+def test_a_continue_url_that_is_not_a_web_address_is_left_out() -> None:
+    message = render(long_thread(400), continue_url="javascript:alert(1)")
+    assert not message.complete
+    assert CONTINUE_TEXT not in message.html
+
+
 def test_media_limit_stops_before_the_fifty_first_photo() -> None:
     photos = thread(*(post(i, media=(PHOTO,)) for i in range(60)))
     message = render(photos)
