@@ -30,8 +30,9 @@ from bot.model import (
     Thread,
     ThreadKey,
 )
-from bot.rendering import RENDERERS, Renderer
+from bot.rendering import FORMATS, RenderOptions
 
+Renderer = Callable[[Thread], object]
 POSTS = 100
 WARMUP_RUNS = 3
 START = datetime(2025, 3, 3, 9, 30, tzinfo=UTC)
@@ -119,12 +120,15 @@ def main() -> None:
     else:
         print(f"clean_thread, {POSTS} posts: median {median_ms(partial(clean, raw), runs):.2f} ms")
     thread = clean(raw)
-    print(f"{'format':<10} {'render ms':>10} {'clean+render ms':>16} {'peak KiB':>9}")
-    for name, render in RENDERERS.items():
+    renderers: dict[str, Renderer] = {
+        name: partial(format.render, options=RenderOptions()) for name, format in FORMATS.items()
+    }
+    print(f"{'format':<14} {'render ms':>10} {'clean+render ms':>16} {'peak KiB':>9}")
+    for name, render in renderers.items():
         render_ms = median_ms(partial(render, thread), runs)
         both_ms = median_ms(partial(_clean_and_render, clean, render, raw), runs)
         memory = peak_kib(partial(render, thread))
-        print(f"{name:<10} {render_ms:>10.2f} {both_ms:>16.2f} {memory:>9.0f}")
+        print(f"{name:<14} {render_ms:>10.2f} {both_ms:>16.2f} {memory:>9.0f}")
 
 
 def _clean_and_render(clean: Callable[[Thread], Thread], render: Renderer, raw: Thread) -> object:
