@@ -15,13 +15,12 @@ table rows included; 16 levels of nested formatting and blocks; 50 media. The re
 all four while it writes, keeps as many whole posts as fit, and then ends with a "continue
 reading" link when it is given the URL of a page holding the rest.
 
-Only http(s) URLs become links or media: Telegram fetches media by URL and refuses a message
-whose link it cannot open. This is a local check until a shared allow-list exists.
+The markup and its measures are built by `rich_markup`; only http(s) URLs become links or
+media there (the documentation names HTTP URLs and `tg://` file links as media sources).
 """
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -29,6 +28,19 @@ from dataclasses import dataclass
 from bot.model import LinkCard, Media, MediaType, Poll, Post, Quote, Segment, SegmentKind, Thread
 from bot.rendering import RenderOptions, summary
 from bot.rendering.passages import Passage, group_passages, split_paragraphs
+from bot.rendering.rich_markup import (
+    DIVIDER,
+    EMPTY,
+    Part,
+    block,
+    element,
+    image,
+    is_web_url,
+    join,
+    link,
+    measures,
+    text,
+)
 
 MAX_TEXT_CHARS = 32768
 MAX_BLOCKS = 500
@@ -37,8 +49,9 @@ MAX_MEDIA = 50
 CONTINUE_TEXT = "Continue reading →"
 _MAX_NAME_CHARS = 128
 _MAX_CARD_DESCRIPTION_CHARS = 200
-# Strong right-to-left letters: Hebrew, Arabic, Syriac, Thaana, NKo and their presentation forms.
-_RTL_LETTER = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
+# Right-to-left letters (Hebrew, Arabic, Syriac, Thaana, NKo, presentation forms); the
+# lookbehind drops what is no letter there: Arabic-Indic digits, vowel marks.
+_RTL_LETTER = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc](?<=[^\\W\\d_])")
 _LETTER = re.compile(r"[^\W\d_]")
 
 
@@ -74,21 +87,6 @@ class RichMessage:
         return self.posts_shown == self.posts_total
 
 
-@dataclass(frozen=True, slots=True)
-class _Part:
-    """Markup with the measures of what it holds: text characters, blocks, media, depth."""
-
-    markup: str
-    chars: int = 0
-    blocks: int = 0
-    media: int = 0
-    depth: int = 0
-
-
-_EMPTY = _Part("")
-_DIVIDER = _Part("<hr>", blocks=1, depth=1)
-
-
 def render(
     thread: Thread,
     options: RenderOptions = RenderOptions(),
@@ -106,18 +104,18 @@ def render(
     """
     if dividers is None:
         dividers = len(thread.posts) > 1 and not any(post.joins_next for post in thread.posts)
-    head = _heading(thread) if options.include_header else _EMPTY
-    foot = _footer(thread) if options.include_footer else _EMPTY
+    head = _heading(thread) if options.include_header else EMPTY
+    foot = _footer(thread) if options.include_footer else EMPTY
     units = _units(thread.posts, dividers=dividers)
-    body = _join([part for part, _ in units], _DIVIDER if dividers else _EMPTY)
-    message = _join([head, body, foot])
+    body = join([part for part, _ in units], DIVIDER if dividers else EMPTY)
+    message = join([head, body, foot])
     shown = len(thread.posts)
     if not _fits(message, limits):
-        more = _EMPTY
+        more = EMPTY
         if continue_url is not None and is_web_url(continue_url):
-            more = _block("p", _link(CONTINUE_TEXT, continue_url))
-        body, shown = _fitting_body(units, _join([head, more, foot]), limits, dividers=dividers)
-        message = _join([head, body, more, foot])
+            more = block("p", link(CONTINUE_TEXT, continue_url))
+        body, shown = _fitting_body(units, join([head, more, foot]), limits, dividers=dividers)
+        message = join([head, body, more, foot])
     return RichMessage(
         html=message.markup,
         is_rtl=is_rtl(thread),
@@ -137,34 +135,29 @@ def render_document(thread: Thread, options: RenderOptions = RenderOptions()) ->
 
 def is_rtl(thread: Thread) -> bool:
     """Tell whether most strong letters of the posts are right-to-left (Arabic, Hebrew…)."""
-    text = "".join(post.plain_text for post in thread.posts)
-    rtl = len(_RTL_LETTER.findall(text))
-    return rtl > 0 and 2 * rtl > len(_LETTER.findall(text))
-
-
-def is_web_url(url: str | None) -> bool:
-    """Tell whether `url` may become a link or a media source: http(s) only."""
-    return url is not None and url.startswith(("https://", "http://"))
+    written = "".join(post.plain_text for post in thread.posts)
+    rtl = len(_RTL_LETTER.findall(written))
+    return rtl > 0 and 2 * rtl > len(_LETTER.findall(written))
 
 
 # Fitting: as many leading posts as stay within the limits.
 
-_Unit = tuple[_Part, tuple[Post, ...]]
+_Unit = tuple[Part, tuple[Post, ...]]
 
 
 def _fitting_body(
-    units: Sequence[_Unit], fixed: _Part, limits: Limits, *, dividers: bool
-) -> tuple[_Part, int]:
+    units: Sequence[_Unit], fixed: Part, limits: Limits, *, dividers: bool
+) -> tuple[Part, int]:
     """Return the body made of the leading posts that fit beside `fixed`, and their count.
 
     Whole units are added while they fit, measured by summing (a join only adds up its parts);
     the first unit that does not fit is then rendered again with fewer of its posts.
     """
-    separator = _DIVIDER if dividers else _EMPTY
-    kept: list[_Part] = []
-    total, shown = _measures(fixed), 0
+    separator = DIVIDER if dividers else EMPTY
+    kept: list[Part] = []
+    total, shown = measures(fixed), 0
     for part, posts in units:
-        grown = _measures(total, separator, part) if kept else _measures(total, part)
+        grown = measures(total, separator, part) if kept else measures(total, part)
         if not part.markup:  # nothing to show, nothing to measure
             shown += len(posts)
             continue
@@ -175,39 +168,28 @@ def _fitting_body(
             break
         kept.append(part)
         total, shown = grown, shown + len(posts)
-    return _join(kept, separator), shown
+    return join(kept, separator), shown
 
 
 def _fitting_posts(
-    posts: tuple[Post, ...], total: _Part, limits: Limits, dividers: bool, *, after: bool
-) -> tuple[_Part, int]:
+    posts: tuple[Post, ...], total: Part, limits: Limits, dividers: bool, *, after: bool
+) -> tuple[Part, int]:
     # One unit is one passage or one content warning's passages: a few posts, so bisecting
     # its post count costs little. Each post adds text and blocks, so fitting is monotonic.
-    separator = _DIVIDER if dividers and after else _EMPTY
-    best, fits, too_many = _EMPTY, 0, len(posts)
+    separator = DIVIDER if dividers and after else EMPTY
+    best, fits, too_many = EMPTY, 0, len(posts)
     while too_many - fits > 1:
         middle = (fits + too_many) // 2
         units = _units(posts[:middle], dividers=dividers)
-        part = _join([p for p, _ in units], _DIVIDER if dividers else _EMPTY)
-        if _fits(_measures(total, separator, part), limits):
+        part = join([p for p, _ in units], DIVIDER if dividers else EMPTY)
+        if _fits(measures(total, separator, part), limits):
             best, fits = part, middle
         else:
             too_many = middle
     return best, fits
 
 
-def _measures(*parts: _Part) -> _Part:
-    """Return the measures of the parts joined, without their markup."""
-    return _Part(
-        "",
-        chars=sum(part.chars for part in parts),
-        blocks=sum(part.blocks for part in parts),
-        media=sum(part.media for part in parts),
-        depth=max((part.depth for part in parts), default=0),
-    )
-
-
-def _fits(part: _Part, limits: Limits) -> bool:
+def _fits(part: Part, limits: Limits) -> bool:
     return (
         part.chars <= limits.chars
         and part.blocks <= limits.blocks
@@ -219,19 +201,19 @@ def _fits(part: _Part, limits: Limits) -> bool:
 # Layout.
 
 
-def _heading(thread: Thread) -> _Part:
+def _heading(thread: Thread) -> Part:
     author = thread.author
-    name = _link(author.name[:_MAX_NAME_CHARS], author.url)
+    name = link(author.name[:_MAX_NAME_CHARS], author.url)
     facts = [f" (@{author.handle})"]
     if thread.posts:
         facts.append(f" · {summary.date_text(thread.posts[0].created_at)}")
-    return _block("h2", _join([name, _text("".join(facts))]))
+    return block("h2", join([name, text("".join(facts))]))
 
 
-def _footer(thread: Thread) -> _Part:
-    source = _link(f"Original on {summary.source_name(thread)}", thread.url)
+def _footer(thread: Thread) -> Part:
+    source = link(f"Original on {summary.source_name(thread)}", thread.url)
     facts = f" · {summary.completeness_line(thread.report)} · {summary.reading_time_text(thread)}"
-    return _block("footer", _join([source, _text(facts)]))
+    return block("footer", join([source, text(facts)]))
 
 
 def _units(posts: Sequence[Post], *, dividers: bool) -> list[_Unit]:
@@ -250,29 +232,29 @@ def _units(posts: Sequence[Post], *, dividers: bool) -> list[_Unit]:
         ):
             end += 1
         group = passages[index:end]
-        content = _join([_passage(p) for p in group], _DIVIDER if dividers else _EMPTY)
+        content = join([_passage(p) for p in group], DIVIDER if dividers else EMPTY)
         if warning and content.markup:
-            summary_text = _element("summary", _text("CW: " + " ".join(warning.split())))
-            content = _block("details", _join([summary_text, content]))
+            summary_text = element("summary", text("CW: " + " ".join(warning.split())))
+            content = block("details", join([summary_text, content]))
         units.append((content, tuple(post for passage in group for post in passage.posts)))
         index = end
     return units
 
 
-def _passage(passage: Passage) -> _Part:
-    parts: list[_Part] = []
+def _passage(passage: Passage) -> Part:
+    parts: list[Part] = []
     if passage.gap_before:
-        parts.append(_block("p", _element("i", _text(summary.gap_text(passage.gap_before)))))
-    parts.extend(_block("p", _segments(paragraph)) for paragraph in passage.paragraphs)
+        parts.append(block("p", element("i", text(summary.gap_text(passage.gap_before)))))
+    parts.extend(block("p", _segments(paragraph)) for paragraph in passage.paragraphs)
     for post in passage.posts:
         parts.extend(_attachments(post))
-    return _join(parts)
+    return join(parts)
 
 
-def _attachments(post: Post) -> Iterator[_Part]:
+def _attachments(post: Post) -> Iterator[Part]:
     photos = [m for m in post.media if m.type is MediaType.PHOTO and is_web_url(m.url)]
     if len(photos) > 1:
-        yield _block("tg-collage", _join([_photo(m.url, _caption(m)) for m in photos]))
+        yield block("tg-collage", join([_photo(m.url, _caption(m)) for m in photos]))
     elif photos:
         yield _photo(photos[0].url, _caption(photos[0]))
     for media in post.media:
@@ -286,115 +268,50 @@ def _attachments(post: Post) -> Iterator[_Part]:
         yield _quote(post.quote)
 
 
-def _caption(media: Media) -> _Part:
-    return _text(" ".join(media.alt.split()))
+def _caption(media: Media) -> Part:
+    return text(" ".join(media.alt.split()))
 
 
-def _photo(url: str, caption: _Part) -> _Part:
-    image = _Part(f'<img src="{_attribute(url)}">', blocks=1, media=1, depth=1)
-    parts = [image]
+def _photo(url: str, caption: Part) -> Part:
+    parts = [image(url)]
     if caption.markup:
-        parts.append(_element("figcaption", caption))
-    return _element("figure", _join(parts))
+        parts.append(element("figcaption", caption))
+    return element("figure", join(parts))
 
 
-def _moving_media(media: Media) -> _Part:
+def _moving_media(media: Media) -> Part:
     # A video or GIF shows as its poster; the caption says what it is and links to it.
-    label = _link(summary.media_caption(media), media.url if is_web_url(media.url) else None)
+    label = link(summary.media_caption(media), media.url if is_web_url(media.url) else None)
     poster = media.thumbnail_url
     if poster is not None and is_web_url(poster):
         return _photo(poster, label)
-    return _block("p", label)
+    return block("p", label)
 
 
-def _poll(poll: Poll) -> _Part:
-    items = [_block("li", _text(summary.poll_option_text(o, poll))) for o in poll.options]
-    return _join([_block("p", _text(summary.poll_caption(poll))), _block("ul", _join(items))])
+def _poll(poll: Poll) -> Part:
+    items = [block("li", text(summary.poll_option_text(o, poll))) for o in poll.options]
+    return join([block("p", text(summary.poll_caption(poll))), block("ul", join(items))])
 
 
-def _card(card: LinkCard) -> _Part:
-    lines = [_block("p", _join([_text("🔗 "), _link(card.title or card.url, card.url)]))]
+def _card(card: LinkCard) -> Part:
+    lines = [block("p", join([text("🔗 "), link(card.title or card.url, card.url)]))]
     if card.description:
         description = summary.excerpt(card.description, max_chars=_MAX_CARD_DESCRIPTION_CHARS)
-        lines.append(_block("p", _element("i", _text(description))))
-    return _block("blockquote", _join(lines))
+        lines.append(block("p", element("i", text(description))))
+    return block("blockquote", join(lines))
 
 
-def _quote(quote: Quote) -> _Part:
+def _quote(quote: Quote) -> Part:
     if quote.unavailable:
-        return _block("blockquote", _block("p", _element("i", _text(summary.QUOTE_UNAVAILABLE))))
-    head = _block("p", _element("b", _link(summary.quote_caption(quote), quote.url)))
-    paragraphs = [_block("p", _segments(p)) for p in split_paragraphs(quote.text)]
-    media = [_block("p", _link(summary.media_caption(m), m.url)) for m in quote.media]
-    return _block("blockquote", _join([head, *paragraphs, *media]))
+        return block("blockquote", block("p", element("i", text(summary.QUOTE_UNAVAILABLE))))
+    head = block("p", element("b", link(summary.quote_caption(quote), quote.url)))
+    paragraphs = [block("p", _segments(p)) for p in split_paragraphs(quote.text)]
+    media = [block("p", link(summary.media_caption(m), m.url)) for m in quote.media]
+    return block("blockquote", join([head, *paragraphs, *media]))
 
 
-def _segments(segments: Iterable[Segment]) -> _Part:
-    return _join(
-        [
-            _text(segment.text) if segment.kind is SegmentKind.TEXT else _link(*_target(segment))
-            for segment in segments
-        ]
+def _segments(segments: Iterable[Segment]) -> Part:
+    # Links, mentions and hashtags all link to their target; plain text stays text.
+    return join(
+        text(s.text) if s.kind is SegmentKind.TEXT else link(s.text, s.url) for s in segments
     )
-
-
-def _target(segment: Segment) -> tuple[str, str | None]:
-    return segment.text, segment.url
-
-
-# Markup with its measures.
-
-
-def _text(text: str) -> _Part:
-    """Escape text; a line break inside a paragraph becomes `<br>`, counted as one character."""
-    if not text:
-        return _EMPTY
-    lines = text.split("\n")
-    markup = "<br>".join(html.escape(line, quote=False) for line in lines)
-    return _Part(markup, chars=len(text), depth=1 if len(lines) > 1 else 0)
-
-
-def _link(text: str, url: str | None) -> _Part:
-    inner = _text(text)
-    if not is_web_url(url) or not inner.markup:
-        return inner
-    return _wrap(f'<a href="{_attribute(url or "")}">', "</a>", inner, blocks=0)
-
-
-def _element(tag: str, inner: _Part) -> _Part:
-    """An inline element, or a part of a block (summary, caption) that is not a block itself."""
-    return _wrap(f"<{tag}>", f"</{tag}>", inner, blocks=0)
-
-
-def _block(tag: str, inner: _Part = _EMPTY) -> _Part:
-    """A block; one with nothing inside is left out rather than shown as an empty gap."""
-    if not inner.markup:
-        return _EMPTY
-    return _wrap(f"<{tag}>", f"</{tag}>", inner, blocks=1)
-
-
-def _wrap(opening: str, closing: str, inner: _Part, *, blocks: int) -> _Part:
-    return _Part(
-        opening + inner.markup + closing,
-        chars=inner.chars,
-        blocks=inner.blocks + blocks,
-        media=inner.media,
-        depth=inner.depth + 1,
-    )
-
-
-def _join(parts: Iterable[_Part], separator: _Part = _EMPTY) -> _Part:
-    kept = [part for part in parts if part.markup]
-    if separator.markup and len(kept) > 1:
-        kept = [piece for part in kept for piece in (separator, part)][1:]
-    return _Part(
-        "".join(part.markup for part in kept),
-        chars=sum(part.chars for part in kept),
-        blocks=sum(part.blocks for part in kept),
-        media=sum(part.media for part in kept),
-        depth=max((part.depth for part in kept), default=0),
-    )
-
-
-def _attribute(value: str) -> str:
-    return html.escape(value, quote=True)

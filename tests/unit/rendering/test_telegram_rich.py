@@ -212,6 +212,7 @@ def test_deleted_posts_are_marked_where_they_were() -> None:
         ("Hello world, a long thread", False),
         ("Hello world and a long thread — שלום", False),
         ("12345 !!!", False),
+        ("مَرْحَبًا ١٢٣٤٥٦٧٨٩ hello world", False),  # vowel marks and digits are no letters
     ],
 )
 def test_right_to_left_follows_the_majority_of_strong_letters(words: str, expected: bool) -> None:

@@ -1,0 +1,103 @@
+"""Rich-message HTML built with its measures, so fitting never parses markup. Pure: no I/O.
+
+A `Part` is escaped markup together with what Telegram limits in a rich message: characters of
+text (code points; a line break counts as one), blocks, media and the depth of nesting. Every
+builder here returns a Part whose measures are those of its markup, and `join` only adds them
+up, so a message's measures are the sum of its parts'. Only http(s) URLs become links or
+media; anything else stays text (a local check until a shared allow-list exists).
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """Markup with the measures of what it holds: text characters, blocks, media, depth."""
+
+    markup: str
+    chars: int = 0
+    blocks: int = 0
+    media: int = 0
+    depth: int = 0
+
+
+EMPTY = Part("")
+DIVIDER = Part("<hr>", blocks=1, depth=1)
+
+
+def is_web_url(url: str | None) -> bool:
+    """Tell whether `url` may become a link or a media source: http(s) only."""
+    return url is not None and url.startswith(("https://", "http://"))
+
+
+def text(value: str) -> Part:
+    """Escape text; a line break inside a paragraph becomes `<br>`, counted as one character."""
+    if not value:
+        return EMPTY
+    lines = value.split("\n")
+    markup = "<br>".join(html.escape(line, quote=False) for line in lines)
+    return Part(markup, chars=len(value), depth=1 if len(lines) > 1 else 0)
+
+
+def link(value: str, url: str | None) -> Part:
+    """Return `value` linked to `url`, or as plain text when `url` is not http(s)."""
+    inner = text(value)
+    if url is None or not is_web_url(url) or not inner.markup:
+        return inner
+    return _wrap(f'<a href="{html.escape(url)}">', "</a>", inner, blocks=0)
+
+
+def image(url: str) -> Part:
+    """Return a photo block (`<img>`); the caller checks that `url` is http(s)."""
+    return Part(f'<img src="{html.escape(url)}">', blocks=1, media=1, depth=1)
+
+
+def element(tag: str, inner: Part) -> Part:
+    """An inline element, or a part of a block (summary, caption) that is not a block itself."""
+    return _wrap(f"<{tag}>", f"</{tag}>", inner, blocks=0)
+
+
+def block(tag: str, inner: Part) -> Part:
+    """A block; one with nothing inside is left out rather than shown as an empty gap."""
+    if not inner.markup:
+        return EMPTY
+    return _wrap(f"<{tag}>", f"</{tag}>", inner, blocks=1)
+
+
+def join(parts: Iterable[Part], separator: Part = EMPTY) -> Part:
+    """Concatenate the parts that show something, `separator` between them."""
+    kept = [part for part in parts if part.markup]
+    if separator.markup and len(kept) > 1:
+        kept = [piece for part in kept for piece in (separator, part)][1:]
+    return Part(
+        "".join(part.markup for part in kept),
+        chars=sum(part.chars for part in kept),
+        blocks=sum(part.blocks for part in kept),
+        media=sum(part.media for part in kept),
+        depth=max((part.depth for part in kept), default=0),
+    )
+
+
+def measures(*parts: Part) -> Part:
+    """Return the measures of the parts joined, without writing their markup."""
+    return Part(
+        "",
+        chars=sum(part.chars for part in parts),
+        blocks=sum(part.blocks for part in parts),
+        media=sum(part.media for part in parts),
+        depth=max((part.depth for part in parts), default=0),
+    )
+
+
+def _wrap(opening: str, closing: str, inner: Part, *, blocks: int) -> Part:
+    return Part(
+        opening + inner.markup + closing,
+        chars=inner.chars,
+        blocks=inner.blocks + blocks,
+        media=inner.media,
+        depth=inner.depth + 1,
+    )
