@@ -29,6 +29,7 @@ from bot.rendering import RenderOptions
 from bot.rendering.telegram_rich import (
     CONTINUE_TEXT,
     MAX_BLOCKS,
+    MAX_DEPTH,
     MAX_MEDIA,
     MAX_TEXT_CHARS,
     Limits,
@@ -37,6 +38,7 @@ from bot.rendering.telegram_rich import (
     render,
     render_document,
 )
+from tests.fakes import telegram_rich as fake_rich
 from tests.fakes.telegram_rich import RichStats, validate
 from tests.samples import link, long_thread, post, rich_thread, text, thread
 
@@ -57,6 +59,15 @@ def _html(value: Thread, options: RenderOptions = BARE, **kwargs: object) -> str
     message = render(value, options, **kwargs)  # type: ignore[arg-type]
     _checked(message)
     return message.html
+
+
+def test_renderer_and_fake_telegram_share_the_documented_limits() -> None:
+    assert (MAX_TEXT_CHARS, MAX_BLOCKS, MAX_DEPTH, MAX_MEDIA) == (
+        fake_rich.MAX_TEXT_CHARS,
+        fake_rich.MAX_BLOCKS,
+        fake_rich.MAX_DEPTH,
+        fake_rich.MAX_MEDIA,
+    )
 
 
 def test_heading_names_the_author_and_the_date() -> None:
