@@ -221,8 +221,9 @@ class Sender:
 
         async def edit() -> None:
             try:
-                # PTB drops None arguments, so `text` set to None here leaves the edit with
-                # `rich_message` as its only content.
+                # PTB's own method: do_api_request warns for a method PTB has. `api_kwargs`
+                # overrides the named arguments and PTB drops None ones, so the edit goes out
+                # with `rich_message` as its only content.
                 await self.bot.edit_message_text(
                     text="",
                     chat_id=None if target.inline_message_id else target.chat_id,
