@@ -3,8 +3,9 @@
 A `Part` is escaped markup together with what Telegram limits in a rich message: characters of
 text (code points; a line break counts as one), blocks, media and the depth of nesting. Every
 builder here returns a Part whose measures are those of its markup, and `join` only adds them
-up, so a message's measures are the sum of its parts'. Only http(s) URLs become links or
-media; anything else stays text (a local check until a shared allow-list exists).
+up, so a message's measures are the sum of its parts'. A link is written only for a URL
+`safety.safe_url` allows (its words stay text otherwise), and all text passes
+`safety.clean_text`.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from __future__ import annotations
 import html
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+from bot import safety
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,13 +32,9 @@ EMPTY = Part("")
 DIVIDER = Part("<hr>", blocks=1, depth=1)
 
 
-def is_web_url(url: str | None) -> bool:
-    """Tell whether `url` may become a link or a media source: http(s) only."""
-    return url is not None and url.startswith(("https://", "http://"))
-
-
 def text(value: str) -> Part:
     """Escape text; a line break inside a paragraph becomes `<br>`, counted as one character."""
+    value = safety.clean_text(value)
     if not value:
         return EMPTY
     lines = value.split("\n")
@@ -44,15 +43,16 @@ def text(value: str) -> Part:
 
 
 def link(value: str, url: str | None) -> Part:
-    """Return `value` linked to `url`, or as plain text when `url` is not http(s)."""
+    """Return `value` linked to `url`, or as plain text when `safety.safe_url` refuses it."""
     inner = text(value)
-    if url is None or not is_web_url(url) or not inner.markup:
+    target = safety.safe_url(url)
+    if target is None or not inner.markup:
         return inner
-    return _wrap(f'<a href="{html.escape(url)}">', "</a>", inner, blocks=0)
+    return _wrap(f'<a href="{html.escape(target)}">', "</a>", inner, blocks=0)
 
 
 def image(url: str) -> Part:
-    """Return a photo block (`<img>`); the caller checks that `url` is http(s)."""
+    """Return a photo block (`<img>`) for a URL `safety.safe_url` has returned."""
     return Part(f'<img src="{html.escape(url)}">', blocks=1, media=1, depth=1)
 
 

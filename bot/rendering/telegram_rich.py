@@ -15,8 +15,9 @@ table rows included; 16 levels of nested formatting and blocks; 50 media. The re
 all four while it writes, keeps as many whole posts as fit, and then ends with a "continue
 reading" link when it is given the URL of a page holding the rest.
 
-The markup and its measures are built by `rich_markup`; only http(s) URLs become links or
-media there (the documentation names HTTP URLs and `tg://` file links as media sources).
+The markup and its measures are built by `rich_markup`. A link, a photo or a poster is
+written only for a URL `safety.safe_url` allows (the documentation names HTTP URLs and `tg://`
+file links as media sources; the bot uses only the first).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
+from bot import safety
 from bot.model import LinkCard, Media, MediaType, Poll, Post, Quote, Segment, SegmentKind, Thread
 from bot.rendering import RenderOptions, summary
 from bot.rendering.passages import Passage, group_passages, split_paragraphs
@@ -35,7 +37,6 @@ from bot.rendering.rich_markup import (
     block,
     element,
     image,
-    is_web_url,
     join,
     link,
     measures,
@@ -112,7 +113,7 @@ def render(
     shown = len(thread.posts)
     if not _fits(message, limits):
         more = EMPTY
-        if continue_url is not None and is_web_url(continue_url):
+        if safety.is_safe_url(continue_url):
             more = block("p", link(CONTINUE_TEXT, continue_url))
         body, shown = _fitting_body(units, join([head, more, foot]), limits, dividers=dividers)
         message = join([head, body, more, foot])
@@ -252,13 +253,17 @@ def _passage(passage: Passage) -> Part:
 
 
 def _attachments(post: Post) -> Iterator[Part]:
-    photos = [m for m in post.media if m.type is MediaType.PHOTO and is_web_url(m.url)]
+    photos = [
+        (url, _caption(m))
+        for m in post.media
+        if m.type is MediaType.PHOTO and (url := safety.safe_url(m.url))
+    ]
     if len(photos) > 1:
-        yield block("tg-collage", join([_photo(m.url, _caption(m)) for m in photos]))
+        yield block("tg-collage", join([_photo(url, caption) for url, caption in photos]))
     elif photos:
-        yield _photo(photos[0].url, _caption(photos[0]))
+        yield _photo(*photos[0])
     for media in post.media:
-        if media.type is not MediaType.PHOTO or not is_web_url(media.url):
+        if media.type is not MediaType.PHOTO or not safety.is_safe_url(media.url):
             yield _moving_media(media)
     if post.poll:
         yield _poll(post.poll)
@@ -280,12 +285,13 @@ def _photo(url: str, caption: Part) -> Part:
 
 
 def _moving_media(media: Media) -> Part:
-    # A video or GIF shows as its poster; the caption says what it is and links to it.
-    label = link(summary.media_caption(media), media.url if is_web_url(media.url) else None)
-    poster = media.thumbnail_url
-    if poster is not None and is_web_url(poster):
-        return _photo(poster, label)
-    return block("p", label)
+    # A video or GIF shows as its poster; the caption says what it is and links to it (a
+    # photo whose URL safety refused is named the same way, without the link).
+    label = link(summary.media_caption(media), media.url)
+    poster = safety.safe_url(media.thumbnail_url)
+    if poster is None:
+        return block("p", label)
+    return _photo(poster, label)
 
 
 def _poll(poll: Poll) -> Part:
