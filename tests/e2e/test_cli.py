@@ -33,6 +33,7 @@ from tests.fakes.fxtwitter import FakeFxTwitter, build_thread
 from tests.fakes.mastodon import FakeMastodon
 from tests.fakes.server import free_port
 from tests.fakes.telegram import FakeTelegram
+from tests.fakes.telegram_rich import validate as validate_rich
 from tests.fakes.x_api import TOKEN, FakeXApi
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -324,6 +325,17 @@ def test_telegram_output_prints_each_chunk_within_the_message_limit(
     lengths = [visible_utf16_length(chunk) for chunk in chunks]
     assert len(chunks) > 1
     assert max(lengths) <= MessageLimit.MAX_TEXT_LENGTH
+
+
+def test_telegram_rich_output_prints_one_message_telegram_accepts(
+    cli: Callable[..., Result], fakes: Upstreams
+) -> None:
+    posts = build_bluesky_thread(90)  # more than one classic message, well within a rich one
+    fakes.bluesky.add(*posts)
+    html = output(cli("unroll", posts[5].url, "--format", "telegram-rich"))
+    stats = validate_rich({"html": html.removesuffix("\n")})
+    assert stats.chars > MessageLimit.MAX_TEXT_LENGTH
+    assert "<footer>" in html
 
 
 def test_epub_output_writes_a_valid_epub_file(

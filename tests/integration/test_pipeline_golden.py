@@ -103,6 +103,7 @@ AS_TEXT: dict[str, tuple[str, Callable[[object], str]]] = {
     "html": ("html", _as_str),
     "json": ("json", _as_str),
     "telegram": ("telegram.html", _telegram_text),
+    "telegram-rich": ("telegram-rich.html", _as_str),
     "telegraph": ("telegraph.json", _telegraph_text),
     "epub": ("epub.xhtml", _epub_text),
 }
