@@ -13,9 +13,9 @@ import os
 import signal
 import socket
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypedDict
 
 import uvicorn
@@ -57,6 +57,8 @@ class Backends:
     queue: JobQueue
     store: ChatStore
     limiter: SendLimiter
+    prunes: list[Callable[[], int]] = field(default_factory=list)
+    """Drop the expired entries of in-process backends; Redis expires its keys itself."""
 
 
 @asynccontextmanager
@@ -64,10 +66,11 @@ async def open_backends(settings: Settings) -> AsyncIterator[Backends]:
     """Connect the backends for this process and close them afterwards."""
     if not settings.redis_url:
         memory_queue = MemoryJobQueue(reclaim_idle_s=settings.job_reclaim_idle_s)
+        store = MemoryChatStore()
+        limiter = MemorySendLimiter(**_send_rates(settings))
+        prunes = [memory_queue.prune_expired, store.prune_expired, limiter.prune_expired]
         try:
-            yield Backends(
-                memory_queue, MemoryChatStore(), MemorySendLimiter(**_send_rates(settings))
-            )
+            yield Backends(memory_queue, store, limiter, prunes)
         finally:
             await memory_queue.aclose()
         return
@@ -209,7 +212,9 @@ async def _run(
             try:
                 await _start_updates(settings, application, listener=listener, webhook=webhook)
                 assert application.job_queue is not None  # installed with the [job-queue] extra
-                schedule_chores(application.job_queue, queue=backends.queue)
+                schedule_chores(
+                    application.job_queue, queue=backends.queue, prunes=backends.prunes
+                )
                 parts = _Parts(
                     # Workers report through heartbeats in the listener's /healthz.
                     web=_web_server(settings, backends, application, webhook)

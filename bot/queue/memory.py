@@ -11,9 +11,12 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from bot.expiring import ExpiringMap
+from bot.keyspace import DEAD_LETTERS_MAXLEN
 from bot.queue import Job, Outcome, QueueStats, Submission
 
 
@@ -50,9 +53,10 @@ class MemoryJobQueue:
         self._entry_count = 0
         self._jobs: dict[str, _JobData] = {}
         self._inflight: dict[str, str] = {}
-        self._results: dict[str, tuple[bytes, float]] = {}
+        self._results: ExpiringMap[str, bytes] = ExpiringMap(clock)
         self._delayed: dict[str, float] = {}
-        self._dead_letters: list[tuple[str, str, str]] = []
+        # Capped like the Redis dead-letter stream, so a poison flood cannot fill memory.
+        self._dead_letters: deque[tuple[str, str, str]] = deque(maxlen=DEAD_LETTERS_MAXLEN)
         self._arrived = asyncio.Event()
 
     async def submit(self, key: str, request: bytes, *, fresh: bool = False) -> Submission:
@@ -94,7 +98,7 @@ class MemoryJobQueue:
     async def finish(self, job: Job, result: bytes, *, ttl_s: int) -> None:
         """Cache and record `result`, and end the single flight."""
         if ttl_s > 0:
-            self._results[job.key] = (result, self._clock() + ttl_s)
+            self._results.set(job.key, result, expires_at=self._clock() + ttl_s)
         data = self._jobs.get(job.id)
         if data is not None:
             data.result = result
@@ -174,21 +178,22 @@ class MemoryJobQueue:
 
     async def forget_result(self, key: str) -> None:
         """Drop the cached result for `key`."""
-        self._results.pop(key, None)
+        self._results.pop(key)
 
     async def aclose(self) -> None:
         """Wake any claim still waiting, so shutdown does not wait for its timeout."""
         self._arrived.set()
 
+    def prune_expired(self) -> int:
+        """Drop every expired cached result now (the scheduler's prune chore)."""
+        return self._results.prune()
+
+    def held_entries(self) -> int:
+        """Return how many per-key and per-job entries are held, expired or not."""
+        return len(self._results) + len(self._jobs) + len(self._inflight) + len(self._entries)
+
     def _cached(self, key: str) -> bytes | None:
-        cached = self._results.get(key)
-        if cached is None:
-            return None
-        result, expires_at = cached
-        if expires_at <= self._clock():
-            del self._results[key]
-            return None
-        return result
+        return self._results.get(key)
 
     def _add_entry(self, job_id: str) -> None:
         self._entry_count += 1
