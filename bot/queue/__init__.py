@@ -12,6 +12,14 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
+LEASE_PER_RECLAIM = 4
+"""A running job's single-flight marker lives this many reclaim thresholds past its last renewal.
+
+Renewals come three times per threshold, and a job whose worker died is taken over after one
+threshold and renewed by its new holder soon after; four thresholds outlast that, while a marker
+nobody renews any more (its job lost) lapses within seconds, so requests start a fresh job.
+"""
+
 
 @dataclass(frozen=True, slots=True)
 class Job:
@@ -65,7 +73,8 @@ class JobQueue(Protocol):
         """Answer from the cache, attach to the running job for `key`, or queue a new job.
 
         Atomic. `fresh` skips the cache (the Refresh button) but still joins a running job,
-        so one fetch serves everybody who asked meanwhile.
+        so one fetch serves everybody who asked meanwhile. A job that can no longer run (its
+        data lost, or its marker's lease lapsed) is not joined: the request starts a new job.
         """
         ...
 
@@ -78,7 +87,11 @@ class JobQueue(Protocol):
         ...
 
     async def renew(self, job: Job, consumer: str) -> None:
-        """Keep a long job's claim fresh, so it is not handed to another consumer."""
+        """Keep a long job's claim fresh, so it is not handed to another consumer.
+
+        Also renews the lease of the key's single-flight marker: a marker not renewed for
+        `LEASE_PER_RECLAIM` reclaim thresholds lapses, and the next submit starts a new job.
+        """
         ...
 
     async def finish(self, job: Job, result: bytes, *, ttl_s: int) -> None:

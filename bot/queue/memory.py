@@ -3,7 +3,8 @@
 Adapter layer. Behaves like `redis_streams.RedisJobQueue`: every method runs without awaiting
 in between its reads and writes, so under asyncio each one is as atomic as the Redis scripts.
 A job claimed by a consumer that neither settles nor renews it within `reclaim_idle_s` is handed
-out again, as XAUTOCLAIM does. Nothing survives the process.
+out again, as XAUTOCLAIM does, and its single-flight marker lapses after the same lease as in
+Redis. Nothing survives the process.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot.expiring import ExpiringMap
-from bot.keyspace import DEAD_LETTERS_MAXLEN
-from bot.queue import Job, Outcome, QueueStats, Submission
+from bot.keyspace import DEAD_LETTERS_MAXLEN, INFLIGHT_TTL_MS
+from bot.queue import LEASE_PER_RECLAIM, Job, Outcome, QueueStats, Submission
 
 
 @dataclass
@@ -52,7 +53,8 @@ class MemoryJobQueue:
         self._entries: dict[str, _Entry] = {}  # insertion order is queue order
         self._entry_count = 0
         self._jobs: dict[str, _JobData] = {}
-        self._inflight: dict[str, str] = {}
+        self._inflight: ExpiringMap[str, str] = ExpiringMap(clock)
+        self._lease_s = reclaim_idle_s * LEASE_PER_RECLAIM
         self._results: ExpiringMap[str, bytes] = ExpiringMap(clock)
         self._delayed: dict[str, float] = {}
         # Capped like the Redis dead-letter stream, so a poison flood cannot fill memory.
@@ -65,12 +67,12 @@ class MemoryJobQueue:
         if cached is not None:
             return Submission(Outcome.CACHED, None, cached)
         running = self._inflight.get(key)
-        if running is not None:
+        if running is not None and running in self._jobs:
             self._jobs[running].requests.append(request)
             return Submission(Outcome.ATTACHED, running, None)
         job_id = uuid.uuid4().hex
         self._jobs[job_id] = _JobData(key=key, requests=[request])
-        self._inflight[key] = job_id
+        self._set_flight(key, job_id)
         self._add_entry(job_id)
         return Submission(Outcome.QUEUED, job_id, None)
 
@@ -94,6 +96,8 @@ class MemoryJobQueue:
         entry = self._entries.get(job.entry_id)
         if entry is not None and entry.consumer == consumer:
             entry.last_delivery = self._clock()
+            if self._inflight.get(job.key) == job.id:
+                self._set_flight(job.key, job.id, lease_s=self._lease_s)
 
     async def finish(self, job: Job, result: bytes, *, ttl_s: int) -> None:
         """Cache and record `result`, and end the single flight."""
@@ -141,6 +145,8 @@ class MemoryJobQueue:
             return
         data.deliveries = job.deliveries
         self._delayed[job.id] = self._clock() + delay_s
+        if self._inflight.get(job.key) == job.id:
+            self._set_flight(job.key, job.id)
 
     async def move_due_retries(self) -> int:
         """Queue again every parked job whose time has come."""
@@ -218,6 +224,10 @@ class MemoryJobQueue:
             jobs.append(Job(entry.job_id, data.key, deliveries, entry_id))
         return jobs
 
+    def _set_flight(self, key: str, job_id: str, *, lease_s: float | None = None) -> None:
+        lasts_s = INFLIGHT_TTL_MS / 1000 if lease_s is None else lease_s
+        self._inflight.set(key, job_id, expires_at=self._clock() + lasts_s)
+
     def _end_flight(self, job: Job) -> None:
         if self._inflight.get(job.key) == job.id:
-            del self._inflight[job.key]
+            self._inflight.pop(job.key)

@@ -28,7 +28,7 @@ from bot.keyspace import (
     Keys,
     load_script,
 )
-from bot.queue import Job, Outcome, QueueStats, Submission
+from bot.queue import LEASE_PER_RECLAIM, Job, Outcome, QueueStats, Submission
 
 _T = TypeVar("_T")
 _StreamReply = list[tuple[bytes, list[tuple[bytes, dict[bytes, bytes]]]]]
@@ -44,6 +44,7 @@ class RedisJobQueue:
         self._redis = redis
         self._keys = Keys(prefix)
         self._reclaim_idle_ms = int(reclaim_idle_s * 1000)
+        self._lease_ms = max(1, int(reclaim_idle_s * LEASE_PER_RECLAIM * 1000))
         self._scripts = {
             name: load_script(redis, name)
             for name in (
@@ -70,6 +71,7 @@ class RedisJobQueue:
                 keys.stream,
                 keys.job(job_id),
                 keys.job_requests(job_id),
+                keys.delayed,
             ],
             [
                 request,
@@ -102,7 +104,7 @@ class RedisJobQueue:
         return jobs
 
     async def renew(self, job: Job, consumer: str) -> None:
-        """Reset the idle time of the job's entry, if `consumer` still holds it."""
+        """Reset the idle time of the job's entry and renew its marker's lease, if still held."""
         keys = self._keys
         await self._run(
             "renew",
@@ -113,7 +115,7 @@ class RedisJobQueue:
                 keys.job_requests(job.id),
                 keys.job_delivered(job.id),
             ],
-            [GROUP, consumer, job.entry_id, job.id, INFLIGHT_TTL_MS, JOB_TTL_MS],
+            [GROUP, consumer, job.entry_id, job.id, self._lease_ms, JOB_TTL_MS],
         )
 
     async def finish(self, job: Job, result: bytes, *, ttl_s: int) -> None:
@@ -241,8 +243,10 @@ class RedisJobQueue:
         try:
             return await step()
         except ResponseError as error:
-            # A pipeline puts "Command # n (...) of pipeline caused error:" first.
-            if "NOGROUP" not in str(error):
+            # A pipeline puts "Command # n (...) of pipeline caused error:" first. A claim
+            # blocked on a stream that is deleted meanwhile (Redis lost its data) is woken
+            # with UNBLOCKED.
+            if "NOGROUP" not in str(error) and not str(error).startswith("UNBLOCKED"):
                 raise
         await self._create_group()
         return await step()

@@ -11,7 +11,8 @@ redis.call("XDEL", KEYS[1], ARGV[2])
 if redis.call("EXISTS", KEYS[3]) == 0 then
   return 0
 end
-redis.call("HSET", KEYS[3], "deliveries", ARGV[4])
+-- An empty entry means "waiting in the delayed set" to a submit checking the job is alive.
+redis.call("HSET", KEYS[3], "deliveries", ARGV[4], "entry", "")
 local now = redis.call("TIME")
 local now_ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
 redis.call("ZADD", KEYS[2], now_ms + tonumber(ARGV[5]), ARGV[3])
