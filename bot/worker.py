@@ -4,8 +4,10 @@ Entry-point layer. `Worker` only coordinates; the handler (fetch, finish, delive
 work. Settling follows the error tree (bot/errors.py): success is acked; a retryable
 `UnrollError` comes back later with exponential backoff and full jitter (never sooner than the
 source's `retry_after`); a non-retryable one gets its final answer through `handler.fail`; any
-other exception is a bug, logged and counted as a delivery. A job that failed or was handed
-out `max_deliveries` times goes to the dead-letter stream and its requesters get an apology.
+other exception is a bug, logged and counted as a failed try. A job that used up its
+`max_deliveries` tries (a crashed hand-out costs `CRASH_WEIGHT` of one) goes to the dead-letter
+stream; requesters who waited through all of them get an apology, and those who came after its
+first failure are handed to a new job (`JobQueue.dead_letter`).
 Running jobs have their claims renewed, so a slow job is not taken over while it runs.
 """
 
@@ -31,6 +33,13 @@ log = logging.getLogger("bot.worker")
 _CLAIM_BLOCK_S = 1.0
 """How long `run` waits for new jobs per claim; also how soon it notices `stop()`."""
 
+CRASH_WEIGHT = 0.5
+"""What a hand-out that never settled (its worker died) costs of a job's `max_deliveries` tries.
+
+A crash is mostly not the job's fault: a deploy, the OOM killer or a lost host take down every
+job their worker ran, and a full try each would bury innocent neighbours of a poison job. Half
+a try still buries a job that kills every worker it reaches, after twice as many hand-outs."""
+
 _HEARTBEATS_PER_TTL = 3
 """A heartbeat lives this many renew periods, so one slow renewal does not look like a death."""
 
@@ -47,7 +56,7 @@ class JobHandler(Protocol):
         ...
 
     async def give_up(self, job: Job, reason: str) -> None:
-        """Apologise to the requesters of a dead-lettered job."""
+        """Apologise to the requesters of a dead-lettered job not yet answered (or handed on)."""
         ...
 
 
@@ -68,6 +77,12 @@ def backoff_s(
     asked_s = retry_after_s if retry_after_s is not None and math.isfinite(retry_after_s) else 0
     floor_s = min(max(asked_s, 0.0), cap_s)
     return floor_s + fraction() * min(cap_s, base_s * 2.0 ** (deliveries - 1))
+
+
+def tries_spent(job: Job) -> float:
+    """Return how much of its tries the job used before this hand-out: crashes count less."""
+    crashes = max(job.deliveries - 1 - job.failures, 0)
+    return job.failures + CRASH_WEIGHT * crashes
 
 
 class Worker:
@@ -163,7 +178,7 @@ class Worker:
         )
 
     async def _attempt(self, job: Job) -> str:
-        if job.deliveries > self._max_deliveries:
+        if tries_spent(job) >= self._max_deliveries:
             # Handed out again and again without settling: it keeps killing its workers.
             return await self._bury(job, f"handed out {job.deliveries} times")
         try:
@@ -188,7 +203,7 @@ class Worker:
     async def _retry_or_bury(
         self, job: Job, reason: str, *, retry_after_s: float | None = None
     ) -> str:
-        if job.deliveries >= self._max_deliveries:
+        if tries_spent(job) + 1 >= self._max_deliveries:
             return await self._bury(job, reason)
         delay_s = backoff_s(
             job.deliveries,
@@ -200,7 +215,9 @@ class Worker:
         return "retried"
 
     async def _bury(self, job: Job, reason: str) -> str:
-        await self._queue.dead_letter(job, reason)
+        successor = await self._queue.dead_letter(job, reason)
+        if successor is not None:
+            log.info("requests that came after the first failure go to job %s", successor)
         await self._handler.give_up(job, reason)
         await self._queue.ack(job)
         return "dead"

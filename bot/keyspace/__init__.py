@@ -70,8 +70,8 @@ class Keys:
         return f"{self.prefix}job:"
 
     def job(self, job_id: str) -> str:
-        """Job hash: thread key, deliveries and failed tries so far, current stream entry ("":
-        delayed), result (JOB_TTL_MS)."""
+        """Job hash: thread key, deliveries and failed tries so far, requests attached by the
+        first failure, current stream entry ("": delayed), result (JOB_TTL_MS)."""
         return f"{self.job_prefix}{job_id}"
 
     def job_requests(self, job_id: str) -> str:

@@ -31,6 +31,9 @@ class Job:
     """1 on the first hand-out; every reclaim after a crash and every retry adds one."""
     entry_id: str = ""
     """The backend's handle for this hand-out (a stream entry id); opaque to callers."""
+    failures: int = 0
+    """Earlier tries that failed and were retried (`retry_later`). The other earlier hand-outs,
+    `deliveries - 1 - failures`, ended without settling: their worker crashed."""
 
 
 class Outcome(StrEnum):
@@ -126,18 +129,25 @@ class JobQueue(Protocol):
         ...
 
     async def retry_later(self, job: Job, delay_s: float) -> None:
-        """Take the job out of the queue and bring it back after `delay_s`, one delivery on."""
+        """Take the job out of the queue and bring it back after `delay_s`, one delivery on.
+
+        Counts a failed try (`Job.failures`); requests that attach from the first one on are
+        late, and `dead_letter` hands them to a new job instead of giving up on them.
+        """
         ...
 
     async def move_due_retries(self) -> int:
         """Put delayed jobs whose time has come back into the queue; return how many."""
         ...
 
-    async def dead_letter(self, job: Job, reason: str) -> None:
-        """Record the job as dead, settle its hand-out and end the single flight.
+    async def dead_letter(self, job: Job, reason: str) -> str | None:
+        """Record the job as dead, settle its hand-out, and return the id of its successor.
 
-        A new request for the key may try again. The job's requests stay readable (to apologise
-        to them) until `ack`.
+        Atomic. Requests that attached after the job's first failed try did not see every try
+        fail: they are queued as a new job with tries of its own, which takes over the single
+        flight, and count as delivered here. Without late requests there is no successor
+        (None) and the flight ends, so a new request may try again. The job's requests stay
+        readable (to apologise to those not delivered) until `ack`.
         """
         ...
 

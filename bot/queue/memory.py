@@ -29,6 +29,9 @@ class _JobData:
     requests: list[bytes] = field(default_factory=list)
     delivered: set[int] = field(default_factory=set)
     result: bytes | None = None
+    failures: int = 0
+    late_from: int | None = None
+    """How many requests had attached at the first failed try; later ones are late."""
 
 
 @dataclass
@@ -144,6 +147,9 @@ class MemoryJobQueue:
         if self._entries.pop(job.entry_id, None) is None or data is None:
             return
         data.deliveries = job.deliveries
+        data.failures += 1
+        if data.late_from is None:
+            data.late_from = len(data.requests)
         self._delayed[job.id] = self._clock() + delay_s
         if self._inflight.get(job.key) == job.id:
             self._set_flight(job.key, job.id)
@@ -157,12 +163,23 @@ class MemoryJobQueue:
             self._add_entry(job_id)
         return len(due)
 
-    async def dead_letter(self, job: Job, reason: str) -> None:
-        """Record the job as dead and end its flight; keep its requests until `ack`."""
+    async def dead_letter(self, job: Job, reason: str) -> str | None:
+        """Record the job as dead; hand its late requests to a new job, or end its flight."""
         self._dead_letters.append((job.id, job.key, reason))
         self._entries.pop(job.entry_id, None)
         self._delayed.pop(job.id, None)
-        self._end_flight(job)
+        data = self._jobs.get(job.id)
+        late = [] if data is None or data.late_from is None else self._take_late(data)
+        if not late:
+            self._end_flight(job)
+            return None
+        successor = uuid.uuid4().hex
+        self._jobs[successor] = _JobData(key=job.key, requests=late)
+        # A marker held by another job (this one's lease lapsed) is left to that job.
+        if self._inflight.get(job.key) in (None, job.id):
+            self._set_flight(job.key, successor)
+        self._add_entry(successor)
+        return successor
 
     async def stats(self) -> QueueStats:
         """Return the queue's gauges."""
@@ -221,8 +238,16 @@ class MemoryJobQueue:
             entry.last_delivery = now
             data = self._jobs[entry.job_id]
             deliveries = data.deliveries + entry.times_delivered
-            jobs.append(Job(entry.job_id, data.key, deliveries, entry_id))
+            jobs.append(Job(entry.job_id, data.key, deliveries, entry_id, data.failures))
         return jobs
+
+    def _take_late(self, data: _JobData) -> list[bytes]:
+        """Mark the late requests not answered yet as delivered, and return them."""
+        assert data.late_from is not None
+        indexes = range(data.late_from, len(data.requests))
+        late = [i for i in indexes if i not in data.delivered]
+        data.delivered.update(late)
+        return [data.requests[i] for i in late]
 
     def _set_flight(self, key: str, job_id: str, *, lease_s: float | None = None) -> None:
         lasts_s = INFLIGHT_TTL_MS / 1000 if lease_s is None else lease_s

@@ -164,7 +164,7 @@ class RedisJobQueue:
     async def retry_later(self, job: Job, delay_s: float) -> None:
         """Park the job until `delay_s` from now; its next hand-out counts one more delivery."""
         keys = [self._keys.stream, self._keys.delayed, self._keys.job(job.id)]
-        keys.append(self._keys.inflight(job.key))
+        keys += [self._keys.inflight(job.key), self._keys.job_requests(job.id)]
         args = [GROUP, job.entry_id, job.id, job.deliveries, int(delay_s * 1000)]
         await self._run("retry", keys, [*args, INFLIGHT_TTL_MS])
 
@@ -176,14 +176,29 @@ class RedisJobQueue:
         )
         return int(moved)
 
-    async def dead_letter(self, job: Job, reason: str) -> None:
-        """Record the job as dead and end its flight; keep its requests until `ack`."""
+    async def dead_letter(self, job: Job, reason: str) -> str | None:
+        """Record the job as dead; hand its late requests to a new job, or end its flight."""
         keys = self._keys
-        await self._run(
+        successor = uuid.uuid4().hex
+        reply = await self._run(
             "dead_letter",
-            [keys.stream, keys.dead_letters, keys.delayed, keys.inflight(job.key)],
-            [GROUP, job.entry_id, job.id, job.key, reason, job.deliveries, DEAD_LETTERS_MAXLEN],
+            [
+                keys.stream,
+                keys.dead_letters,
+                keys.delayed,
+                keys.inflight(job.key),
+                keys.job(job.id),
+                keys.job_requests(job.id),
+                keys.job_delivered(job.id),
+                keys.job(successor),
+                keys.job_requests(successor),
+            ],
+            [
+                *(GROUP, job.entry_id, job.id, job.key, reason, job.deliveries),
+                *(DEAD_LETTERS_MAXLEN, successor, INFLIGHT_TTL_MS, JOB_TTL_MS, STREAM_MAXLEN),
+            ],
         )
+        return None if reply is None else cast(bytes, reply).decode()
 
     async def stats(self) -> QueueStats:
         """Return the queue's gauges, read in one round trip."""
@@ -207,7 +222,8 @@ class RedisJobQueue:
         args = [GROUP, consumer, self._reclaim_idle_ms, count]
         rows = await self._run("reclaim", [self._keys.stream], args)
         return [
-            Job(job.decode(), key.decode(), int(n), entry.decode()) for entry, job, key, n in rows
+            Job(job.decode(), key.decode(), int(n), entry.decode(), failures=int(failures))
+            for entry, job, key, n, failures in rows
         ]
 
     async def _read_new(self, consumer: str, count: int, block_ms: int | None) -> list[Job]:
@@ -263,4 +279,6 @@ class RedisJobQueue:
 def _job_from_entry(entry_id: bytes, fields: dict[bytes, bytes]) -> Job:
     # A fresh entry has been delivered once; `base` counts the job's earlier deliveries.
     deliveries = int(fields[b"base"]) + 1
-    return Job(fields[b"job"].decode(), fields[b"key"].decode(), deliveries, entry_id.decode())
+    failures = int(fields.get(b"failures", b"0"))
+    job_id, key = fields[b"job"].decode(), fields[b"key"].decode()
+    return Job(job_id, key, deliveries, entry_id.decode(), failures=failures)

@@ -378,3 +378,54 @@ async def test_renew_after_redis_lost_its_data_does_not_fail(
     submission = await queue.submit(KEY, b"r2")
     await redis.aclose()
     assert submission.outcome == Outcome.QUEUED
+
+
+async def _dead_letter_with_a_late_request(queue: JobQueue) -> tuple[Job, str | None]:
+    """Submit r1, fail a try, let r2 attach (late), give up; return the job and successor."""
+    await queue.submit(KEY, b"r1")
+    await queue.retry_later(await _claim_one(queue), 0)
+    await queue.submit(KEY, b"r2")
+    job = await _claim_one(queue)
+    return job, await queue.dead_letter(job, "gave up")
+
+
+async def test_dead_letter_hands_late_requests_to_a_new_job(backend: Backend) -> None:
+    queue = backend.queue()
+    _job, successor = await _dead_letter_with_a_late_request(queue)
+    new = await _claim_one(queue)
+    assert (new.id, new.deliveries, await queue.requests(new)) == (successor, 1, [b"r2"])
+
+
+async def test_dead_letter_leaves_early_requests_to_the_apology(backend: Backend) -> None:
+    queue = backend.queue()
+    job, _successor = await _dead_letter_with_a_late_request(queue)
+    assert await queue.delivered(job) == {1}
+
+
+async def test_successor_of_dead_letter_holds_the_flight(backend: Backend) -> None:
+    queue = backend.queue()
+    _job, successor = await _dead_letter_with_a_late_request(queue)
+    assert (await queue.submit(KEY, b"r3")).job_id == successor
+
+
+async def test_dead_letter_without_late_requests_has_no_successor(backend: Backend) -> None:
+    queue = backend.queue()
+    await queue.submit(KEY, b"r1")
+    await queue.retry_later(await _claim_one(queue), 0)
+    assert await queue.dead_letter(await _claim_one(queue), "gave up") is None
+
+
+async def test_retry_counts_a_failed_try(backend: Backend) -> None:
+    queue = backend.queue()
+    await queue.submit(KEY, b"r1")
+    await queue.retry_later(await _claim_one(queue), 0)
+    assert (await _claim_one(queue)).failures == 1
+
+
+async def test_reclaim_after_a_crash_is_not_a_failed_try(backend: Backend) -> None:
+    queue = backend.queue(reclaim_idle_s=0.1)
+    await queue.submit(KEY, b"r1")
+    await _claim_one(queue, "gone")
+    await asyncio.sleep(0.2)
+    job = await _claim_one(queue, "b")
+    assert (job.deliveries, job.failures) == (2, 0)
