@@ -99,6 +99,7 @@ class Worker:
         renew_every_s: float = 2.0,
         backoff_base_s: float = 1.0,
         backoff_cap_s: float = 60.0,
+        shutdown_grace_s: float = 10.0,
         store: ChatStore | None = None,
     ) -> None:
         self._queue = queue
@@ -109,16 +110,21 @@ class Worker:
         self._renew_every_s = renew_every_s
         self._backoff_base_s = backoff_base_s
         self._backoff_cap_s = backoff_cap_s
+        self._shutdown_grace_s = shutdown_grace_s
         self._store = store
         self._running: dict[asyncio.Task[None], Job] = {}
         self._stopping = False
 
     async def run(self) -> None:
-        """Process jobs until `stop()`, then let the running ones finish."""
+        """Process jobs until `stop()`; then finish or hand back the running ones.
+
+        Running jobs get `shutdown_grace_s` to finish; the rest are cancelled and handed back
+        to the queue, where another worker claims them at once.
+        """
         async with self._keeping_claims() as renewal:
             while not self._stopping and not renewal.done():
                 await self._step(block_s=_CLAIM_BLOCK_S)
-            await asyncio.gather(*self._running)
+            await self._finish_or_hand_back()
 
     async def run_until_idle(self) -> None:
         """Process jobs until none is claimable and none is running (burst mode, for tests)."""
@@ -135,7 +141,8 @@ class Worker:
                     return
 
     def stop(self) -> None:
-        """Ask `run` to claim nothing more and return once the running jobs are settled."""
+        """Ask `run` to claim nothing more, and to return once the running jobs are settled
+        or, after the grace time, handed back."""
         self._stopping = True
 
     async def _step(self, *, block_s: float) -> bool:
@@ -145,11 +152,29 @@ class Worker:
             await asyncio.wait(self._running, return_when=asyncio.FIRST_COMPLETED)
             return True
         jobs = await self._queue.claim(self._consumer, count=free, block_s=block_s)
+        if self._stopping:
+            # `stop()` came while the claim waited: these jobs are someone else's to run.
+            for job in jobs:
+                await self._queue.release(job)
+            return bool(jobs)
         for job in jobs:
             task = asyncio.create_task(self._run_job(job))
             self._running[task] = job
             task.add_done_callback(self._forget)
         return bool(jobs)
+
+    async def _finish_or_hand_back(self) -> None:
+        if not self._running:
+            return
+        _done, late = await asyncio.wait(self._running, timeout=self._shutdown_grace_s)
+        late_jobs = [self._running[task] for task in late]
+        for task in late:
+            task.cancel()
+        await asyncio.gather(*late, return_exceptions=True)
+        for job in late_jobs:
+            await self._queue.release(job)
+            JOBS.labels("released").inc()
+            log.info("job %s handed back unfinished: shutting down", job.id)
 
     def _forget(self, task: asyncio.Task[None]) -> None:
         del self._running[task]

@@ -136,6 +136,13 @@ class JobQueue(Protocol):
         """
         ...
 
+    async def release(self, job: Job) -> None:
+        """Hand the job back unfinished, to be claimed again at once (a worker shutting down).
+
+        This hand-out does not count as a delivery. Does nothing if the job was settled.
+        """
+        ...
+
     async def move_due_retries(self) -> int:
         """Put delayed jobs whose time has come back into the queue; return how many."""
         ...

@@ -154,6 +154,17 @@ class MemoryJobQueue:
         if self._inflight.get(job.key) == job.id:
             self._set_flight(job.key, job.id)
 
+    async def release(self, job: Job) -> None:
+        """Make the job's hand-out claimable again at once, without counting it."""
+        entry = self._entries.get(job.entry_id)
+        if entry is None or entry.consumer is None:
+            return
+        entry.consumer = None
+        entry.times_delivered -= 1
+        if self._inflight.get(job.key) == job.id:
+            self._set_flight(job.key, job.id)
+        self._arrived.set()
+
     async def move_due_retries(self) -> int:
         """Queue again every parked job whose time has come."""
         now = self._clock()

@@ -56,6 +56,7 @@ class RedisJobQueue:
                 "retry",
                 "move_due",
                 "dead_letter",
+                "release",
             )
         }
 
@@ -167,6 +168,12 @@ class RedisJobQueue:
         keys += [self._keys.inflight(job.key), self._keys.job_requests(job.id)]
         args = [GROUP, job.entry_id, job.id, job.deliveries, int(delay_s * 1000)]
         await self._run("retry", keys, [*args, INFLIGHT_TTL_MS])
+
+    async def release(self, job: Job) -> None:
+        """Settle this hand-out and queue the job again at once, without counting it."""
+        keys = [self._keys.stream, self._keys.job(job.id), self._keys.inflight(job.key)]
+        args = [GROUP, job.entry_id, job.id, job.deliveries - 1, STREAM_MAXLEN, INFLIGHT_TTL_MS]
+        await self._run("release", keys, args)
 
     async def move_due_retries(self) -> int:
         """Queue again every parked job whose time has come (at most 100 per call)."""

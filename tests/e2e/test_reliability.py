@@ -6,6 +6,7 @@ workers that must die run as `python -m bot worker` processes and are SIGKILLed.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -209,3 +210,31 @@ async def test_request_after_redis_lost_its_data_mid_job_is_answered_promptly(
     late = new_chat(telegram, "Bob")
     ask(telegram, late, thread)
     await eventually(lambda: is_answered(telegram, late), timeout_s=15)
+
+
+@redis_only
+async def test_worker_stopped_mid_job_hands_it_back_within_its_grace(
+    telegram: FakeTelegram,
+    fxtwitter: FakeFxTwitter,
+    bot_settings: Callable[..., Settings],
+    start_part: Callable[..., Awaitable[None]],
+    bot_process: Callable[..., Awaitable[BotProcess]],
+) -> None:
+    """SIGTERM during a fetch that hangs: the worker exits within SHUTDOWN_GRACE_S (and a
+    moment to close), and another worker answers at once, long before a crashed job's claim
+    would be reclaimed (JOB_RECLAIM_IDLE_S is a minute here)."""
+    thread = fxtwitter.add(build_thread(3, rich=False))
+    fxtwitter.delay_s = 60.0  # the upstream hangs for the first worker
+    grace = {"shutdown_grace_s": 1.0, "job_reclaim_idle_s": 60.0}
+    await start_part(wiring.run_listener, bot_settings(**grace), ready="getUpdates")
+    stopping = await bot_process("worker", bot_settings(**grace))
+    chat = new_chat(telegram)
+    ask(telegram, chat, thread)
+    await eventually(lambda: bool(fxtwitter.server.requests.all()), timeout_s=20)
+    fxtwitter.delay_s = 0.0
+    await bot_process("worker", bot_settings(**grace))
+    started = time.monotonic()
+    exit_code = await stopping.stop()
+    took_s = time.monotonic() - started
+    await eventually(lambda: is_answered(telegram, chat), timeout_s=10)
+    assert (exit_code, took_s < 1.0 + 2.0, answer_edits(telegram, chat)) == (0, True, 1)

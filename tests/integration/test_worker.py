@@ -330,3 +330,43 @@ async def test_crashed_hand_outs_count_half_a_try(backend: Backend) -> None:
     handler = RecordingHandler(queue, always=SourceError("down"))
     await _worker(queue, handler, renew_every_s=0.01).run_until_idle()
     assert [job.deliveries for job in handler.processed] == [3, 4, 5, 6]
+
+
+async def test_stopped_worker_hands_back_a_job_that_outlasts_the_grace(backend: Backend) -> None:
+    """Handed back, not abandoned: another consumer gets it at once, its delivery not counted."""
+    queue = backend.queue(reclaim_idle_s=60)
+
+    class HangingHandler(RecordingHandler):
+        async def process(self, job: Job) -> None:
+            self.processed.append(job)
+            await asyncio.sleep(60)
+
+    handler = HangingHandler(queue)
+    worker = _worker(queue, handler, shutdown_grace_s=0.2)
+    running = asyncio.create_task(worker.run())
+    await queue.submit(KEY, b"r1")
+    await eventually(lambda: bool(handler.processed))
+    worker.stop()
+    await asyncio.wait_for(running, timeout=5)
+    taken = await queue.claim("other", count=1, block_s=0)
+    assert [job.deliveries for job in taken] == [1]
+
+
+async def test_stopped_worker_lets_a_job_finish_within_the_grace(backend: Backend) -> None:
+    queue = backend.queue()
+    started = asyncio.Event()
+
+    class SlowHandler(RecordingHandler):
+        async def process(self, job: Job) -> None:
+            started.set()
+            await asyncio.sleep(0.3)
+            await super().process(job)
+
+    handler = SlowHandler(queue)
+    worker = _worker(queue, handler, shutdown_grace_s=5)
+    running = asyncio.create_task(worker.run())
+    await queue.submit(KEY, b"r1")
+    await asyncio.wait_for(started.wait(), timeout=5)
+    worker.stop()
+    await asyncio.wait_for(running, timeout=5)
+    assert handler.answered == [b"r1"]
