@@ -50,6 +50,10 @@ def answer_edits(telegram: FakeTelegram, chat: FakeChat, text: str = ANSWER) -> 
     )
 
 
+def requests_counted(outcome: str) -> float:
+    return REGISTRY.get_sample_value("unroll_requests_total", {"outcome": outcome}) or 0.0
+
+
 def jobs_settled(outcome: str) -> float:
     return REGISTRY.get_sample_value("unroll_jobs_total", {"outcome": outcome}) or 0.0
 
@@ -238,3 +242,24 @@ async def test_worker_stopped_mid_job_hands_it_back_within_its_grace(
     took_s = time.monotonic() - started
     await eventually(lambda: is_answered(telegram, chat), timeout_s=10)
     assert (exit_code, took_s < 1.0 + 2.0, answer_edits(telegram, chat)) == (0, True, 1)
+
+
+async def test_late_requester_of_a_dead_lettered_job_gets_tries_of_its_own(
+    telegram: FakeTelegram,
+    fxtwitter: FakeFxTwitter,
+    start_bot: Callable[..., Awaitable[Settings]],
+) -> None:
+    """Bob joined after the first failure: Alice, who waited through all five tries, gets the
+    apology; Bob's request goes to a new job, and the recovered source answers him."""
+    thread = fxtwitter.add(build_thread(3, rich=False))
+    fxtwitter.fail_status = 500
+    fxtwitter.fail_count = 5  # the first job's five tries fail; then the source is back
+    await start_bot(retry_backoff_base_s=1.0, retry_backoff_cap_s=1.0)
+    alice, bob = new_chat(telegram, "Alice"), new_chat(telegram, "Bob")
+    ask(telegram, alice, thread)
+    await eventually(lambda: len(fxtwitter.server.requests.all()) >= 2)  # a try failed
+    attached_before = requests_counted("attached")
+    ask(telegram, bob, thread)
+    await eventually(lambda: is_answered(telegram, bob), timeout_s=30)
+    outcome = (requests_counted("attached") - attached_before, telegram.sent_to(alice))
+    assert outcome == (1, [APOLOGY])
