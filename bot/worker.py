@@ -114,6 +114,7 @@ class Worker:
         self._store = store
         self._running: dict[asyncio.Task[None], Job] = {}
         self._stopping = False
+        self._hand_back_at = math.inf
 
     async def run(self) -> None:
         """Process jobs until `stop()`; then finish or hand back the running ones.
@@ -144,6 +145,8 @@ class Worker:
         """Ask `run` to claim nothing more, and to return once the running jobs are settled
         or, after the grace time, handed back."""
         self._stopping = True
+        # The grace counts from now, not from when a claim under way returns.
+        self._hand_back_at = time.monotonic() + self._shutdown_grace_s
 
     async def _step(self, *, block_s: float) -> bool:
         """Wait for a free slot, or fill the free slots; return whether anything happened."""
@@ -166,7 +169,8 @@ class Worker:
     async def _finish_or_hand_back(self) -> None:
         if not self._running:
             return
-        _done, late = await asyncio.wait(self._running, timeout=self._shutdown_grace_s)
+        grace_s = max(self._hand_back_at - time.monotonic(), 0)
+        _done, late = await asyncio.wait(self._running, timeout=grace_s)
         late_jobs = [self._running[task] for task in late]
         for task in late:
             task.cancel()

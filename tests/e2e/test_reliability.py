@@ -241,7 +241,7 @@ async def test_worker_stopped_mid_job_hands_it_back_within_its_grace(
     exit_code = await stopping.stop()
     took_s = time.monotonic() - started
     await eventually(lambda: is_answered(telegram, chat), timeout_s=10)
-    assert (exit_code, took_s < 1.0 + 2.0, answer_edits(telegram, chat)) == (0, True, 1)
+    assert (exit_code, took_s < 1.0 + 1.5, answer_edits(telegram, chat)) == (0, True, 1)
 
 
 async def test_late_requester_of_a_dead_lettered_job_gets_tries_of_its_own(
