@@ -330,7 +330,9 @@ def _worker_web_server(settings: Settings, backends: Backends) -> uvicorn.Server
 class _EmbeddedServer(uvicorn.Server):
     """uvicorn without its own signal handlers: this process handles SIGINT and SIGTERM."""
 
-    def __init__(self, config: uvicorn.Config, *, sockets: list[socket.socket] | None = None):
+    def __init__(
+        self, config: uvicorn.Config, *, sockets: list[socket.socket] | None = None
+    ) -> None:
         super().__init__(config)
         self._sockets = sockets
 

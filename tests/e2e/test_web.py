@@ -238,3 +238,23 @@ async def test_worker_process_serves_its_job_counters(
         return await metric(worker_settings, "unroll_jobs_total", outcome="done") == 1
 
     await eventually(counted)
+
+
+@pytest.mark.parametrize("backend", ["redis"], indirect=True)
+async def test_worker_whose_port_is_taken_still_works(
+    telegram: FakeTelegram,
+    fxtwitter: FakeFxTwitter,
+    bot_settings: Callable[..., Settings],
+    start_part: Callable[..., Awaitable[None]],
+    bot_process: Callable[..., Awaitable[BotProcess]],
+) -> None:
+    """A worker sharing the listener's WEB_PORT loses its /metrics, not its jobs."""
+    thread = fxtwitter.add(build_thread(3, rich=False))
+    settings = bot_settings()
+    await start_part(wiring.run_listener, settings, ready="getUpdates")
+    await eventually(lambda: serving(settings))
+    worker = await bot_process("worker", settings)
+    chat = telegram.private_chat(telegram.user())
+    telegram.user_sends(chat, x_link(thread), user=chat.user)
+    await eventually(lambda: any("3 posts" in text for text in telegram.sent_to(chat)))
+    assert any("no /healthz or /metrics" in line for line in worker.log_lines())
