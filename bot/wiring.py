@@ -13,9 +13,9 @@ import os
 import signal
 import socket
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypedDict
 
 import uvicorn
@@ -46,8 +46,10 @@ from bot.worker import Worker
 log = logging.getLogger("bot.wiring")
 
 BOT_CONNECTIONS = 64
-SHUTDOWN_GRACE_S = 10.0
 RENEWALS_PER_RECLAIM = 3
+HAND_BACK_S = 5.0
+"""Time past SHUTDOWN_GRACE_S for a worker to cancel and hand back its jobs, and for the web
+server to close; a part still running then is cancelled."""
 
 
 @dataclass
@@ -57,6 +59,8 @@ class Backends:
     queue: JobQueue
     store: ChatStore
     limiter: SendLimiter
+    prunes: list[Callable[[], int]] = field(default_factory=list)
+    """Drop the expired entries of in-process backends; Redis expires its keys itself."""
 
 
 @asynccontextmanager
@@ -64,10 +68,11 @@ async def open_backends(settings: Settings) -> AsyncIterator[Backends]:
     """Connect the backends for this process and close them afterwards."""
     if not settings.redis_url:
         memory_queue = MemoryJobQueue(reclaim_idle_s=settings.job_reclaim_idle_s)
+        store = MemoryChatStore()
+        limiter = MemorySendLimiter(**_send_rates(settings))
+        prunes = [memory_queue.prune_expired, store.prune_expired, limiter.prune_expired]
         try:
-            yield Backends(
-                memory_queue, MemoryChatStore(), MemorySendLimiter(**_send_rates(settings))
-            )
+            yield Backends(memory_queue, store, limiter, prunes)
         finally:
             await memory_queue.aclose()
         return
@@ -163,6 +168,7 @@ def build_worker(
         renew_every_s=settings.job_reclaim_idle_s / RENEWALS_PER_RECLAIM,
         backoff_base_s=settings.retry_backoff_base_s,
         backoff_cap_s=settings.retry_backoff_cap_s,
+        shutdown_grace_s=settings.shutdown_grace_s,
         store=backends.store,
     )
 
@@ -209,17 +215,19 @@ async def _run(
             try:
                 await _start_updates(settings, application, listener=listener, webhook=webhook)
                 assert application.job_queue is not None  # installed with the [job-queue] extra
-                schedule_chores(application.job_queue, queue=backends.queue)
+                schedule_chores(
+                    application.job_queue, queue=backends.queue, prunes=backends.prunes
+                )
                 parts = _Parts(
-                    # Workers report through heartbeats in the listener's /healthz.
                     web=_web_server(settings, backends, application, webhook)
                     if listener
-                    else None,
+                    else _worker_web_server(settings, backends),
                     worker=build_worker(
                         settings, backends, http, answerer, concurrency=concurrency
                     )
                     if worker
                     else None,
+                    grace_s=settings.shutdown_grace_s,
                 )
                 log.info(
                     "started", extra={"listener": listener, "worker": worker, "webhook": webhook}
@@ -237,6 +245,7 @@ class _Parts:
 
     web: uvicorn.Server | None
     worker: Worker | None
+    grace_s: float
 
     async def run_until(self, stop: asyncio.Event | None) -> None:
         """Run the parts until `stop` (or a signal), then let them finish within a grace time."""
@@ -251,7 +260,8 @@ class _Parts:
         if self.web is not None:
             self.web.should_exit = True
         if tasks:
-            _done, late = await asyncio.wait(tasks, timeout=SHUTDOWN_GRACE_S)
+            # The worker itself hands back what is still running after the grace time.
+            _done, late = await asyncio.wait(tasks, timeout=self.grace_s + HAND_BACK_S)
             for task in late:
                 task.cancel()
             await asyncio.gather(*late, return_exceptions=True)
@@ -301,8 +311,34 @@ def _web_server(
     return _EmbeddedServer(config)
 
 
+def _worker_web_server(settings: Settings, backends: Backends) -> uvicorn.Server | None:
+    """Return a worker process's /healthz and /metrics server, or None if its port is taken.
+
+    A worker's job is the queue: a port another process holds (several workers on one host
+    with the same WEB_PORT) costs its metrics, logged as an error, not its work.
+    """
+    app = build_web_app(queue=backends.queue, store=backends.store, reader_pages=False)
+    try:
+        listening = socket.create_server((settings.web_host, settings.web_port))
+    except OSError as error:
+        log.error("no /healthz or /metrics in this worker: %s", error)
+        return None
+    config = uvicorn.Config(app, log_level="warning", lifespan="off")
+    return _EmbeddedServer(config, sockets=[listening])
+
+
 class _EmbeddedServer(uvicorn.Server):
     """uvicorn without its own signal handlers: this process handles SIGINT and SIGTERM."""
+
+    def __init__(
+        self, config: uvicorn.Config, *, sockets: list[socket.socket] | None = None
+    ) -> None:
+        super().__init__(config)
+        self._sockets = sockets
+
+    async def serve(self, sockets: list[socket.socket] | None = None) -> None:
+        """Serve on the sockets given at construction, if any (already bound)."""
+        await super().serve(sockets or self._sockets)
 
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:

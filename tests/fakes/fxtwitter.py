@@ -413,7 +413,8 @@ class FakeFxTwitter:
 
     Knobs: `thread_null` (answer `/2/thread` without the thread, as an instance without X
     credentials does), `retry_after_s` (429 with Retry-After; the real body is unverified, so a
-    Cloudflare-style text body), `fail_status` (answer every request with it),
+    Cloudflare-style text body), `fail_status` (answer every request with it; with
+    `fail_count`, only that many, then answer normally: a source that recovers),
     `offsets_in_escaped_text` (count facet offsets in the escaped text instead of the plain), and
     `delay_s` (hold every answer that long: a slow upstream, to catch a job mid-fetch).
     """
@@ -434,6 +435,7 @@ class FakeFxTwitter:
         self.thread_null = False
         self.retry_after_s: int | None = None
         self.fail_status: int | None = None
+        self.fail_count: int | None = None
         self.offsets_in_escaped_text = False
         self.delay_s = 0.0
         self.server.requests.clear()
@@ -476,7 +478,9 @@ class FakeFxTwitter:
         if self.retry_after_s is not None:
             headers = {"Retry-After": str(self.retry_after_s)}
             return PlainTextResponse("error code: 1015", status_code=429, headers=headers)
-        if self.fail_status is not None:
+        if self.fail_status is not None and self.fail_count != 0:
+            if self.fail_count is not None:
+                self.fail_count -= 1
             return JSONResponse(
                 {"code": self.fail_status, "message": "API_FAIL"}, self.fail_status
             )
