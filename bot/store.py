@@ -23,7 +23,7 @@ from bot.cleaning import ReadingMode
 from bot.expiring import NEVER, ExpiringMap
 from bot.keyspace import Keys, load_script
 from bot.limiter import Rate, gcra, run_gcra
-from bot.request import OutputPreference
+from bot.request import AnswerStyle, OutputPreference
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +32,7 @@ class ChatSettings:
 
     reading_mode: ReadingMode = ReadingMode.REFLOW
     output: OutputPreference = OutputPreference.AUTO
+    style: AnswerStyle = AnswerStyle.RICH
     auto_unroll: bool = False
 
 

@@ -16,9 +16,23 @@ from bot import metrics
 from bot.answering import plan, texts
 from bot.answering.callback_data import button_ref
 from bot.answering.pages import PagePublisher
-from bot.answering.plan import Edit, Facts, RememberAnswer, SendDocument, SendPart, Step
+from bot.answering.plan import (
+    Edit,
+    EditRich,
+    Facts,
+    RememberAnswer,
+    SendDocument,
+    SendPart,
+    Step,
+)
 from bot.cleaning import ReadingMode
-from bot.delivery import MessageGoneError, Sender, Target, UndeliverableError
+from bot.delivery import (
+    MessageGoneError,
+    RichUnsupportedError,
+    Sender,
+    Target,
+    UndeliverableError,
+)
 from bot.errors import UnrollError
 from bot.model import Thread
 from bot.presentation import Presentation, present
@@ -75,9 +89,17 @@ class Answerer:
             await self._carry_out(request, plan.plan_failure(result))
             return
         prepared = self._prepare(result, request.reading_mode)
-        facts = await self._facts(request, prepared)
+        server_knows_rich = self.sender.rich_supported is not False
+        rich = plan.may_be_rich(request, server_knows_rich=server_knows_rich)
+        facts = await self._facts(request, prepared, rich=rich)
         steps = plan.plan_answer(request, prepared.presentation, facts)
-        await self._carry_out(request, steps, prepared.presentation)
+        try:
+            await self._carry_out(request, steps, prepared.presentation)
+        except RichUnsupportedError:
+            # The server is older than rich messages (learnt now, once per process).
+            facts = await self._facts(request, prepared, rich=False)
+            steps = plan.plan_answer(request, prepared.presentation, facts)
+            await self._carry_out(request, steps, prepared.presentation)
 
     async def apologise(self, request: UnrollRequest) -> None:
         """Tell the requester the job was given up."""
@@ -93,18 +115,19 @@ class Answerer:
         """Return `thread` presented for `mode`, cleaned once however many ask."""
         return self._prepare(thread, mode).presentation
 
-    async def _facts(self, request: UnrollRequest, prepared: _Prepared) -> Facts:
+    async def _facts(self, request: UnrollRequest, prepared: _Prepared, *, rich: bool) -> Facts:
         earlier = None
         if plan.needs_earlier_answer(request) and request.chat_id is not None:
             earlier = await self.store.find_answer(request.chat_id, str(request.key))
         page_url = None
-        if plan.wants_page(request, prepared.presentation):
+        if plan.wants_page(request, prepared.presentation, rich=rich):
             page_url = await self._page_url(prepared)
         return Facts(
             button_ref=await button_ref(self.store, request.key),
             earlier_answer=earlier,
             page_url=page_url,
             max_split_messages=self.max_split_messages,
+            rich=rich,
         )
 
     async def _carry_out(
@@ -137,6 +160,8 @@ class Answerer:
         match step:
             case Edit():
                 await self._replace(request, target, step)
+            case EditRich():
+                await self._replace_rich(request, target, step)
             case SendPart():
                 await self.sender.send(
                     target, step.html, reply_to=request.message_id, buttons=step.buttons
@@ -171,6 +196,16 @@ class Answerer:
             await self.sender.send(
                 target, step.html, preview_url=step.preview_url, buttons=step.buttons
             )
+
+    async def _replace_rich(self, request: UnrollRequest, target: Target, step: EditRich) -> None:
+        try:
+            await self.sender.edit_rich(
+                target, step.message, message_id=request.message_id, buttons=step.buttons
+            )
+        except MessageGoneError:
+            if target.chat_id is None:
+                return  # an inline message that is gone cannot be replaced
+            await self.sender.send_rich(target, step.message, buttons=step.buttons)
 
     def _prepare(self, thread: Thread, mode: ReadingMode) -> _Prepared:
         slot = (str(thread.key), mode)

@@ -11,7 +11,7 @@ from bot.answering.executor import Answerer
 from bot.answering.pages import PagePublisher
 from bot.delivery import Sender, Target
 from bot.limiter import MemorySendLimiter
-from bot.request import Answer, UnrollRequest
+from bot.request import Answer, AnswerStyle, UnrollRequest
 from bot.store import MemoryChatStore
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.telegram_html import parse_html
@@ -62,6 +62,7 @@ async def test_split_answer_resumes_after_a_crash_without_sending_a_part_twice(
         user_id=chat.id,
         chat_id=chat.id,
         message_id=placeholder.message_id,
+        style=AnswerStyle.CLASSIC,  # a split answer is the classic one
     )
     thread = long_thread(60)
 
