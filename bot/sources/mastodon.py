@@ -29,6 +29,7 @@ beginning), so an endless chain of ancestors ends when the fetch budget does.
 from __future__ import annotations
 
 import ipaddress
+from collections import deque
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
@@ -205,8 +206,9 @@ class _Walk:
         """
         branches = self._branches(chain)
         for _ in range(BRANCH_REQUESTS):
+            known_below = self.settled | self.asked
             candidates = (chain[0], *branches.statuses)
-            unknown = [s for s in candidates if _id(s) not in self.settled | self.asked]
+            unknown = [s for s in candidates if _id(s) not in known_below]
             if not unknown:
                 break
             await self.context(_id(unknown[0]))
@@ -216,12 +218,12 @@ class _Walk:
     def _branches(self, chain: list[JsonObject]) -> _Branches:
         author = _account_id(chain[0])
         on_chain = {_id(status) for status in chain}
-        queue = [c for post in chain for c in self.children.get(_id(post), [])]
+        queue = deque(c for post in chain for c in self.children.get(_id(post), []))
         roots = [self.known[c] for c in queue if c not in on_chain]
         found: dict[str, JsonObject] = {}
         # Breadth first, so a branch's first status comes before the ones below it.
         while queue:
-            status_id = queue.pop(0)
+            status_id = queue.popleft()
             status = self.known[status_id]
             if status_id in on_chain or status_id in found or _account_id(status) != author:
                 continue
