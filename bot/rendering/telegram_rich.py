@@ -213,8 +213,10 @@ def _heading(thread: Thread) -> Part:
 
 def _footer(thread: Thread) -> Part:
     source = link(f"Original on {summary.source_name(thread)}", thread.url)
-    facts = f" · {summary.completeness_line(thread.report)} · {summary.reading_time_text(thread)}"
-    return block("footer", join([source, text(facts)]))
+    runs = summary.completeness_runs(thread.report)
+    line = [link(words, url) if url else text(words) for words, url in runs]
+    reading = text(f" · {summary.reading_time_text(thread)}")
+    return block("footer", join([source, text(" · "), *line, reading]))
 
 
 def _units(posts: Sequence[Post], *, dividers: bool) -> list[_Unit]:

@@ -220,10 +220,11 @@ class FakeThread:
     author: FakeUser
     chain: list[FakeTweet]
     others: list[FakeTweet] = field(default_factory=list)
+    branch: list[FakeTweet] = field(default_factory=list)  # the author's later second branch
 
     @property
     def tweets(self) -> list[FakeTweet]:
-        return self.others + self.chain
+        return self.others + self.chain + self.branch
 
     @property
     def visible(self) -> list[FakeTweet]:
@@ -269,6 +270,21 @@ def build_thread(
         chain.append(tweet)
         parent = tweet
     return FakeThread(author, chain, others)
+
+
+def add_branch(thread: FakeThread, *, fork_at: int, n_posts: int) -> list[FakeTweet]:
+    """Give the thread a second branch: `n_posts` posts by its author, an hour later, the first
+    answering chain post `fork_at` (the author replied twice to it). Add the thread afterwards."""
+    parent = thread.chain[fork_at]
+    for index in range(n_posts):
+        text = f"An aside, part {index + 1}"
+        tweet = _plain_tweet(
+            thread.author, text, parent.created_at + timedelta(hours=1, minutes=index)
+        )
+        tweet.conversation_id, tweet.reply_to = parent.conversation_id, parent
+        thread.branch.append(tweet)
+        parent = tweet
+    return thread.branch
 
 
 def _chain_tweet(

@@ -21,6 +21,7 @@ from bot.model import (
     PollOption,
     Post,
     Quote,
+    Report,
     Segment,
     SegmentKind,
     Thread,
@@ -81,6 +82,21 @@ def test_footer_links_the_original_and_says_how_complete() -> None:
     assert _html(rich_thread(), RenderOptions(include_header=False)).endswith(
         '<footer><a href="https://x.com/ada/status/1000">Original on X</a> · 5 posts'
         " · 1 deleted · 2 replies by others skipped · 1 min read</footer>"
+    )
+
+
+def test_footer_links_the_authors_other_branch() -> None:
+    report = Report(
+        posts=1,
+        complete=False,
+        other_branch_posts=3,
+        other_branch_url="https://x.com/ada/status/2000",
+    )
+    forked = thread(post(0, text("One")), report=report)
+    assert _html(forked, RenderOptions(include_header=False)).endswith(
+        '<footer><a href="https://x.com/ada/status/1000">Original on X</a> · 1 post · '
+        '<a href="https://x.com/ada/status/2000">the author also replied elsewhere: 3 posts'
+        " not shown</a> · 1 min read</footer>"
     )
 
 
