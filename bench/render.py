@@ -40,7 +40,6 @@ RENDERERS: dict[str, Renderer] = {
     "telegram": telegram_html.render,
     "telegraph": telegraph.render,
 }
-
 POSTS = 100
 WARMUP_RUNS = 3
 START = datetime(2025, 3, 3, 9, 30, tzinfo=UTC)
@@ -128,12 +127,13 @@ def main() -> None:
     else:
         print(f"clean_thread, {POSTS} posts: median {median_ms(partial(clean, raw), runs):.2f} ms")
     thread = clean(raw)
-    print(f"{'format':<10} {'render ms':>10} {'clean+render ms':>16} {'peak KiB':>9}")
-    for name, render in RENDERERS.items():
+    renderers = RENDERERS
+    print(f"{'format':<14} {'render ms':>10} {'clean+render ms':>16} {'peak KiB':>9}")
+    for name, render in renderers.items():
         render_ms = median_ms(partial(render, thread), runs)
         both_ms = median_ms(partial(_clean_and_render, clean, render, raw), runs)
         memory = peak_kib(partial(render, thread))
-        print(f"{name:<10} {render_ms:>10.2f} {both_ms:>16.2f} {memory:>9.0f}")
+        print(f"{name:<14} {render_ms:>10.2f} {both_ms:>16.2f} {memory:>9.0f}")
 
 
 def _clean_and_render(clean: Callable[[Thread], Thread], render: Renderer, raw: Thread) -> object:

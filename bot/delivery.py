@@ -4,6 +4,13 @@ The only module (with `limiter.py`) that catches python-telegram-bot's own error
 that chat (or everything) in the shared limiter for `retry_after` and the same call is tried
 again; a user who blocked the bot (403) is not retried; editing a message into the text it
 already has counts as done, which makes a redelivered job's edits idempotent.
+
+Rich messages (Bot API 10.1, https://core.telegram.org/bots/api#sendrichmessage) go through the
+same calls. python-telegram-bot 22.8 has no method for them, so `send_rich` posts through
+`Bot.do_api_request` and `edit_rich` adds `rich_message` to `editMessageText` as an extra API
+argument. A server older than 10.1 answers 404 to the unknown method (and ignores the unknown
+field of an edit, finding no text); the first such answer is logged and remembered, and every
+rich call after it raises `RichUnsupportedError` at once, so the caller sends the classic answer.
 """
 
 from __future__ import annotations
@@ -15,7 +22,7 @@ import warnings
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from telegram import (
     Bot,
@@ -26,11 +33,20 @@ from telegram import (
     ReplyParameters,
 )
 from telegram.constants import ChatAction, ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import (
+    BadRequest,
+    EndPointNotFound,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
 from telegram.warnings import PTBDeprecationWarning
 
 from bot import metrics
 from bot.limiter import SendLimiter
+from bot.rendering.telegram_rich import RichMessage
 
 log = logging.getLogger("bot.delivery")
 T = TypeVar("T")
@@ -39,6 +55,8 @@ MAX_SEND_ATTEMPTS = 6
 NETWORK_RETRY_S = 0.5
 _NOT_MODIFIED = "message is not modified"
 _GONE_MESSAGE = ("message to edit not found", "message can't be edited", "message_id_invalid")
+# What a server older than Bot API 10.1 answers to an edit whose only content is `rich_message`.
+_NO_TEXT = "message text is empty"
 
 
 class UndeliverableError(Exception):
@@ -53,6 +71,10 @@ class _NotModifiedError(Exception):
 
 class MessageGoneError(Exception):
     """The message to edit was deleted (the user removed the placeholder)."""
+
+
+class RichUnsupportedError(Exception):
+    """The Bot API server does not know rich messages (older than 10.1): answer classically."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +100,7 @@ class Sender:
     def __init__(self, bot: Bot, limiter: SendLimiter) -> None:
         self.bot = bot
         self.limiter = limiter
+        self.rich_supported: bool | None = None  # None until a rich call has been answered
 
     async def send(
         self,
@@ -144,6 +167,97 @@ class Sender:
         except _NotModifiedError:
             return  # already says this: a redelivered job editing again
 
+    async def send_rich(
+        self,
+        target: Target,
+        message: RichMessage,
+        *,
+        reply_to: int | None = None,
+        buttons: InlineKeyboardMarkup | None = None,
+    ) -> Message:
+        """Send a rich message to a chat, replying to `reply_to` when it still exists.
+
+        Raises:
+            RichUnsupportedError: the server has no `sendRichMessage`; nothing was sent.
+            UndeliverableError: Telegram will not take it there.
+        """
+        self._require_rich()
+        arguments: dict[str, object] = {
+            "chat_id": target.chat_id,
+            "rich_message": rich_message_payload(message),
+            "message_thread_id": target.thread_id,
+            "reply_markup": buttons,
+        }
+        if reply_to:
+            arguments["reply_parameters"] = ReplyParameters(
+                message_id=reply_to, allow_sending_without_reply=True
+            )
+
+        async def send() -> Message:
+            try:
+                sent = await self.bot.do_api_request(
+                    "sendRichMessage", api_kwargs=arguments, return_type=Message
+                )
+            except (EndPointNotFound, InvalidToken) as exc:
+                # PTB raises EndPointNotFound for a 404 once the bot is initialised, and
+                # InvalidToken before that; a bad token would fail the classic send next.
+                raise self._rich_unsupported(exc) from exc
+            self.rich_supported = True
+            return cast(Message, sent)
+
+        return await self._call(target, send)
+
+    async def edit_rich(
+        self,
+        target: Target,
+        message: RichMessage,
+        *,
+        message_id: int | None = None,
+        buttons: InlineKeyboardMarkup | None = None,
+    ) -> None:
+        """Edit a chat message (or the inline message of `target`) into a rich message.
+
+        Raises:
+            RichUnsupportedError: the server does not take `rich_message` in an edit.
+            MessageGoneError: the message no longer exists.
+            UndeliverableError: Telegram will not take it there.
+        """
+        self._require_rich()
+
+        async def edit() -> None:
+            try:
+                # PTB's own method: do_api_request warns for a method PTB has. `api_kwargs`
+                # overrides the named arguments and PTB drops None ones, so the edit goes out
+                # with `rich_message` as its only content.
+                await self.bot.edit_message_text(
+                    text="",
+                    chat_id=None if target.inline_message_id else target.chat_id,
+                    message_id=None if target.inline_message_id else message_id,
+                    inline_message_id=target.inline_message_id,
+                    reply_markup=buttons,
+                    api_kwargs={"text": None, "rich_message": rich_message_payload(message)},
+                )
+            except BadRequest as exc:
+                if _NO_TEXT in exc.message.lower():
+                    raise self._rich_unsupported(exc) from exc
+                raise
+            self.rich_supported = True
+
+        try:
+            await self._call(target, edit, idempotent=True)
+        except _NotModifiedError:
+            return  # already says this: a redelivered job editing again
+
+    def _require_rich(self) -> None:
+        if self.rich_supported is False:
+            raise RichUnsupportedError("rich messages are not supported by this Bot API server")
+
+    def _rich_unsupported(self, error: TelegramError) -> RichUnsupportedError:
+        if self.rich_supported is not False:
+            log.warning("telegram has no rich messages; answering classically from now on")
+        self.rich_supported = False
+        return RichUnsupportedError(error.message)
+
     async def send_document(self, target: Target, data: bytes, filename: str) -> Message:
         """Send a file (Markdown, EPUB) to a chat."""
         return await self._call(
@@ -202,8 +316,8 @@ class Sender:
             except NetworkError as exc:
                 # A timeout or a dropped connection: an edit may safely be sent again, but a
                 # new message might have arrived already, so sends go back to the caller (the
-                # worker retries the job later: requests already answered are skipped, but the
-                # parts of a split answer are not recorded one by one and may come twice).
+                # worker retries the job later: requests already answered, and parts of a split
+                # answer already sent, are skipped; the one in flight here may come twice).
                 if not idempotent or attempt == MAX_SEND_ATTEMPTS:
                     raise
                 log.warning("telegram unreachable", extra={"error": type(exc).__name__})
@@ -219,6 +333,14 @@ def _refusal(error: BadRequest) -> Exception:
         return MessageGoneError(error.message)
     log.error("telegram refused a message", extra={"reason": error.message})
     return UndeliverableError(error.message)
+
+
+def rich_message_payload(message: RichMessage) -> dict[str, object]:
+    """Return the InputRichMessage object for `message`: its HTML, right-to-left when it is."""
+    payload: dict[str, object] = {"html": message.html}
+    if message.is_rtl:
+        payload["is_rtl"] = True
+    return payload
 
 
 def retry_after_s(error: RetryAfter) -> float:

@@ -20,6 +20,7 @@ from typing import Protocol
 from redis.asyncio import Redis
 from redis.commands.core import AsyncScript
 
+from bot.expiring import ExpiringMap
 from bot.keyspace import Keys, load_script
 
 GLOBAL_BURST = 5
@@ -169,24 +170,40 @@ class MemorySendLimiter(_PacedLimiter):
             group_per_min=group_per_min,
         )
         self._clock = clock
-        self._tats: dict[str, float] = {}
-        self._paused_until: dict[str, float] = {}
+        # A bucket's entry expires when its TAT passes (the bucket is full again, as if new),
+        # a pause's when it ends: the same moments the Redis keys expire.
+        self._tats: ExpiringMap[str, float] = ExpiringMap(clock)
+        self._paused_until: ExpiringMap[str, float] = ExpiringMap(clock)
 
     async def try_acquire(self, chat_id: int | None, *, is_group: bool) -> float:
         """Take a send slot now and return 0, or take nothing and return seconds to wait."""
         now = self._clock()
         buckets = self._buckets(chat_id, is_group=is_group)
-        waits = [gcra(self._tats.get(scope, now), now, rate) for scope, rate in buckets]
-        waits += [self._paused_until.get(scope, now) - now for scope, _ in buckets]
+        tats = {scope: self._tat(scope, now) for scope, _rate in buckets}
+        waits = [gcra(tats[scope], now, rate) for scope, rate in buckets]
+        waits += [(self._paused_until.get(scope) or now) - now for scope, _ in buckets]
         wait = max(waits)
         if wait > 0:
             return wait
         for scope, rate in buckets:
-            self._tats[scope] = max(self._tats.get(scope, now), now) + rate.interval_s
+            new_tat = max(tats[scope], now) + rate.interval_s
+            self._tats.set(scope, new_tat, expires_at=new_tat)
         return 0.0
 
     async def pause(self, seconds: float, *, chat_id: int | None = None) -> None:
         """Hold sends for `seconds`; a longer pause already in force is kept."""
         scope = _ALL if chat_id is None else str(chat_id)
-        until = self._clock() + seconds
-        self._paused_until[scope] = max(self._paused_until.get(scope, until), until)
+        until = max(self._paused_until.get(scope) or 0.0, self._clock() + seconds)
+        self._paused_until.set(scope, until, expires_at=until)
+
+    def prune_expired(self) -> int:
+        """Drop every expired bucket and pause now (the scheduler's prune chore)."""
+        return self._tats.prune() + self._paused_until.prune()
+
+    def held_entries(self) -> int:
+        """Return how many buckets and pauses are held, expired or not."""
+        return len(self._tats) + len(self._paused_until)
+
+    def _tat(self, scope: str, now: float) -> float:
+        stored = self._tats.get(scope)
+        return now if stored is None else stored

@@ -193,6 +193,12 @@ class Report:
 
     `complete` is False when the chain may go on beyond what was fetched (a cap was hit, the
     source only gave one post, a search window ended); `note` then says why in one sentence.
+
+    The author may reply twice to one post of the thread (a fork). The thread follows one
+    branch; `other_branch_posts` counts the author's posts on the other branches that the walk
+    saw, `other_branch_url` links the earliest branch's first post, and `complete` is then
+    False. `other_branch_more` is True when the walk did not fetch below some of those posts,
+    so the other branches may hold more posts than counted.
     """
 
     posts: int
@@ -200,6 +206,9 @@ class Report:
     skipped_other_authors: int = 0
     complete: bool = True
     note: str | None = None
+    other_branch_posts: int = 0
+    other_branch_url: str | None = None
+    other_branch_more: bool = False
 
 
 @dataclass(frozen=True, slots=True)

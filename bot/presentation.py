@@ -12,7 +12,7 @@ from functools import cached_property
 
 from bot.cleaning import ReadingMode, clean_thread
 from bot.model import Thread
-from bot.rendering import Format, RenderOptions, telegram_html, telegraph
+from bot.rendering import Format, RenderOptions, telegram_html, telegram_rich, telegraph
 
 
 @dataclass
@@ -23,6 +23,7 @@ class Presentation:
     mode: ReadingMode
     thread: Thread
     _documents: dict[str, str | bytes] = field(default_factory=dict, repr=False)
+    _rich: dict[str | None, telegram_rich.RichMessage] = field(default_factory=dict, repr=False)
 
     def document(self, format: Format) -> str | bytes:
         """Return the thread as a document of `format` (rendered once)."""
@@ -38,6 +39,17 @@ class Presentation:
     def teaser(self, page_url: str) -> str:
         """Return the short Telegram message that points to a page holding the thread."""
         return telegram_html.render_teaser(self.thread, page_url)
+
+    def rich(self, continue_url: str | None = None) -> telegram_rich.RichMessage:
+        """Return the thread as one rich message; when it cannot hold every post, it ends
+        with a link to `continue_url` (rendered once per link)."""
+        if continue_url not in self._rich:
+            self._rich[continue_url] = telegram_rich.render(
+                self.thread,
+                continue_url=continue_url,
+                dividers=self.mode is ReadingMode.ORIGINAL and len(self.thread.posts) > 1,
+            )
+        return self._rich[continue_url]
 
     @cached_property
     def telegraph_pages(self) -> list[telegraph.TelegraphPage]:

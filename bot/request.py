@@ -40,6 +40,13 @@ class OutputPreference(StrEnum):
     PAGE = "page"  # always a page with a short teaser
 
 
+class AnswerStyle(StrEnum):
+    """Which kind of Telegram message answers: chosen in /settings."""
+
+    RICH = "rich"  # one rich message (Bot API 10.1) wherever the server knows them
+    CLASSIC = "classic"  # HTML text messages, as every Bot API server knows them
+
+
 @dataclass(frozen=True, slots=True)
 class UnrollRequest:
     """One person's request for one thread, with everything delivery needs and nothing else.
@@ -59,6 +66,7 @@ class UnrollRequest:
     inline_message_id: str | None = None
     reading_mode: ReadingMode = ReadingMode.REFLOW
     output: OutputPreference = OutputPreference.AUTO
+    style: AnswerStyle = AnswerStyle.RICH
     accepted_at: float = 0.0
     previous_posts: int | None = None  # on Refresh: how many posts the earlier answer had
     following: bool = False  # the answer message is followed: its button offers Unfollow

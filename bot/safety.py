@@ -106,7 +106,11 @@ def sanitize_thread(thread: Thread) -> Thread:
         url=safe_url(thread.url) or "",
         author=_author(thread.author),
         posts=tuple(_post(post) for post in thread.posts),
-        report=replace(thread.report, note=_optional_text(thread.report.note)),
+        report=replace(
+            thread.report,
+            note=_optional_text(thread.report.note),
+            other_branch_url=safe_url(thread.report.other_branch_url),
+        ),
     )
 
 

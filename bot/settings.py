@@ -63,6 +63,7 @@ class Settings(BaseSettings):
     max_split_messages: int = Field(default=5, ge=1)
     job_max_deliveries: int = Field(default=5, ge=1)
     job_reclaim_idle_s: float = Field(default=5.0, gt=0)
+    shutdown_grace_s: float = Field(default=10.0, ge=0)
     retry_backoff_base_s: float = Field(default=1.0, ge=0)
     retry_backoff_cap_s: float = Field(default=60.0, ge=0)
     redis_key_prefix: str = "unroll:"

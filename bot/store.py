@@ -8,7 +8,6 @@ in one process (REDIS_URL unset) and behaves the same. Times that several proces
 from __future__ import annotations
 
 import contextlib
-import math
 import time
 import typing
 from collections.abc import Callable, Mapping
@@ -21,9 +20,10 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.typing import EncodableT, FieldT
 
 from bot.cleaning import ReadingMode
+from bot.expiring import NEVER, ExpiringMap
 from bot.keyspace import Keys, load_script
 from bot.limiter import Rate, gcra, run_gcra
-from bot.request import OutputPreference
+from bot.request import AnswerStyle, OutputPreference
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +32,7 @@ class ChatSettings:
 
     reading_mode: ReadingMode = ReadingMode.REFLOW
     output: OutputPreference = OutputPreference.AUTO
+    style: AnswerStyle = AnswerStyle.RICH
     auto_unroll: bool = False
     following: bool = True  # groups: members may follow threads (the Follow button)
 
@@ -226,16 +227,21 @@ def _text(raw: object) -> str | None:
 
 
 class MemoryChatStore:
-    """The chat store for one process (REDIS_URL unset); `clock` is injectable for tests."""
+    """The chat store for one process (REDIS_URL unset); `clock` is injectable for tests.
+
+    Every entry expires as its Redis key would: answers and values after their TTL, quotas once
+    the user's allowance is full again, locks and heartbeats when they run out. Settings have
+    no TTL, as in Redis; setting a chat back to the defaults forgets it.
+    """
 
     def __init__(self, *, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
         self._settings: dict[int, ChatSettings] = {}
-        self._answers: dict[tuple[int, str], tuple[str, float]] = {}
-        self._quota_tats: dict[int, float] = {}
-        self._locks: dict[str, float] = {}
-        self._heartbeats: dict[str, float] = {}
-        self._values: dict[str, tuple[str, float]] = {}
+        self._answers: ExpiringMap[tuple[int, str], str] = ExpiringMap(clock)
+        self._quota_tats: ExpiringMap[int, float] = ExpiringMap(clock)
+        self._locks: ExpiringMap[str, float] = ExpiringMap(clock)
+        self._heartbeats: ExpiringMap[str, float] = ExpiringMap(clock)
+        self._values: ExpiringMap[str, str] = ExpiringMap(clock)
 
     async def get_settings(self, chat_id: int) -> ChatSettings:
         """Return the chat's settings, defaults where none were set."""
@@ -243,43 +249,48 @@ class MemoryChatStore:
 
     async def set_settings(self, chat_id: int, settings: ChatSettings) -> None:
         """Store the chat's settings until changed."""
-        self._settings[chat_id] = settings
+        if settings == ChatSettings():
+            self._settings.pop(chat_id, None)
+        else:
+            self._settings[chat_id] = settings
 
     async def remember_answer(self, chat_id: int, key: str, link: str, *, ttl_s: int) -> None:
         """Remember where the chat got the thread's answer, for `ttl_s`."""
-        self._answers[chat_id, key] = (link, self._clock() + ttl_s)
+        self._answers.set((chat_id, key), link, expires_at=self._clock() + ttl_s)
 
     async def find_answer(self, chat_id: int, key: str) -> str | None:
         """Return the link remembered for the thread in this chat, if still fresh."""
-        link, expires_at = self._answers.get((chat_id, key), ("", 0.0))
-        return link if expires_at > self._clock() else None
+        return self._answers.get((chat_id, key))
 
     async def take_quota(self, user_id: int, *, limit: int, window_s: int) -> bool:
         """Spend one of the user's `limit` requests per `window_s`; False when none is left."""
         now = self._clock()
         rate = _quota_rate(limit, window_s)
-        tat = self._quota_tats.get(user_id, now)
+        stored = self._quota_tats.get(user_id)
+        tat = now if stored is None else stored
         if gcra(tat, now, rate) > 0:
             return False
-        self._quota_tats[user_id] = max(tat, now) + rate.interval_s
+        # Once the TAT has passed, the allowance is full again: the entry is no longer needed.
+        new_tat = max(tat, now) + rate.interval_s
+        self._quota_tats.set(user_id, new_tat, expires_at=new_tat)
         return True
 
     async def try_lock(self, name: str, *, ttl_s: float) -> bool:
         """Take the lock for `ttl_s` unless it is held."""
-        now = self._clock()
-        if self._locks.get(name, now) > now:
+        if self._locks.get(name) is not None:
             return False
-        self._locks[name] = now + ttl_s
+        until = self._clock() + ttl_s
+        self._locks.set(name, until, expires_at=until)
         return True
 
     async def heartbeat(self, consumer: str, *, ttl_s: float) -> None:
         """Say that `consumer` is alive for the next `ttl_s`."""
-        self._heartbeats[consumer] = self._clock() + ttl_s
+        until = self._clock() + ttl_s
+        self._heartbeats.set(consumer, until, expires_at=until)
 
     async def alive_workers(self) -> list[str]:
         """Return the consumers whose last heartbeat has not run out, sorted."""
-        now = self._clock()
-        return sorted(name for name, until in self._heartbeats.items() if until > now)
+        return sorted(name for name, _until in self._heartbeats.items())
 
     async def ping(self) -> bool:
         """Return True: memory always answers."""
@@ -287,9 +298,19 @@ class MemoryChatStore:
 
     async def get_value(self, name: str) -> str | None:
         """Return a small value (for the life of the process at most)."""
-        value, expires_at = self._values.get(name, (None, 0.0))
-        return value if expires_at > self._clock() else None
+        return self._values.get(name)
 
     async def set_value(self, name: str, value: str, *, ttl_s: int | None = None) -> None:
         """Store a small value for the life of the process, or for `ttl_s` seconds."""
-        self._values[name] = (value, math.inf if ttl_s is None else self._clock() + ttl_s)
+        expires_at = NEVER if ttl_s is None else self._clock() + ttl_s
+        self._values.set(name, value, expires_at=expires_at)
+
+    def prune_expired(self) -> int:
+        """Drop every expired entry now (the scheduler's prune chore); return how many."""
+        maps = (self._answers, self._quota_tats, self._locks, self._heartbeats, self._values)
+        return sum(entries.prune() for entries in maps)
+
+    def held_entries(self) -> int:
+        """Return how many per-chat and per-process entries are held, expired or not."""
+        maps = (self._answers, self._quota_tats, self._locks, self._heartbeats, self._values)
+        return len(self._settings) + sum(len(entries) for entries in maps)

@@ -105,8 +105,12 @@ def build_web_app(
     queue: JobQueue,
     store: ChatStore,
     webhook: WebhookTarget | None = None,
+    reader_pages: bool = True,
 ) -> Starlette:
-    """Return the Starlette app with every route of the bot's web server."""
+    """Return the Starlette app with every route of the bot's web server.
+
+    A worker process serves only /healthz and /metrics (`reader_pages=False`, no webhook).
+    """
 
     async def healthz(_request: Request) -> Response:
         if not await store.ping():
@@ -146,11 +150,9 @@ def build_web_app(
         await webhook.feed(update)
         return Response(status_code=200)
 
-    routes = [
-        Route("/healthz", healthz),
-        Route("/metrics", metrics_page),
-        Route("/read/{key:path}", reader_page),
-    ]
+    routes = [Route("/healthz", healthz), Route("/metrics", metrics_page)]
+    if reader_pages:
+        routes.append(Route("/read/{key:path}", reader_page))
     if webhook is not None:
         routes.append(Route("/webhook", webhook_endpoint, methods=["POST"]))
     return Starlette(routes=routes, middleware=[Middleware(SecurityHeaders)])

@@ -13,9 +13,9 @@ import os
 import signal
 import socket
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypedDict
 
 import uvicorn
@@ -48,8 +48,10 @@ from bot.worker import Worker
 log = logging.getLogger("bot.wiring")
 
 BOT_CONNECTIONS = 64
-SHUTDOWN_GRACE_S = 10.0
 RENEWALS_PER_RECLAIM = 3
+HAND_BACK_S = 5.0
+"""Time past SHUTDOWN_GRACE_S for a worker to cancel and hand back its jobs, and for the web
+server to close; a part still running then is cancelled."""
 
 
 @dataclass
@@ -60,6 +62,8 @@ class Backends:
     store: ChatStore
     limiter: SendLimiter
     follows: FollowStore
+    prunes: list[Callable[[], int]] = field(default_factory=list)
+    """Drop the expired entries of in-process backends; Redis expires its keys itself."""
 
 
 @asynccontextmanager
@@ -67,13 +71,12 @@ async def open_backends(settings: Settings) -> AsyncIterator[Backends]:
     """Connect the backends for this process and close them afterwards."""
     if not settings.redis_url:
         memory_queue = MemoryJobQueue(reclaim_idle_s=settings.job_reclaim_idle_s)
+        store = MemoryChatStore()
+        limiter = MemorySendLimiter(**_send_rates(settings))
+        prunes = [memory_queue.prune_expired, store.prune_expired, limiter.prune_expired]
         try:
-            yield Backends(
-                memory_queue,
-                MemoryChatStore(),
-                MemorySendLimiter(**_send_rates(settings)),
-                MemoryFollowStore(),
-            )
+            # Follows end explicitly (unfollow, expiry, a gone chat), so they need no pruning.
+            yield Backends(memory_queue, store, limiter, MemoryFollowStore(), prunes)
         finally:
             await memory_queue.aclose()
         return
@@ -181,6 +184,7 @@ def build_worker(
         renew_every_s=settings.job_reclaim_idle_s / RENEWALS_PER_RECLAIM,
         backoff_base_s=settings.retry_backoff_base_s,
         backoff_cap_s=settings.retry_backoff_cap_s,
+        shutdown_grace_s=settings.shutdown_grace_s,
         store=backends.store,
     )
 
@@ -235,19 +239,20 @@ async def _run(
                 schedule_chores(
                     application.job_queue,
                     queue=backends.queue,
+                    prunes=backends.prunes,
                     follows=backends.follows,
                     locks=backends.store,
                 )
                 parts = _Parts(
-                    # Workers report through heartbeats in the listener's /healthz.
                     web=_web_server(settings, backends, application, webhook)
                     if listener
-                    else None,
+                    else _worker_web_server(settings, backends),
                     worker=build_worker(
                         settings, backends, http, answerer, concurrency=concurrency
                     )
                     if worker
                     else None,
+                    grace_s=settings.shutdown_grace_s,
                 )
                 log.info(
                     "started", extra={"listener": listener, "worker": worker, "webhook": webhook}
@@ -265,6 +270,7 @@ class _Parts:
 
     web: uvicorn.Server | None
     worker: Worker | None
+    grace_s: float
 
     async def run_until(self, stop: asyncio.Event | None) -> None:
         """Run the parts until `stop` (or a signal), then let them finish within a grace time."""
@@ -279,7 +285,8 @@ class _Parts:
         if self.web is not None:
             self.web.should_exit = True
         if tasks:
-            _done, late = await asyncio.wait(tasks, timeout=SHUTDOWN_GRACE_S)
+            # The worker itself hands back what is still running after the grace time.
+            _done, late = await asyncio.wait(tasks, timeout=self.grace_s + HAND_BACK_S)
             for task in late:
                 task.cancel()
             await asyncio.gather(*late, return_exceptions=True)
@@ -329,8 +336,34 @@ def _web_server(
     return _EmbeddedServer(config)
 
 
+def _worker_web_server(settings: Settings, backends: Backends) -> uvicorn.Server | None:
+    """Return a worker process's /healthz and /metrics server, or None if its port is taken.
+
+    A worker's job is the queue: a port another process holds (several workers on one host
+    with the same WEB_PORT) costs its metrics, logged as an error, not its work.
+    """
+    app = build_web_app(queue=backends.queue, store=backends.store, reader_pages=False)
+    try:
+        listening = socket.create_server((settings.web_host, settings.web_port))
+    except OSError as error:
+        log.error("no /healthz or /metrics in this worker: %s", error)
+        return None
+    config = uvicorn.Config(app, log_level="warning", lifespan="off")
+    return _EmbeddedServer(config, sockets=[listening])
+
+
 class _EmbeddedServer(uvicorn.Server):
     """uvicorn without its own signal handlers: this process handles SIGINT and SIGTERM."""
+
+    def __init__(
+        self, config: uvicorn.Config, *, sockets: list[socket.socket] | None = None
+    ) -> None:
+        super().__init__(config)
+        self._sockets = sockets
+
+    async def serve(self, sockets: list[socket.socket] | None = None) -> None:
+        """Serve on the sockets given at construction, if any (already bound)."""
+        await super().serve(sockets or self._sockets)
 
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:

@@ -4,8 +4,10 @@ Entry-point layer. `Worker` only coordinates; the handler (fetch, finish, delive
 work. Settling follows the error tree (bot/errors.py): success is acked; a retryable
 `UnrollError` comes back later with exponential backoff and full jitter (never sooner than the
 source's `retry_after`); a non-retryable one gets its final answer through `handler.fail`; any
-other exception is a bug, logged and counted as a delivery. A job that failed or was handed
-out `max_deliveries` times goes to the dead-letter stream and its requesters get an apology.
+other exception is a bug, logged and counted as a failed try. A job that used up its
+`max_deliveries` tries (a crashed hand-out costs `CRASH_WEIGHT` of one) goes to the dead-letter
+stream; requesters who waited through all of them get an apology, and those who came after its
+first failure are handed to a new job (`JobQueue.dead_letter`).
 Running jobs have their claims renewed, so a slow job is not taken over while it runs.
 """
 
@@ -31,6 +33,13 @@ log = logging.getLogger("bot.worker")
 _CLAIM_BLOCK_S = 1.0
 """How long `run` waits for new jobs per claim; also how soon it notices `stop()`."""
 
+CRASH_WEIGHT = 0.5
+"""What a hand-out that never settled (its worker died) costs of a job's `max_deliveries` tries.
+
+A crash is mostly not the job's fault: a deploy, the OOM killer or a lost host take down every
+job their worker ran, and a full try each would bury innocent neighbours of a poison job. Half
+a try still buries a job that kills every worker it reaches, after twice as many hand-outs."""
+
 _HEARTBEATS_PER_TTL = 3
 """A heartbeat lives this many renew periods, so one slow renewal does not look like a death."""
 
@@ -47,7 +56,7 @@ class JobHandler(Protocol):
         ...
 
     async def give_up(self, job: Job, reason: str) -> None:
-        """Apologise to the requesters of a dead-lettered job."""
+        """Apologise to the requesters of a dead-lettered job not yet answered (or handed on)."""
         ...
 
 
@@ -70,6 +79,12 @@ def backoff_s(
     return floor_s + fraction() * min(cap_s, base_s * 2.0 ** (deliveries - 1))
 
 
+def tries_spent(job: Job) -> float:
+    """Return how much of its tries the job used before this hand-out: crashes count less."""
+    crashes = max(job.deliveries - 1 - job.failures, 0)
+    return job.failures + CRASH_WEIGHT * crashes
+
+
 class Worker:
     """Claims jobs for one consumer name and runs up to `concurrency` of them at once."""
 
@@ -84,6 +99,7 @@ class Worker:
         renew_every_s: float = 2.0,
         backoff_base_s: float = 1.0,
         backoff_cap_s: float = 60.0,
+        shutdown_grace_s: float = 10.0,
         store: ChatStore | None = None,
     ) -> None:
         self._queue = queue
@@ -94,16 +110,22 @@ class Worker:
         self._renew_every_s = renew_every_s
         self._backoff_base_s = backoff_base_s
         self._backoff_cap_s = backoff_cap_s
+        self._shutdown_grace_s = shutdown_grace_s
         self._store = store
         self._running: dict[asyncio.Task[None], Job] = {}
         self._stopping = False
+        self._hand_back_at = math.inf
 
     async def run(self) -> None:
-        """Process jobs until `stop()`, then let the running ones finish."""
+        """Process jobs until `stop()`; then finish or hand back the running ones.
+
+        Running jobs get `shutdown_grace_s` to finish; the rest are cancelled and handed back
+        to the queue, where another worker claims them at once.
+        """
         async with self._keeping_claims() as renewal:
             while not self._stopping and not renewal.done():
                 await self._step(block_s=_CLAIM_BLOCK_S)
-            await asyncio.gather(*self._running)
+            await self._finish_or_hand_back()
 
     async def run_until_idle(self) -> None:
         """Process jobs until none is claimable and none is running (burst mode, for tests)."""
@@ -120,8 +142,11 @@ class Worker:
                     return
 
     def stop(self) -> None:
-        """Ask `run` to claim nothing more and return once the running jobs are settled."""
+        """Ask `run` to claim nothing more, and to return once the running jobs are settled
+        or, after the grace time, handed back."""
         self._stopping = True
+        # The grace counts from now, not from when a claim under way returns.
+        self._hand_back_at = time.monotonic() + self._shutdown_grace_s
 
     async def _step(self, *, block_s: float) -> bool:
         """Wait for a free slot, or fill the free slots; return whether anything happened."""
@@ -130,11 +155,30 @@ class Worker:
             await asyncio.wait(self._running, return_when=asyncio.FIRST_COMPLETED)
             return True
         jobs = await self._queue.claim(self._consumer, count=free, block_s=block_s)
+        if self._stopping:
+            # `stop()` came while the claim waited: these jobs are someone else's to run.
+            for job in jobs:
+                await self._queue.release(job)
+            return bool(jobs)
         for job in jobs:
             task = asyncio.create_task(self._run_job(job))
             self._running[task] = job
             task.add_done_callback(self._forget)
         return bool(jobs)
+
+    async def _finish_or_hand_back(self) -> None:
+        if not self._running:
+            return
+        grace_s = max(self._hand_back_at - time.monotonic(), 0)
+        _done, late = await asyncio.wait(self._running, timeout=grace_s)
+        late_jobs = [self._running[task] for task in late]
+        for task in late:
+            task.cancel()
+        await asyncio.gather(*late, return_exceptions=True)
+        for job in late_jobs:
+            await self._queue.release(job)
+            JOBS.labels("released").inc()
+            log.info("job %s handed back unfinished: shutting down", job.id)
 
     def _forget(self, task: asyncio.Task[None]) -> None:
         del self._running[task]
@@ -163,7 +207,7 @@ class Worker:
         )
 
     async def _attempt(self, job: Job) -> str:
-        if job.deliveries > self._max_deliveries:
+        if tries_spent(job) >= self._max_deliveries:
             # Handed out again and again without settling: it keeps killing its workers.
             return await self._bury(job, f"handed out {job.deliveries} times")
         try:
@@ -188,7 +232,7 @@ class Worker:
     async def _retry_or_bury(
         self, job: Job, reason: str, *, retry_after_s: float | None = None
     ) -> str:
-        if job.deliveries >= self._max_deliveries:
+        if tries_spent(job) + 1 >= self._max_deliveries:
             return await self._bury(job, reason)
         delay_s = backoff_s(
             job.deliveries,
@@ -200,7 +244,9 @@ class Worker:
         return "retried"
 
     async def _bury(self, job: Job, reason: str) -> str:
-        await self._queue.dead_letter(job, reason)
+        successor = await self._queue.dead_letter(job, reason)
+        if successor is not None:
+            log.info("requests that came after the first failure go to job %s", successor)
         await self._handler.give_up(job, reason)
         await self._queue.ack(job)
         return "dead"

@@ -18,6 +18,7 @@ from bot.answering.callback_data import button_ref
 from bot.answering.pages import PagePublisher
 from bot.answering.plan import (
     Edit,
+    EditRich,
     Facts,
     Notify,
     RememberAnswer,
@@ -26,7 +27,13 @@ from bot.answering.plan import (
     Step,
 )
 from bot.cleaning import ReadingMode
-from bot.delivery import MessageGoneError, Sender, Target, UndeliverableError
+from bot.delivery import (
+    MessageGoneError,
+    RichUnsupportedError,
+    Sender,
+    Target,
+    UndeliverableError,
+)
 from bot.errors import UnrollError
 from bot.model import Thread
 from bot.presentation import Presentation, present
@@ -34,12 +41,18 @@ from bot.request import Answer, UnrollRequest
 from bot.store import AnswerMemory, ValueStore
 
 ALREADY_UNROLLED_TTL_S = 24 * 3600
+SENT_JOURNAL_TTL_S = 24 * 3600
+"""How long a sent part is remembered: as long as its job can be handed out again."""
 PRESENTATIONS_KEPT = 32
 """Recent presentations kept per process: enough for the jobs a worker runs at once."""
 
 
 class AnswerStore(AnswerMemory, ValueStore, Protocol):
     """What answering keeps in the store: answers per group, and button digests."""
+
+
+def _adds_message(step: Step) -> bool:
+    return isinstance(step, SendPart | SendDocument | Notify)
 
 
 def target_of(request: UnrollRequest) -> Target:
@@ -79,9 +92,17 @@ class Answerer:
         if isinstance(result, UnrollError):
             return await self._carry_out(request, plan.plan_failure(result))
         prepared = self._prepare(result, request.reading_mode)
-        facts = await self._facts(request, prepared)
+        server_knows_rich = self.sender.rich_supported is not False
+        rich = plan.may_be_rich(request, server_knows_rich=server_knows_rich)
+        facts = await self._facts(request, prepared, rich=rich)
         steps = plan.plan_answer(request, prepared.presentation, facts)
-        return await self._carry_out(request, steps, prepared.presentation)
+        try:
+            return await self._carry_out(request, steps, prepared.presentation)
+        except RichUnsupportedError:
+            # The server is older than rich messages (learnt now, once per process).
+            facts = await self._facts(request, prepared, rich=False)
+            steps = plan.plan_answer(request, prepared.presentation, facts)
+            return await self._carry_out(request, steps, prepared.presentation)
 
     async def apologise(self, request: UnrollRequest) -> None:
         """Tell the requester the job was given up."""
@@ -97,18 +118,19 @@ class Answerer:
         """Return `thread` presented for `mode`, cleaned once however many ask."""
         return self._prepare(thread, mode).presentation
 
-    async def _facts(self, request: UnrollRequest, prepared: _Prepared) -> Facts:
+    async def _facts(self, request: UnrollRequest, prepared: _Prepared, *, rich: bool) -> Facts:
         earlier = None
         if plan.needs_earlier_answer(request) and request.chat_id is not None:
             earlier = await self.store.find_answer(request.chat_id, str(request.key))
         page_url = None
-        if plan.wants_page(request, prepared.presentation):
+        if plan.wants_page(request, prepared.presentation, rich=rich):
             page_url = await self._page_url(prepared, followed=request.answer is Answer.FOLLOW)
         return Facts(
             button_ref=await button_ref(self.store, request.key),
             earlier_answer=earlier,
             page_url=page_url,
             max_split_messages=self.max_split_messages,
+            rich=rich,
         )
 
     async def _carry_out(
@@ -119,8 +141,15 @@ class Answerer:
     ) -> bool:
         target = target_of(request)
         try:
-            for step in steps:
+            for index, step in enumerate(steps):
+                # A new message sent twice is seen twice (an edit again is harmless): each one
+                # is journaled once sent, so a job handed out again after a crash resumes.
+                journal = f"sent:{request.request_id}:{index}" if _adds_message(step) else None
+                if journal and await self.store.get_value(journal) is not None:
+                    continue
                 await self._carry_out_step(request, target, step, presentation)
+                if journal:
+                    await self.store.set_value(journal, "1", ttl_s=SENT_JOURNAL_TTL_S)
         except UndeliverableError:
             return False  # nothing more goes there for this request
         return True
@@ -135,6 +164,8 @@ class Answerer:
         match step:
             case Edit():
                 await self._replace(request, target, step)
+            case EditRich():
+                await self._replace_rich(request, target, step)
             case SendPart():
                 await self.sender.send(
                     target, step.html, reply_to=request.message_id, buttons=step.buttons
@@ -175,6 +206,18 @@ class Answerer:
             await self.sender.send(
                 target, step.html, preview_url=step.preview_url, buttons=step.buttons
             )
+
+    async def _replace_rich(self, request: UnrollRequest, target: Target, step: EditRich) -> None:
+        try:
+            await self.sender.edit_rich(
+                target, step.message, message_id=request.message_id, buttons=step.buttons
+            )
+        except MessageGoneError as exc:
+            if not step.resend_if_gone:
+                raise UndeliverableError(str(exc)) from exc
+            if target.chat_id is None:
+                return  # an inline message that is gone cannot be replaced
+            await self.sender.send_rich(target, step.message, buttons=step.buttons)
 
     def _prepare(self, thread: Thread, mode: ReadingMode) -> _Prepared:
         slot = (str(thread.key), mode)

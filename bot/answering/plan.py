@@ -10,7 +10,7 @@ a teaser with the whole thread as a Markdown file.
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import MessageLimit
@@ -19,8 +19,8 @@ from bot.answering import callback_data, texts
 from bot.errors import UnrollError
 from bot.model import Thread
 from bot.presentation import Presentation
-from bot.rendering import FORMATS, Format, telegram_html
-from bot.request import Answer, Destination, OutputPreference, UnrollRequest
+from bot.rendering import FORMATS, Format, telegram_html, telegram_rich
+from bot.request import Answer, AnswerStyle, Destination, OutputPreference, UnrollRequest
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +29,15 @@ class Edit:
 
     html: str
     preview_url: str | None = None
+    buttons: InlineKeyboardMarkup | None = None
+    resend_if_gone: bool = True  # a deleted message is answered anew, unless it was followed
+
+
+@dataclass(frozen=True, slots=True)
+class EditRich:
+    """Turn the request's own message into one rich message (Bot API 10.1)."""
+
+    message: telegram_rich.RichMessage
     buttons: InlineKeyboardMarkup | None = None
     resend_if_gone: bool = True  # a deleted message is answered anew, unless it was followed
 
@@ -62,7 +71,7 @@ class Notify:
     quiet: bool = False
 
 
-Step = Edit | SendPart | SendDocument | RememberAnswer | Notify
+Step = Edit | EditRich | SendPart | SendDocument | RememberAnswer | Notify
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +82,7 @@ class Facts:
     earlier_answer: str | None = None  # the message that answered this thread in this group
     page_url: str | None = None  # a readable page, when `wants_page` said so and one was had
     max_split_messages: int = 5
+    rich: bool = False  # the request may be answered with a rich message (see `may_be_rich`)
 
 
 def needs_earlier_answer(request: UnrollRequest) -> bool:
@@ -93,12 +103,24 @@ def is_repeat(request: UnrollRequest, earlier_answer: str | None) -> bool:
     )
 
 
-def wants_page(request: UnrollRequest, presentation: Presentation) -> bool:
-    """Tell whether the answer would use a page, so that one is worth publishing."""
+def may_be_rich(request: UnrollRequest, *, server_knows_rich: bool) -> bool:
+    """Tell whether a rich message may answer: the chat did not choose classic messages, and
+    the Bot API server has not said it does not know them."""
+    return request.style is AnswerStyle.RICH and server_knows_rich
+
+
+def wants_page(request: UnrollRequest, presentation: Presentation, *, rich: bool) -> bool:
+    """Tell whether the answer would use a page, so that one is worth publishing.
+
+    A rich message that cannot hold every post links to the page to continue reading.
+    """
     if request.output is OutputPreference.MESSAGE:
         return False
-    fits = telegram_html.fits_one_message(presentation.message)
-    return request.output is OutputPreference.PAGE or not fits
+    if request.output is OutputPreference.PAGE:
+        return True
+    if rich:
+        return not presentation.rich().complete
+    return not telegram_html.fits_one_message(presentation.message)
 
 
 def shows_progress(request: UnrollRequest) -> bool:
@@ -127,6 +149,11 @@ def plan_answer(
     message, buttons = presentation.message, _buttons(request, facts.button_ref)
     note = _refresh_note(request, presentation.thread)
     remember = _remember(request)
+    if facts.rich and request.output is not OutputPreference.PAGE:
+        rich = presentation.rich(facts.page_url)
+        # Whole, or ending with a link to the whole thread; else the classic answer below.
+        if rich.complete or facts.page_url is not None:
+            return (EditRich(_with_rich_note(rich, note), buttons), *remember)
     if request.output is not OutputPreference.PAGE and telegram_html.fits_one_message(message):
         edit = Edit(_with_note(message.chunks[0], note), message.preview_url, buttons)
         return (edit, *remember)
@@ -157,7 +184,21 @@ def _plan_follow(
     request: UnrollRequest, presentation: Presentation, facts: Facts
 ) -> tuple[Step, ...]:
     """A followed answer is edited in place, never split, then one short reply says why."""
-    message = presentation.message
+    edit = _follow_edit(request, presentation, facts)
+    if request.chat_id is None:
+        return (edit,)  # an inline message has no chat to reply in
+    change = texts.follow_change(request.posts_added, request.posts_deleted)
+    return (edit, Notify(change, quiet=request.is_group))
+
+
+def _follow_edit(
+    request: UnrollRequest, presentation: Presentation, facts: Facts
+) -> Edit | EditRich:
+    message, buttons = presentation.message, _buttons(request, facts.button_ref)
+    if facts.rich and request.output is not OutputPreference.PAGE:
+        rich = presentation.rich(facts.page_url)
+        if rich.complete or facts.page_url is not None:
+            return EditRich(rich, buttons, resend_if_gone=False)
     if request.output is not OutputPreference.PAGE and telegram_html.fits_one_message(message):
         body, preview = message.chunks[0], message.preview_url
     elif facts.page_url is not None:
@@ -165,12 +206,7 @@ def _plan_follow(
     else:
         teaser = presentation.teaser(presentation.thread.url)
         body, preview = f"{teaser}\n\n{texts.FOLLOW_TOO_LONG}", None
-    buttons = _buttons(request, facts.button_ref)
-    edit = Edit(body, preview, buttons, resend_if_gone=False)
-    if request.chat_id is None:
-        return (edit,)  # an inline message has no chat to reply in
-    change = texts.follow_change(request.posts_added, request.posts_deleted)
-    return (edit, Notify(change, quiet=request.is_group))
+    return Edit(body, preview, buttons, resend_if_gone=False)
 
 
 def _parts(chunks: tuple[str, ...], buttons: InlineKeyboardMarkup) -> tuple[Step, ...]:
@@ -218,6 +254,18 @@ def _refresh_note(request: UnrollRequest, thread: Thread) -> str:
     if previous is None or previous == thread.report.posts:
         return f"\n\n<i>{texts.REFRESH_UNCHANGED}</i>"
     return f"\n\n<i>{texts.refresh_change(thread.report.posts - previous)}</i>"
+
+
+def _with_rich_note(message: telegram_rich.RichMessage, note: str) -> telegram_rich.RichMessage:
+    """Add the Refresh note as a last paragraph, when the message has room for it."""
+    text = note.strip()
+    if not text:
+        return message
+    fits = (
+        message.chars + len(text) <= telegram_rich.MAX_TEXT_CHARS
+        and message.blocks < telegram_rich.MAX_BLOCKS
+    )
+    return replace(message, html=f"{message.html}<p>{text}</p>") if fits else message
 
 
 def _with_note(html_text: str, note: str) -> str:

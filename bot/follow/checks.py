@@ -12,7 +12,6 @@ from __future__ import annotations
 import html
 import logging
 import random
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -79,7 +78,7 @@ class FollowChecks:
             max_s=self.rules.max_interval_s,
         )
         if change.found:
-            await self._update_followers(key, result, change)
+            await self._update_followers(request.request_id, result, change)
         await self.store.reschedule(
             key,
             snapshot=changes.snapshot_of(result),
@@ -102,10 +101,11 @@ class FollowChecks:
             changed=False,
         )
 
-    async def _update_followers(self, key: str, thread: Thread, change: Change) -> None:
+    async def _update_followers(self, check_id: str, thread: Thread, change: Change) -> None:
         metrics.FOLLOW_CHANGES.inc()
+        key = str(thread.key)
         for follower in await self.store.followers(key):
-            request = follow_request(thread, follower, change)
+            request = follow_request(check_id, thread, follower, change)
             if await self.answerer.answer(request, thread):
                 metrics.FOLLOW_EDITS.inc()
             else:
@@ -146,10 +146,16 @@ class FollowChecks:
                 continue
 
 
-def follow_request(thread: Thread, follower: Follower, change: Change) -> UnrollRequest:
-    """Return the request that re-renders `follower`'s answer to show `thread`."""
+def follow_request(
+    check_id: str, thread: Thread, follower: Follower, change: Change
+) -> UnrollRequest:
+    """Return the request that re-renders `follower`'s answer to show `thread`.
+
+    Its id is the check's and the chat's, so a check handed out again after a crash finds the
+    short reply already journaled as sent and does not send it twice.
+    """
     return UnrollRequest(
-        request_id=uuid.uuid4().hex[:12],
+        request_id=f"{check_id}-{follower.scope}",
         key=thread.key,
         answer=Answer.FOLLOW,
         user_id=follower.user_id,
@@ -160,6 +166,7 @@ def follow_request(thread: Thread, follower: Follower, change: Change) -> Unroll
         inline_message_id=follower.inline_message_id,
         reading_mode=follower.reading_mode,
         output=follower.output,
+        style=follower.style,
         following=True,
         posts_added=change.added,
         posts_deleted=change.deleted,

@@ -21,7 +21,7 @@ from redis.asyncio import Redis
 from bot.cleaning import ReadingMode
 from bot.codec import decode, encode
 from bot.keyspace import Keys, load_script
-from bot.request import Destination, OutputPreference
+from bot.request import AnswerStyle, Destination, OutputPreference
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +36,7 @@ class Follower:
     inline_message_id: str | None = None
     reading_mode: ReadingMode = ReadingMode.REFLOW
     output: OutputPreference = OutputPreference.AUTO
+    style: AnswerStyle = AnswerStyle.RICH
 
     @property
     def scope(self) -> str:

@@ -24,9 +24,11 @@ GROUP = "workers"
 """The one consumer group every worker reads the job stream through."""
 
 INFLIGHT_TTL_MS = 30 * 60 * 1000
-"""Single-flight marker. Refreshed on every renew and retry, so it outlives any live job (at
-most 5 deliveries of a few minutes); it only expires for a job lost with Redis data, and then
-new requests start a fresh job instead of waiting on a dead one forever."""
+"""Single-flight marker while its job waits (queued, or delayed for a retry): long, because a
+backlog may keep it waiting, and a submit checks that the job still exists (hash, and stream
+entry or delayed-set member) before joining it, so a job lost with Redis data is replaced at
+once. While a worker runs the job, each renewal sets a short lease instead (`LEASE_PER_RECLAIM`
+reclaim thresholds, 20 s by default), so a marker whose job nobody runs any more lapses soon."""
 
 JOB_TTL_MS = 24 * 60 * 60 * 1000
 """A job's hash, request list and delivery set. Deleted on ack; the TTL only cleans up after a
@@ -68,7 +70,8 @@ class Keys:
         return f"{self.prefix}job:"
 
     def job(self, job_id: str) -> str:
-        """Job hash: thread key, deliveries so far, result (JOB_TTL_MS)."""
+        """Job hash: thread key, deliveries and failed tries so far, requests attached by the
+        first failure, current stream entry ("": delayed), result (JOB_TTL_MS)."""
         return f"{self.job_prefix}{job_id}"
 
     def job_requests(self, job_id: str) -> str:
@@ -80,7 +83,8 @@ class Keys:
         return f"{self.job_prefix}{job_id}:delivered"
 
     def inflight(self, key: str) -> str:
-        """Single-flight marker: the id of the job running for a thread key (INFLIGHT_TTL_MS)."""
+        """Single-flight marker: the id of the job running for a thread key (INFLIGHT_TTL_MS
+        while it waits, a lease of a few reclaim thresholds while a worker renews it)."""
         return f"{self.prefix}inflight:{key}"
 
     def result(self, key: str) -> str:

@@ -49,6 +49,7 @@ async def answer_button(update: Update, context: UnrollContext) -> None:
         inline_message_id=query.inline_message_id,
         reading_mode=chat_settings.reading_mode,
         output=chat_settings.output,
+        style=chat_settings.style,
         accepted_at=time.time(),
     )
     file_format = callback_data.FILE_ACTIONS.get(press.action)

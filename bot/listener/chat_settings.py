@@ -13,7 +13,7 @@ from bot.listener import texts
 from bot.listener.context import UnrollContext
 from bot.listener.intake import reply
 from bot.listener.requests import destination_of
-from bot.request import Destination, OutputPreference
+from bot.request import AnswerStyle, Destination, OutputPreference
 from bot.store import ChatSettings
 
 SETTINGS_PREFIX = "set:"
@@ -62,6 +62,8 @@ def _apply(current: ChatSettings, change: str) -> ChatSettings:
         return replace(current, reading_mode=ReadingMode(value))
     if name == "output" and value in set(OutputPreference):
         return replace(current, output=OutputPreference(value))
+    if name == "style" and value in set(AnswerStyle):
+        return replace(current, style=AnswerStyle(value))
     if name == "auto":
         return replace(current, auto_unroll=value == "on")
     if name == "follow":
@@ -85,6 +87,7 @@ def _keyboard(current: ChatSettings, destination: Destination) -> InlineKeyboard
             )
         ],
         [_button(texts.OUTPUT_ROW.format(output_name), f"output={_next(current.output)}")],
+        [_button(texts.STYLE_ROW.format(current.style), f"style={_next(current.style)}")],
     ]
     if destination is Destination.GROUP:
         state = "on" if current.auto_unroll else "off"

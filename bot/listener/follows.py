@@ -34,6 +34,7 @@ def follower_of(request: UnrollRequest) -> Follower:
         inline_message_id=request.inline_message_id,
         reading_mode=request.reading_mode,
         output=request.output,
+        style=request.style,
     )
 
 

@@ -61,6 +61,7 @@ async def accept_in_chat(
         thread_id=thread_id,
         reading_mode=chat_settings.reading_mode,
         output=chat_settings.output,
+        style=chat_settings.style,
         accepted_at=time.time(),
         following=following,
     )

@@ -58,13 +58,15 @@ always work. To unroll every link posted in a group automatically, an admin make
 admin (or switches privacy mode off in @BotFather and re-adds me), then turns on "auto-unroll" \
 in /settings.
 
-/settings — reading mode (reflow or original), answer as message or page, auto-unroll in groups."""
+/settings — reading mode (reflow or original), answer as message or page, rich or classic \
+messages, auto-unroll in groups."""
 
 SETTINGS_TITLE = "<b>Settings for this chat</b>"
 SETTINGS_SAVED = "Saved."
 ADMINS_ONLY = "Only the group's admins can change its settings."
 READING_ROW = "Reading: {}"
 OUTPUT_ROW = "Answer: {}"
+STYLE_ROW = "Messages: {}"
 AUTO_UNROLL_ROW = "Auto-unroll links: {}"
 FOLLOWING_ROW = "Following threads: {}"
 FOLLOWING_OFF = "Following threads is switched off in this group (/settings)."

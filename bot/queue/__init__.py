@@ -12,6 +12,14 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
+LEASE_PER_RECLAIM = 4
+"""A running job's single-flight marker lives this many reclaim thresholds past its last renewal.
+
+Renewals come three times per threshold, and a job whose worker died is taken over after one
+threshold and renewed by its new holder soon after; four thresholds outlast that, while a marker
+nobody renews any more (its job lost) lapses within seconds, so requests start a fresh job.
+"""
+
 
 @dataclass(frozen=True, slots=True)
 class Job:
@@ -23,6 +31,9 @@ class Job:
     """1 on the first hand-out; every reclaim after a crash and every retry adds one."""
     entry_id: str = ""
     """The backend's handle for this hand-out (a stream entry id); opaque to callers."""
+    failures: int = 0
+    """Earlier tries that failed and were retried (`retry_later`). The other earlier hand-outs,
+    `deliveries - 1 - failures`, ended without settling: their worker crashed."""
 
 
 class Outcome(StrEnum):
@@ -65,7 +76,8 @@ class JobQueue(Protocol):
         """Answer from the cache, attach to the running job for `key`, or queue a new job.
 
         Atomic. `fresh` skips the cache (the Refresh button) but still joins a running job,
-        so one fetch serves everybody who asked meanwhile.
+        so one fetch serves everybody who asked meanwhile. A job that can no longer run (its
+        data lost, or its marker's lease lapsed) is not joined: the request starts a new job.
         """
         ...
 
@@ -78,7 +90,11 @@ class JobQueue(Protocol):
         ...
 
     async def renew(self, job: Job, consumer: str) -> None:
-        """Keep a long job's claim fresh, so it is not handed to another consumer."""
+        """Keep a long job's claim fresh, so it is not handed to another consumer.
+
+        Also renews the lease of the key's single-flight marker: a marker not renewed for
+        `LEASE_PER_RECLAIM` reclaim thresholds lapses, and the next submit starts a new job.
+        """
         ...
 
     async def finish(self, job: Job, result: bytes, *, ttl_s: int) -> None:
@@ -113,18 +129,32 @@ class JobQueue(Protocol):
         ...
 
     async def retry_later(self, job: Job, delay_s: float) -> None:
-        """Take the job out of the queue and bring it back after `delay_s`, one delivery on."""
+        """Take the job out of the queue and bring it back after `delay_s`, one delivery on.
+
+        Counts a failed try (`Job.failures`); requests that attach from the first one on are
+        late, and `dead_letter` hands them to a new job instead of giving up on them.
+        """
+        ...
+
+    async def release(self, job: Job) -> None:
+        """Hand the job back unfinished, to be claimed again at once (a worker shutting down).
+
+        This hand-out does not count as a delivery. Does nothing if the job was settled.
+        """
         ...
 
     async def move_due_retries(self) -> int:
         """Put delayed jobs whose time has come back into the queue; return how many."""
         ...
 
-    async def dead_letter(self, job: Job, reason: str) -> None:
-        """Record the job as dead, settle its hand-out and end the single flight.
+    async def dead_letter(self, job: Job, reason: str) -> str | None:
+        """Record the job as dead, settle its hand-out, and return the id of its successor.
 
-        A new request for the key may try again. The job's requests stay readable (to apologise
-        to them) until `ack`.
+        Atomic. Requests that attached after the job's first failed try did not see every try
+        fail: they are queued as a new job with tries of its own, which takes over the single
+        flight, and count as delivered here. Without late requests there is no successor
+        (None) and the flight ends, so a new request may try again. The job's requests stay
+        readable (to apologise to those not delivered) until `ack`.
         """
         ...
 

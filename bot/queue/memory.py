@@ -3,7 +3,8 @@
 Adapter layer. Behaves like `redis_streams.RedisJobQueue`: every method runs without awaiting
 in between its reads and writes, so under asyncio each one is as atomic as the Redis scripts.
 A job claimed by a consumer that neither settles nor renews it within `reclaim_idle_s` is handed
-out again, as XAUTOCLAIM does. Nothing survives the process.
+out again, as XAUTOCLAIM does, and its single-flight marker lapses after the same lease as in
+Redis. Nothing survives the process.
 """
 
 from __future__ import annotations
@@ -11,10 +12,13 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from bot.queue import Job, Outcome, QueueStats, Submission
+from bot.expiring import ExpiringMap
+from bot.keyspace import DEAD_LETTERS_MAXLEN, INFLIGHT_TTL_MS
+from bot.queue import LEASE_PER_RECLAIM, Job, Outcome, QueueStats, Submission
 
 
 @dataclass
@@ -25,6 +29,9 @@ class _JobData:
     requests: list[bytes] = field(default_factory=list)
     delivered: set[int] = field(default_factory=set)
     result: bytes | None = None
+    failures: int = 0
+    late_from: int | None = None
+    """How many requests had attached at the first failed try; later ones are late."""
 
 
 @dataclass
@@ -49,10 +56,12 @@ class MemoryJobQueue:
         self._entries: dict[str, _Entry] = {}  # insertion order is queue order
         self._entry_count = 0
         self._jobs: dict[str, _JobData] = {}
-        self._inflight: dict[str, str] = {}
-        self._results: dict[str, tuple[bytes, float]] = {}
+        self._inflight: ExpiringMap[str, str] = ExpiringMap(clock)
+        self._lease_s = reclaim_idle_s * LEASE_PER_RECLAIM
+        self._results: ExpiringMap[str, bytes] = ExpiringMap(clock)
         self._delayed: dict[str, float] = {}
-        self._dead_letters: list[tuple[str, str, str]] = []
+        # Capped like the Redis dead-letter stream, so a poison flood cannot fill memory.
+        self._dead_letters: deque[tuple[str, str, str]] = deque(maxlen=DEAD_LETTERS_MAXLEN)
         self._arrived = asyncio.Event()
 
     async def submit(self, key: str, request: bytes, *, fresh: bool = False) -> Submission:
@@ -61,12 +70,12 @@ class MemoryJobQueue:
         if cached is not None:
             return Submission(Outcome.CACHED, None, cached)
         running = self._inflight.get(key)
-        if running is not None:
+        if running is not None and running in self._jobs:
             self._jobs[running].requests.append(request)
             return Submission(Outcome.ATTACHED, running, None)
         job_id = uuid.uuid4().hex
         self._jobs[job_id] = _JobData(key=key, requests=[request])
-        self._inflight[key] = job_id
+        self._set_flight(key, job_id)
         self._add_entry(job_id)
         return Submission(Outcome.QUEUED, job_id, None)
 
@@ -90,11 +99,13 @@ class MemoryJobQueue:
         entry = self._entries.get(job.entry_id)
         if entry is not None and entry.consumer == consumer:
             entry.last_delivery = self._clock()
+            if self._inflight.get(job.key) == job.id:
+                self._set_flight(job.key, job.id, lease_s=self._lease_s)
 
     async def finish(self, job: Job, result: bytes, *, ttl_s: int) -> None:
         """Cache and record `result`, and end the single flight."""
         if ttl_s > 0:
-            self._results[job.key] = (result, self._clock() + ttl_s)
+            self._results.set(job.key, result, expires_at=self._clock() + ttl_s)
         data = self._jobs.get(job.id)
         if data is not None:
             data.result = result
@@ -136,7 +147,23 @@ class MemoryJobQueue:
         if self._entries.pop(job.entry_id, None) is None or data is None:
             return
         data.deliveries = job.deliveries
+        data.failures += 1
+        if data.late_from is None:
+            data.late_from = len(data.requests)
         self._delayed[job.id] = self._clock() + delay_s
+        if self._inflight.get(job.key) == job.id:
+            self._set_flight(job.key, job.id)
+
+    async def release(self, job: Job) -> None:
+        """Make the job's hand-out claimable again at once, without counting it."""
+        entry = self._entries.get(job.entry_id)
+        if entry is None or entry.consumer is None:
+            return
+        entry.consumer = None
+        entry.times_delivered -= 1
+        if self._inflight.get(job.key) == job.id:
+            self._set_flight(job.key, job.id)
+        self._arrived.set()
 
     async def move_due_retries(self) -> int:
         """Queue again every parked job whose time has come."""
@@ -147,12 +174,23 @@ class MemoryJobQueue:
             self._add_entry(job_id)
         return len(due)
 
-    async def dead_letter(self, job: Job, reason: str) -> None:
-        """Record the job as dead and end its flight; keep its requests until `ack`."""
+    async def dead_letter(self, job: Job, reason: str) -> str | None:
+        """Record the job as dead; hand its late requests to a new job, or end its flight."""
         self._dead_letters.append((job.id, job.key, reason))
         self._entries.pop(job.entry_id, None)
         self._delayed.pop(job.id, None)
-        self._end_flight(job)
+        data = self._jobs.get(job.id)
+        late = [] if data is None or data.late_from is None else self._take_late(data)
+        if not late:
+            self._end_flight(job)
+            return None
+        successor = uuid.uuid4().hex
+        self._jobs[successor] = _JobData(key=job.key, requests=late)
+        # A marker held by another job (this one's lease lapsed) is left to that job.
+        if self._inflight.get(job.key) in (None, job.id):
+            self._set_flight(job.key, successor)
+        self._add_entry(successor)
+        return successor
 
     async def stats(self) -> QueueStats:
         """Return the queue's gauges."""
@@ -174,21 +212,22 @@ class MemoryJobQueue:
 
     async def forget_result(self, key: str) -> None:
         """Drop the cached result for `key`."""
-        self._results.pop(key, None)
+        self._results.pop(key)
 
     async def aclose(self) -> None:
         """Wake any claim still waiting, so shutdown does not wait for its timeout."""
         self._arrived.set()
 
+    def prune_expired(self) -> int:
+        """Drop every expired cached result now (the scheduler's prune chore)."""
+        return self._results.prune()
+
+    def held_entries(self) -> int:
+        """Return how many per-key and per-job entries are held, expired or not."""
+        return len(self._results) + len(self._jobs) + len(self._inflight) + len(self._entries)
+
     def _cached(self, key: str) -> bytes | None:
-        cached = self._results.get(key)
-        if cached is None:
-            return None
-        result, expires_at = cached
-        if expires_at <= self._clock():
-            del self._results[key]
-            return None
-        return result
+        return self._results.get(key)
 
     def _add_entry(self, job_id: str) -> None:
         self._entry_count += 1
@@ -210,9 +249,21 @@ class MemoryJobQueue:
             entry.last_delivery = now
             data = self._jobs[entry.job_id]
             deliveries = data.deliveries + entry.times_delivered
-            jobs.append(Job(entry.job_id, data.key, deliveries, entry_id))
+            jobs.append(Job(entry.job_id, data.key, deliveries, entry_id, data.failures))
         return jobs
+
+    def _take_late(self, data: _JobData) -> list[bytes]:
+        """Mark the late requests not answered yet as delivered, and return them."""
+        assert data.late_from is not None
+        indexes = range(data.late_from, len(data.requests))
+        late = [i for i in indexes if i not in data.delivered]
+        data.delivered.update(late)
+        return [data.requests[i] for i in late]
+
+    def _set_flight(self, key: str, job_id: str, *, lease_s: float | None = None) -> None:
+        lasts_s = INFLIGHT_TTL_MS / 1000 if lease_s is None else lease_s
+        self._inflight.set(key, job_id, expires_at=self._clock() + lasts_s)
 
     def _end_flight(self, job: Job) -> None:
         if self._inflight.get(job.key) == job.id:
-            del self._inflight[job.key]
+            self._inflight.pop(job.key)

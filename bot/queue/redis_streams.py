@@ -28,7 +28,7 @@ from bot.keyspace import (
     Keys,
     load_script,
 )
-from bot.queue import Job, Outcome, QueueStats, Submission
+from bot.queue import LEASE_PER_RECLAIM, Job, Outcome, QueueStats, Submission
 
 _T = TypeVar("_T")
 _StreamReply = list[tuple[bytes, list[tuple[bytes, dict[bytes, bytes]]]]]
@@ -44,6 +44,7 @@ class RedisJobQueue:
         self._redis = redis
         self._keys = Keys(prefix)
         self._reclaim_idle_ms = int(reclaim_idle_s * 1000)
+        self._lease_ms = max(1, int(reclaim_idle_s * LEASE_PER_RECLAIM * 1000))
         self._scripts = {
             name: load_script(redis, name)
             for name in (
@@ -55,6 +56,7 @@ class RedisJobQueue:
                 "retry",
                 "move_due",
                 "dead_letter",
+                "release",
             )
         }
 
@@ -70,6 +72,7 @@ class RedisJobQueue:
                 keys.stream,
                 keys.job(job_id),
                 keys.job_requests(job_id),
+                keys.delayed,
             ],
             [
                 request,
@@ -102,7 +105,7 @@ class RedisJobQueue:
         return jobs
 
     async def renew(self, job: Job, consumer: str) -> None:
-        """Reset the idle time of the job's entry, if `consumer` still holds it."""
+        """Reset the idle time of the job's entry and renew its marker's lease, if still held."""
         keys = self._keys
         await self._run(
             "renew",
@@ -113,7 +116,7 @@ class RedisJobQueue:
                 keys.job_requests(job.id),
                 keys.job_delivered(job.id),
             ],
-            [GROUP, consumer, job.entry_id, job.id, INFLIGHT_TTL_MS, JOB_TTL_MS],
+            [GROUP, consumer, job.entry_id, job.id, self._lease_ms, JOB_TTL_MS],
         )
 
     async def finish(self, job: Job, result: bytes, *, ttl_s: int) -> None:
@@ -162,9 +165,15 @@ class RedisJobQueue:
     async def retry_later(self, job: Job, delay_s: float) -> None:
         """Park the job until `delay_s` from now; its next hand-out counts one more delivery."""
         keys = [self._keys.stream, self._keys.delayed, self._keys.job(job.id)]
-        keys.append(self._keys.inflight(job.key))
+        keys += [self._keys.inflight(job.key), self._keys.job_requests(job.id)]
         args = [GROUP, job.entry_id, job.id, job.deliveries, int(delay_s * 1000)]
         await self._run("retry", keys, [*args, INFLIGHT_TTL_MS])
+
+    async def release(self, job: Job) -> None:
+        """Settle this hand-out and queue the job again at once, without counting it."""
+        keys = [self._keys.stream, self._keys.job(job.id), self._keys.inflight(job.key)]
+        args = [GROUP, job.entry_id, job.id, job.deliveries - 1, STREAM_MAXLEN, INFLIGHT_TTL_MS]
+        await self._run("release", keys, args)
 
     async def move_due_retries(self) -> int:
         """Queue again every parked job whose time has come (at most 100 per call)."""
@@ -174,14 +183,29 @@ class RedisJobQueue:
         )
         return int(moved)
 
-    async def dead_letter(self, job: Job, reason: str) -> None:
-        """Record the job as dead and end its flight; keep its requests until `ack`."""
+    async def dead_letter(self, job: Job, reason: str) -> str | None:
+        """Record the job as dead; hand its late requests to a new job, or end its flight."""
         keys = self._keys
-        await self._run(
+        successor = uuid.uuid4().hex
+        reply = await self._run(
             "dead_letter",
-            [keys.stream, keys.dead_letters, keys.delayed, keys.inflight(job.key)],
-            [GROUP, job.entry_id, job.id, job.key, reason, job.deliveries, DEAD_LETTERS_MAXLEN],
+            [
+                keys.stream,
+                keys.dead_letters,
+                keys.delayed,
+                keys.inflight(job.key),
+                keys.job(job.id),
+                keys.job_requests(job.id),
+                keys.job_delivered(job.id),
+                keys.job(successor),
+                keys.job_requests(successor),
+            ],
+            [
+                *(GROUP, job.entry_id, job.id, job.key, reason, job.deliveries),
+                *(DEAD_LETTERS_MAXLEN, successor, INFLIGHT_TTL_MS, JOB_TTL_MS, STREAM_MAXLEN),
+            ],
         )
+        return None if reply is None else cast(bytes, reply).decode()
 
     async def stats(self) -> QueueStats:
         """Return the queue's gauges, read in one round trip."""
@@ -205,7 +229,8 @@ class RedisJobQueue:
         args = [GROUP, consumer, self._reclaim_idle_ms, count]
         rows = await self._run("reclaim", [self._keys.stream], args)
         return [
-            Job(job.decode(), key.decode(), int(n), entry.decode()) for entry, job, key, n in rows
+            Job(job.decode(), key.decode(), int(n), entry.decode(), failures=int(failures))
+            for entry, job, key, n, failures in rows
         ]
 
     async def _read_new(self, consumer: str, count: int, block_ms: int | None) -> list[Job]:
@@ -241,8 +266,10 @@ class RedisJobQueue:
         try:
             return await step()
         except ResponseError as error:
-            # A pipeline puts "Command # n (...) of pipeline caused error:" first.
-            if "NOGROUP" not in str(error):
+            # A pipeline puts "Command # n (...) of pipeline caused error:" first. A claim
+            # blocked on a stream that is deleted meanwhile (Redis lost its data) is woken
+            # with UNBLOCKED.
+            if "NOGROUP" not in str(error) and not str(error).startswith("UNBLOCKED"):
                 raise
         await self._create_group()
         return await step()
@@ -259,4 +286,6 @@ class RedisJobQueue:
 def _job_from_entry(entry_id: bytes, fields: dict[bytes, bytes]) -> Job:
     # A fresh entry has been delivered once; `base` counts the job's earlier deliveries.
     deliveries = int(fields[b"base"]) + 1
-    return Job(fields[b"job"].decode(), fields[b"key"].decode(), deliveries, entry_id.decode())
+    failures = int(fields.get(b"failures", b"0"))
+    job_id, key = fields[b"job"].decode(), fields[b"key"].decode()
+    return Job(job_id, key, deliveries, entry_id.decode(), failures=failures)

@@ -3,8 +3,9 @@
 Renderers read a thread that cleaning already shaped: a post with `joins_next` runs on into the
 next one without a paragraph break (reflow mode); `gap_before` marks deleted posts in place.
 Each module's `render` returns its own type: text as `str`, EPUB as `bytes`, Telegram HTML as a
-`TelegramMessage` (chunks), Telegraph as its page nodes. `FORMATS` names the outputs people ask
-for as documents; adding one is a renderer module and one line there.
+`TelegramMessage` (chunks), a Telegram rich message as a `RichMessage`, Telegraph as its page
+nodes. `FORMATS` names the outputs people ask for as documents; adding one is a renderer module
+and one line there.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from bot.rendering import (  # noqa: E402
     json,
     markdown,
     telegram_html,
+    telegram_rich,
     text,
 )
 
@@ -59,6 +61,7 @@ FORMATS: Mapping[str, Format] = MappingProxyType(
             Format("html", html_page.render, "html"),
             Format("json", json.render, "json"),
             Format("telegram", telegram_html.render_document, "html"),
+            Format("telegram-rich", telegram_rich.render_document, "html"),
             Format("epub", epub.render, "epub", button="EPUB", binary=True),
         )
     }

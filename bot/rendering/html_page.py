@@ -96,10 +96,15 @@ def header_html(thread: Thread) -> str:
             "<header>",
             f"<h1>{escape(summary.title(thread))}</h1>",
             f'<p class="byline">{" · ".join(byline)}</p>',
-            f'<p class="report">{escape(summary.completeness_line(thread.report))}</p>',
+            f'<p class="report">{_completeness_html(thread)}</p>',
             "</header>",
         )
     )
+
+
+def _completeness_html(thread: Thread) -> str:
+    runs = summary.completeness_runs(thread.report)
+    return "".join(_anchor(text, url) if url else escape(text) for text, url in runs)
 
 
 def footer_html(thread: Thread) -> str:

@@ -122,6 +122,9 @@ def _report(report: Report) -> JsonObject:
         "skipped_other_authors": report.skipped_other_authors,
         "complete": report.complete,
         "note": report.note,
+        "other_branch_posts": report.other_branch_posts,
+        "other_branch_url": report.other_branch_url,
+        "other_branch_more": report.other_branch_more,
     }
 
 

@@ -82,7 +82,9 @@ def _header(thread: Thread) -> Iterator[str]:
     author = thread.author
     byline = f"**{_link(author.name, author.url)}** {escape('@' + author.handle)}"
     facts = (byline, escape(summary.byline_facts(thread)))
-    yield " · ".join(facts) + _HARD_BREAK + escape(summary.completeness_line(thread.report))
+    runs = summary.completeness_runs(thread.report)
+    line = "".join(_link(text, url) if url else escape(text) for text, url in runs)
+    yield " · ".join(facts) + _HARD_BREAK + line
 
 
 def _passage_blocks(passage: Passage) -> Iterator[str]:

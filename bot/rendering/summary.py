@@ -44,16 +44,40 @@ def plural(count: int, singular: str, plural_form: str | None = None) -> str:
 
 def completeness_line(report: Report) -> str:
     """Return e.g. "14 posts · 1 deleted · 3 replies by others skipped · may continue"."""
-    parts = [plural(report.posts, "post")]
+    return "".join(text for text, _url in completeness_runs(report))
+
+
+def completeness_runs(report: Report) -> tuple[tuple[str, str | None], ...]:
+    """Return the completeness line as runs of text, each with the URL it links to or None.
+
+    Only the other-branch part links anywhere: to the first post the thread does not show.
+    """
+    runs: list[tuple[str, str | None]] = []
+    head = [plural(report.posts, "post")]
     if report.deleted:
-        parts.append(f"{report.deleted} deleted")
+        head.append(f"{report.deleted} deleted")
     if report.skipped_other_authors:
-        parts.append(
+        head.append(
             f"{plural(report.skipped_other_authors, 'reply', 'replies')} by others skipped"
         )
-    if not report.complete:
-        parts.append(report.note or "may be incomplete")
-    return " · ".join(parts)
+    runs.append((" · ".join(head), None))
+    if report.other_branch_posts:
+        runs.extend(((" · ", None), (other_branch_text(report), report.other_branch_url)))
+    # A fork alone makes a thread incomplete, and its own words already say so.
+    if not report.complete and (report.note or not report.other_branch_posts):
+        runs.append((f" · {report.note or 'may be incomplete'}", None))
+    return tuple(runs)
+
+
+def other_branch_text(report: Report) -> str:
+    """Return e.g. "the author also replied elsewhere: 3 posts not shown".
+
+    "at least" comes in when the source did not fetch below some of the posts it counted.
+    """
+    count = plural(report.other_branch_posts, "post")
+    if report.other_branch_more:
+        count = f"at least {count}"
+    return f"the author also replied elsewhere: {count} not shown"
 
 
 def date_text(moment: datetime) -> str:

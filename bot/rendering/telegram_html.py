@@ -114,8 +114,8 @@ def render_teaser(thread: Thread, page_url: str, options: RenderOptions = Render
     blocks.append(_opening(thread))
     facts: _Block = []
     if options.include_footer:
-        line = f"{summary.completeness_line(thread.report)} · {summary.reading_time_text(thread)}"
-        facts = [(line, ()), ("\n", ())]
+        reading = f" · {summary.reading_time_text(thread)}"
+        facts = [*_completeness_runs(thread), (reading, ()), ("\n", ())]
     blocks.append([*facts, ("Read the whole thread", _link(page_url))])
     return _serialize(_join(blocks, _PARAGRAPH_BREAK))
 
@@ -141,7 +141,11 @@ def _thread_blocks(thread: Thread, options: RenderOptions) -> Iterator[_Block]:
         yield from _passage_blocks(passage)
     if options.include_footer:
         source = f"Original on {summary.source_name(thread)}"
-        yield [(source, _link(thread.url)), (f" · {summary.completeness_line(thread.report)}", ())]
+        yield [(source, _link(thread.url)), (" · ", ()), *_completeness_runs(thread)]
+
+
+def _completeness_runs(thread: Thread) -> _Block:
+    return [(text, _link(url)) for text, url in summary.completeness_runs(thread.report)]
 
 
 def _author_runs(thread: Thread) -> _Block:

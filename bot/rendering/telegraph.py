@@ -80,7 +80,9 @@ def render(
     for passage in group_passages(thread.posts):
         blocks.extend(_passage_blocks(passage))
     if options.include_footer:
-        blocks.extend(({"tag": "hr"}, _p(_el("i", summary.completeness_line(thread.report)))))
+        runs = summary.completeness_runs(thread.report)
+        line = _el("i", *(_a(url, text) if url else text for text, url in runs))
+        blocks.extend(({"tag": "hr"}, _p(line)))
     clean = [_clean_node(block) for block in blocks]
     return _number(safety.clean_text(summary.title(thread)), _paginate(clean, max_bytes))
 

@@ -51,9 +51,16 @@ def _header(thread: Thread) -> str:
         (
             summary.author_text(thread.author),
             summary.byline_facts(thread),
-            summary.completeness_line(thread.report),
+            _completeness_text(thread),
         )
     )
+
+
+def _completeness_text(thread: Thread) -> str:
+    # A linked run reads as "words (URL)", as a link in a post does.
+    runs = summary.completeness_runs(thread.report)
+    links = ((text, safety.safe_url(url)) for text, url in runs)
+    return "".join(f"{text} ({url})" if url else text for text, url in links)
 
 
 def _passage_blocks(passage: Passage) -> Iterator[str]:

@@ -5,7 +5,8 @@ maps its platform's "not found" and "private" answers to `errors.py` in one stat
 
 `fetch_thread` here is the one way in: it gives the platform module a `FetchBudget` (requests,
 bytes, deadline) so no upstream can keep a fetch going, then finishes the model once for every
-platform: duplicate posts dropped (the first kept), the post cap applied, `fetched_at` set.
+platform: duplicate posts dropped (the first kept), the post cap applied, a thread the author
+forked marked incomplete, `fetched_at` set.
 A platform module may return more posts than the cap (one past it says the thread goes on).
 """
 
@@ -93,8 +94,9 @@ async def fetch_thread(
 
 
 def finish_thread(thread: Thread, max_posts: int) -> Thread:
-    """Drop repeated posts (keeping the first), cut at `max_posts`, make every URL and text
-    safe to show (`safety.sanitize_thread`), and stamp `fetched_at`."""
+    """Drop repeated posts (keeping the first), cut at `max_posts`, mark a thread whose author
+    forked it incomplete, make every URL and text safe to show (`safety.sanitize_thread`), and
+    stamp `fetched_at`."""
     posts = list(_unique(thread.posts))
     report = thread.report
     if len(posts) != len(thread.posts):
@@ -102,6 +104,9 @@ def finish_thread(thread: Thread, max_posts: int) -> Thread:
     if len(posts) > max_posts:
         posts = posts[:max_posts]
         report = replace(report, posts=max_posts, complete=False, note=cap_note(max_posts))
+    if report.other_branch_posts:
+        # The author's other branches are posts of the thread that are not shown.
+        report = replace(report, complete=False)
     finished = replace(thread, posts=tuple(posts), report=report, fetched_at=datetime.now(UTC))
     return safety.sanitize_thread(finished)
 

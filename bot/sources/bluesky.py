@@ -6,6 +6,13 @@ self-replies, calling getPostThread again wherever the answer was cut by `depth`
 breaks the parent links, so the part above the hole is fetched down from the thread root.
 Statuses are mapped here; bluesky_posts.py reads the post views.
 
+When the author replied twice to one post (a fork), the earliest self-reply continues the chain
+and the author's posts on the other branches are counted for the report, with a link to the
+first of them. They are counted from the answers the walk saw, after at most `BRANCH_REQUESTS`
+more getPostThread calls: one from the chain's first post when the link pointed lower (parents
+come without their other replies), and below branch posts the `depth` cut. Where replies
+stayed unfetched, the report says more may exist.
+
 Both walks remember the posts they took: a post met again (a cycle across re-fetches) is a
 malformed answer, `SourceError`. The walk down stops one post past the cap; the walk up keeps
 going to the thread's beginning (which the cap keeps), bounded by the fetch budget.
@@ -13,7 +20,7 @@ going to the thread's beginning (which the cap keeps), bounded by the fetch budg
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from bot.errors import PostPrivateError, PostUnavailableError, SourceError, UnrollError
@@ -35,6 +42,8 @@ GET_POST_THREAD = "/xrpc/app.bsky.feed.getPostThread"
 # anyone comes along); upwards there is one post per level, so ask for the lexicon's maximum.
 REPLY_DEPTH = 10
 PARENT_HEIGHT = 1000
+# Extra getPostThread calls at most, spent only to count the author's other branches.
+BRANCH_REQUESTS = 2
 # An account that asks not to be shown to logged-out viewers is not unrolled.
 NO_UNAUTHENTICATED = "!no-unauthenticated"
 
@@ -74,7 +83,9 @@ async def fetch_thread(
     walker = _ChainWalker(_AppView(http, config.bluesky_api_url), limit, progress)
     entry = await walker.api.thread(_post_uri(authority, rkey), depth=REPLY_DEPTH)
     chain = await walker.walk(entry)
+    await walker.count_branches(chain)
     posts = tuple(read_post(view, gap_before=walker.gaps.get(view_uri(view), 0)) for view in chain)
+    first_branch = min(walker.branch_roots, key=post_time, default=None)
     return Thread(
         key=key,
         source=Platform.BLUESKY,
@@ -85,6 +96,9 @@ async def fetch_thread(
             posts=len(posts),
             deleted=sum(walker.gaps.values()),
             skipped_other_authors=walker.skipped,
+            other_branch_posts=len(walker.branch_posts),
+            other_branch_url=read_post(first_branch, gap_before=0).url if first_branch else None,
+            other_branch_more=bool(walker.unfetched),
         ),
     )
 
@@ -146,6 +160,10 @@ class _ChainWalker:
     gaps: dict[str, int] = field(default_factory=dict)  # post uri → deleted posts before it
     skipped: int = 0
     taken: set[str] = field(default_factory=set)  # uris of the chain's posts so far
+    expanded: set[str] = field(default_factory=set)  # uris whose replies an answer held
+    branch_roots: list[JsonObject] = field(default_factory=list)  # the author's other replies
+    branch_posts: dict[str, JsonObject] = field(default_factory=dict)  # uri → post view
+    unfetched: list[str] = field(default_factory=list)  # branch posts the `depth` cut
 
     async def walk(self, entry: JsonObject) -> list[JsonObject]:
         """Return the post views of the chain `entry` is in, oldest first."""
@@ -229,23 +247,83 @@ class _ChainWalker:
             post = node.child_or_empty("post")
             if not node.has("replies"):
                 # No replies key though replies exist: the depth limit cut the answer.
+                if post.number("replyCount") == 0:
+                    self.expanded.add(view_uri(post))
                 if refetched or post.number("replyCount") == 0:
                     return below
                 node = await self.api.thread(view_uri(post), depth=REPLY_DEPTH, parent_height=0)
                 refetched = True
                 continue
             replies = node.children("replies")
-            own = [r for r in replies if _is_post(r) and _author_did(r) == self.author_did]
+            own = self._own(replies)
             self.skipped += len(replies) - len(own)
-            # Several self-replies: the earliest continues the chain (the AppView's order is
-            # not by time).
+            self.expanded.add(view_uri(post))
             if not own or self.found >= self.limit:
                 return below
+            # Several self-replies: the earliest continues the chain (the AppView's order is
+            # not by time); the others are branches the report counts.
             node, refetched = min(own, key=lambda r: post_time(r.child_or_empty("post"))), False
+            self._collect_branches(reply for reply in own if reply is not node)
             self._take(node.child_or_empty("post"))
             self.found += 1
             below.append(node.child_or_empty("post"))
             await self._report()
+
+    async def count_branches(self, chain: list[JsonObject]) -> None:
+        """Count the author's other branches off `chain`, with at most `BRANCH_REQUESTS` calls.
+
+        The first call, when needed, asks the chain's first post with its replies, since the
+        walk up saw parents without their other replies; the rest ask below branch posts
+        the `depth` cut.
+        """
+        for _ in range(BRANCH_REQUESTS):
+            if view_uri(chain[0]) not in self.expanded:
+                node = await self.api.thread(
+                    view_uri(chain[0]), depth=REPLY_DEPTH, parent_height=0
+                )
+                self._branches_along(node, {view_uri(post) for post in chain})
+            elif self.unfetched:
+                uri = self.unfetched.pop(0)
+                node = await self.api.thread(uri, depth=REPLY_DEPTH, parent_height=0)
+                self._collect_branches(self._own(node.children("replies")))
+            else:
+                return
+
+    def _branches_along(self, node: JsonObject, chain: set[str]) -> None:
+        """Collect the branches off the chain's posts in an answer that starts at its first."""
+        while node.has("replies"):
+            self.expanded.add(view_uri(node.child_or_empty("post")))
+            own = self._own(node.children("replies"))
+            on_chain = [reply for reply in own if _reply_uri(reply) in chain]
+            self._collect_branches(reply for reply in own if _reply_uri(reply) not in chain)
+            if not on_chain:
+                return
+            node = on_chain[0]
+
+    def _collect_branches(self, roots: Iterable[JsonObject]) -> None:
+        """Remember the author's posts in these reply nodes and in their self-replies."""
+        stack = list(roots)
+        for root in stack:
+            if _reply_uri(root) not in self.branch_posts and _reply_uri(root) not in self.taken:
+                self.branch_roots.append(root.child_or_empty("post"))
+        while stack:
+            node = stack.pop()
+            post = node.child_or_empty("post")
+            uri = view_uri(post)
+            if uri in self.branch_posts or uri in self.taken:
+                continue  # a repeat in a hostile answer, or the chain itself
+            self.branch_posts[uri] = post
+            if node.has("replies"):
+                stack.extend(self._own(node.children("replies")))
+            elif post.number("replyCount"):
+                self.unfetched.append(uri)
+
+    def _own(self, replies: list[JsonObject]) -> list[JsonObject]:
+        return [r for r in replies if _is_post(r) and _author_did(r) == self.author_did]
+
+
+def _reply_uri(node: JsonObject) -> str:
+    return view_uri(node.child_or_empty("post"))
 
 
 def _is_post(node: JsonObject) -> bool:

@@ -3,6 +3,10 @@
 FxTwitter walks the conversation up and down itself, so one GET gives
 the whole chain. This module fetches it and maps FxTwitter's statuses to errors.py in one
 table; fxtwitter_posts.py reads the answer into the model.
+
+A fork cannot be seen here: going down, FxTwitter takes from each post the first of the
+author's replies in X's conversation answer and returns that one path, so the author's other
+branches never reach the bot and the report counts none. The X API source sees them.
 """
 
 from __future__ import annotations

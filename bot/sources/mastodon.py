@@ -6,6 +6,14 @@ of it: up through `ancestors`, down through `descendants`, asking `/context` aga
 topmost or deepest post found whenever the unauthenticated limits (40 ancestors, 60
 descendants, depth 20) cut the answer short.
 
+When the author replied twice to one post (a fork), the earliest self-reply continues the chain
+and the author's posts on the other branches are counted for the report, with a link to the
+first of them. They are counted from the statuses the walk saw, after at most `BRANCH_REQUESTS`
+more `/context` requests: one from the chain's first post when the link pointed lower (a
+post's `/context` holds its ancestors but not their other replies), and below branch posts
+whose replies are not known yet. Where the answers stayed cut at the limits, the report says
+more may exist.
+
 Decisions: a link to a boost unrolls the boosted post's thread. A deleted post cuts a Mastodon
 thread in two (the database nulls its replies' `in_reply_to_id`), so the half above it cannot
 be reached from below; the chain then starts after the gap and the report says so.
@@ -21,6 +29,7 @@ beginning), so an endless chain of ancestors ends when the fetch budget does.
 from __future__ import annotations
 
 import ipaddress
+from collections import deque
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
@@ -35,6 +44,8 @@ from bot.sources.mastodon_posts import PLATFORM, read_author, read_post
 # anonymous caller at most 40 ancestors and 60 descendants, 20 levels deep.
 DESCENDANTS_LIMIT = 60
 DESCENDANTS_DEPTH_LIMIT = 20
+# Extra `/context` requests at most, spent only to count the author's other branches.
+BRANCH_REQUESTS = 2
 
 _STATUS_ERRORS: dict[int, type[PostUnavailableError]] = {
     401: PostPrivateError,  # the instance demands a login for its whole API
@@ -87,7 +98,17 @@ async def fetch_thread(
     # One past the cap, so `sources.fetch_thread` can tell the thread goes on.
     await walk.down(chain, limit=config.max_posts + 1)
     await walk.report(len(chain))
-    return _thread(key, chain, walk, gap=gap)
+    branches = await walk.other_branches(chain)
+    return _thread(key, chain, walk, gap=gap, branches=branches)
+
+
+@dataclass(frozen=True, slots=True)
+class _Branches:
+    """The author's statuses off the chain: self-replies to it and their own self-replies."""
+
+    statuses: list[JsonObject]
+    first: JsonObject | None  # the earliest status replying to the chain itself
+    more: bool  # some of them may have replies the walk did not fetch
 
 
 @dataclass
@@ -176,11 +197,50 @@ class _Walk:
         replies = (self.known[c] for post in chain for c in self.children.get(_id(post), []))
         return sum(_account_id(reply) != author for reply in replies)
 
+    async def other_branches(self, chain: list[JsonObject]) -> _Branches:
+        """Find the author's other branches, fetching below them at most `BRANCH_REQUESTS` times.
+
+        Each request asks `/context` of the highest status whose replies are unknown: first the
+        chain's first post (entered lower down, the walk saw none of its other replies), then
+        the branches'. Under the limits, one answer brings the whole tree below that status.
+        """
+        branches = self._branches(chain)
+        for _ in range(BRANCH_REQUESTS):
+            known_below = self.settled | self.asked
+            candidates = (chain[0], *branches.statuses)
+            unknown = [s for s in candidates if _id(s) not in known_below]
+            if not unknown:
+                break
+            await self.context(_id(unknown[0]))
+            branches = self._branches(chain)
+        return branches
+
+    def _branches(self, chain: list[JsonObject]) -> _Branches:
+        author = _account_id(chain[0])
+        on_chain = {_id(status) for status in chain}
+        queue = deque(c for post in chain for c in self.children.get(_id(post), []))
+        roots = [self.known[c] for c in queue if c not in on_chain]
+        found: dict[str, JsonObject] = {}
+        # Breadth first, so a branch's first status comes before the ones below it.
+        while queue:
+            status_id = queue.popleft()
+            status = self.known[status_id]
+            if status_id in on_chain or status_id in found or _account_id(status) != author:
+                continue
+            found[status_id] = status
+            queue.extend(self.children.get(status_id, []))
+        own_roots = [status for status in roots if _account_id(status) == author]
+        return _Branches(
+            statuses=list(found.values()),
+            first=min(own_roots, key=_time_order, default=None),
+            more=any(status_id not in self.settled for status_id in found),
+        )
+
     def _self_reply(self, parent_id: str, author: str | None) -> JsonObject | None:
         replies = [self.known[c] for c in self.children.get(parent_id, [])]
         own = [reply for reply in replies if _account_id(reply) == author]
         # Several self-replies to one post: the earliest continues the thread.
-        return min(own, key=lambda s: (s.text("created_at"), _id(s)), default=None)
+        return min(own, key=_time_order, default=None)
 
     def _add(self, status: JsonObject) -> None:
         status_id = _id(status)
@@ -233,7 +293,9 @@ def _depth(root_id: str, descendants: list[JsonObject]) -> int:
     return max(map(depth, parents), default=0)
 
 
-def _thread(key: ThreadKey, chain: list[JsonObject], walk: _Walk, *, gap: bool) -> Thread:
+def _thread(
+    key: ThreadKey, chain: list[JsonObject], walk: _Walk, *, gap: bool, branches: _Branches
+) -> Thread:
     posts = [read_post(status, key.host) for status in chain]
     if gap:
         posts[0] = replace(posts[0], gap_before=1)
@@ -252,12 +314,19 @@ def _thread(key: ThreadKey, chain: list[JsonObject], walk: _Walk, *, gap: bool) 
             skipped_other_authors=walk.skipped_replies(chain),
             complete=not gap,
             note=note,
+            other_branch_posts=len(branches.statuses),
+            other_branch_url=read_post(branches.first, key.host).url if branches.first else None,
+            other_branch_more=branches.more,
         ),
     )
 
 
 def _account_id(status: JsonObject) -> str | None:
     return status.child_or_empty("account").optional_string("id")
+
+
+def _time_order(status: JsonObject) -> tuple[str, str]:
+    return (status.text("created_at"), _id(status))
 
 
 def _id(status: JsonObject) -> str:

@@ -4,6 +4,11 @@ The post names its conversation; recent search finds the author's replies in it,
 is rebuilt from `replied_to` links. Recent search only reaches back
 7 days, so an older thread comes back incomplete and says why. x_api_posts.py reads the
 posts into the model.
+
+Search returns every reply of the author to themselves in the conversation, so a fork (the
+author answering one post twice) is in plain sight: the earliest branch is the thread, and the
+author's posts on the others are counted for the report from the same answers, with no more
+requests. Only what the 7-day window and the post cap let search return is counted.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from bot.net.http import HttpClient, Response
 from bot.sources import ProgressCallback, SourceConfig
 from bot.sources.json_reader import JsonObject
 from bot.sources.x_api_posts import Includes, read_author, read_post, referenced_id
-from bot.sources.x_text import PLATFORM
+from bot.sources.x_text import PLATFORM, post_url
 
 FIELDS: Mapping[str, str] = {
     "tweet.fields": "author_id,conversation_id,created_at,in_reply_to_user_id,"
@@ -166,6 +171,7 @@ async def fetch_thread(
     known = _own_posts(focal, root, found, api.includes)
     walk = await _walk_up(api, focal, known)
     chain = _join(walk, root, known) + _walk_down(focal, known)
+    branches, first_branch = _other_branches(chain, known)
     now = datetime.now(UTC)
     top = root if isinstance(root, _Tweet) else chain[0]
     complete = walk.stop != "window" and top.created_at >= now - SEARCH_WINDOW
@@ -175,6 +181,8 @@ async def fetch_thread(
         skipped_other_authors=int(isinstance(root, _Tweet) and root.author_id != focal.author_id),
         complete=complete,
         note=None if complete else WINDOW_NOTE,
+        other_branch_posts=len(branches),
+        other_branch_url=post_url(handle, first_branch.id) if first_branch else None,
     )
     posts = [
         read_post(tweet.data, api.includes, gap_before=int(tweet is walk.hole_below))
@@ -247,19 +255,46 @@ def _join(walk: _Walk, root: _Tweet | _Missing, known: dict[str, _Tweet]) -> lis
     return [tweet for tweet in above if tweet.id not in below_ids] + walk.chain
 
 
-def _walk_down(start: _Tweet, known: dict[str, _Tweet]) -> list[_Tweet]:
-    """Follow the author's replies to themselves from `start`; at a fork take the earliest."""
+def _self_replies(known: dict[str, _Tweet], author_id: str) -> dict[str, list[_Tweet]]:
+    """Return the author's replies to themselves, by the id of the post they answer."""
     replies: dict[str, list[_Tweet]] = {}
     for tweet in known.values():
-        if tweet.parent_id is not None and tweet.parent_author_id == start.author_id:
+        if tweet.parent_id is not None and tweet.parent_author_id == author_id:
             replies.setdefault(tweet.parent_id, []).append(tweet)
+    return replies
+
+
+def _other_branches(
+    chain: list[_Tweet], known: dict[str, _Tweet]
+) -> tuple[list[_Tweet], _Tweet | None]:
+    """Return the author's posts off the chain below it, and the earliest that answers it."""
+    replies = _self_replies(known, chain[0].author_id)
+    on_chain = {tweet.id for tweet in chain}
+    roots = [r for tweet in chain for r in replies.get(tweet.id, []) if r.id not in on_chain]
+    found: dict[str, _Tweet] = {}
+    stack = list(roots)
+    while stack:
+        tweet = stack.pop()
+        if tweet.id not in on_chain and tweet.id not in found:
+            found[tweet.id] = tweet
+            stack.extend(replies.get(tweet.id, []))
+    return list(found.values()), min(roots, key=_id_order, default=None)
+
+
+def _id_order(tweet: _Tweet) -> tuple[int, str]:
+    # Snowflakes grow with time, and a longer one is a later one (compared as text, so an id
+    # that is not a number cannot crash the walk).
+    return (len(tweet.id), tweet.id)
+
+
+def _walk_down(start: _Tweet, known: dict[str, _Tweet]) -> list[_Tweet]:
+    """Follow the author's replies to themselves from `start`; at a fork take the earliest."""
+    replies = _self_replies(known, start.author_id)
     below: list[_Tweet] = []
     taken = {start.id}
     current = start
     while current.id in replies:
-        # The earliest id: snowflakes grow with time, and a longer one is a later one (compared
-        # as text, so an id that is not a number cannot crash the walk).
-        current = min(replies[current.id], key=lambda tweet: (len(tweet.id), tweet.id))
+        current = min(replies[current.id], key=_id_order)
         if current.id in taken:
             raise SourceError(f"X's reply chain loops through {current.id}", platform=PLATFORM)
         taken.add(current.id)

@@ -56,8 +56,12 @@ def quick_worker_stop(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def telegram() -> Iterator[FakeTelegram]:
-    """A fresh fake Bot API for each test."""
-    with FakeTelegram() as fake:
+    """A fresh fake Bot API for each test, playing a server older than rich messages.
+
+    So every way of asking is checked in its classic answer, after the one rich call such a
+    server refuses; tests of rich answers turn `supports_rich_messages` on.
+    """
+    with FakeTelegram(supports_rich_messages=False) as fake:
         yield fake
 
 

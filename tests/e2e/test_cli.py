@@ -27,12 +27,13 @@ from bot.cli import BAD_TOKEN
 from bot.errors import UnsupportedLinkError
 from bot.rendering.telegram_html import CHUNK_SEPARATOR as TELEGRAM_CHUNK_SEPARATOR
 from bot.settings import Settings
-from tests.fakes.bluesky import FakeBluesky
+from tests.fakes.bluesky import FakeBluesky, build_branch
 from tests.fakes.bluesky import build_thread as build_bluesky_thread
 from tests.fakes.fxtwitter import FakeFxTwitter, build_thread
 from tests.fakes.mastodon import FakeMastodon
 from tests.fakes.server import free_port
 from tests.fakes.telegram import FakeTelegram
+from tests.fakes.telegram_rich import validate as validate_rich
 from tests.fakes.x_api import TOKEN, FakeXApi
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -276,6 +277,51 @@ def test_json_output_fills_the_nested_contract_objects(json_document: Any) -> No
     assert (any(p["media"] for p in posts), any(p["quote"] for p in posts)) == (True, True)
 
 
+# --- the author's other branches ---------------------------------------------------------------
+
+
+def mastodon_fork_link(fakes: Upstreams) -> tuple[str, str]:
+    """Serve a 4-post thread whose author later answered post 2 again with 2 posts."""
+    chain, branch = fakes.mastodon.build_forked_thread(4, fork_at=1, branch_posts=2)
+    return str(chain[0]["url"]), str(branch[0]["url"])
+
+
+def bluesky_fork_link(fakes: Upstreams) -> tuple[str, str]:
+    """Serve a 4-post thread whose author later answered post 2 again with 2 posts."""
+    posts = build_bluesky_thread(4)
+    branch = build_branch(posts[1], 2)
+    fakes.bluesky.add(*posts, *branch)
+    return posts[0].url, branch[0].url
+
+
+@pytest.mark.parametrize(
+    "fork_link", [mastodon_fork_link, bluesky_fork_link], ids=["mastodon", "bluesky"]
+)
+def test_json_report_counts_and_links_the_authors_other_branch(
+    cli: Callable[..., Result],
+    fakes: Upstreams,
+    fork_link: Callable[[Upstreams], tuple[str, str]],
+) -> None:
+    link, branch_url = fork_link(fakes)
+    report = json.loads(output(cli("unroll", link, "--format", "json")))["report"]
+    keys = ("posts", "complete", "other_branch_posts", "other_branch_url", "other_branch_more")
+    assert {key: report[key] for key in keys} == {
+        "posts": 4,
+        "complete": False,
+        "other_branch_posts": 2,
+        "other_branch_url": branch_url,
+        "other_branch_more": False,
+    }
+
+
+def test_text_completeness_line_links_the_authors_other_branch(
+    cli: Callable[..., Result], fakes: Upstreams
+) -> None:
+    link, branch_url = mastodon_fork_link(fakes)
+    text = output(cli("unroll", link))
+    assert f"the author also replied elsewhere: 2 posts not shown ({branch_url})" in text
+
+
 def front_matter(markdown: str) -> dict[str, object]:
     """Read the `---` block at the top; its values are JSON scalars, which YAML reads alike."""
     block, _, _ = markdown.removeprefix("---\n").partition("\n---\n")
@@ -324,6 +370,17 @@ def test_telegram_output_prints_each_chunk_within_the_message_limit(
     lengths = [visible_utf16_length(chunk) for chunk in chunks]
     assert len(chunks) > 1
     assert max(lengths) <= MessageLimit.MAX_TEXT_LENGTH
+
+
+def test_telegram_rich_output_prints_one_message_telegram_accepts(
+    cli: Callable[..., Result], fakes: Upstreams
+) -> None:
+    posts = build_bluesky_thread(90)  # more than one classic message, well within a rich one
+    fakes.bluesky.add(*posts)
+    html = output(cli("unroll", posts[5].url, "--format", "telegram-rich"))
+    stats = validate_rich({"html": html.removesuffix("\n")})
+    assert stats.chars > MessageLimit.MAX_TEXT_LENGTH
+    assert "<footer>" in html
 
 
 def test_epub_output_writes_a_valid_epub_file(

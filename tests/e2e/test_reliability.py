@@ -6,6 +6,7 @@ workers that must die run as `python -m bot worker` processes and are SIGKILLed.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -47,6 +48,10 @@ def answer_edits(telegram: FakeTelegram, chat: FakeChat, text: str = ANSWER) -> 
         for call in telegram.calls_to("editMessageText", chat.id)
         if call.status == 200 and text in call.params["text"]
     )
+
+
+def requests_counted(outcome: str) -> float:
+    return REGISTRY.get_sample_value("unroll_requests_total", {"outcome": outcome}) or 0.0
 
 
 def jobs_settled(outcome: str) -> float:
@@ -187,3 +192,74 @@ async def test_poison_job_is_dead_lettered_after_five_deliveries_with_an_apology
         "messages": telegram.sent_to(chat),
     }
     assert outcome == {"upstream calls": 5, "dead letters": 1, "messages": [APOLOGY]}
+
+
+@redis_only
+async def test_request_after_redis_lost_its_data_mid_job_is_answered_promptly(
+    telegram: FakeTelegram,
+    fxtwitter: FakeFxTwitter,
+    own_redis_server: RedisServer,
+    start_bot: Callable[..., Awaitable[Settings]],
+) -> None:
+    """FLUSHALL of this test's own Redis under a running job: the bot keeps running, and a
+    new request for the thread gets its answer in seconds, not after a 30-minute marker."""
+    thread = fxtwitter.add(build_thread(3, rich=False))
+    fxtwitter.delay_s = 2.0  # the first job is mid-fetch when Redis loses everything
+    await start_bot(redis_url=own_redis_server.url, job_reclaim_idle_s=0.3)
+    ask(telegram, new_chat(telegram, "Alice"), thread)
+    await eventually(lambda: bool(fxtwitter.server.requests.all()))
+    redis = connect(own_redis_server.url)
+    await redis.flushall()
+    await redis.aclose()
+    late = new_chat(telegram, "Bob")
+    ask(telegram, late, thread)
+    await eventually(lambda: is_answered(telegram, late), timeout_s=15)
+
+
+@redis_only
+async def test_worker_stopped_mid_job_hands_it_back_within_its_grace(
+    telegram: FakeTelegram,
+    fxtwitter: FakeFxTwitter,
+    bot_settings: Callable[..., Settings],
+    start_part: Callable[..., Awaitable[None]],
+    bot_process: Callable[..., Awaitable[BotProcess]],
+) -> None:
+    """SIGTERM during a fetch that hangs: the worker exits within SHUTDOWN_GRACE_S (and a
+    moment to close), and another worker answers at once, long before a crashed job's claim
+    would be reclaimed (JOB_RECLAIM_IDLE_S is a minute here)."""
+    thread = fxtwitter.add(build_thread(3, rich=False))
+    fxtwitter.delay_s = 60.0  # the upstream hangs for the first worker
+    grace = {"shutdown_grace_s": 1.0, "job_reclaim_idle_s": 60.0}
+    await start_part(wiring.run_listener, bot_settings(**grace), ready="getUpdates")
+    stopping = await bot_process("worker", bot_settings(**grace))
+    chat = new_chat(telegram)
+    ask(telegram, chat, thread)
+    await eventually(lambda: bool(fxtwitter.server.requests.all()), timeout_s=20)
+    fxtwitter.delay_s = 0.0
+    await bot_process("worker", bot_settings(**grace))
+    started = time.monotonic()
+    exit_code = await stopping.stop()
+    took_s = time.monotonic() - started
+    await eventually(lambda: is_answered(telegram, chat), timeout_s=10)
+    assert (exit_code, took_s < 1.0 + 1.5, answer_edits(telegram, chat)) == (0, True, 1)
+
+
+async def test_late_requester_of_a_dead_lettered_job_gets_tries_of_its_own(
+    telegram: FakeTelegram,
+    fxtwitter: FakeFxTwitter,
+    start_bot: Callable[..., Awaitable[Settings]],
+) -> None:
+    """Bob joined after the first failure: Alice, who waited through all five tries, gets the
+    apology; Bob's request goes to a new job, and the recovered source answers him."""
+    thread = fxtwitter.add(build_thread(3, rich=False))
+    fxtwitter.fail_status = 500
+    fxtwitter.fail_count = 5  # the first job's five tries fail; then the source is back
+    await start_bot(retry_backoff_base_s=1.0, retry_backoff_cap_s=1.0)
+    alice, bob = new_chat(telegram, "Alice"), new_chat(telegram, "Bob")
+    ask(telegram, alice, thread)
+    await eventually(lambda: len(fxtwitter.server.requests.all()) >= 2)  # a try failed
+    attached_before = requests_counted("attached")
+    ask(telegram, bob, thread)
+    await eventually(lambda: is_answered(telegram, bob), timeout_s=30)
+    outcome = (requests_counted("attached") - attached_before, telegram.sent_to(alice))
+    assert outcome == (1, [APOLOGY])

@@ -234,3 +234,47 @@ async def test_metrics_count_upstream_429(
         return await metric(settings, "unroll_upstream_429_total") == before + 1
 
     await eventually(counted)
+
+
+@pytest.mark.parametrize("backend", ["redis"], indirect=True)
+async def test_worker_process_serves_its_job_counters(
+    telegram: FakeTelegram,
+    fxtwitter: FakeFxTwitter,
+    bot_settings: Callable[..., Settings],
+    start_part: Callable[..., Awaitable[None]],
+    bot_process: Callable[..., Awaitable[BotProcess]],
+) -> None:
+    """`unroll-bot worker` has /metrics of its own, so a scrape sees the jobs it settled."""
+    thread = fxtwitter.add(build_thread(3, rich=False))
+    await start_part(wiring.run_listener, bot_settings(), ready="getUpdates")
+    worker_settings = bot_settings()  # a web port of its own
+    await bot_process("worker", worker_settings)
+    await eventually(lambda: serving(worker_settings), timeout_s=20)
+    chat = telegram.private_chat(telegram.user())
+    telegram.user_sends(chat, x_link(thread), user=chat.user)
+    await eventually(lambda: any("3 posts" in text for text in telegram.sent_to(chat)))
+
+    async def counted() -> bool:
+        return await metric(worker_settings, "unroll_jobs_total", outcome="done") == 1
+
+    await eventually(counted)
+
+
+@pytest.mark.parametrize("backend", ["redis"], indirect=True)
+async def test_worker_whose_port_is_taken_still_works(
+    telegram: FakeTelegram,
+    fxtwitter: FakeFxTwitter,
+    bot_settings: Callable[..., Settings],
+    start_part: Callable[..., Awaitable[None]],
+    bot_process: Callable[..., Awaitable[BotProcess]],
+) -> None:
+    """A worker sharing the listener's WEB_PORT loses its /metrics, not its jobs."""
+    thread = fxtwitter.add(build_thread(3, rich=False))
+    settings = bot_settings()
+    await start_part(wiring.run_listener, settings, ready="getUpdates")
+    await eventually(lambda: serving(settings))
+    worker = await bot_process("worker", settings)
+    chat = telegram.private_chat(telegram.user())
+    telegram.user_sends(chat, x_link(thread), user=chat.user)
+    await eventually(lambda: any("3 posts" in text for text in telegram.sent_to(chat)))
+    assert any("no /healthz or /metrics" in line for line in worker.log_lines())

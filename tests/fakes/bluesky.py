@@ -5,7 +5,8 @@ Shapes follow the public AppView's answers: threadViewPost nodes with `parent` n
 `replies` key), notFoundPost and blockedPost parents, deleted and blocked replies left out, 400
 `NotFound` for a missing post, XRPC errors and 429 with the `RateLimit-*` headers. The server's
 own depth caps (`max_depth`, `max_parent_height`) are knobs, since production's are unknown.
-`build_thread` makes a realistic self-thread to serve.
+`build_thread` makes a realistic self-thread to serve, `build_branch` a second branch of it (the
+author replying twice to one post).
 """
 
 from __future__ import annotations
@@ -303,6 +304,23 @@ def build_thread(
         )
         posts.append(post)
         parent = post
+    return posts
+
+
+def build_branch(to: FakePost, n_posts: int) -> list[FakePost]:
+    """Return a second branch of `to`'s author under `to`, an hour later: `n_posts` posts,
+    each replying to the one before. With a thread through `to`, the author replied twice."""
+    posts: list[FakePost] = []
+    for index in range(n_posts):
+        posts.append(
+            FakePost(
+                author=to.author,
+                rkey=tid(20_000 + index),
+                text=f"An aside, part {index + 1}",
+                created_at=to.created_at + timedelta(hours=1, minutes=index),
+                parent=posts[-1] if posts else to,
+            )
+        )
     return posts
 
 

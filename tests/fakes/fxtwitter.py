@@ -220,10 +220,11 @@ class FakeThread:
     author: FakeUser
     chain: list[FakeTweet]
     others: list[FakeTweet] = field(default_factory=list)
+    branch: list[FakeTweet] = field(default_factory=list)  # the author's later second branch
 
     @property
     def tweets(self) -> list[FakeTweet]:
-        return self.others + self.chain
+        return self.others + self.chain + self.branch
 
     @property
     def visible(self) -> list[FakeTweet]:
@@ -269,6 +270,21 @@ def build_thread(
         chain.append(tweet)
         parent = tweet
     return FakeThread(author, chain, others)
+
+
+def add_branch(thread: FakeThread, *, fork_at: int, n_posts: int) -> list[FakeTweet]:
+    """Give the thread a second branch: `n_posts` posts by its author, an hour later, the first
+    answering chain post `fork_at` (the author replied twice to it). Add the thread afterwards."""
+    parent = thread.chain[fork_at]
+    for index in range(n_posts):
+        text = f"An aside, part {index + 1}"
+        tweet = _plain_tweet(
+            thread.author, text, parent.created_at + timedelta(hours=1, minutes=index)
+        )
+        tweet.conversation_id, tweet.reply_to = parent.conversation_id, parent
+        thread.branch.append(tweet)
+        parent = tweet
+    return thread.branch
 
 
 def _chain_tweet(
@@ -413,7 +429,8 @@ class FakeFxTwitter:
 
     Knobs: `thread_null` (answer `/2/thread` without the thread, as an instance without X
     credentials does), `retry_after_s` (429 with Retry-After; the real body is unverified, so a
-    Cloudflare-style text body), `fail_status` (answer every request with it),
+    Cloudflare-style text body), `fail_status` (answer every request with it; with
+    `fail_count`, only that many, then answer normally: a source that recovers),
     `offsets_in_escaped_text` (count facet offsets in the escaped text instead of the plain), and
     `delay_s` (hold every answer that long: a slow upstream, to catch a job mid-fetch).
     """
@@ -434,6 +451,7 @@ class FakeFxTwitter:
         self.thread_null = False
         self.retry_after_s: int | None = None
         self.fail_status: int | None = None
+        self.fail_count: int | None = None
         self.offsets_in_escaped_text = False
         self.delay_s = 0.0
         self.server.requests.clear()
@@ -485,7 +503,9 @@ class FakeFxTwitter:
         if self.retry_after_s is not None:
             headers = {"Retry-After": str(self.retry_after_s)}
             return PlainTextResponse("error code: 1015", status_code=429, headers=headers)
-        if self.fail_status is not None:
+        if self.fail_status is not None and self.fail_count != 0:
+            if self.fail_count is not None:
+                self.fail_count -= 1
             return JSONResponse(
                 {"code": self.fail_status, "message": "API_FAIL"}, self.fail_status
             )

@@ -147,6 +147,19 @@ class FakeMastodon:
         chain.append(self.post(chain[-1]["account"], content, reply_to=chain[-1]))
         return chain[-1]
 
+    def build_forked_thread(
+        self, n_posts: int, *, fork_at: int, branch_posts: int
+    ) -> tuple[list[Status], list[Status]]:
+        """Post an `n_posts` self-thread, then a later branch of `branch_posts` self-replies
+        to its post `fork_at`: the author replied twice to one post. Return both."""
+        chain = self.build_thread(n_posts, other_replies=1)
+        author = chain[0]["account"]
+        branch: list[Status] = []
+        for index in range(branch_posts):
+            parent = branch[-1] if branch else chain[fork_at]
+            branch.append(self.post(author, f"<p>Aside {index + 1}</p>", reply_to=parent))
+        return chain, branch
+
     def delete(self, status: Status) -> None:
         """Delete a status; its replies lose their `in_reply_to_id` as in Mastodon's schema."""
         del self.statuses[status["id"]]

@@ -55,6 +55,8 @@ from tests.fakes.telegram_html import (
     utf16_len,
     utf16_slice,
 )
+from tests.fakes.telegram_rich import RichMessageError
+from tests.fakes.telegram_rich import validate as validate_rich
 
 Params = dict[str, Any]
 Json = dict[str, Any]
@@ -359,11 +361,14 @@ class FakeTelegram:
         inline_feedback: bool = True,
         can_join_groups: bool = True,
         supports_inline_queries: bool = True,
+        supports_rich_messages: bool = True,
     ) -> None:
         """Configure the bot; knobs mirror BotFather settings.
 
         `mentions_pass_privacy` exists because whether a privacy-mode bot receives a plain
         @mention is unverified: turn it off to test the `/cmd@bot` fallback.
+        `supports_rich_messages` off plays a Bot API server older than 10.1: `sendRichMessage`
+        is an unknown method (404) and `editMessageText` ignores `rich_message`.
         """
         self.token = token
         self.bot = FakeUser(int(token.split(":")[0]), first_name, username, is_bot=True)
@@ -373,6 +378,7 @@ class FakeTelegram:
             inline_feedback,
             can_join_groups,
             supports_inline_queries,
+            supports_rich_messages,
         )
         self._lock = threading.RLock()
         self._ids = itertools.count(1)
@@ -409,6 +415,7 @@ class FakeTelegram:
                 self.inline_feedback,
                 self.can_join_groups,
                 self.supports_inline_queries,
+                self.supports_rich_messages,
             ) = self._knobs
             self.webhook_deliveries: list[WebhookDelivery] = []
             self._calls: list[Call] = []
@@ -475,6 +482,7 @@ class FakeTelegram:
             "getWebhookInfo": self._get_webhook_info,
             "sendMessage": self._send_message,
             "editMessageText": self._edit_message_text,
+            "sendRichMessage": self._send_rich_message,
             "editMessageReplyMarkup": self._edit_message_reply_markup,
             "deleteMessage": self._delete_message,
             "sendChatAction": self._send_chat_action,
@@ -951,18 +959,58 @@ class FakeTelegram:
             return True if inline else copy.deepcopy(target)
 
     def _edit_message_text(self, params: Params) -> Json | bool:
+        if params.get("rich_message") is not None and self.supports_rich_messages:
+            return self._edit_rich_message(params)
+        # A server without rich messages ignores the unknown field and finds no text.
         parsed = self._parse_text(params, "text")
         target, inline = self._edit_target(params)
-        if "text" not in target and not inline:
+        if "text" not in target and "rich_message" not in target and not inline:
             raise _bad("there is no text in the message to edit")
         changes: Json = {
             "text": parsed.text,
             "entities": parsed.entities or None,
+            "rich_message": None,
             # Editing without reply_markup removes the keyboard, as on Telegram.
             "reply_markup": params.get("reply_markup"),
         }
         if params.get("link_preview_options"):
             changes["link_preview_options"] = params["link_preview_options"]
+        return self._apply_edit(target, changes, inline=inline)
+
+    # -----------------------------------------------------------------------------------------
+    # Bot API methods: rich messages (Bot API 10.1)
+
+    def _rich_content(self, params: Params) -> Json:
+        """Check `rich_message` like Telegram and keep it as sent.
+
+        Telegram stores a rich message as blocks (the `RichMessage` type); the fake keeps the
+        InputRichMessage itself, which is what tests compare.
+        """
+        if params.get("text") and params.get("rich_message"):
+            raise _bad("text and rich_message can't be used together")
+        try:
+            validate_rich(params.get("rich_message"))
+        except RichMessageError as error:
+            raise _bad(str(error)) from error
+        return {"rich_message": dict(params["rich_message"])}
+
+    def _send_rich_message(self, params: Params) -> Json:
+        if not self.supports_rich_messages:
+            raise ApiError(404, "Not Found")
+        chat = self._target_chat(params)
+        return self._send(chat, params, self._rich_content(params))
+
+    def _edit_rich_message(self, params: Params) -> Json | bool:
+        content = self._rich_content(params)
+        target, inline = self._edit_target(params)
+        if "text" not in target and "rich_message" not in target and not inline:
+            raise _bad("there is no text in the message to edit")
+        changes: Json = {
+            **content,
+            "text": None,
+            "entities": None,
+            "reply_markup": params.get("reply_markup"),
+        }
         return self._apply_edit(target, changes, inline=inline)
 
     def _edit_message_reply_markup(self, params: Params) -> Json | bool:
@@ -1375,6 +1423,14 @@ class FakeTelegram:
     def sent_to(self, chat: FakeChat | int) -> list[str]:
         """Return the current texts of the bot's text messages in `chat`, after edits."""
         return [m["text"] for m in self.messages_in(chat) if self._is_from_bot(m) and "text" in m]
+
+    def rich_sent_to(self, chat: FakeChat | int) -> list[Json]:
+        """Return the current `rich_message` of the bot's rich messages in `chat`, after edits."""
+        return [
+            m["rich_message"]
+            for m in self.messages_in(chat)
+            if self._is_from_bot(m) and "rich_message" in m
+        ]
 
     def inline_message(self, inline_message_id: str) -> Json:
         """Return the current text, entities and keyboard of a message sent via inline mode."""

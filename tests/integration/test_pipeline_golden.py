@@ -40,6 +40,9 @@ X_POST = "1929876543210100037"  # post 3 of 6: the chain is found from its middl
 MASTODON_STATUS = "114490341102930052"  # post 2 of 5, whose replies include someone else's
 BLUESKY_POST = "haru.bsky.social/3lpdq7ggu3s2a"  # post 2 of 5, asked for by handle
 BLUESKY_URI = "at://haru.bsky.social/app.bsky.feed.post/3lpdq7ggu3s2a"
+# The first posts: entered lower down, the sources ask them for their other replies (forks).
+MASTODON_FIRST = "114490337261004811"
+BLUESKY_FIRST_URI = "at://did:plc:4u7wq2xkzc3hrbm6yqmd5m3x/app.bsky.feed.post/3lpdq7ctmyk2a"
 # The instance the Mastodon payloads were written for. The key's host is the fake's
 # 127.0.0.1:PORT, and it shows in the author's handle (a local `acct` has no domain), so outputs
 # are frozen with the instance's name in its place: the port changes from run to run.
@@ -50,7 +53,11 @@ ANSWERS = {
     f"/2/thread/{X_POST}": "fxtwitter.thread.json",
     f"/api/v1/statuses/{MASTODON_STATUS}": "mastodon.status.json",
     f"/api/v1/statuses/{MASTODON_STATUS}/context": "mastodon.context.json",
+    f"/api/v1/statuses/{MASTODON_FIRST}/context": "mastodon.context-of-first.json",
     f"/xrpc/app.bsky.feed.getPostThread?uri={BLUESKY_URI}": "bluesky.getPostThread.json",
+    f"/xrpc/app.bsky.feed.getPostThread?uri={BLUESKY_FIRST_URI}": (
+        "bluesky.getPostThread-of-first.json"
+    ),
 }
 SOURCES: dict[str, tuple[FetchThread, Callable[[FakeServer], ThreadKey]]] = {
     "x": (fxtwitter.fetch_thread, lambda _: ThreadKey(Platform.X, "x.com", X_POST)),
@@ -103,6 +110,7 @@ AS_TEXT: dict[str, tuple[str, Callable[[object], str]]] = {
     "html": ("html", _as_str),
     "json": ("json", _as_str),
     "telegram": ("telegram.html", _telegram_text),
+    "telegram-rich": ("telegram-rich.html", _as_str),
     "telegraph": ("telegraph.json", _telegraph_text),
     "epub": ("epub.xhtml", _epub_text),
 }

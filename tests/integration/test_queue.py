@@ -308,3 +308,124 @@ async def test_claim_recreates_vanished_stream(redis_server: RedisServer, key_pr
     await redis.delete(*[name async for name in redis.scan_iter(match=f"{key_prefix}*")])
     await redis.aclose()
     assert [job.id for job in jobs] == [submission.job_id]
+
+
+async def test_marker_of_a_job_nobody_renews_lapses(backend: Backend) -> None:
+    """A marker lives a lease past its last renewal; then a request starts a fresh job."""
+    queue = backend.queue(reclaim_idle_s=0.1)  # a lease of 0.4 s
+    first = await queue.submit(KEY, b"r1")
+    job = await _claim_one(queue)
+    await queue.renew(job, "a")
+    await asyncio.sleep(0.6)
+    second = await queue.submit(KEY, b"r2")
+    assert (second.outcome, second.job_id != first.job_id) == (Outcome.QUEUED, True)
+
+
+async def test_renewed_marker_keeps_the_flight(backend: Backend) -> None:
+    queue = backend.queue(reclaim_idle_s=0.1)
+    first = await queue.submit(KEY, b"r1")
+    job = await _claim_one(queue)
+    for _ in range(4):  # 0.6 s in all: longer than the lease
+        await asyncio.sleep(0.15)
+        await queue.renew(job, "a")
+    assert (await queue.submit(KEY, b"r2")).job_id == first.job_id
+
+
+@pytest.mark.parametrize("lost", ["job data", "stream entry"])
+async def test_submit_takes_over_a_marker_whose_job_is_gone(
+    redis_server: RedisServer, key_prefix: str, lost: str
+) -> None:
+    """Redis lost the job (or trimmed its entry) but kept the marker: no one waits on it."""
+    redis = connect(redis_server.url)
+    keys = Keys(key_prefix)
+    queue = RedisJobQueue(redis, prefix=key_prefix)
+    first = await queue.submit(KEY, b"r1")
+    job = await _claim_one(queue)
+    if lost == "job data":
+        await redis.delete(keys.job(job.id), keys.job_requests(job.id))
+    else:
+        await redis.xdel(keys.stream, job.entry_id)
+    second = await queue.submit(KEY, b"r2")
+    await redis.delete(*[name async for name in redis.scan_iter(match=f"{key_prefix}*")])
+    await redis.aclose()
+    assert (second.outcome, second.job_id != first.job_id) == (Outcome.QUEUED, True)
+
+
+async def test_submit_joins_a_job_waiting_for_its_retry(
+    redis_server: RedisServer, key_prefix: str
+) -> None:
+    """The liveness check finds a delayed job in the delayed set, not in the stream."""
+    redis = connect(redis_server.url)
+    queue = RedisJobQueue(redis, prefix=key_prefix)
+    first = await queue.submit(KEY, b"r1")
+    await queue.retry_later(await _claim_one(queue), 60)
+    second = await queue.submit(KEY, b"r2")
+    await redis.delete(*[name async for name in redis.scan_iter(match=f"{key_prefix}*")])
+    await redis.aclose()
+    assert (second.outcome, second.job_id) == (Outcome.ATTACHED, first.job_id)
+
+
+async def test_renew_after_redis_lost_its_data_does_not_fail(
+    own_redis_server: RedisServer,
+) -> None:
+    """FLUSHALL (this test's own server) under a running job: renewing it renews nothing."""
+    redis = connect(own_redis_server.url)
+    queue = RedisJobQueue(redis, prefix="flushed:")
+    await queue.submit(KEY, b"r1")
+    job = await _claim_one(queue)
+    await redis.flushall()
+    await queue.renew(job, "a")
+    submission = await queue.submit(KEY, b"r2")
+    await redis.aclose()
+    assert submission.outcome == Outcome.QUEUED
+
+
+async def _dead_letter_with_a_late_request(queue: JobQueue) -> tuple[Job, str | None]:
+    """Submit r1, fail a try, let r2 attach (late), give up; return the job and successor."""
+    await queue.submit(KEY, b"r1")
+    await queue.retry_later(await _claim_one(queue), 0)
+    await queue.submit(KEY, b"r2")
+    job = await _claim_one(queue)
+    return job, await queue.dead_letter(job, "gave up")
+
+
+async def test_dead_letter_hands_late_requests_to_a_new_job(backend: Backend) -> None:
+    queue = backend.queue()
+    _job, successor = await _dead_letter_with_a_late_request(queue)
+    new = await _claim_one(queue)
+    assert (new.id, new.deliveries, await queue.requests(new)) == (successor, 1, [b"r2"])
+
+
+async def test_dead_letter_leaves_early_requests_to_the_apology(backend: Backend) -> None:
+    queue = backend.queue()
+    job, _successor = await _dead_letter_with_a_late_request(queue)
+    assert await queue.delivered(job) == {1}
+
+
+async def test_successor_of_dead_letter_holds_the_flight(backend: Backend) -> None:
+    queue = backend.queue()
+    _job, successor = await _dead_letter_with_a_late_request(queue)
+    assert (await queue.submit(KEY, b"r3")).job_id == successor
+
+
+async def test_dead_letter_without_late_requests_has_no_successor(backend: Backend) -> None:
+    queue = backend.queue()
+    await queue.submit(KEY, b"r1")
+    await queue.retry_later(await _claim_one(queue), 0)
+    assert await queue.dead_letter(await _claim_one(queue), "gave up") is None
+
+
+async def test_retry_counts_a_failed_try(backend: Backend) -> None:
+    queue = backend.queue()
+    await queue.submit(KEY, b"r1")
+    await queue.retry_later(await _claim_one(queue), 0)
+    assert (await _claim_one(queue)).failures == 1
+
+
+async def test_reclaim_after_a_crash_is_not_a_failed_try(backend: Backend) -> None:
+    queue = backend.queue(reclaim_idle_s=0.1)
+    await queue.submit(KEY, b"r1")
+    await _claim_one(queue, "gone")
+    await asyncio.sleep(0.2)
+    job = await _claim_one(queue, "b")
+    assert (job.deliveries, job.failures) == (2, 0)

@@ -43,10 +43,12 @@ async def _answer(request: Request) -> Response:
         return JSONResponse(seed.fxtwitter_thread(ASKED))
     if path == f"/api/v1/statuses/{seed.MASTODON_IDS[ASKED]}":
         return JSONResponse(seed.mastodon_status(ASKED, base))
-    if path == f"/api/v1/statuses/{seed.MASTODON_IDS[ASKED]}/context":
-        return JSONResponse(seed.mastodon_context(ASKED, base))
-    if path == "/xrpc/app.bsky.feed.getPostThread" and uri == seed.bluesky_uri(ASKED):
-        return JSONResponse(seed.bluesky_thread(ASKED))
+    # Entered lower down, the sources also ask the first post for its other replies (forks).
+    for index in (ASKED, 0):
+        if path == f"/api/v1/statuses/{seed.MASTODON_IDS[index]}/context":
+            return JSONResponse(seed.mastodon_context(index, base))
+        if path == "/xrpc/app.bsky.feed.getPostThread" and uri == seed.bluesky_uri(index):
+            return JSONResponse(seed.bluesky_thread(index))
     return JSONResponse({"error": "NotFound", "message": str(request.url)}, status_code=404)
 
 

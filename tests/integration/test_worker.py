@@ -46,6 +46,8 @@ class RecordingHandler:
     processed: list[Job] = field(default_factory=list)
     failed: list[UnrollError] = field(default_factory=list)
     given_up: list[str] = field(default_factory=list)
+    answered: list[bytes] = field(default_factory=list)
+    apologised: list[bytes] = field(default_factory=list)
 
     async def process(self, job: Job) -> None:
         self.processed.append(job)
@@ -53,14 +55,21 @@ class RecordingHandler:
         if error is not None:
             raise error
         await self.queue.finish(job, b"result", ttl_s=60)
-        for index in range(len(await self.queue.requests(job))):
-            await self.queue.mark_delivered(job, index)
+        self.answered += await self._answer_pending(job)
 
     async def fail(self, job: Job, error: UnrollError) -> None:
         self.failed.append(error)
 
     async def give_up(self, job: Job, reason: str) -> None:
         self.given_up.append(reason)
+        self.apologised += await self._answer_pending(job)
+
+    async def _answer_pending(self, job: Job) -> list[bytes]:
+        done = await self.queue.delivered(job)
+        pending = [(i, r) for i, r in enumerate(await self.queue.requests(job)) if i not in done]
+        for index, _request in pending:
+            await self.queue.mark_delivered(job, index)
+        return [request for _index, request in pending]
 
 
 def _worker(queue: JobQueue, handler: RecordingHandler, **options: Any) -> Worker:
@@ -293,3 +302,71 @@ async def test_job_of_killed_worker_is_finished(
         [2],
         (0, 0, 0),
     )
+
+
+async def test_late_requester_of_a_dead_lettered_job_is_answered(backend: Backend) -> None:
+    """r2 came after the first failure: the job's death is r1's bad luck, not r2's."""
+    queue = backend.queue()
+
+    class LateArrival(RecordingHandler):
+        async def process(self, job: Job) -> None:
+            if job.failures == 1:  # the second try: r2 arrives while the source is down
+                await self.queue.submit(KEY, b"r2")
+            await super().process(job)
+
+    handler = LateArrival(queue, errors=[SourceError("down")] * 5)
+    await queue.submit(KEY, b"r1")
+    await _worker(queue, handler).run_until_idle()
+    assert (handler.apologised, handler.answered) == ([b"r1"], [b"r2"])
+
+
+async def test_crashed_hand_outs_count_half_a_try(backend: Backend) -> None:
+    """Two crashes cost one try, so an always-failing job is tried four times, not three."""
+    queue = backend.queue(reclaim_idle_s=0.05)
+    await queue.submit(KEY, b"r1")
+    for consumer in ("crashed-1", "crashed-2"):
+        await queue.claim(consumer, count=1, block_s=0)
+        await asyncio.sleep(0.1)  # past the reclaim threshold: the next claim takes it over
+    handler = RecordingHandler(queue, always=SourceError("down"))
+    await _worker(queue, handler, renew_every_s=0.01).run_until_idle()
+    assert [job.deliveries for job in handler.processed] == [3, 4, 5, 6]
+
+
+async def test_stopped_worker_hands_back_a_job_that_outlasts_the_grace(backend: Backend) -> None:
+    """Handed back, not abandoned: another consumer gets it at once, its delivery not counted."""
+    queue = backend.queue(reclaim_idle_s=60)
+
+    class HangingHandler(RecordingHandler):
+        async def process(self, job: Job) -> None:
+            self.processed.append(job)
+            await asyncio.sleep(60)
+
+    handler = HangingHandler(queue)
+    worker = _worker(queue, handler, shutdown_grace_s=0.2)
+    running = asyncio.create_task(worker.run())
+    await queue.submit(KEY, b"r1")
+    await eventually(lambda: bool(handler.processed))
+    worker.stop()
+    await asyncio.wait_for(running, timeout=5)
+    taken = await queue.claim("other", count=1, block_s=0)
+    assert [job.deliveries for job in taken] == [1]
+
+
+async def test_stopped_worker_lets_a_job_finish_within_the_grace(backend: Backend) -> None:
+    queue = backend.queue()
+    started = asyncio.Event()
+
+    class SlowHandler(RecordingHandler):
+        async def process(self, job: Job) -> None:
+            started.set()
+            await asyncio.sleep(0.3)
+            await super().process(job)
+
+    handler = SlowHandler(queue)
+    worker = _worker(queue, handler, shutdown_grace_s=5)
+    running = asyncio.create_task(worker.run())
+    await queue.submit(KEY, b"r1")
+    await asyncio.wait_for(started.wait(), timeout=5)
+    worker.stop()
+    await asyncio.wait_for(running, timeout=5)
+    assert handler.answered == [b"r1"]

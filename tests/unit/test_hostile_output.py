@@ -49,9 +49,11 @@ from bot.rendering import (
     html_page,
     markdown,
     telegram_html,
+    telegram_rich,
     telegraph,
 )
 from bot.safety import clean_text, safe_url, sanitize_thread
+from tests.fakes.telegram_rich import validate as validate_rich
 from tests.samples import START
 
 PAYLOAD = "alert(1)"
@@ -357,6 +359,18 @@ def test_telegram_html_links_only_the_web_without_sanitize(thread: Thread) -> No
     telegram_tags = {"b", "i", "a", "blockquote", "tg-spoiler"}
     for chunk in telegram_html.render(thread).chunks:
         _assert_harmless_html(chunk, telegram_tags)
+
+
+@HOSTILE
+@given(threads())
+def test_telegram_rich_links_only_the_web_and_telegram_takes_it_without_sanitize(
+    thread: Thread,
+) -> None:
+    message = telegram_rich.render(thread, continue_url="https://unroll.example/read/1")
+    rich_tags = {"h2", "p", "b", "i", "a", "br", "hr", "blockquote", "details", "summary"}
+    rich_tags |= {"footer", "ul", "li", "figure", "figcaption", "img", "tg-collage"}
+    _assert_harmless_html(message.html, rich_tags)
+    validate_rich({"html": message.html, "is_rtl": message.is_rtl})
 
 
 @HOSTILE

@@ -52,7 +52,7 @@ LAYERS: dict[str, Layer] = {
     ),
     "adapters": Layer(
         ("net", "sources", "telegraph_client", "keyspace", "queue", "store", "limiter",
-         "delivery", "follow.records"),
+         "delivery", "expiring", "follow.records"),
         uses=("model", "cleaning", "rendering", "core", "adapters", "observability"),
         packages=frozenset({"httpx", "httpcore", "redis", "telegram", "orjson"}),
         any_stdlib=True,

@@ -9,10 +9,12 @@ local moved = 0
 for _, id in ipairs(due) do
   redis.call("ZREM", KEYS[1], id)
   -- The job's hash is found by id, so its name is built from the prefix (keys.py).
-  local job = redis.call("HMGET", ARGV[1] .. id, "key", "deliveries")
+  local job = redis.call("HMGET", ARGV[1] .. id, "key", "deliveries", "failures")
   if job[1] then
-    redis.call("XADD", KEYS[2], "MAXLEN", "~", ARGV[3], "*", "job", id, "key", job[1],
-      "base", job[2])
+    local entry = redis.call("XADD", KEYS[2], "MAXLEN", "~", ARGV[3], "*", "job", id,
+      "key", job[1], "base", job[2], "failures", job[3] or 0)
+    -- The entry is recorded, so a submit can tell the job is still in the stream.
+    redis.call("HSET", ARGV[1] .. id, "entry", entry)
     moved = moved + 1
   end
 end

@@ -2,7 +2,7 @@
 -- number of times each was delivered, in one step.
 -- KEYS: 1 job stream
 -- ARGV: 1 group, 2 consumer, 3 min idle ms, 4 count
--- Returns {entry id, job id, thread key, deliveries} per entry.
+-- Returns {entry id, job id, thread key, deliveries, failed tries} per entry.
 local claimed = redis.call("XAUTOCLAIM", KEYS[1], ARGV[1], ARGV[2], ARGV[3], "0-0", "COUNT", ARGV[4])
 local jobs = {}
 for _, entry in ipairs(claimed[2]) do
@@ -14,6 +14,6 @@ for _, entry in ipairs(claimed[2]) do
   -- the deliveries of the job's earlier entries (before a retry).
   local pending = redis.call("XPENDING", KEYS[1], ARGV[1], id, id, 1)
   local deliveries = tonumber(fields["base"]) + pending[1][4]
-  table.insert(jobs, {id, fields["job"], fields["key"], deliveries})
+  table.insert(jobs, {id, fields["job"], fields["key"], deliveries, fields["failures"] or 0})
 end
 return jobs

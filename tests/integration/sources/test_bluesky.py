@@ -19,6 +19,7 @@ from bot.links import canonicalise
 from bot.model import Author, Media, MediaType, Quote, Report, Segment, SegmentKind, Thread
 from bot.net.http import HttpClient
 from bot.sources import SourceConfig, fetch_thread
+from bot.sources.bluesky import BRANCH_REQUESTS
 from tests.fakes.bluesky import (
     ALICE,
     BOB,
@@ -26,6 +27,7 @@ from tests.fakes.bluesky import (
     SHY,
     FakeBluesky,
     FakePost,
+    build_branch,
     build_thread,
     reply,
     tid,
@@ -199,6 +201,78 @@ async def test_earliest_self_reply_continues_when_author_branches(
     fake.add(reply(posts[1], ALICE, 600, "A later side note"))  # after posts[2], ten minutes on
     thread = await unroll(fake, http, posts[0].url)
     assert urls(thread) == [post.url for post in posts]
+
+
+def forked(
+    fake: FakeBluesky, *, fork_at: int = 2, branch_posts: int = 3
+) -> tuple[list[FakePost], list[FakePost]]:
+    """Serve a 5-post thread whose author later replied again to post `fork_at`."""
+    posts = served(fake, 5)
+    branch = build_branch(posts[fork_at], branch_posts)
+    fake.add(*branch, reply(posts[fork_at], BOB, 5))
+    return posts, branch
+
+
+@pytest.mark.parametrize("entry", [0, 2, 4], ids=["first", "fork-point", "last"])
+async def test_thread_is_earliest_branch_when_author_forks(
+    fake: FakeBluesky, http: HttpClient, entry: int
+) -> None:
+    posts, _branch = forked(fake)
+    thread = await unroll(fake, http, posts[entry].url)
+    assert urls(thread) == [post.url for post in posts]
+
+
+@pytest.mark.parametrize("entry", [0, 2, 4], ids=["first", "fork-point", "last"])
+async def test_other_branch_counted_and_linked_when_author_forks(
+    fake: FakeBluesky, http: HttpClient, entry: int
+) -> None:
+    """Entered below the fork, the walk asks the first post's replies to see the branch."""
+    posts, branch = forked(fake)
+    report = (await unroll(fake, http, posts[entry].url)).report
+    assert (report.other_branch_posts, report.other_branch_url, report.other_branch_more) == (
+        3,
+        branch[0].url,
+        False,
+    )
+
+
+async def test_report_incomplete_when_author_forks(fake: FakeBluesky, http: HttpClient) -> None:
+    posts, _branch = forked(fake)
+    assert (await unroll(fake, http, posts[0].url)).report.complete is False
+
+
+async def test_thread_follows_linked_branch_and_counts_the_other(
+    fake: FakeBluesky, http: HttpClient
+) -> None:
+    posts, branch = forked(fake)
+    thread = await unroll(fake, http, branch[-1].url)
+    assert (urls(thread), thread.report.other_branch_posts, thread.report.other_branch_url) == (
+        [post.url for post in posts[:3] + branch],
+        2,
+        posts[3].url,
+    )
+
+
+async def test_report_complete_without_fork_when_entered_below_the_first_post(
+    fake: FakeBluesky, http: HttpClient
+) -> None:
+    posts = served(fake, 5)
+    report = (await unroll(fake, http, posts[4].url)).report
+    assert (report.complete, report.other_branch_posts) == (True, 0)
+
+
+async def test_branch_may_hold_more_when_its_replies_stay_unfetched(
+    fake: FakeBluesky, http: HttpClient
+) -> None:
+    """A branch deeper than the extra calls reach is counted as far as seen: "at least"."""
+    posts, _branch = forked(fake, fork_at=0, branch_posts=40)
+    thread = await unroll(fake, http, posts[0].url)
+    calls_for_chain = 1  # the 5 posts fit in one answer's `depth`
+    assert (
+        thread.report.other_branch_more,
+        thread.report.other_branch_posts < 40,
+        fake.thread_calls() - calls_for_chain,
+    ) == (True, True, BRANCH_REQUESTS)
 
 
 @pytest.mark.parametrize("entry", [0, 12, 24], ids=["first", "middle", "last"])

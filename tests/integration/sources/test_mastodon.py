@@ -30,7 +30,7 @@ from bot.model import (
 )
 from bot.net.http import HttpClient
 from bot.sources import SourceConfig, fetch_thread
-from bot.sources.mastodon import base_url
+from bot.sources.mastodon import BRANCH_REQUESTS, base_url
 from tests.fakes.mastodon import RICH_CONTENT, FakeMastodon, Status
 
 CONFIG = SourceConfig(allow_private_hosts=True)  # the fake is a loopback instance over http
@@ -126,6 +126,72 @@ async def test_earliest_self_reply_continues_when_author_branches(
     mastodon.post(chain[0]["account"], "<p>later aside</p>", reply_to=chain[1])
     thread = await unroll(mastodon, http, chain[0])
     assert ids(thread) == [status["id"] for status in chain]
+
+
+@pytest.mark.parametrize("entry", [0, 2, 4], ids=["first", "fork-point", "last"])
+async def test_thread_is_earliest_branch_when_author_forks(
+    mastodon: FakeMastodon, http: HttpClient, entry: int
+) -> None:
+    chain, _branch = mastodon.build_forked_thread(5, fork_at=2, branch_posts=3)
+    thread = await unroll(mastodon, http, chain[entry])
+    assert ids(thread) == [status["id"] for status in chain]
+
+
+@pytest.mark.parametrize("entry", [0, 2, 4], ids=["first", "fork-point", "last"])
+async def test_other_branch_counted_and_linked_when_author_forks(
+    mastodon: FakeMastodon, http: HttpClient, entry: int
+) -> None:
+    """Entered below the fork, the walk asks the first post's replies to see the branch."""
+    chain, branch = mastodon.build_forked_thread(5, fork_at=2, branch_posts=3)
+    report = (await unroll(mastodon, http, chain[entry])).report
+    assert (report.other_branch_posts, report.other_branch_url, report.other_branch_more) == (
+        3,
+        branch[0]["url"],
+        False,
+    )
+
+
+async def test_report_incomplete_when_author_forks(
+    mastodon: FakeMastodon, http: HttpClient
+) -> None:
+    chain, _branch = mastodon.build_forked_thread(5, fork_at=2, branch_posts=3)
+    assert (await unroll(mastodon, http, chain[0])).report.complete is False
+
+
+async def test_thread_follows_linked_branch_and_counts_the_other(
+    mastodon: FakeMastodon, http: HttpClient
+) -> None:
+    chain, branch = mastodon.build_forked_thread(5, fork_at=2, branch_posts=3)
+    thread = await unroll(mastodon, http, branch[-1])
+    assert (ids(thread), thread.report.other_branch_posts, thread.report.other_branch_url) == (
+        [status["id"] for status in chain[:3] + branch],
+        2,
+        chain[3]["url"],
+    )
+
+
+async def test_report_complete_without_fork_when_entered_below_the_first_post(
+    mastodon: FakeMastodon, http: HttpClient
+) -> None:
+    chain = mastodon.build_thread(5, other_replies=1)
+    report = (await unroll(mastodon, http, chain[4])).report
+    assert (report.complete, report.other_branch_posts) == (True, 0)
+
+
+async def test_branch_may_hold_more_when_its_replies_stay_unfetched(
+    mastodon: FakeMastodon, http: HttpClient
+) -> None:
+    """A branch deeper than `/context` reaches, even after the extra requests: "at least"."""
+    chain, _branch = mastodon.build_forked_thread(3, fork_at=0, branch_posts=60)
+    # The same shape with someone else's branch: the walk's own requests, for comparison.
+    plain = mastodon.build_thread(3)
+    mastodon.build_thread(60, author=mastodon.account("bob"), reply_to=plain[0])
+    await unroll(mastodon, http, plain[0])
+    baseline = len(mastodon.server.requests.matching("/context"))
+    mastodon.server.requests.clear()
+    report = (await unroll(mastodon, http, chain[0])).report
+    extra = len(mastodon.server.requests.matching("/context")) - baseline
+    assert (report.other_branch_more, report.complete, extra) == (True, False, BRANCH_REQUESTS)
 
 
 async def test_chain_starts_after_gap_when_middle_post_deleted(

@@ -27,7 +27,7 @@ from bot.model import (
 )
 from bot.net.http import HttpClient
 from bot.sources import SourceConfig, fetch_thread, x_api
-from tests.fakes.fxtwitter import FakeThread, FakeUser, build_thread
+from tests.fakes.fxtwitter import FakeThread, FakeUser, add_branch, build_thread
 from tests.fakes.x_api import TOKEN, FakeXApi
 
 
@@ -221,6 +221,33 @@ async def test_deleted_post_leaves_gap_when_in_middle(
         built.visible_ids,
         [0, 0, 0, 0, 1, 0, 0],
         1,
+    )
+
+
+@pytest.mark.parametrize("entry", [0, 2, 4], ids=["first", "fork-point", "last"])
+async def test_thread_is_earliest_branch_when_author_forks(
+    fake: FakeXApi, http: HttpClient, entry: int
+) -> None:
+    built = build_thread(5, rich=False)
+    add_branch(built, fork_at=2, n_posts=3)
+    fake.add(built)
+    thread = await unroll(fake, http, built.chain[entry].id)
+    assert ids(thread) == built.visible_ids
+
+
+@pytest.mark.parametrize("entry", [0, 2, 4], ids=["first", "fork-point", "last"])
+async def test_other_branch_counted_and_linked_when_author_forks(
+    fake: FakeXApi, http: HttpClient, entry: int
+) -> None:
+    """Search returns every self-reply in the conversation, the other branch's too."""
+    built = build_thread(5, rich=False)
+    branch = add_branch(built, fork_at=2, n_posts=3)
+    fake.add(built)
+    report = (await unroll(fake, http, built.chain[entry].id)).report
+    assert (report.other_branch_posts, report.other_branch_url, report.complete) == (
+        3,
+        branch[0].url,
+        False,
     )
 
 

@@ -9,6 +9,7 @@ import pytest
 from bot.answering import texts
 from bot.answering.plan import (
     Edit,
+    EditRich,
     Facts,
     Notify,
     RememberAnswer,
@@ -16,6 +17,7 @@ from bot.answering.plan import (
     SendPart,
     Step,
     is_repeat,
+    may_be_rich,
     plan_answer,
     plan_failure,
     wants_page,
@@ -23,7 +25,7 @@ from bot.answering.plan import (
 from bot.errors import PostUnavailableError
 from bot.model import ThreadKey
 from bot.presentation import Presentation, present
-from bot.request import Answer, Destination, OutputPreference, UnrollRequest
+from bot.request import Answer, AnswerStyle, Destination, OutputPreference, UnrollRequest
 from tests.samples import long_thread
 
 KEY = ThreadKey.parse("x:x.com:20")
@@ -150,7 +152,7 @@ def test_a_refresh_says_what_changed(short: Presentation, previous: int, note: s
 def test_a_page_is_wanted_only_where_the_answer_would_use_it(
     short: Presentation, long: Presentation, output: OutputPreference, fits: bool, expected: bool
 ) -> None:
-    assert wants_page(request(output=output), short if fits else long) is expected
+    assert wants_page(request(output=output), short if fits else long, rich=False) is expected
 
 
 def test_a_failure_is_its_sentence() -> None:
@@ -217,3 +219,49 @@ def test_the_follow_button_says_what_pressing_it_does(
 ) -> None:
     (edit,) = plan_answer(request(following=following), short, FACTS)
     assert labels(edit)[:2] == ["🔄 Refresh", label]
+
+
+RICH = replace(FACTS, rich=True)
+
+
+def test_a_thread_that_fits_a_rich_message_is_one_rich_edit(long: Presentation) -> None:
+    """Sixty posts are four classic messages, but one rich message."""
+    (step,) = plan_answer(request(), long, RICH)
+    assert isinstance(step, EditRich)
+    assert (step.message.complete, step.message) == (True, long.rich())
+
+
+def test_a_rich_message_too_short_for_the_thread_links_to_the_page() -> None:
+    huge = present(long_thread(400))
+    assert wants_page(request(), huge, rich=True) is True
+    (step,) = plan_answer(request(), huge, replace(RICH, page_url=PAGE))
+    assert isinstance(step, EditRich)
+    assert (step.message.complete, PAGE in step.message.html) == (False, True)
+
+
+def test_a_cut_rich_message_without_a_page_falls_back_to_the_classic_answer() -> None:
+    steps = plan_answer(request(), present(long_thread(400)), RICH)
+    assert "EditRich" not in kinds(steps)
+
+
+def test_a_chat_that_chose_classic_messages_gets_no_rich_message() -> None:
+    assert (
+        may_be_rich(request(style=AnswerStyle.CLASSIC), server_knows_rich=True),
+        may_be_rich(request(), server_knows_rich=False),
+        may_be_rich(request(), server_knows_rich=True),
+    ) == (False, False, True)
+
+
+def test_a_rich_refresh_says_what_changed(short: Presentation) -> None:
+    (step,) = plan_answer(request(answer=Answer.REFRESH, previous_posts=1), short, RICH)
+    assert isinstance(step, EditRich)
+    assert "Refreshed: 1 new post." in step.message.html
+
+
+def test_a_followed_rich_answer_is_one_rich_edit_then_one_reply(long: Presentation) -> None:
+    edit, notify = plan_answer(follow(), long, RICH)
+    assert (isinstance(edit, EditRich), edit.resend_if_gone, notify) == (  # type: ignore[union-attr]
+        True,
+        False,
+        Notify("+2 new posts ↑", quiet=False),
+    )

@@ -1,4 +1,5 @@
-"""Rules every document format shares: reflow, gap markers, warnings and quotes in place."""
+"""Rules every document format shares: reflow, gap markers, warnings and quotes in place, the
+author's other branches linked from the completeness line."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections.abc import Callable
 
 import pytest
 
-from bot.model import Thread
+from bot.model import Report, Thread
 from bot.rendering import epub, html_page, markdown, text
 from tests.samples import post, rich_thread, thread
 from tests.samples import text as plain
@@ -54,3 +55,25 @@ def test_content_warning_comes_before_the_text(render: Callable[[Thread], str]) 
 @documents
 def test_unavailable_quote_says_so(render: Callable[[Thread], str]) -> None:
     assert "Quoted post unavailable" in render(rich_thread())
+
+
+BRANCH_URL = "https://x.com/ada/status/2000"
+FORKED_REPORT = Report(posts=1, complete=False, other_branch_posts=3, other_branch_url=BRANCH_URL)
+LINKED_BRANCH = {
+    "text": f"the author also replied elsewhere: 3 posts not shown ({BRANCH_URL})",
+    "markdown": f"[the author also replied elsewhere: 3 posts not shown]({BRANCH_URL})",
+    "html": f'<a href="{BRANCH_URL}">the author also replied elsewhere: 3 posts not shown</a>',
+    "epub": f'<a href="{BRANCH_URL}">the author also replied elsewhere: 3 posts not shown</a>',
+}
+
+
+@pytest.mark.parametrize(
+    ("render", "expected"),
+    [(DOCUMENTS[name], LINKED_BRANCH[name]) for name in DOCUMENTS],
+    ids=DOCUMENTS.keys(),
+)
+def test_other_branch_linked_in_completeness_line(
+    render: Callable[[Thread], str], expected: str
+) -> None:
+    forked = thread(post(0, plain("One")), report=FORKED_REPORT)
+    assert expected in render(forked)

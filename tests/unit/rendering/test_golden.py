@@ -9,7 +9,7 @@ from collections.abc import Callable
 import pytest
 
 from bot.model import Thread
-from bot.rendering import epub, html_page, json, markdown, text
+from bot.rendering import epub, html_page, json, markdown, telegram_rich, text
 from tests.samples import rich_thread
 from tests.unit.rendering.threads import bluesky_thread, mastodon_thread, x_thread
 
@@ -24,6 +24,7 @@ FORMATS: dict[str, tuple[str, Callable[[Thread], str]]] = {
     "markdown": ("md", markdown.render),
     "html": ("html", html_page.render),
     "json": ("json", json.render),
+    "telegram-rich": ("telegram-rich.html", telegram_rich.render_document),
 }
 
 

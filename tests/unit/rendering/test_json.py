@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from bot.model import Report
 from bot.rendering import json
 from tests.samples import hostile_thread, link, post, rich_thread, text, thread
 
@@ -118,3 +119,19 @@ def test_lone_surrogate_and_controls_left_out_of_strings() -> None:
         "abc link abc (https://ok.example/)@mabc#tabc",
         "nabc",
     )
+
+
+def test_report_tells_of_the_authors_other_branches() -> None:
+    forked = Report(
+        posts=1,
+        complete=False,
+        other_branch_posts=3,
+        other_branch_url="https://x.com/ada/status/2000",
+        other_branch_more=True,
+    )
+    report = stdlib_json.loads(json.render(thread(post(0, text("One")), report=forked)))["report"]
+    assert {key: report[key] for key in list(report)[5:]} == {
+        "other_branch_posts": 3,
+        "other_branch_url": "https://x.com/ada/status/2000",
+        "other_branch_more": True,
+    }

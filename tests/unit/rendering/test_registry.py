@@ -17,6 +17,7 @@ from tests.samples import rich_thread
         ("html", str),
         ("json", str),
         ("telegram", str),
+        ("telegram-rich", str),
         ("epub", bytes),
     ],
 )

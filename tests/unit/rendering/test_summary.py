@@ -1,12 +1,14 @@
-"""The shared words of every output: captions of gaps, media, quotes and polls; excerpts."""
+"""The shared words of every output: captions of gaps, media, quotes and polls; excerpts;
+the completeness line."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
 
-from bot.model import Author, Media, MediaType, Poll, PollOption, Quote
+from bot.model import Author, Media, MediaType, Poll, PollOption, Quote, Report
 from bot.rendering import summary
 from tests.samples import post, rich_thread, text, thread
 
@@ -107,3 +109,41 @@ def test_byline_facts_give_start_date_and_reading_time() -> None:
 
 def test_source_name_is_the_platform_display_name() -> None:
     assert summary.source_name(rich_thread()) == "X"
+
+
+FORKED = Report(
+    posts=5,
+    complete=False,
+    other_branch_posts=3,
+    other_branch_url="https://x.com/ada/status/2000",
+)
+
+
+@pytest.mark.parametrize(
+    ("report", "expected"),
+    [
+        (FORKED, "5 posts · the author also replied elsewhere: 3 posts not shown"),
+        (
+            replace(FORKED, other_branch_posts=1, other_branch_more=True),
+            "5 posts · the author also replied elsewhere: at least 1 post not shown",
+        ),
+        (
+            replace(FORKED, note="cut at 5 posts; the thread goes on"),
+            "5 posts · the author also replied elsewhere: 3 posts not shown"
+            " · cut at 5 posts; the thread goes on",
+        ),
+        (Report(posts=5, complete=False), "5 posts · may be incomplete"),
+    ],
+    ids=["fork", "fork-partly-fetched", "fork-and-cap", "no-fork"],
+)
+def test_completeness_line_tells_of_other_branches(report: Report, expected: str) -> None:
+    """A fork alone needs no "may be incomplete": the branch words say what is missing."""
+    assert summary.completeness_line(report) == expected
+
+
+def test_completeness_runs_link_only_the_other_branch() -> None:
+    assert [url for _text, url in summary.completeness_runs(FORKED)] == [
+        None,
+        None,
+        "https://x.com/ada/status/2000",
+    ]

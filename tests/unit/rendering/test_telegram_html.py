@@ -21,6 +21,7 @@ from bot.model import (
     PollOption,
     Post,
     Quote,
+    Report,
     Segment,
     SegmentKind,
     Thread,
@@ -496,3 +497,18 @@ def test_rendered_words_follow_the_threads_words(thread: Thread) -> None:
 @given(thread=_threads)
 def test_teaser_is_one_valid_message(thread: Thread) -> None:
     assert utf16_len(visible_text(render_teaser(thread, PAGE_URL))) <= MAX_MESSAGE_UNITS
+
+
+def test_footer_links_the_authors_other_branch() -> None:
+    report = Report(
+        posts=1,
+        complete=False,
+        other_branch_posts=3,
+        other_branch_url="https://x.com/ada/status/2000",
+    )
+    footer = render(thread(post(0, text("One")), report=report)).chunks[-1].split("\n\n")[-1]
+    assert footer == (
+        '<a href="https://x.com/ada/status/1000">Original on X</a> · 1 post · '
+        '<a href="https://x.com/ada/status/2000">'
+        "the author also replied elsewhere: 3 posts not shown</a>"
+    )

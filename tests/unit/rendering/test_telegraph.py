@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.model import Media, MediaType, Thread
+from bot.model import Media, MediaType, Report, Thread
 from bot.rendering import RenderOptions
 from bot.rendering.telegraph import (
     ALLOWED_ATTRS,
@@ -212,3 +212,30 @@ def test_unsafe_url_becomes_neither_href_nor_src(url: str) -> None:
 def test_control_characters_left_out_of_text_and_title() -> None:
     page = render(thread(post(0, text("bell\x07 ring\ud800"))))[0]
     assert (page.title, "bell ring" in strings(page.content)) == ("bell ring", True)
+
+
+def test_last_part_links_the_authors_other_branch() -> None:
+    report = Report(
+        posts=1,
+        complete=False,
+        other_branch_posts=3,
+        other_branch_url="https://x.com/ada/status/2000",
+    )
+    last = render(thread(post(0, text("One")), report=report))[-1].content
+    assert last[-1] == {
+        "tag": "p",
+        "children": [
+            {
+                "tag": "i",
+                "children": [
+                    "1 post",
+                    " · ",
+                    {
+                        "tag": "a",
+                        "attrs": {"href": "https://x.com/ada/status/2000"},
+                        "children": ["the author also replied elsewhere: 3 posts not shown"],
+                    },
+                ],
+            }
+        ],
+    }

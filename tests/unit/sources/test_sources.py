@@ -1,4 +1,5 @@
-"""`finish_thread`: the one place every platform's thread is deduplicated, capped and stamped."""
+"""`finish_thread`: the one place every platform's thread is deduplicated, capped, judged and
+stamped."""
 
 from __future__ import annotations
 
@@ -62,3 +63,21 @@ def test_every_thread_leaves_the_sources_safe_to_show() -> None:
         (Segment(SegmentKind.TEXT, "click"),),
         "Ada",
     )
+
+
+def test_thread_with_other_branches_never_complete() -> None:
+    forked = replace(
+        _thread(["1", "2"]),
+        report=Report(
+            posts=2, other_branch_posts=1, other_branch_url="https://social.example/@ada/9"
+        ),
+    )
+    assert finish_thread(forked, max_posts=500).report.complete is False
+
+
+def test_unsafe_other_branch_url_dropped() -> None:
+    forked = replace(
+        _thread(["1"]),
+        report=Report(posts=1, other_branch_posts=1, other_branch_url="javascript:alert(1)"),
+    )
+    assert finish_thread(forked, max_posts=500).report.other_branch_url is None

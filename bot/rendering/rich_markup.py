@@ -1,0 +1,109 @@
+"""Rich-message HTML built with its measures, so fitting never parses markup. Pure: no I/O.
+
+A `Part` is escaped markup together with what Telegram limits in a rich message: characters of
+text (code points; a line break counts as one), blocks, media and the depth of nesting. Every
+builder here returns a Part whose measures are those of its markup, and `join` only adds them
+up, so a message's measures are the sum of its parts'. A link is written only for a URL
+`safety.safe_url` allows (its words stay text otherwise), and all text passes
+`safety.clean_text`.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from bot import safety
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """Markup with the measures of what it holds: text characters, blocks, media, depth."""
+
+    markup: str
+    chars: int = 0
+    blocks: int = 0
+    media: int = 0
+    depth: int = 0
+
+
+EMPTY = Part("")
+DIVIDER = Part("<hr>", blocks=1, depth=1)
+
+
+def text(value: str) -> Part:
+    """Escape text; a line break inside a paragraph becomes `<br>`, counted as one character."""
+    value = safety.clean_text(value)
+    if not value:
+        return EMPTY
+    if "\n" not in value:
+        return Part(html.escape(value, quote=False), chars=len(value))
+    lines = value.split("\n")
+    markup = "<br>".join(html.escape(line, quote=False) for line in lines)
+    return Part(markup, chars=len(value), depth=1 if len(lines) > 1 else 0)
+
+
+def link(value: str, url: str | None) -> Part:
+    """Return `value` linked to `url`, or as plain text when `safety.safe_url` refuses it."""
+    inner = text(value)
+    target = safety.safe_url(url)
+    if target is None or not inner.markup:
+        return inner
+    return _wrap(f'<a href="{html.escape(target)}">', "</a>", inner, blocks=0)
+
+
+def image(url: str) -> Part:
+    """Return a photo block (`<img>`) for a URL `safety.safe_url` has returned."""
+    return Part(f'<img src="{html.escape(url)}">', blocks=1, media=1, depth=1)
+
+
+def element(tag: str, inner: Part) -> Part:
+    """An inline element, or a part of a block (summary, caption) that is not a block itself."""
+    return _wrap(f"<{tag}>", f"</{tag}>", inner, blocks=0)
+
+
+def block(tag: str, inner: Part) -> Part:
+    """A block; one with nothing inside is left out rather than shown as an empty gap."""
+    if not inner.markup:
+        return EMPTY
+    return _wrap(f"<{tag}>", f"</{tag}>", inner, blocks=1)
+
+
+def join(parts: Iterable[Part], separator: Part = EMPTY) -> Part:
+    """Concatenate the parts that show something, `separator` between them."""
+    # One pass: joins run thousands of times for a long thread.
+    markup: list[str] = []
+    chars = blocks = media = depth = 0
+    for part in parts:
+        if not part.markup:
+            continue
+        if markup and separator.markup:
+            markup.append(separator.markup)
+            chars, blocks = chars + separator.chars, blocks + separator.blocks
+            media, depth = media + separator.media, max(depth, separator.depth)
+        markup.append(part.markup)
+        chars, blocks = chars + part.chars, blocks + part.blocks
+        media, depth = media + part.media, max(depth, part.depth)
+    return Part("".join(markup), chars, blocks, media, depth)
+
+
+def measures(*parts: Part) -> Part:
+    """Return the measures of the parts joined, without writing their markup."""
+    return Part(
+        "",
+        chars=sum(part.chars for part in parts),
+        blocks=sum(part.blocks for part in parts),
+        media=sum(part.media for part in parts),
+        depth=max((part.depth for part in parts), default=0),
+    )
+
+
+def _wrap(opening: str, closing: str, inner: Part, *, blocks: int) -> Part:
+    return Part(
+        opening + inner.markup + closing,
+        chars=inner.chars,
+        blocks=inner.blocks + blocks,
+        media=inner.media,
+        depth=inner.depth + 1,
+    )
