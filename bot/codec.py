@@ -20,7 +20,8 @@ import orjson
 
 from bot import errors
 from bot.errors import UnrollError
-from bot.model import Thread
+from bot.model import Thread, ThreadKey
+from bot.request import UnrollRequest
 
 T = TypeVar("T")
 
@@ -34,6 +35,29 @@ def decode(cls: type[T], data: bytes) -> T:
     """Rebuild a `cls` instance from `encode`'s bytes."""
     hint: type = cls  # mypy cannot tell that every type[T] is hashable
     return typing.cast(T, _decoder(hint)(orjson.loads(data)))
+
+
+def decode_request(data: bytes) -> UnrollRequest:
+    """Rebuild a queued request, also one queued before requests were typed.
+
+    Those carried the thread key as its string and a `chat_type` instead of a destination; a
+    bot updated over a non-empty queue still answers them.
+    """
+    plain = orjson.loads(data)
+    if isinstance(plain, dict) and isinstance(plain.get("key"), str):
+        key = ThreadKey.parse(plain["key"])
+        plain["key"] = {"platform": key.platform.value, "host": key.host, "post_id": key.post_id}
+        chat_type = str(plain.get("chat_type"))
+        plain.setdefault("destination", _LEGACY_DESTINATIONS.get(chat_type, "private"))
+    return typing.cast(UnrollRequest, _decoder(UnrollRequest)(plain))
+
+
+_LEGACY_DESTINATIONS = {
+    "group": "group",
+    "supergroup": "group",
+    "channel": "group",
+    "inline": "inline",
+}
 
 
 def encode_result(result: Thread | UnrollError) -> bytes:

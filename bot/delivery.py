@@ -73,6 +73,10 @@ class MessageGoneError(Exception):
     """The message to edit was deleted (the user removed the placeholder)."""
 
 
+_PROBE: dict[str, object] = {"chat_id": 0, "rich_message": {"html": "<p>?</p>"}}
+"""A rich message to no chat: the cheapest question whether the server knows the method."""
+
+
 class RichUnsupportedError(Exception):
     """The Bot API server does not know rich messages (older than 10.1): answer classically."""
 
@@ -101,6 +105,7 @@ class Sender:
         self.bot = bot
         self.limiter = limiter
         self.rich_supported: bool | None = None  # None until a rich call has been answered
+        self._rich_probe = asyncio.Lock()
 
     async def send(
         self,
@@ -166,6 +171,28 @@ class Sender:
             )
         except _NotModifiedError:
             return  # already says this: a redelivered job editing again
+
+    async def knows_rich_messages(self) -> bool:
+        """Tell whether the Bot API server knows rich messages, asking it once per process.
+
+        The question is a `sendRichMessage` to chat 0, which no server delivers: a server that
+        knows the method refuses the chat (400), an older one does not know the method (404).
+        Asking first keeps a refused rich answer out of every chat. A network failure leaves
+        the question open, and this answer classic.
+        """
+        async with self._rich_probe:
+            if self.rich_supported is None:
+                try:
+                    await self.bot.do_api_request("sendRichMessage", api_kwargs=_PROBE)
+                except (EndPointNotFound, InvalidToken) as exc:
+                    self._rich_unsupported(exc)
+                except (BadRequest, Forbidden):
+                    self.rich_supported = True
+                except TelegramError:
+                    return False
+                else:
+                    self.rich_supported = True
+        return bool(self.rich_supported)
 
     async def send_rich(
         self,

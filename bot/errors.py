@@ -9,7 +9,8 @@
     └── SourceError                   exit 4   the source failed: down, 5xx, bad JSON   retryable
         ├── SourceTimeoutError        exit 4   deadline hit                             retryable
         ├── RateLimitedError          exit 4   429; carries retry_after                 retryable
-        └── ResponseTooLargeError     exit 4   over the byte cap or the fetch budget  not retryable
+        ├── ResponseTooLargeError     exit 4   over the byte cap or the fetch budget  not retryable
+        └── ReplyLoopError            exit 4   the replies go round in a circle   not retryable
 
 Each class knows its exit code, whether a retry may help, and one plain sentence for the
 user (`user_message`), used unchanged by the CLI and the bot.
@@ -142,3 +143,14 @@ class ResponseTooLargeError(SourceError):
 
     def user_message(self) -> str:
         return f"{_platform_name(self.platform)} sent more data than this bot reads at once."
+
+
+class ReplyLoopError(SourceError):
+    """The source's reply chain comes back to a post already in it: no thread is that shape,
+    and the same answer would come again, so it is not retried."""
+
+    retryable = False
+
+    def user_message(self) -> str:
+        name = _platform_name(self.platform)
+        return f"{name} sent a thread whose replies go round in a circle, so it cannot be read."

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from bot import metrics
 from bot.answering.executor import Answerer
-from bot.codec import decode, decode_result, encode_result
+from bot.codec import decode_request, decode_result, encode_result
 from bot.errors import SourceError, UnrollError
 from bot.follow.checks import FollowChecks
 from bot.logs import logged_as
@@ -48,10 +48,12 @@ class UnrollJobs:
             await self._answer_all(job, decode_result(recorded))
             return
         started = time.perf_counter()
-        # Every request of a job asks for the same thread; the first one names it.
-        first = decode(UnrollRequest, (await self.queue.requests(job))[0])
+        pending = await self._pending(job)
+        if not pending:
+            return  # nobody left to answer (their requests expired with the job's data)
+        # Every request of a job asks for the same thread; any of them names it.
         thread = await fetch_thread(
-            first.key,
+            pending[0][1].key,
             http=self.http,
             config=self.config,
             progress=self._progress_reporter(job),
@@ -101,8 +103,17 @@ class UnrollJobs:
 
     async def _pending(self, job: Job) -> list[tuple[int, UnrollRequest]]:
         done = await self.queue.delivered(job)
-        requests = await self.queue.requests(job)
-        return [(i, decode(UnrollRequest, raw)) for i, raw in enumerate(requests) if i not in done]
+        pending: list[tuple[int, UnrollRequest]] = []
+        for index, raw in enumerate(await self.queue.requests(job)):
+            if index in done:
+                continue
+            try:
+                pending.append((index, decode_request(raw)))
+            except (AttributeError, KeyError, TypeError, ValueError):
+                # Nothing says where to answer it; answering the others must not wait on it.
+                log.error("unreadable request skipped", extra={"job": job.id, "index": index})
+                await self.queue.mark_delivered(job, index)
+        return pending
 
     def _progress_reporter(self, job: Job) -> Callable[[int], Awaitable[None]]:
         last_shown = time.monotonic()

@@ -141,13 +141,19 @@ def build_web_app(
             return Response(status_code=403)
         try:
             update = await request.json()
-        except ValueError:  # not JSON, or not UTF-8 (UnicodeDecodeError is a ValueError)
+        # Not JSON, or not UTF-8 (UnicodeDecodeError is a ValueError), or nested too deep.
+        except (ValueError, RecursionError):
             update = None
         if not isinstance(update, dict):
             # Telegram always posts an Update object; anything else is a broken or forged call.
             log.warning("webhook body is not a JSON object: answered 400")
             return Response(status_code=400)
-        await webhook.feed(update)
+        try:
+            await webhook.feed(update)
+        except (AttributeError, KeyError, TypeError, ValueError):
+            # python-telegram-bot could not read it as an Update: not one Telegram sends.
+            log.warning("webhook body is not an Update: answered 400")
+            return Response(status_code=400)
         return Response(status_code=200)
 
     routes = [Route("/healthz", healthz), Route("/metrics", metrics_page)]

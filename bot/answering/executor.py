@@ -92,8 +92,7 @@ class Answerer:
         if isinstance(result, UnrollError):
             return await self._carry_out(request, plan.plan_failure(result))
         prepared = self._prepare(result, request.reading_mode)
-        server_knows_rich = self.sender.rich_supported is not False
-        rich = plan.may_be_rich(request, server_knows_rich=server_knows_rich)
+        rich = plan.may_be_rich(request) and await self.sender.knows_rich_messages()
         facts = await self._facts(request, prepared, rich=rich)
         steps = plan.plan_answer(request, prepared.presentation, facts)
         try:

@@ -103,10 +103,10 @@ def is_repeat(request: UnrollRequest, earlier_answer: str | None) -> bool:
     )
 
 
-def may_be_rich(request: UnrollRequest, *, server_knows_rich: bool) -> bool:
-    """Tell whether a rich message may answer: the chat did not choose classic messages, and
-    the Bot API server has not said it does not know them."""
-    return request.style is AnswerStyle.RICH and server_knows_rich
+def may_be_rich(request: UnrollRequest) -> bool:
+    """Tell whether a rich message may answer, as far as the request goes: the chat did not
+    choose classic messages (the Bot API server must know them too)."""
+    return request.style is AnswerStyle.RICH
 
 
 def wants_page(request: UnrollRequest, presentation: Presentation, *, rich: bool) -> bool:

@@ -87,7 +87,7 @@ _SLASH = "[/／]"
 _TOTAL = r"(\d{1,3}|[nNxX?∞])"
 _OPEN = "[(\\[（［【]"
 _CLOSE = "[)\\]）］】]"
-_KEYCAPS = "(?:[0-9]\ufe0f?\u20e3)+|🔟"
+_KEYCAPS = "(?:[0-9]\ufe0f?\u20e3){1,3}|🔟"
 _CIRCLED = "[\u2460-\u2473\u2776-\u2793]"  # ①–⑳, ❶–❿, ➀–➉, ➊–➓
 _PART_WORD = r"(?i:part|teil|parte|часть|パート)"
 _OF_WORD = r"(?i:of|de|von|из)"
@@ -216,6 +216,10 @@ def read_end(
         return Edge(marker_cut, candidate, end if candidate else marker_cut)
 
 
+MAX_TAIL_WORDS = 64
+"""Hashtags and links a trailing run is read back over, at most."""
+
+
 def find_tail(text: str) -> int:
     """Return where a trailing run of hashtags and links starts, or len(text) when none.
 
@@ -226,12 +230,17 @@ def find_tail(text: str) -> int:
     if "#" not in text and "://" not in text:
         return len(text)  # the common case: nothing to look for
     end, found = len(text), False
-    while True:
-        stripped = text[:end].rstrip()
-        word_start = max(stripped.rfind(" "), stripped.rfind("\n")) + 1
-        if word_start == 0 or not _is_tail_word(stripped[word_start:]):
-            return len(stripped) if found else len(text)
+    # Indexes only, no copies, and a bounded number of words: a post of 100,000 hashtags
+    # must not cost quadratic time (a hostile instance chooses its posts' text).
+    for _word in range(MAX_TAIL_WORDS):
+        stop = end
+        while stop and text[stop - 1].isspace():
+            stop -= 1
+        word_start = max(text.rfind(" ", 0, stop), text.rfind("\n", 0, stop)) + 1
+        if word_start == 0 or not _is_tail_word(text[word_start:stop]):
+            return stop if found else len(text)
         end, found = word_start, True
+    return len(text)  # more tags and links than any post ends with: read as no tail
 
 
 def _is_tail_word(word: str) -> bool:

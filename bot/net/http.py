@@ -258,7 +258,7 @@ class HttpClient:
             # The length check first: Python refuses to read an int of over 4,300 digits.
             if (
                 declared
-                and declared.isdigit()
+                and _is_ascii_number(declared)
                 and (len(declared) > 18 or int(declared) > self.limits.max_bytes)
             ):
                 raise ResponseTooLargeError(f"{declared} bytes declared")
@@ -329,7 +329,7 @@ def retry_after_s(headers: Mapping[str, str], *, now: float | None = None) -> fl
     lowered = {k.lower(): v.strip() for k, v in headers.items()}
     value = lowered.get("retry-after")
     if value:
-        if value.isdigit():
+        if _is_ascii_number(value):
             return _clamped(float(value))  # 400 digits read as infinity, then clamped
         stamp = _http_date(value)
         if stamp is not None:
@@ -341,7 +341,7 @@ def retry_after_s(headers: Mapping[str, str], *, now: float | None = None) -> fl
     )
     if not reset:
         return None
-    if reset.isdigit():
+    if _is_ascii_number(reset):
         return _clamped(float(reset) - now)
     try:
         moment = datetime.fromisoformat(reset.replace("Z", "+00:00"))
@@ -363,3 +363,8 @@ def _clamped(seconds: float) -> float:
     if math.isnan(seconds):
         return MAX_RETRY_AFTER_S
     return min(max(0.0, seconds), MAX_RETRY_AFTER_S)
+
+
+def _is_ascii_number(text: str) -> bool:
+    # `str.isdigit` also says yes to "²" and other digits `float` and `int` refuse.
+    return text.isascii() and text.isdigit()

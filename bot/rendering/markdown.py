@@ -12,7 +12,7 @@ are JSON strings, which YAML reads as double-quoted scalars.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 import orjson
 
@@ -83,7 +83,7 @@ def _header(thread: Thread) -> Iterator[str]:
     byline = f"**{_link(author.name, author.url)}** {escape('@' + author.handle)}"
     facts = (byline, escape(summary.byline_facts(thread)))
     runs = summary.completeness_runs(thread.report)
-    line = "".join(_link(text, url) if url else escape(text) for text, url in runs)
+    line = _joined(_link(text, url) if url else escape(text) for text, url in runs)
     yield " · ".join(facts) + _HARD_BREAK + line
 
 
@@ -135,7 +135,17 @@ def _quote(quote: Quote) -> str:
 
 
 def _inline(paragraph: Paragraph) -> str:
-    return _lines("".join(_segment(segment) for segment in paragraph))
+    return _lines(_joined(_segment(segment) for segment in paragraph))
+
+
+def _joined(parts: Iterable[str]) -> str:
+    """Join inline parts; a "!" right before a link is escaped, or `![…](…)` is an image."""
+    joined: list[str] = []
+    for part in parts:
+        if part.startswith("[") and joined and joined[-1].endswith("!"):
+            joined[-1] = joined[-1][:-1] + "\\!"
+        joined.append(part)
+    return "".join(joined)
 
 
 def _segment(segment: Segment) -> str:

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from bot import safety
-from bot.errors import SourceTimeoutError, UnsupportedPlatformError
+from bot.errors import ResponseTooLargeError, SourceTimeoutError, UnsupportedPlatformError
 from bot.model import Platform, Post, Thread, ThreadKey
 from bot.net.budget import FetchBudget
 from bot.net.http import HttpClient
@@ -83,7 +83,7 @@ async def fetch_thread(
     try:
         # Each request already gets only the time left; this also bounds the time spent
         # between requests (progress reports, parsing).
-        async with asyncio.timeout(config.deadline_s):
+        async with asyncio.timeout(config.deadline_s + FINISH_GRACE_S):
             thread = await source(
                 key, http=http.for_fetch(budget), config=config, progress=progress
             )
@@ -118,6 +118,18 @@ def _unique(posts: Iterable[Post]) -> Iterable[Post]:
         if post.id not in seen:
             seen.add(post.id)
             yield post
+
+
+FETCH_LIMITS = (ResponseTooLargeError, SourceTimeoutError)
+"""What a fetch raises once it has spent its budget of requests, bytes or time. Past the first
+answers, a walk down the thread stops there and reports the thread cut short, rather than
+failing a thread it has mostly read."""
+
+CUT_SHORT_NOTE = "cut short: reading further would have taken too long; the thread may go on"
+
+FINISH_GRACE_S = 2.0
+"""Time past the fetch deadline for a walk to hand in what it read: each request already stops
+at the deadline, so the walk is only finishing up when this runs out."""
 
 
 def cap_note(max_posts: int) -> str:

@@ -20,13 +20,20 @@ going to the thread's beginning (which the cap keeps), bounded by the fetch budg
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from bot.errors import PostPrivateError, PostUnavailableError, SourceError, UnrollError
+from bot.errors import (
+    PostPrivateError,
+    PostUnavailableError,
+    ReplyLoopError,
+    SourceError,
+    UnrollError,
+)
 from bot.model import Platform, Report, Thread, ThreadKey
 from bot.net.http import HttpClient, Response
-from bot.sources import ProgressCallback, SourceConfig
+from bot.sources import CUT_SHORT_NOTE, FETCH_LIMITS, ProgressCallback, SourceConfig
 from bot.sources.bluesky_posts import (
     PLATFORM,
     post_time,
@@ -99,6 +106,8 @@ async def fetch_thread(
             other_branch_posts=len(walker.branch_posts),
             other_branch_url=read_post(first_branch, gap_before=0).url if first_branch else None,
             other_branch_more=bool(walker.unfetched),
+            complete=not walker.cut_short,
+            note=CUT_SHORT_NOTE if walker.cut_short else None,
         ),
     )
 
@@ -164,6 +173,7 @@ class _ChainWalker:
     branch_roots: list[JsonObject] = field(default_factory=list)  # the author's other replies
     branch_posts: dict[str, JsonObject] = field(default_factory=dict)  # uri → post view
     unfetched: list[str] = field(default_factory=list)  # branch posts the `depth` cut
+    cut_short: bool = False  # a fetch limit stopped the walk down
 
     async def walk(self, entry: JsonObject) -> list[JsonObject]:
         """Return the post views of the chain `entry` is in, oldest first."""
@@ -184,7 +194,7 @@ class _ChainWalker:
         """Remember a post of the chain; meeting one again means the answers loop."""
         uri = view_uri(post)
         if uri in self.taken:
-            raise SourceError(f"the reply chain loops through {uri}", platform=PLATFORM)
+            raise ReplyLoopError(f"the reply chain loops through {uri}", platform=PLATFORM)
         self.taken.add(uri)
 
     async def _report(self) -> None:
@@ -251,7 +261,13 @@ class _ChainWalker:
                     self.expanded.add(view_uri(post))
                 if refetched or post.number("replyCount") == 0:
                     return below
-                node = await self.api.thread(view_uri(post), depth=REPLY_DEPTH, parent_height=0)
+                try:
+                    node = await self.api.thread(
+                        view_uri(post), depth=REPLY_DEPTH, parent_height=0
+                    )
+                except FETCH_LIMITS:
+                    self.cut_short = True  # what was read so far is the thread, cut short
+                    return below
                 refetched = True
                 continue
             replies = node.children("replies")
@@ -276,6 +292,10 @@ class _ChainWalker:
         walk up saw parents without their other replies; the rest ask below branch posts
         the `depth` cut.
         """
+        with contextlib.suppress(*FETCH_LIMITS):  # the count then says "at least"
+            await self._count_branches(chain)
+
+    async def _count_branches(self, chain: list[JsonObject]) -> None:
         for _ in range(BRANCH_REQUESTS):
             if view_uri(chain[0]) not in self.expanded:
                 node = await self.api.thread(

@@ -16,6 +16,9 @@ from datetime import UTC, datetime
 
 from bot.errors import SourceError
 
+MAX_EXACT_NUMBER = 2**53
+"""The largest integer every JSON reader keeps exact."""
+
 
 @dataclass(frozen=True, slots=True)
 class JsonObject:
@@ -61,14 +64,19 @@ class JsonObject:
         raise self._error(f"has a non-boolean {key!r}")
 
     def number(self, key: str) -> int | None:
-        """Return the number `key` as an int (floats truncated), or None when absent or null."""
+        """Return the number `key` as an int (floats truncated), or None when absent or null.
+
+        A number beyond ±2^53 is None too: JSON readers do not keep such numbers exact, and
+        no count, size or time a post carries comes near it, so only a hostile answer sends
+        one (and 1e300 votes must not crash the arithmetic of a poll's shares).
+        """
         value = self.data.get(key)
         if value is None:
             return None
         if isinstance(value, int) and not isinstance(value, bool):
-            return value
+            return value if abs(value) <= MAX_EXACT_NUMBER else None
         if isinstance(value, float) and math.isfinite(value):
-            return int(value)
+            return int(value) if abs(value) <= MAX_EXACT_NUMBER else None
         raise self._error(f"has a non-number {key!r}")
 
     def integers(self, key: str) -> list[int]:

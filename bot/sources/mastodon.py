@@ -33,10 +33,10 @@ from collections import deque
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
-from bot.errors import PostPrivateError, PostUnavailableError, SourceError
+from bot.errors import PostPrivateError, PostUnavailableError, ReplyLoopError, SourceError
 from bot.model import Platform, Report, Thread, ThreadKey
 from bot.net.http import HttpClient
-from bot.sources import ProgressCallback, SourceConfig
+from bot.sources import CUT_SHORT_NOTE, FETCH_LIMITS, ProgressCallback, SourceConfig
 from bot.sources.json_reader import JsonObject
 from bot.sources.mastodon_posts import PLATFORM, read_author, read_post
 
@@ -123,6 +123,7 @@ class _Walk:
     children: dict[str, list[str]] = field(default_factory=dict)
     asked: set[str] = field(default_factory=set)  # ids whose /context was fetched
     settled: set[str] = field(default_factory=set)  # ids whose replies are all known
+    cut_short: bool = False  # a fetch limit stopped the walk down
 
     async def status(self, status_id: str) -> JsonObject:
         """Fetch one status; a boost stands for the status it boosts."""
@@ -181,7 +182,8 @@ class _Walk:
             last = _id(chain[-1])
             child = self._self_reply(last, author)
             if child is None and last not in self.asked and last not in self.settled:
-                await self.context(last)
+                if not await self.context_within_limits(last):
+                    return
                 await self.report(len(chain))
                 child = self._self_reply(last, author)
             if child is None:
@@ -197,6 +199,16 @@ class _Walk:
         replies = (self.known[c] for post in chain for c in self.children.get(_id(post), []))
         return sum(_account_id(reply) != author for reply in replies)
 
+    async def context_within_limits(self, status_id: str) -> bool:
+        """Fetch `/context` like `context`; a fetch limit reached here cuts the walk short
+        (False) instead of failing the thread read so far."""
+        try:
+            await self.context(status_id)
+        except FETCH_LIMITS:
+            self.cut_short = True
+            return False
+        return True
+
     async def other_branches(self, chain: list[JsonObject]) -> _Branches:
         """Find the author's other branches, fetching below them at most `BRANCH_REQUESTS` times.
 
@@ -209,9 +221,8 @@ class _Walk:
             known_below = self.settled | self.asked
             candidates = (chain[0], *branches.statuses)
             unknown = [s for s in candidates if _id(s) not in known_below]
-            if not unknown:
+            if not unknown or not await self.context_within_limits(_id(unknown[0])):
                 break
-            await self.context(_id(unknown[0]))
             branches = self._branches(chain)
         return branches
 
@@ -265,9 +276,9 @@ class _Walk:
             raise self._not_mastodon("an answer that is not JSON") from exc
         return JsonObject.of(body, PLATFORM)
 
-    def _loop(self, status_id: str) -> SourceError:
+    def _loop(self, status_id: str) -> ReplyLoopError:
         detail = f"{self.host} sent a reply chain that loops through status {status_id}"
-        return SourceError(detail, platform=PLATFORM, host=self.host)
+        return ReplyLoopError(detail, platform=PLATFORM, host=self.host)
 
     def _not_mastodon(self, what: str) -> SourceError:
         detail = f"{self.host} sent {what}; it does not look like a Mastodon server"
@@ -299,7 +310,7 @@ def _thread(
     posts = [read_post(status, key.host) for status in chain]
     if gap:
         posts[0] = replace(posts[0], gap_before=1)
-    note = None
+    note = CUT_SHORT_NOTE if walk.cut_short else None
     if gap:
         note = "An earlier post of this thread was deleted, so it starts after that gap."
     return Thread(
@@ -312,7 +323,7 @@ def _thread(
             posts=len(posts),
             deleted=int(gap),
             skipped_other_authors=walk.skipped_replies(chain),
-            complete=not gap,
+            complete=not (gap or walk.cut_short),
             note=note,
             other_branch_posts=len(branches.statuses),
             other_branch_url=read_post(branches.first, key.host).url if branches.first else None,

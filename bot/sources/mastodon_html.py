@@ -9,11 +9,16 @@ hashtags are told apart by their classes.
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 
 from bot.model import Segment, SegmentKind
 
 _BLOCK_TAGS = frozenset({"p", "blockquote", "pre", "ul", "ol", "li", "h1", "h2", "h3", "h4"})
+_STRAY_LESS_THAN = re.compile(r"<(?!/?[a-zA-Z][^<>]*>)")
+MAX_CONTENT_CHARS = 100_000
+"""Content HTML read per status: a 500-character post is about 2,000, and instances that
+allow long posts stop near 100,000 characters of text."""
 
 
 def to_segments(content: str, *, drop_quote_inline: bool = False) -> tuple[Segment, ...]:
@@ -23,9 +28,15 @@ def to_segments(content: str, *, drop_quote_inline: bool = False) -> tuple[Segme
     quoting posts carry, for when the quote itself is shown.
     """
     parser = _ContentParser(drop_quote_inline=drop_quote_inline)
-    parser.feed(content)
+    # The instance is whoever the link names: the content is bounded before it is read, and
+    # a "<" that starts no whole tag is text, since `html.parser` takes quadratic time over a
+    # flood of "</" or of unclosed "<a" (Mastodon itself escapes every literal "<" and ">").
+    cut = len(content) > MAX_CONTENT_CHARS
+    parser.feed(_STRAY_LESS_THAN.sub("&lt;", content[:MAX_CONTENT_CHARS]))
     parser.close()
-    return tuple(parser.segments)
+    if cut:
+        parser.handle_data("…")
+    return tuple(parser.finish())
 
 
 def _classes(attrs: list[tuple[str, str | None]]) -> set[str]:
@@ -39,6 +50,8 @@ class _ContentParser(HTMLParser):
         self._drop_quote_inline = drop_quote_inline
         self._pending_break = ""
         self._span_hidden: list[bool] = []  # one entry per open span: hides its text
+        self._hidden_spans = 0  # how many of them hide (a count, not a scan per text)
+        self._text: list[str] = []  # the text after the last segment, joined once
         self._link: tuple[SegmentKind, str] | None = None
         self._link_text: list[str] = []
         self._link_cut = False
@@ -56,6 +69,7 @@ class _ContentParser(HTMLParser):
             self._pending_break += "\n"
         elif tag == "span":
             self._span_hidden.append("invisible" in classes)
+            self._hidden_spans += "invisible" in classes
             # Mastodon cuts long link texts at the `ellipsis` span and shows "…" after it.
             self._link_cut = self._link_cut or "ellipsis" in classes
         elif tag == "a":
@@ -73,12 +87,12 @@ class _ContentParser(HTMLParser):
         elif tag in _BLOCK_TAGS:
             self._break("\n\n" if tag != "li" else "\n")
         elif tag == "span" and self._span_hidden:
-            self._span_hidden.pop()
+            self._hidden_spans -= self._span_hidden.pop()
         elif tag == "a" and self._link is not None:
             self._end_link()
 
     def handle_data(self, data: str) -> None:
-        if self._skip_depth or any(self._span_hidden):
+        if self._skip_depth or self._hidden_spans:
             return
         if self._link is not None:
             self._link_text.append(data)
@@ -105,20 +119,24 @@ class _ContentParser(HTMLParser):
         if len(separator) > len(self._pending_break):
             self._pending_break = separator
 
+    def finish(self) -> list[Segment]:
+        """Return the segments read, the trailing text included."""
+        self._flush_text()
+        return self.segments
+
     def _emit(self, segment: Segment) -> None:
         if not segment.text:
             return
-        if self._pending_break and self.segments:
-            self._append_text(self._pending_break)
+        if self._pending_break and (self.segments or self._text):
+            self._text.append(self._pending_break)
         self._pending_break = ""
         if segment.kind is SegmentKind.TEXT:
-            self._append_text(segment.text)
+            self._text.append(segment.text)
         else:
+            self._flush_text()
             self.segments.append(segment)
 
-    def _append_text(self, text: str) -> None:
-        last = self.segments[-1] if self.segments else None
-        if last is not None and last.kind is SegmentKind.TEXT:
-            self.segments[-1] = Segment(SegmentKind.TEXT, last.text + text)
-        else:
-            self.segments.append(Segment(SegmentKind.TEXT, text))
+    def _flush_text(self) -> None:
+        if self._text:
+            self.segments.append(Segment(SegmentKind.TEXT, "".join(self._text)))
+            self._text.clear()

@@ -21,6 +21,7 @@ from typing import Literal
 from bot.errors import (
     PostPrivateError,
     PostUnavailableError,
+    ReplyLoopError,
     SourceError,
     UnrollError,
     UnsupportedLinkError,
@@ -233,7 +234,9 @@ async def _walk_up(api: _Api, focal: _Tweet, known: dict[str, _Tweet]) -> _Walk:
         if top.parent_id is None or top.parent_author_id != focal.author_id:
             return _Walk(chain, "head")
         if any(tweet.id == top.parent_id for tweet in chain):
-            raise SourceError(f"X's reply chain loops through {top.parent_id}", platform=PLATFORM)
+            raise ReplyLoopError(
+                f"X's reply chain loops through {top.parent_id}", platform=PLATFORM
+            )
         parent = known.get(top.parent_id)
         if parent is None:
             if lookups == MAX_PARENT_LOOKUPS:
@@ -296,7 +299,7 @@ def _walk_down(start: _Tweet, known: dict[str, _Tweet]) -> list[_Tweet]:
     while current.id in replies:
         current = min(replies[current.id], key=_id_order)
         if current.id in taken:
-            raise SourceError(f"X's reply chain loops through {current.id}", platform=PLATFORM)
+            raise ReplyLoopError(f"X's reply chain loops through {current.id}", platform=PLATFORM)
         taken.add(current.id)
         below.append(current)
     return below

@@ -160,7 +160,7 @@ async def test_an_older_bot_api_server_gets_the_classic_answer(
     fxtwitter: FakeFxTwitter,
     start_bot: Callable[..., Any],
 ) -> None:
-    """The one refused rich call is the bot's business: the user sees the classic answer."""
+    """The bot asks the server once, in no chat; every user sees the classic answer."""
     thread = fxtwitter.add(build_thread(3, rich=False))
     await start_bot()
     chats = [telegram.private_chat(telegram.user(name)) for name in ("Ann", "Ben")]
@@ -168,4 +168,9 @@ async def test_an_older_bot_api_server_gets_the_classic_answer(
         telegram.user_sends(chat, x_link(thread))
         await eventually(lambda chat=chat: any("3 posts" in t for t in telegram.sent_to(chat)))
     refused = [c for c in telegram.calls_to("editMessageText") if c.status != 200]
-    assert (len(refused), [telegram.rich_sent_to(chat) for chat in chats]) == (1, [[], []])
+    probes = [c.status for c in telegram.calls_to("sendRichMessage")]
+    assert (probes, refused, [telegram.rich_sent_to(chat) for chat in chats]) == (
+        [404],  # asked once, in no chat
+        [],
+        [[], []],
+    )

@@ -123,6 +123,27 @@ async def test_webhook_answers_400_to_a_body_that_is_no_update(
     )
 
 
+@memory_only
+@pytest.mark.parametrize(
+    ("body", "logged"),
+    [
+        (b"[" * 100_000, "not a JSON object"),
+        (b"{}", "not an Update"),
+        (b'{"update_id": 1, "message": "x"}', "not an Update"),
+    ],
+    ids=["deep", "empty", "message-is-text"],
+)
+async def test_webhook_answers_400_to_json_that_is_no_update(
+    webhook_bot: Settings, body: bytes, logged: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """JSON nested past Python's recursion limit, or no Update, was still a 500."""
+    async with httpx.AsyncClient(timeout=5) as client:
+        response = await client.post(
+            web_url(webhook_bot, "/webhook"), content=body, headers={SECRET_HEADER: SECRET}
+        )
+    assert (response.status_code, f"webhook body is {logged}" in caplog.text) == (400, True)
+
+
 def test_webhook_url_without_a_secret_is_refused(
     settings_factory: Callable[..., Settings],
 ) -> None:

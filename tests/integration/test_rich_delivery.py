@@ -171,3 +171,13 @@ async def test_older_server_ignoring_rich_edits_is_detected(
         await sender.edit_rich(target, _message("<p>Hi</p>"), message_id=placeholder.message_id)
     assert sender.rich_supported is False
     assert fake.sent_to(chat) == ["Unrolling…"]
+
+
+@pytest.mark.parametrize("knows", [True, False], ids=["10.1", "older"])
+async def test_the_server_is_asked_once_whether_it_knows_rich_messages(
+    fake: FakeTelegram, sender: Sender, knows: bool
+) -> None:
+    fake.supports_rich_messages = knows
+    answers = [await sender.knows_rich_messages() for _ in range(3)]
+    probes = fake.calls_to("sendRichMessage")
+    assert (answers, len(probes), probes[0].status) == ([knows] * 3, 1, 400 if knows else 404)

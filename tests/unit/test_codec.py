@@ -9,7 +9,7 @@ import pytest
 
 from bot import errors
 from bot.cleaning import ReadingMode
-from bot.codec import decode, decode_result, encode, encode_result
+from bot.codec import decode, decode_request, decode_result, encode, encode_result
 from bot.model import Thread, ThreadKey
 from bot.request import Answer, Destination, OutputPreference, UnrollRequest
 from tests.samples import long_thread, rich_thread
@@ -62,3 +62,23 @@ def test_thread_keeps_an_offset_with_seconds() -> None:
     thread = replace(thread, posts=(replace(thread.posts[0], created_at=created_at),))
     decoded = decode(Thread, encode(thread))
     assert decoded.posts[0].created_at.utcoffset() == created_at.utcoffset()
+
+
+def test_request_queued_before_requests_were_typed_still_decodes() -> None:
+    """A bot updated over a non-empty queue must answer what the old version queued."""
+    old = (
+        b'{"request_id":"abc","key":"mastodon:social.example:110","answer":"edit_placeholder",'
+        b'"user_id":7,"chat_id":-5,"chat_type":"supergroup","message_id":9,'
+        b'"reading_mode":"original","output":"page"}'
+    )
+    assert decode_request(old) == UnrollRequest(
+        request_id="abc",
+        key=ThreadKey.parse("mastodon:social.example:110"),
+        answer=Answer.EDIT_PLACEHOLDER,
+        user_id=7,
+        destination=Destination.GROUP,
+        chat_id=-5,
+        message_id=9,
+        reading_mode=ReadingMode.ORIGINAL,
+        output=OutputPreference.PAGE,
+    )

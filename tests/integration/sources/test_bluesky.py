@@ -18,7 +18,7 @@ from bot.errors import (
 from bot.links import canonicalise
 from bot.model import Author, Media, MediaType, Quote, Report, Segment, SegmentKind, Thread
 from bot.net.http import HttpClient
-from bot.sources import SourceConfig, fetch_thread
+from bot.sources import CUT_SHORT_NOTE, SourceConfig, fetch_thread
 from bot.sources.bluesky import BRANCH_REQUESTS
 from tests.fakes.bluesky import (
     ALICE,
@@ -513,3 +513,17 @@ async def test_a_thread_grown_by_its_author_is_fetched_whole(
     fake.append_self_reply(posts, "One more thing.")
     thread = await unroll(fake, http, posts[0].url)
     assert (urls(thread), len(posts)) == ([post.url for post in posts], 3)
+
+
+async def test_walk_down_that_spends_the_budget_gives_the_thread_cut_short(
+    fake: FakeBluesky, http: HttpClient
+) -> None:
+    """Past the first answers a spent budget cuts the thread, and says so, instead of failing."""
+    posts = served(fake, 150)
+    thread = await unroll(fake, http, posts[0].url, max_requests=4)
+    assert (
+        urls(thread) == [post.url for post in posts[: len(thread.posts)]],
+        10 <= len(thread.posts) < 150,
+        thread.report.complete,
+        thread.report.note,
+    ) == (True, True, False, CUT_SHORT_NOTE)

@@ -29,7 +29,7 @@ from bot.model import (
     ThreadKey,
 )
 from bot.net.http import HttpClient
-from bot.sources import SourceConfig, fetch_thread
+from bot.sources import CUT_SHORT_NOTE, SourceConfig, fetch_thread
 from bot.sources.mastodon import BRANCH_REQUESTS, base_url
 from tests.fakes.mastodon import RICH_CONTENT, FakeMastodon, Status
 
@@ -466,3 +466,19 @@ async def test_a_thread_grown_by_its_author_is_fetched_whole(
     mastodon.append_self_reply(chain, "<p>One more thing.</p>")
     thread = await unroll(mastodon, http, chain[0])
     assert (ids(thread), len(chain)) == ([status["id"] for status in chain], 3)
+
+
+@pytest.mark.parametrize("max_requests", [3, 5])
+async def test_walk_down_that_spends_the_budget_gives_the_thread_cut_short(
+    mastodon: FakeMastodon, http: HttpClient, max_requests: int
+) -> None:
+    """Past the first answers a spent budget cuts the thread, and says so, instead of failing."""
+    chain = mastodon.build_thread(150)
+    config = SourceConfig(allow_private_hosts=True, max_requests=max_requests)
+    thread = await unroll(mastodon, http, chain[0], config)
+    assert (
+        ids(thread) == [status["id"] for status in chain[: len(thread.posts)]],
+        20 <= len(thread.posts) < 150,
+        thread.report.complete,
+        thread.report.note,
+    ) == (True, True, False, CUT_SHORT_NOTE)

@@ -8,6 +8,7 @@ from _pytest.mark import ParameterSet
 from bot.cleaning.markers import Candidate, Form, read_end, read_start
 from bot.cleaning.numbering import Counter, Side, find_counters, strip_numbering
 from bot.model import Segment, SegmentKind
+from tests import samples
 from tests.samples import link, post, text, thread
 from tests.unit.cleaning.build import texts_of, thread_of, with_post
 
@@ -258,3 +259,10 @@ def test_find_counters_accepts_fractions_in_sequence() -> None:
     first = Counter(0, Side.END, 1, Candidate(Form.FRACTION, 1, 4))
     second = Counter(1, Side.END, 2, Candidate(Form.FRACTION, 2, 4))
     assert find_counters([first, second]) == {first, second}
+
+
+def test_a_flood_of_keycaps_is_no_number() -> None:
+    """4,301 keycap digits once made `int` refuse the string: a crash, not a counter."""
+    flood = samples.text("1\ufe0f\u20e3" * 4301 + " text")
+    cleaned = strip_numbering(samples.thread(samples.post(1, flood), samples.post(2, flood)))
+    assert cleaned.posts[0].plain_text.endswith("text")

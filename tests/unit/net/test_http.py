@@ -22,6 +22,8 @@ NOW = 1_750_000_000.0
         ({"X-RateLimit-Reset": "0001-01-01T00:00:00+01:00"}, 0.0),  # before year 1 in UTC
         ({"RateLimit-Reset": str(int(NOW) + 60)}, 60.0),
         ({"Retry-After": "soon"}, None),
+        ({"Retry-After": "\u00b2"}, None),  # a digit to `isdigit`, not to `float`
+        ({"X-RateLimit-Reset": "\u00b9\u00b2"}, None),
     ],
     ids=[
         "seconds",
@@ -34,6 +36,8 @@ NOW = 1_750_000_000.0
         "reset-before-year-1",
         "reset-epoch",
         "unreadable",
+        "superscript-digit",
+        "reset-superscript-digits",
     ],
 )
 def test_retry_after_clamped_to_an_hour(headers: dict[str, str], expected: float | None) -> None:

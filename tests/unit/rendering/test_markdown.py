@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -117,3 +118,11 @@ def test_lone_surrogate_and_controls_left_out() -> None:
     """orjson refused the lone surrogate in the front matter's title; the export crashed."""
     rendered = markdown.render(thread(post(0, plain("a\ud800b\x00c"))))
     assert ('title: "abc"' in rendered, "\nabc\n" in rendered) == (True, True)
+
+
+def test_an_exclamation_mark_before_a_link_does_not_make_an_image() -> None:
+    """`Look![x](url)` would load the URL as an image: a tracking pixel in notes apps."""
+    post_ = post(1, plain("Look!"), link("tracker", "https://evil.example/pixel.gif"))
+    rendered = markdown.render(thread(post_))
+    image = re.search(r"(?<!\\)!\[", rendered)
+    assert ("Look\\![tracker](https://evil.example/pixel.gif)" in rendered, image) == (True, None)

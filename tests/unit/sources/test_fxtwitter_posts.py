@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -77,9 +78,20 @@ def test_parse_thread_source_error_when_shape_is_wrong() -> None:
         )
 
 
-@pytest.mark.parametrize("timestamp", [1e20, -1e15, 10**30])
+@pytest.mark.parametrize("timestamp", [-1e15, 2**53])
 def test_post_with_impossible_timestamp_is_source_error(timestamp: float) -> None:
     """No `datetime` can hold these; the answer is broken, not our program."""
     status = _status("13", "1", "ada") | {"created_timestamp": timestamp}
     with pytest.raises(SourceError, match="timestamp"):
         parse_post(JsonObject(status, PLATFORM))
+
+
+@pytest.mark.parametrize("timestamp", [1e20, 10**30])
+def test_post_with_a_timestamp_past_exact_numbers_falls_back_to_its_date_text(
+    timestamp: float,
+) -> None:
+    """A number no JSON reader keeps exact is unknown; `created_at` still dates the post."""
+    written = "Tue Mar 18 18:07:30 +0000 2025"
+    status = _status("13", "1", "ada") | {"created_timestamp": timestamp, "created_at": written}
+    moment = parse_post(JsonObject(status, PLATFORM)).created_at
+    assert moment == datetime.strptime(written, "%a %b %d %H:%M:%S %z %Y")

@@ -112,3 +112,9 @@ def test_time_from_epoch_is_none_when_out_of_range(seconds: float) -> None:
 
 def test_time_from_epoch_reads_seconds_as_utc() -> None:
     assert time_from_epoch(1704070800) == datetime(2024, 1, 1, 1, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("value", [1e20, -1e20, 2**60, 1e307])
+def test_number_beyond_exactness_is_unknown(value: object) -> None:
+    """A width of 1e20 once crashed the result cache (orjson refuses ints over 64 bits)."""
+    assert JsonObject.of({"width": value}, "mastodon").number("width") is None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.model import Segment, SegmentKind
-from bot.sources.mastodon_html import to_segments
+from bot.sources.mastodon_html import MAX_CONTENT_CHARS, to_segments
 
 T = SegmentKind.TEXT
 LINK_HTML = (
@@ -86,3 +86,24 @@ def test_link_without_text_shows_its_target() -> None:
     assert to_segments(html) == (
         Segment(SegmentKind.LINK, "https://example.org/x", "https://example.org/x"),
     )
+
+
+@pytest.mark.parametrize(
+    ("content", "text"),
+    [
+        ("</" * 50_000, "</" * 50_000),  # html.parser is quadratic on these unescaped
+        ("<a" * 50_000, "<a" * 50_000),  # and on tags that never close
+        ("<span>x" * 10_000, "x" * 10_000),
+        ("x<br>" * 20_000, "\n".join(["x"] * 20_000)),
+    ],
+    ids=["close-tags", "open-tags", "spans", "breaks"],
+)
+def test_hostile_markup_reads_as_its_text(content: str, text: str) -> None:
+    """Whoever runs the instance writes `content`: floods read in linear time, as text."""
+    assert "".join(segment.text for segment in to_segments(content)) == text
+
+
+def test_content_past_the_bound_is_cut_and_says_so() -> None:
+    segments = to_segments("<p>" + "word " * (MAX_CONTENT_CHARS // 5) + "</p>")
+    text = "".join(segment.text for segment in segments)
+    assert (len(text) < MAX_CONTENT_CHARS, text.endswith("…")) == (True, True)
