@@ -491,3 +491,24 @@ async def test_a_followed_inline_answer_is_edited_in_place(
     await eventually(
         lambda: telegram.inline_message(inline_id)["text"].endswith("Original on X · 3 posts")
     )
+
+
+@memory_only
+async def test_a_followed_rich_answer_stays_one_rich_message(
+    telegram: FakeTelegram,
+    fxtwitter: FakeFxTwitter,
+    start_bot: Callable[..., Any],
+    alice: FakeUser,
+    dm: FakeChat,
+    thread: FakeThread,
+) -> None:
+    """On a server with rich messages the followed answer is edited as one, not into text."""
+    telegram.supports_rich_messages = True
+    await start_bot(**QUICK)
+    telegram.user_sends(dm, x_link(thread))
+    await eventually(lambda: len(telegram.rich_sent_to(dm)) == 1)
+    answer = await follow(telegram, alice, dm)
+    grow(fxtwitter, thread, 2)
+    await eventually(lambda: "And one more thing, number 2." in str(telegram.rich_sent_to(dm)))
+    await eventually(lambda: telegram.sent_to(dm) == ["+2 new posts ↑"])
+    assert telegram.messages_in(dm)[-2]["message_id"] == answer["message_id"]
