@@ -89,8 +89,8 @@ def page_link(message: Json) -> str:
     return [e["url"] for e in message.get("entities", []) if e["type"] == "text_link"][-1]
 
 
-def refused_edits(telegram: FakeTelegram, chat: FakeChat) -> list[Any]:
-    return [call for call in telegram.calls_to("editMessageText", chat) if call.status == 403]
+def refused_edits(telegram: FakeTelegram, chat: FakeChat, *, status: int = 403) -> list[Any]:
+    return [call for call in telegram.calls_to("editMessageText", chat) if call.status == status]
 
 
 def thread_fetches(fxtwitter: FakeFxTwitter) -> int:
@@ -255,6 +255,46 @@ async def test_a_blocked_bot_stops_following_quietly(
     grow(fxtwitter, thread, 1)
     await asyncio.sleep(QUIET_S)
     assert len(refused_edits(telegram, dm)) == 1
+
+
+@memory_only
+async def test_a_deleted_answer_stops_the_follow_quietly(
+    telegram: FakeTelegram,
+    fxtwitter: FakeFxTwitter,
+    start_bot: Callable[..., Any],
+    alice: FakeUser,
+    dm: FakeChat,
+    thread: FakeThread,
+) -> None:
+    """Telegram's 400 for a message that is gone: no new answer, no more edits."""
+    await start_bot(**QUICK)
+    telegram.user_sends(dm, x_link(thread))
+    await answers_in(telegram, dm)
+    answer = await follow(telegram, alice, dm)
+    telegram.user_deletes(dm, answer)
+    grow(fxtwitter, thread, 1)
+    await eventually(lambda: bool(refused_edits(telegram, dm, status=400)))
+    grow(fxtwitter, thread, 1)
+    await asyncio.sleep(QUIET_S)
+    assert (len(refused_edits(telegram, dm, status=400)), telegram.sent_to(dm)) == (1, [])
+
+
+@memory_only
+async def test_a_deleted_post_is_reported_like_new_ones(
+    telegram: FakeTelegram,
+    fxtwitter: FakeFxTwitter,
+    start_bot: Callable[..., Any],
+    alice: FakeUser,
+    dm: FakeChat,
+) -> None:
+    thread = fxtwitter.add(build_thread(3, rich=False))
+    await start_bot(**QUICK)
+    telegram.user_sends(dm, x_link(thread))
+    await answers_in(telegram, dm)
+    await follow(telegram, alice, dm)
+    thread.chain[1].deleted = True
+    await eventually(lambda: len(telegram.sent_to(dm)) == 2)
+    assert telegram.sent_to(dm)[1] == "−1 post deleted ↑"
 
 
 @memory_only

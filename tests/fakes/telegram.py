@@ -569,6 +569,11 @@ class FakeTelegram:
         with self._lock:
             self._faults[method.lower()].extend([_Fault(None, None, None, delay_s)] * times)
 
+    def user_deletes(self, chat: FakeChat, message: Json) -> None:
+        """Delete a message as a user does in the app: the bot is not told."""
+        with self._lock:
+            self._messages[chat.id].pop(message["message_id"], None)
+
     def block_chat(self, chat: FakeChat | int) -> None:
         """Make every call aimed at `chat` fail with 403, as after a user blocks the bot."""
         with self._lock:
