@@ -121,7 +121,10 @@ class FollowStore(Protocol):
     async def reschedule(
         self, key: str, *, snapshot: str, interval_s: float, due_in_s: float, changed: bool
     ) -> None:
-        """Record a check of `key` and set its next one `due_in_s` from now (if still followed)."""
+        """Record a check of `key` and set its next one `due_in_s` from now (if still followed).
+
+        An empty `snapshot` records none (a first check that failed).
+        """
         ...
 
     async def end(self, key: str) -> list[Follower]:
@@ -334,7 +337,7 @@ class MemoryFollowStore:
         thread = self._threads.get(key)
         if thread is None:
             return
-        thread.snapshot, thread.interval_s = snapshot, interval_s
+        thread.snapshot, thread.interval_s = snapshot or None, interval_s  # "" is no snapshot
         if changed:
             thread.changed_at = self._clock()
         self._due[key] = self._clock() + due_in_s

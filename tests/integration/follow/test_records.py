@@ -159,6 +159,16 @@ async def test_reschedule_records_the_check_and_sets_the_next(backend: Backend) 
     )
 
 
+async def test_a_check_that_keeps_no_snapshot_leaves_none(backend: Backend) -> None:
+    """A failed first check keeps the follow without a snapshot (stored as "")."""
+    store = backend.follows()
+    await follow(store, snapshot=None)
+    await store.reschedule(KEY, snapshot="", interval_s=60, due_in_s=60, changed=False)
+    state = await store.state(KEY)
+    assert state is not None
+    assert state.snapshot is None
+
+
 async def test_a_quiet_check_leaves_the_idle_time_running(backend: Backend) -> None:
     store = backend.follows()
     await follow(store)
