@@ -22,12 +22,13 @@ import warnings
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from telegram import (
     Bot,
     InlineKeyboardMarkup,
     InputFile,
+    InputMessageContent,
     LinkPreviewOptions,
     Message,
     ReplyParameters,
@@ -71,6 +72,19 @@ class _NotModifiedError(Exception):
 
 class MessageGoneError(Exception):
     """The message to edit was deleted (the user removed the placeholder)."""
+
+
+class InputRichMessageContent(InputMessageContent):
+    """An inline result's content as one rich message (Bot API 10.1), a type that
+    python-telegram-bot 22.8 does not have yet; it serialises as `{"rich_message": …}`."""
+
+    __slots__ = ("rich_message",)
+
+    def __init__(self, message: RichMessage, *, api_kwargs: dict[str, Any] | None = None):
+        super().__init__(api_kwargs=api_kwargs)
+        with self._unfrozen():
+            self.rich_message = rich_message_payload(message)
+            self._id_attrs = (message.html,)
 
 
 _PROBE: dict[str, object] = {"chat_id": 0, "rich_message": {"html": "<p>?</p>"}}

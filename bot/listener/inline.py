@@ -17,6 +17,7 @@ from telegram import (
     InlineKeyboardMarkup,
     InlineQueryResultArticle,
     InlineQueryResultsButton,
+    InputMessageContent,
     InputTextMessageContent,
     Update,
 )
@@ -27,13 +28,14 @@ from bot.answering import callback_data
 from bot.answering.plan import answer_buttons
 from bot.cleaning import ReadingMode
 from bot.codec import decode_result
-from bot.delivery import Target
+from bot.delivery import InputRichMessageContent, Target
 from bot.errors import UnrollError
 from bot.listener import texts
 from bot.listener.commands import HELP_PAYLOAD
 from bot.listener.context import Services, UnrollContext
 from bot.listener.intake import submit, within_quota
 from bot.model import Thread, ThreadKey
+from bot.presentation import Presentation
 from bot.rendering import telegram_html
 from bot.rendering.summary import completeness_line, title
 from bot.request import Answer, Destination, UnrollRequest
@@ -102,19 +104,33 @@ async def _cached_offer(services: Services, key: ThreadKey) -> InlineQueryResult
         sentence = result.user_message()
         return _article("x-error", texts.INLINE_ERROR_TITLE, sentence, sentence)
     presentation = services.answerer.present(result, ReadingMode.REFLOW)
-    thread, message = presentation.thread, presentation.message
-    if not telegram_html.fits_one_message(message):
+    content = await _whole_thread(services, presentation)
+    if content is None:
         return None
+    thread = presentation.thread
     ref = await callback_data.button_ref(services.store, key)
     return InlineQueryResultArticle(
         id=CACHED_PREFIX + _digest(str(key)),
         title=f"{thread.author.name}: {title(thread)}",
         description=completeness_line(thread.report),
-        input_message_content=InputTextMessageContent(
-            message.chunks[0], parse_mode=ParseMode.HTML
-        ),
+        input_message_content=content,
         reply_markup=answer_buttons(Destination.INLINE, ref, following=False),
     )
+
+
+async def _whole_thread(
+    services: Services, presentation: Presentation
+) -> InputMessageContent | None:
+    """Return the whole thread as one message's content: rich where the server knows rich
+    messages, else classic; None when it fits neither."""
+    if await services.answerer.sender.knows_rich_messages():
+        rich = presentation.rich()
+        if rich.complete:
+            return InputRichMessageContent(rich)
+    message = presentation.message
+    if telegram_html.fits_one_message(message):
+        return InputTextMessageContent(message.chunks[0], parse_mode=ParseMode.HTML)
+    return None
 
 
 async def _placeholder_offer(

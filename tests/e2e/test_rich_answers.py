@@ -174,3 +174,47 @@ async def test_an_older_bot_api_server_gets_the_classic_answer(
         [],
         [[], []],
     )
+
+
+async def test_inline_mode_offers_a_cached_thread_as_one_rich_message(
+    rich_telegram: FakeTelegram,
+    fxtwitter: FakeFxTwitter,
+    start_bot: Callable[..., Any],
+) -> None:
+    thread = fxtwitter.add(build_thread(60, rich=False))  # four classic messages' worth
+    await start_bot()
+    alice = rich_telegram.user("Alice")
+    dm = rich_telegram.private_chat(alice)
+    rich_telegram.user_sends(dm, x_link(thread))
+    await rich_answer(rich_telegram, dm)
+    query_id = rich_telegram.inline_query(alice, x_link(thread))
+    call = await rich_telegram.wait_for_call(
+        "answerInlineQuery", lambda call: call.params["inline_query_id"] == query_id
+    )
+    [result] = call.params["results"]
+    inline_id = rich_telegram.choose_inline_result(alice, query_id, result["id"])
+    assert inline_id is not None
+    posted = rich_telegram.inline_message(inline_id)
+    assert ("60 posts" in visible(posted["rich_message"]["html"]), "text" in posted) == (
+        True,
+        False,
+    )
+
+
+async def test_a_chosen_inline_placeholder_becomes_a_rich_message(
+    rich_telegram: FakeTelegram,
+    fxtwitter: FakeFxTwitter,
+    start_bot: Callable[..., Any],
+) -> None:
+    thread = fxtwitter.add(build_thread(60, rich=False))
+    await start_bot()
+    alice = rich_telegram.user("Alice")
+    query_id = rich_telegram.inline_query(alice, x_link(thread))
+    call = await rich_telegram.wait_for_call(
+        "answerInlineQuery", lambda call: call.params["inline_query_id"] == query_id
+    )
+    [result] = call.params["results"]
+    inline_id = rich_telegram.choose_inline_result(alice, query_id, result["id"])
+    assert inline_id is not None
+    await eventually(lambda: "rich_message" in rich_telegram.inline_message(inline_id))
+    assert "60 posts" in visible(rich_telegram.inline_message(inline_id)["rich_message"]["html"])

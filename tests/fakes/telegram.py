@@ -1144,6 +1144,10 @@ class FakeTelegram:
             content = result.get("input_message_content") or {}
             if "message_text" in content:
                 self._parse_text(content, "message_text")
+            elif "rich_message" in content:
+                if not self.supports_rich_messages:
+                    raise _bad("can't parse inline query result: unknown message content")
+                self._rich_content(content)
         with self._lock:
             query = self._inline_queries.get(str(params.get("inline_query_id")))
             if query is None or query["answer"] is not None:
@@ -1350,11 +1354,14 @@ class FakeTelegram:
 
     def _store_inline_message(self, result: Json) -> str:
         content = result.get("input_message_content") or {}
-        parsed = self._parse_text(content, "message_text", empty_error="")
+        if "rich_message" in content:
+            stored: Json = self._rich_content(content)
+        else:
+            stored = self._text_fields(self._parse_text(content, "message_text", empty_error=""))
         inline_message_id = f"inline-{next(self._ids)}"
         with self._lock:
             self._inline_messages[inline_message_id] = {
-                **self._text_fields(parsed),
+                **stored,
                 "reply_markup": result["reply_markup"],
             }
         return inline_message_id

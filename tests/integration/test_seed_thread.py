@@ -31,7 +31,7 @@ from tests.data import seed_thread as seed
 from tests.fakes.server import FakeServer
 
 ASKED = 3  # the link names a post in the middle: the chain is found both ways
-FORMATS = ("text", "telegram", "markdown", "html", "json")
+FORMATS = ("text", "telegram", "telegram-rich", "markdown", "html", "json")
 # Counters as the seed writes them, and the thread emoji of the first post.
 MARKER = re.compile(r"(?<![\w/.])/(?:[1-9]|10)(?![\w/])|’/3|\b10/10\b|\b1/(?=\s|$)|🧵")
 
@@ -141,7 +141,7 @@ def test_seed_output_runs_no_post_into_the_next(
 ) -> None:
     """Every post of the seed ends a sentence, so each starts its own paragraph."""
     shown = _body_text(output, _render(fetched[platform], output, mode))
-    breaks = "<p" if output == "html" else "\n\n"
+    breaks = "<p" if output in ("html", "telegram-rich") else "\n\n"
     joints = zip(seed.BODY_ENDS, seed.BODY_STARTS[1:], strict=False)
     between = [shown[shown.index(end) : shown.index(start)] for end, start in joints]
     assert [breaks in gap for gap in between] == [True] * (len(seed.POSTS) - 1)
