@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from bot import metrics
 from bot.answering.executor import Answerer
+from bot.archive import ThreadArchive
 from bot.codec import decode_request, decode_result, encode_result
 from bot.errors import SourceError, UnrollError
 from bot.follow.checks import FollowChecks
@@ -40,6 +41,7 @@ class UnrollJobs:
     result_ttl_s: int = 3600
     failure_ttl_s: int = 60
     follow: FollowChecks | None = None
+    archive: ThreadArchive | None = None
 
     async def process(self, job: Job) -> None:
         """Fetch (unless a previous delivery already did) and answer everyone."""
@@ -60,6 +62,8 @@ class UnrollJobs:
         )
         metrics.JOB_DURATION.labels(stage="fetch").observe(time.perf_counter() - started)
         await self.queue.finish(job, encode_result(thread), ttl_s=self.result_ttl_s)
+        if self.archive is not None:
+            await self.archive.keep(thread)
         await self._answer_all(job, thread)
 
     async def fail(self, job: Job, error: UnrollError) -> None:

@@ -57,6 +57,7 @@ class Settings(BaseSettings):
     unroll_max_requests: int = Field(default=150, ge=1)
     unroll_max_fetch_bytes: int = Field(default=15_000_000, gt=0)
     result_cache_ttl_s: int = Field(default=3600, ge=1)
+    page_ttl_s: int = Field(default=30 * 24 * 3600, ge=1)
     failure_cache_ttl_s: int = Field(default=60, ge=1)
     user_quota_per_minute: int = Field(default=20, ge=1)
     worker_concurrency: int = Field(default=8, ge=1)

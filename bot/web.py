@@ -25,9 +25,11 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot import metrics
+from bot.archive import ThreadArchive
 from bot.cleaning import ReadingMode
 from bot.codec import decode_result
-from bot.model import Thread
+from bot.errors import UnrollError
+from bot.model import Thread, ThreadKey
 from bot.presentation import present
 from bot.queue import JobQueue
 from bot.rendering import FORMATS, html_page
@@ -36,6 +38,9 @@ from bot.store import ChatStore
 log = logging.getLogger("bot.web")
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+READER_PAGE_CACHE_CONTROL = "public, max-age=300"
+"""A reader page may change when its thread is fetched again; five minutes of caching spares
+the bot a render per view of a page shared around."""
 EXPIRED_PAGE = (
     "<!doctype html><meta charset=utf-8><title>Page expired</title>"
     "<p>This reader page has expired. Send the link to the bot again to read the thread.</p>"
@@ -106,6 +111,8 @@ def build_web_app(
     store: ChatStore,
     webhook: WebhookTarget | None = None,
     reader_pages: bool = True,
+    archive: ThreadArchive | None = None,
+    refetch: Callable[[ThreadKey], Awaitable[Thread]] | None = None,
 ) -> Starlette:
     """Return the Starlette app with every route of the bot's web server.
 
@@ -124,14 +131,34 @@ def build_web_app(
         return Response(metrics.render_latest(), media_type=CONTENT_TYPE_LATEST)
 
     async def reader_page(request: Request) -> Response:
-        cached = await queue.cached_result(request.path_params["key"])
-        result = decode_result(cached) if cached else None
-        if not isinstance(result, Thread):
+        thread = await _thread_for(request.path_params["key"])
+        if thread is None:
             return HTMLResponse(EXPIRED_PAGE, status_code=404)
         mode_name = request.query_params.get("mode", ReadingMode.REFLOW.value)
         mode = ReadingMode(mode_name) if mode_name in set(ReadingMode) else ReadingMode.REFLOW
-        page = present(result, mode).document(FORMATS["html"])
-        return HTMLResponse(page)
+        page = str(present(thread, mode).document(FORMATS["html"]))
+        etag = f'"{hashlib.sha256(page.encode()).hexdigest()[:32]}"'
+        headers = {"ETag": etag, "Cache-Control": READER_PAGE_CACHE_CONTROL}
+        if etag in request.headers.get("if-none-match", ""):
+            return Response(status_code=304, headers=headers)
+        return HTMLResponse(page, headers=headers)
+
+    async def _thread_for(key_text: str) -> Thread | None:
+        """The cached thread, else the one kept for answers' links, else a new fetch."""
+        cached = await queue.cached_result(key_text)
+        result = decode_result(cached) if cached else None
+        if isinstance(result, Thread):
+            return result
+        kept = await archive.recall(key_text) if archive is not None else None
+        if kept is not None or refetch is None:
+            return kept
+        try:
+            thread = await refetch(ThreadKey.parse(key_text))
+        except (UnrollError, ValueError):
+            return None  # gone upstream too, or not a key: the page has expired
+        if archive is not None:
+            await archive.keep(thread)
+        return thread
 
     async def webhook_endpoint(request: Request) -> Response:
         assert webhook is not None

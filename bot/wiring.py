@@ -25,6 +25,7 @@ from telegram.request import HTTPXRequest
 
 from bot.answering.executor import Answerer
 from bot.answering.pages import PagePublisher
+from bot.archive import ThreadArchive
 from bot.delivery import Sender
 from bot.follow.checks import FollowChecks, FollowRules
 from bot.follow.records import FollowStore, MemoryFollowStore, RedisFollowStore
@@ -33,6 +34,7 @@ from bot.keyspace import connect
 from bot.limiter import MemorySendLimiter, RedisSendLimiter, SendLimiter
 from bot.listener import ALLOWED_UPDATES, COMMANDS, build_application
 from bot.listener.context import Services, UnrollApplication
+from bot.model import Thread, ThreadKey
 from bot.net.http import HttpClient
 from bot.oneshot import build_http, source_config
 from bot.queue import JobQueue
@@ -40,6 +42,7 @@ from bot.queue.memory import MemoryJobQueue
 from bot.queue.redis_streams import RedisJobQueue
 from bot.scheduler import schedule_chores
 from bot.settings import Settings
+from bot.sources import fetch_thread
 from bot.store import ChatStore, MemoryChatStore, RedisChatStore
 from bot.telegraph_client import TelegraphClient
 from bot.web import WebhookTarget, build_web_app
@@ -172,6 +175,7 @@ def build_worker(
         result_ttl_s=settings.result_cache_ttl_s,
         failure_ttl_s=settings.failure_cache_ttl_s,
         follow=FollowChecks(backends.follows, answerer, follow_rules(settings)),
+        archive=thread_archive(settings, backends),
     )
     consumer = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
     return Worker(
@@ -228,6 +232,7 @@ async def _run(
             settings.user_quota_per_minute,
             follows=backends.follows,
             follow_rules=follow_rules(settings),
+            archive=thread_archive(settings, backends),
         )
         webhook = bool(settings.webhook_url) and listener
         application = build_application(services, bot=bot, polling=listener and not webhook)
@@ -244,7 +249,7 @@ async def _run(
                     locks=backends.store,
                 )
                 parts = _Parts(
-                    web=_web_server(settings, backends, application, webhook)
+                    web=_web_server(settings, backends, application, webhook, http)
                     if listener
                     else _worker_web_server(settings, backends),
                     worker=build_worker(
@@ -317,8 +322,17 @@ async def _start_updates(
     )
 
 
+def thread_archive(settings: Settings, backends: Backends) -> ThreadArchive:
+    """Return where fetched threads are kept for answers' links and file buttons."""
+    return ThreadArchive(backends.store, ttl_s=settings.page_ttl_s)
+
+
 def _web_server(
-    settings: Settings, backends: Backends, application: UnrollApplication, webhook: bool
+    settings: Settings,
+    backends: Backends,
+    application: UnrollApplication,
+    webhook: bool,
+    http: HttpClient,
 ) -> uvicorn.Server:
     target = None
     if webhook:
@@ -329,11 +343,22 @@ def _web_server(
             await application.update_queue.put(update)
 
         target = WebhookTarget(feed, settings.webhook_secret.get_secret_value())
-    app = build_web_app(queue=backends.queue, store=backends.store, webhook=target)
-    config = uvicorn.Config(
+    config = source_config(settings)
+
+    async def refetch(key: ThreadKey) -> Thread:
+        return await fetch_thread(key, http=http, config=config)
+
+    app = build_web_app(
+        queue=backends.queue,
+        store=backends.store,
+        webhook=target,
+        archive=thread_archive(settings, backends),
+        refetch=refetch,
+    )
+    server = uvicorn.Config(
         app, host=settings.web_host, port=settings.web_port, log_level="warning", lifespan="off"
     )
-    return _EmbeddedServer(config)
+    return _EmbeddedServer(server)
 
 
 def _worker_web_server(settings: Settings, backends: Backends) -> uvicorn.Server | None:

@@ -83,6 +83,8 @@ async def _refresh(services: Services, request: UnrollRequest) -> None:
 async def _send_file(services: Services, request: UnrollRequest, file_format: Format) -> None:
     cached = await services.queue.cached_result(str(request.key))
     result = decode_result(cached) if cached else None
+    if not isinstance(result, Thread) and services.archive is not None:
+        result = await services.archive.recall(request.key)  # the answer outlived the cache
     target = target_of(request)
     sender = services.answerer.sender
     try:

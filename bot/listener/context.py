@@ -8,6 +8,7 @@ from typing import Any
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.answering.executor import Answerer
+from bot.archive import ThreadArchive
 from bot.follow.checks import FollowRules
 from bot.follow.records import FollowStore, MemoryFollowStore
 from bot.queue import JobQueue
@@ -24,6 +25,7 @@ class Services:
     user_quota_per_minute: int = 20
     follows: FollowStore = field(default_factory=MemoryFollowStore)
     follow_rules: FollowRules = field(default_factory=FollowRules)
+    archive: ThreadArchive | None = None  # threads kept for answers' links and file buttons
 
 
 class UnrollApplication(Application[Any, Any, Any, Any, Any, Any]):

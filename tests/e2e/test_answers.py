@@ -8,6 +8,7 @@ send it as a document.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any
 
@@ -240,3 +241,22 @@ async def test_file_button_sends_the_thread_as_document(
         True,
         opening,
     )
+
+
+async def test_file_button_works_after_the_result_cache_expired(
+    telegram: FakeTelegram,
+    fxtwitter: FakeFxTwitter,
+    start_bot: Callable[..., Any],
+    alice: FakeUser,
+    dm: FakeChat,
+) -> None:
+    """The answer's buttons are pressed days later; the thread kept for them answers."""
+    thread = fxtwitter.add(build_thread(2, rich=False))
+    await start_bot(result_cache_ttl_s=1)
+    telegram.user_sends(dm, x_link(thread))
+    await answers_in(telegram, dm)
+    await asyncio.sleep(1.5)  # the result cache has forgotten the thread by now
+    answer = telegram.messages_in(dm)[-1]
+    telegram.press_button(alice, answer, button_data(answer, "Markdown"))
+    await eventually(lambda: bool(telegram.documents_sent(dm)))
+    assert (len(telegram.documents_sent(dm)), len(fxtwitter.server.requests.all())) == (1, 1)

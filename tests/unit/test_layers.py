@@ -51,7 +51,7 @@ LAYERS: dict[str, Layer] = {
         packages=frozenset({"orjson"}),
     ),
     "adapters": Layer(
-        ("net", "sources", "telegraph_client", "keyspace", "queue", "store", "limiter",
+        ("net", "sources", "telegraph_client", "keyspace", "queue", "store", "limiter", "archive",
          "delivery", "expiring", "follow.records"),
         uses=("model", "cleaning", "rendering", "core", "adapters", "observability"),
         packages=frozenset({"httpx", "httpcore", "redis", "telegram", "orjson"}),
