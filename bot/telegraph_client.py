@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -21,6 +22,9 @@ from bot.rendering.telegraph import TelegraphPage
 PLATFORM = "telegraph"
 FLOOD_RETRIES = 2
 MAX_FLOOD_WAIT_S = 30.0
+MIN_CREATION_SPACING_S = 0.5
+"""Telegraph answers FLOOD_WAIT to an account creating pages faster than about two a second."""
+RETIRED_TEXT = "This part of an unfinished page is not used."
 MAX_CUTS = 16
 """How often `publish` cuts a refused part before giving up; each cut halves one part."""
 _FLOOD_WAIT = re.compile(r"FLOOD_WAIT_(\d+)")
@@ -72,6 +76,20 @@ class TelegraphClient:
         self._max_flood_wait_s = max_flood_wait_s
         self._sleep = sleep
         self._account_lock = asyncio.Lock()
+        self._creation_lock = asyncio.Lock()
+        self._next_creation_at = 0.0
+
+    def with_account(self, access_token: str | None) -> TelegraphClient:
+        """Return a client for another account (`None`: one to be created), on the same pool."""
+        return TelegraphClient(
+            self._http,
+            api_url=self._api_url,
+            access_token=access_token,
+            short_name=self._short_name,
+            author_name=self._author_name,
+            max_flood_wait_s=self._max_flood_wait_s,
+            sleep=self._sleep,
+        )
 
     async def ensure_account(self, known_token: str | None = None) -> str:
         """Return the access token: the client's own, else `known_token` (one kept from an
@@ -124,6 +142,22 @@ class TelegraphClient:
         """
         pending = list(pages)
         created: list[_Created] = []
+        try:
+            await self._create_all(pending, created, author_name, author_url)
+        except SourceError:
+            # Telegraph has no deletePage: parts already made are emptied, not left behind.
+            await self._retire(created, author_name, author_url)
+            raise
+        return [item.url for item in created]
+
+    async def _create_all(
+        self,
+        pending: list[TelegraphPage],
+        created: list[_Created],
+        author_name: str,
+        author_url: str,
+    ) -> None:
+        """Create every part of `pending` into `created`, cutting parts Telegraph refuses."""
         cuts = 0
         while len(created) < len(pending):
             index = len(pending) - len(created) - 1
@@ -135,13 +169,23 @@ class TelegraphClient:
             )
             if answer.error == _CONTENT_TOO_BIG and cuts < MAX_CUTS:
                 cuts += 1
-                pending = _split(pending, index)
+                pending[:] = _split(pending, index)
                 continue
             result = _result(answer)
             created.insert(0, _Created(page, _text(result, "path"), _text(result, "url")))
         # Cuts change the count in every title; parts made before the last cut are renamed once.
         await self._rename(created, [part.title for part in pending], author_name, author_url)
-        return [item.url for item in created]
+
+    async def _retire(self, created: list[_Created], author_name: str, author_url: str) -> None:
+        """Empty the parts of a publish that failed; best effort, each on its own."""
+        for item in created:
+            retired = TelegraphPage(item.page.title, [RETIRED_TEXT])
+            try:
+                await self.edit_page(
+                    item.path, retired, author_name=author_name, author_url=author_url
+                )
+            except SourceError:
+                continue
 
     async def _rename(
         self, created: list[_Created], titles: list[str], author_name: str, author_url: str
@@ -167,6 +211,8 @@ class TelegraphClient:
 
     async def _call(self, method: str, form: Mapping[str, str]) -> _Answer:
         """Call a method, waiting out FLOOD_WAIT up to `FLOOD_RETRIES` times."""
+        if method == "createPage":
+            await self._space_creation()
         answer = await self._post(method, form)
         for _retry in range(FLOOD_RETRIES):
             wait_s = _flood_wait_s(answer)
@@ -180,6 +226,14 @@ class TelegraphClient:
                 f"Telegraph {answer.error}", retry_after=wait_s, platform=PLATFORM
             )
         return answer
+
+    async def _space_creation(self) -> None:
+        """Leave at least `MIN_CREATION_SPACING_S` between this account's page creations."""
+        async with self._creation_lock:
+            wait_s = self._next_creation_at - time.monotonic()
+            if wait_s > 0:
+                await self._sleep(wait_s)
+            self._next_creation_at = time.monotonic() + MIN_CREATION_SPACING_S
 
     async def _post(self, method: str, form: Mapping[str, str]) -> _Answer:
         response = await self._http.post(f"{self._api_url}/{method}", data=form, platform=PLATFORM)

@@ -13,10 +13,10 @@ above the text, so both pass `safety` first: a thread that skipped it must not g
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import quote, urlsplit
 
-from bot.errors import SourceError
+from bot.errors import RateLimitedError, SourceError
 from bot.presentation import Presentation
 from bot.safety import clean_name, safe_url
 from bot.store import ValueStore
@@ -25,6 +25,9 @@ from bot.telegraph_client import TelegraphClient
 log = logging.getLogger("bot.answering")
 
 TELEGRAPH_TOKEN_NAME = "telegraph:token"
+TELEGRAPH_POOL_SIZE = 3
+"""Accounts a page may be published with: the main one, then spares, each made once and kept
+in the store, so one account's FLOOD_WAIT does not fail the answer."""
 FOLLOWED_PAGE_TTL_S = 30 * 24 * 3600
 """A followed thread's page is remembered well past any follow (FOLLOW_FOR_S is a week)."""
 
@@ -37,6 +40,7 @@ class PagePublisher:
     public_base_url: str | None
     store: ValueStore
     page_ttl_s: int = 3600
+    _spares: dict[int, TelegraphClient] = field(default_factory=dict)
 
     async def publish(self, presentation: Presentation) -> str | None:
         """Return the URL of a readable page for the presented thread, or None if none."""
@@ -81,18 +85,44 @@ class PagePublisher:
         if (known := await self.store.get_value(name)) is not None:
             return known
         try:
-            await self._ensure_account(client)
-            thread = presentation.thread
-            urls = await client.publish(
-                presentation.telegraph_pages,
-                author_name=clean_name(thread.author.name),
-                author_url=safe_url(thread.author.url) or "",
-            )
+            url = await self._publish_with_pool(client, presentation)
         except SourceError as exc:
             log.warning("telegraph failed", extra={"error": type(exc).__name__})
             return None
-        await self.store.set_value(name, urls[0], ttl_s=self.page_ttl_s)
-        return urls[0]
+        await self.store.set_value(name, url, ttl_s=self.page_ttl_s)
+        return url
+
+    async def _publish_with_pool(self, client: TelegraphClient, presentation: Presentation) -> str:
+        """Publish with the main account; past its FLOOD_WAIT, with the pool's next one."""
+        thread = presentation.thread
+        for index in range(TELEGRAPH_POOL_SIZE):
+            account = await self._account(client, index)
+            try:
+                urls = await account.publish(
+                    presentation.telegraph_pages,
+                    author_name=clean_name(thread.author.name),
+                    author_url=safe_url(thread.author.url) or "",
+                )
+            except RateLimitedError:
+                if index == TELEGRAPH_POOL_SIZE - 1:
+                    raise
+                log.info("telegraph flood wait: publishing with the next account")
+            else:
+                return urls[0]
+        raise AssertionError("the loop returns or raises")
+
+    async def _account(self, client: TelegraphClient, index: int) -> TelegraphClient:
+        """Return the pool's account `index`: 0 is the main one; the others are made once."""
+        if index == 0:
+            await self._ensure_account(client)
+            return client
+        if index not in self._spares:
+            name = f"{TELEGRAPH_TOKEN_NAME}:{index}"
+            spare = client.with_account(await self.store.get_value(name))
+            if spare.access_token is None:
+                await self.store.set_value(name, await spare.ensure_account())
+            self._spares[index] = spare
+        return self._spares[index]
 
     async def _ensure_account(self, client: TelegraphClient) -> None:
         """Use the configured token, else the one kept in the store, else a new account's."""

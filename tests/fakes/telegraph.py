@@ -49,6 +49,7 @@ class _State:
     accounts: dict[str, str] = field(default_factory=dict)  # access token → short name
     pages: dict[str, StoredPage] = field(default_factory=dict)
     flood_waits: list[int] = field(default_factory=list)
+    flood_waits_by_token: dict[str, list[int]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -94,6 +95,11 @@ class FakeTelegraph:
             self._state.accounts[token] = "preset"
         return token
 
+    def flood_wait_account(self, token: str, seconds: int, *, times: int = 1) -> None:
+        """Answer the next `times` write calls of the account `token` with FLOOD_WAIT."""
+        with self._state.lock:
+            self._state.flood_waits_by_token.setdefault(token, []).extend([seconds] * times)
+
     def flood_wait(self, seconds: int, *, times: int = 1) -> None:
         """Answer the next `times` write calls with FLOOD_WAIT_<seconds>."""
         with self._state.lock:
@@ -127,7 +133,7 @@ class FakeTelegraph:
 
     async def _create_page(self, request: Request) -> Response:
         params = await _params(request)
-        if refusal := self._take_flood_wait() or self._refuse(params):
+        if refusal := self._take_flood_wait(params.get("access_token")) or self._refuse(params):
             return refusal
         page = StoredPage(
             path=self._new_path(params["title"]),
@@ -143,7 +149,7 @@ class FakeTelegraph:
 
     async def _edit_page(self, request: Request) -> Response:
         params = await _params(request)
-        if refusal := self._take_flood_wait() or self._refuse(params):
+        if refusal := self._take_flood_wait(params.get("access_token")) or self._refuse(params):
             return refusal
         with self._state.lock:
             page = self._state.pages.get(request.path_params["path"])
@@ -176,11 +182,13 @@ class FakeTelegraph:
 
     # Validation, in the order Telegraph seems to apply it.
 
-    def _take_flood_wait(self) -> Response | None:
+    def _take_flood_wait(self, token: str | None = None) -> Response | None:
         with self._state.lock:
-            if not self._state.flood_waits:
+            own = self._state.flood_waits_by_token.get(token or "")
+            waits = own if own else self._state.flood_waits
+            if not waits:
                 return None
-            seconds = self._state.flood_waits.pop(0)
+            seconds = waits.pop(0)
         return _error(f"FLOOD_WAIT_{seconds}")
 
     def _refuse(self, params: dict[str, str]) -> Response | None:
