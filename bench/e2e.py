@@ -81,6 +81,8 @@ TELEGRAM_GLOBAL_PER_S = 25.0
 """The limiter's default global pace (bot/limiter.py), named in the table."""
 
 BARE_BOT = Path(__file__).with_name("bare_bot.py")
+STOP_SHARE = 0.5
+"""Adding workers has stopped paying when a step brings less than this share of linear gain."""
 FLOOR_SLACK_MS = 15.0
 """The issue's bound for the answer to a cache miss: at most this much above the floor."""
 UNLIMITED_METHODS = frozenset({"sendChatAction"})
@@ -695,8 +697,8 @@ class Bench:
             "telegram_global_per_s": global_per_s,
         }
         if self.options.raise_limiter:
-            # Every pace, not only the global one: the scale-out mode measures the bot's own
-            # cost, not Telegram's flood limits.
+            # Every pace, not only the global one: the point is the bot's own cost, not
+            # Telegram's flood limits.
             values["telegram_private_per_s"] = self.options.raised_rate
             values["telegram_group_per_min"] = self.options.raised_rate * 60
         if self.redis_url is not None:
@@ -1036,7 +1038,7 @@ def print_scale_out(results: Results, options: Options) -> None:
         )
         for name, (share, ms) in row.processes.items():
             print(f"  {name:<24} {'':>9} {'':>6}  {share:>4.0f}%, {ms:.1f} ms")
-    print(scaling_verdict(rows))
+    print(*scaling_verdict(rows, options), sep="\n")
     _print_redis(results.redis, options)
     print(f"lost, failed or wrong answers: {results.bad_answers}")
 
@@ -1064,33 +1066,67 @@ def scale_rows(runs: list[ScaleRun]) -> list[ScaleRun]:
     return rows
 
 
-def scaling_verdict(rows: list[ScaleRun]) -> str:
-    """Say where adding workers stops paying (less than +15 %) and what is in the way."""
+def scaling_verdict(rows: list[ScaleRun], options: Options) -> list[str]:
+    """Say how each step scaled, the ceilings, and where adding workers stops paying."""
     cores = cpu_cores_pct()
+    lines = []
     for before, row in itertools.pairwise(rows):
-        gain = row.rate / before.rate - 1
-        if gain >= 0.15:
-            continue
-        cpu_ms = sum(ms for _, ms in row.processes.values())
-        hungriest = max(row.processes.items(), key=lambda item: item[1][1])
-        busiest = max(row.processes.items(), key=lambda item: item[1][0])
-        if row.machine_pct >= 0.85 * cores:
-            why = (
-                f"CPU-bound: the machine was {row.machine_pct:.0f}% busy of {cores}% (other "
-                f"work on it included); ours and the fakes need {cpu_ms:.0f} ms of CPU per "
-                f"unroll, a ceiling of {cores * 10 / cpu_ms:.0f}/s; the most per unroll: "
-                f"{hungriest[0]} {hungriest[1][1]:.1f} ms"
-            )
-        elif busiest[1][0] >= 90:
-            why = f"{busiest[0]} is saturated at {busiest[1][0]:.0f}% of a core"
-        else:
-            why = "not CPU: the time goes in waiting (upstream latency, the limiter)"
-        return (
-            f"stops scaling between {before.workers} and {row.workers} workers "
-            f"({gain:+.0%}): {why}"
+        lines.append(
+            f"{before.workers} → {row.workers} workers: ×{row.rate / before.rate:.2f} where "
+            f"linear is ×{row.workers / before.workers:g} ({_share_of_linear(before, row):.0%} "
+            "of the linear gain)"
         )
     last = rows[-1]
-    return f"still scaling at {last.workers} workers ({last.rate / rows[0].rate:.2f}× one worker)"
+    lines += _ceilings(last, options)
+    stop = next(
+        (pair for pair in itertools.pairwise(rows) if _share_of_linear(*pair) < STOP_SHARE),
+        None,
+    )
+    at = stop[1] if stop else last
+    busiest = max(at.processes.items(), key=lambda item: item[1][0])
+    where = (
+        f"stops scaling between {stop[0].workers} and {stop[1].workers} workers (less than "
+        f"{STOP_SHARE:.0%} of the linear gain)"
+        if stop
+        else f"still scaling at {last.workers} workers"
+    )
+    if at.machine_pct >= 0.85 * cores:
+        why = (
+            f"CPU-bound: the machine was {at.machine_pct:.0f}% busy of {cores}% (other "
+            "engineers' work included)"
+        )
+    else:
+        why = f"the machine was {at.machine_pct:.0f}% busy of {cores}%"
+    lines.append(
+        f"{where}; {why}; the busiest process: {busiest[0]} at {busiest[1][0]:.0f}% of a core, "
+        f"{busiest[1][1]:.1f} ms/unroll"
+    )
+    return lines
+
+
+def _ceilings(row: ScaleRun, options: Options) -> list[str]:
+    """Return the CPU ceiling of this machine and, with upstream latency, the waiting one."""
+    cores = cpu_cores_pct()
+    cpu_ms = sum(ms for _, ms in row.processes.values())
+    lines = [
+        f"CPU ceiling: {cores}% of a core ÷ {cpu_ms:.1f} ms of CPU per unroll (ours, Redis and "
+        f"the fakes, at {row.workers} workers) ≈ {cores * 10 / cpu_ms:.0f} unrolls/s"
+    ]
+    if options.upstream_latency_ms:
+        concurrency = (
+            options.worker_concurrency or Settings.model_fields["worker_concurrency"].default
+        )
+        per_worker = concurrency / (options.upstream_latency_ms / 1000)
+        lines.append(
+            f"waiting ceiling: WORKER_CONCURRENCY {concurrency} jobs ÷ "
+            f"{options.upstream_latency_ms:g} ms upstream ≈ {per_worker:.0f} unrolls/s per worker"
+        )
+    return lines
+
+
+def _share_of_linear(before: ScaleRun, row: ScaleRun) -> float:
+    """Return how much of the linear gain from `before` to `row` the rate achieved."""
+    return (row.rate / before.rate - 1) / (row.workers / before.workers - 1)
 
 
 def _print_redis(memory: RedisMemory | None, options: Options) -> None:
