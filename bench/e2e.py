@@ -31,7 +31,7 @@ pace of the limiter to `--raised-rate`), `--rounds` times with the order alterna
 unrolls/s, CPU per process and where adding workers stops paying, and Redis's bytes per queued
 job and per cached thread.
 
-One file of about 1,000 lines on purpose: a benchmark is read top to bottom next to its
+One file of about 1,250 lines on purpose: a benchmark is read top to bottom next to its
 output; its sections (fakes, measuring, the processes under test, sessions, scale-out, output)
 are headed.
 """
@@ -1157,7 +1157,12 @@ def _print_redis(memory: RedisMemory | None, options: Options) -> None:
 
 def parse_options(argv: list[str] | None = None) -> Options:
     """Read the command line."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        epilog="By default: latencies of ours against the floor (bench/bare_bot.py), alternating, "
+        "then a paced and a raised burst. With --workers: the scale-out comparison and Redis's "
+        "bytes per queued job and per cached thread. Figures and method: bench/README.md.",
+    )
     parser.add_argument(
         "--requests", type=int, default=200, help="cache misses (and as many hits)"
     )
