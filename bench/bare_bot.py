@@ -5,9 +5,9 @@ Two commands, each its own process so it pays for its own interpreter as our pro
 - `bot`: a minimal python-telegram-bot Application that answers every message by replaying
   `--sends`, a JSON list of the Bot API calls our bot made for one request (captured by
   bench/e2e.py from the fake Telegram's call log during warm-up): the same methods with the
-  same texts, markup and options, aimed at the new chat and message. It does no other work:
-  no queue, no fetch, no rendering, no limiter. Its HTTP pools, concurrency and long-poll
-  timeout are those of our listener, passed on the command line.
+  same texts (or rich messages), markup and options, aimed at the new chat and message. It
+  does no other work: no queue, no fetch, no rendering, no limiter. Its HTTP pools,
+  concurrency and long-poll timeout are those of our listener, passed on the command line.
 - `fetch`: a bare httpx client that reads one FxTwitter post id per line on stdin, fetches
   `/2/thread/<id>` as our source does (GET, read, parse the JSON), and prints the seconds it
   took, one per line: the floor of the fetch an answer to a cache miss needs.
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import inspect
 import json
 import re
 import sys
@@ -28,6 +29,7 @@ from typing import Any
 
 import httpx
 from telegram import (
+    Bot,
     InlineKeyboardMarkup,
     LinkPreviewOptions,
     Message,
@@ -37,14 +39,12 @@ from telegram import (
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
 from telegram.request import HTTPXRequest
 
-# Parameters whose JSON value PTB wants as one of its objects.
+# Parameters whose JSON value PTB's typed methods want as one of its objects.
 _OBJECTS: dict[str, Any] = {
     "reply_markup": InlineKeyboardMarkup,
     "link_preview_options": LinkPreviewOptions,
     "reply_parameters": ReplyParameters,
 }
-# Methods the replay knows; anything else our bot starts sending must be added here.
-_METHODS = frozenset({"sendMessage", "sendChatAction", "editMessageText"})
 
 
 def snake_case(method: str) -> str:
@@ -53,12 +53,8 @@ def snake_case(method: str) -> str:
 
 
 def load_sends(path: Path) -> list[tuple[str, dict[str, Any]]]:
-    """Read the captured calls; refuse methods the replay cannot aim at a new request."""
-    sends = [(call["method"], call["params"]) for call in json.loads(path.read_text())]
-    unknown = {method for method, _ in sends} - _METHODS
-    if unknown:
-        raise SystemExit(f"bare_bot.py cannot replay {sorted(unknown)}: teach it those methods")
-    return sends
+    """Read the captured calls: a list of {"method", "params"}."""
+    return [(call["method"], call["params"]) for call in json.loads(path.read_text())]
 
 
 async def replay(message: Message, sends: list[tuple[str, dict[str, Any]]]) -> None:
@@ -72,13 +68,33 @@ async def replay(message: Message, sends: list[tuple[str, dict[str, Any]]]) -> N
         if "message_id" in raw:
             assert sent is not None, "an edit before any message was sent"
             raw["message_id"] = sent.message_id
-        kwargs = {
-            name: _OBJECTS[name].de_json(value, bot) if name in _OBJECTS else value
-            for name, value in raw.items()
-        }
-        result = await getattr(bot, snake_case(method))(**kwargs)
+        result = await call(bot, method, raw)
         if sent is None and isinstance(result, Message):
             sent = result
+
+
+async def call(bot: Bot, method: str, raw: dict[str, Any]) -> Any:
+    """Make one Bot API call as our bot does: PTB's typed method where PTB has one.
+
+    Parameters the typed method does not know (such as Bot API 10.1's `rich_message`) go as
+    `api_kwargs`; a required one the call does not carry (a rich edit has no `text`) is sent
+    as none, which is what bot/delivery.py does. A method PTB does not have at all
+    (`sendRichMessage`) goes through `do_api_request`.
+    """
+    typed = getattr(bot, snake_case(method), None)
+    if typed is None:
+        return await bot.do_api_request(method, api_kwargs=raw, return_type=Message)
+    parameters = inspect.signature(typed).parameters
+    known = {name: value for name, value in raw.items() if name in parameters}
+    extra = {name: value for name, value in raw.items() if name not in parameters}
+    for name, parameter in parameters.items():
+        if parameter.default is inspect.Parameter.empty and name not in known:
+            known[name], extra[name] = "", None  # PTB drops None api_kwargs from the request
+    kwargs = {
+        name: _OBJECTS[name].de_json(value, bot) if name in _OBJECTS else value
+        for name, value in known.items()
+    }
+    return await typed(**kwargs, api_kwargs=extra or None)
 
 
 def run_bot(args: argparse.Namespace) -> None:

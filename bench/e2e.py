@@ -555,10 +555,15 @@ def spawn_bot(
     concurrency: int | None = None,
     name: str | None = None,
 ) -> subprocess.Popen[bytes]:
-    """Start `python -m bot <command>`, logging to <workdir>/<name or command>.log."""
+    """Start `python -m bot <command>`, logging to <workdir>/<name or command>.log.
+
+    Each process gets a WEB_PORT of its own: workers serve /metrics too, and one that took the
+    listener's port first would stop the listener's web server.
+    """
     args = [sys.executable, "-m", "bot", command]
     if command == "worker" and concurrency:
         args += ["--concurrency", str(concurrency)]
+    env = env | {"WEB_PORT": str(free_port())}
     with (workdir / f"{name or command}.log").open("ab") as log:
         return subprocess.Popen(args, cwd=workdir, env=env, stdout=log, stderr=log)
 
