@@ -16,16 +16,35 @@ completed per second, first with Telegram's pace in the shared limiter (25 messa
 two per unroll) and then with its global rate raised to `--raised-rate`. Memory is each
 process's peak RSS (VmHWM). Figures are recorded in bench/README.md.
 
-One file of about 650 lines on purpose: a benchmark is read top to bottom next to its output;
-its sections (fakes, measuring, the bot under test, sessions, output) are headed.
+The floor, in the same run: bench/bare_bot.py is a minimal python-telegram-bot Application, in
+its own process against a fake Telegram of its own (same code, same process as ours), that
+answers each message with exactly the calls our bot made for a warm-up request (captured from
+the fake's call log) and nothing else. Latency requests alternate in batches of `--batch`
+between our bot and the bare bot, so the machine's noise hits both; after each batch a bare
+httpx client (bare_bot.py fetch, its own process) fetches the same threads from the same fake
+FxTwitter. Each latency row prints ours, the floor and ours / floor; the calls per request
+come from each fake's log.
+
+`--workers 1,2,4` is the scale-out mode instead: for each count, a listener and that many
+worker processes on one Redis take a `--burst` of distinct threads (`--raise-limiter` lifts every
+pace of the limiter to `--raised-rate`), `--rounds` times with the order alternating; it prints
+unrolls/s, CPU per process and where adding workers stops paying, and Redis's bytes per queued
+job and per cached thread.
+
+One file of about 1,250 lines on purpose: a benchmark is read top to bottom next to its
+output; its sections (fakes, measuring, the processes under test, sessions, scale-out, output)
+are headed.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
+import json
 import math
 import os
+import re
 import shutil
 import signal
 import socket
@@ -35,6 +54,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
@@ -45,10 +65,12 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script: the fakes live in the tests package
     sys.path.insert(0, str(ROOT))
 
+import redis  # noqa: E402
 from starlette.requests import Request  # noqa: E402
 from starlette.responses import Response  # noqa: E402
 
 from bot import wiring  # noqa: E402
+from bot.listener import CONCURRENT_UPDATES  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from tests.fakes.fxtwitter import FakeFxTwitter, FakeThread, FakeTweet, XStore, build_thread  # noqa: E402
 from tests.fakes.server import free_port  # noqa: E402
@@ -58,6 +80,14 @@ from tests.fakes.telegraph import FakeTelegraph  # noqa: E402
 TELEGRAM_GLOBAL_PER_S = 25.0
 """The limiter's default global pace (bot/limiter.py), named in the table."""
 
+BARE_BOT = Path(__file__).with_name("bare_bot.py")
+STOP_SHARE = 0.5
+"""Adding workers has stopped paying when a step brings less than this share of linear gain."""
+FLOOR_SLACK_MS = 15.0
+"""The issue's bound for the answer to a cache miss: at most this much above the floor."""
+UNLIMITED_METHODS = frozenset({"sendChatAction"})
+"""Calls the shared limiter does not pace; every other call aimed at a chat is a limited send."""
+POLL_TIMEOUT_S = 1
 PROGRESS_PREFIX = "Unrolling…"
 WARMUP_REQUESTS = 5
 POLL_S = 0.005
@@ -290,6 +320,28 @@ def check_answers(recorder: Recorder, posts: int) -> int:
     )
 
 
+def calls_per_request(telegram: FakeTelegram, chats: list[FakeChat]) -> dict[str, float]:
+    """Return how many calls to each method the bot aimed at each of `chats`, on average."""
+    ids = {chat.id for chat in chats}
+    counts = Counter(call.method for call in telegram.calls if call.chat_id in ids)
+    return {method: count / len(chats) for method, count in counts.items()}  # in call order
+
+
+def captured_sends(telegram: FakeTelegram, chat_id: int) -> list[dict[str, Any]]:
+    """Return the calls the bot made for the request in `chat_id`, as bare_bot.py replays them."""
+    calls = [c for c in telegram.calls if c.chat_id == chat_id]
+    # Not a progress edit (only after seconds of fetching); the placeholder shares its prefix.
+    calls = [c for c in calls if c.method != "editMessageText" or not is_progress(c)]
+    return [{"method": call.method, "params": call.params} for call in calls]
+
+
+def machine_busy_s() -> float:
+    """Return the CPU seconds all cores of the machine have been busy since boot (/proc/stat)."""
+    ticks = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = ticks[3] + ticks[4]  # idle, iowait
+    return (sum(ticks[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
 # ---------------------------------------------------------------------------------------------
 # The bot under test
 
@@ -377,11 +429,20 @@ class Options:
     worker_concurrency: int | None
     in_process: bool
     timeout_s: float
+    batch: int = 10
+    workers: list[int] = field(default_factory=list)
+    """Worker counts of the scale-out mode; empty for the default mode."""
+    raise_limiter: bool = False
+    rounds: int = 3
 
 
 @asynccontextmanager
 async def running_bot(
-    settings: dict[str, Any], telegram: FakeTelegram, options: Options, workdir: Path
+    settings: dict[str, Any],
+    telegram: FakeTelegram,
+    options: Options,
+    workdir: Path,
+    workers: int = 1,
 ) -> AsyncIterator[list[tuple[str, int]]]:
     """Start the bot; yield (name, pid) of every process to measure; stop it afterwards."""
     if options.in_process:
@@ -395,17 +456,90 @@ async def running_bot(
             await asyncio.wait_for(task, timeout=STOP_GRACE_S * 2)
         return
     env = bot_environment(settings)
+    names = ["worker"] if workers == 1 else [f"worker {n}" for n in range(1, workers + 1)]
     processes: dict[str, subprocess.Popen[bytes]] = {}
     try:
-        for command in ("listener", "worker"):
-            processes[command] = spawn_bot(command, env, workdir, options.worker_concurrency)
+        processes["listener"] = spawn_bot("listener", env, workdir)
+        for name in names:
+            processes[name] = spawn_bot("worker", env, workdir, options.worker_concurrency, name)
         dead = [process.poll for process in processes.values()]
         await wait_for_ready(
-            telegram, get_me=2, is_dead=lambda: any(poll() is not None for poll in dead)
+            telegram,
+            get_me=len(processes),
+            is_dead=lambda: any(poll() is not None for poll in dead),
         )
         yield [(name, process.pid) for name, process in processes.items()]
     finally:
         stop_processes(list(processes.values()))
+
+
+@asynccontextmanager
+async def running_bare_bot(
+    telegram: FakeTelegram, sends: list[dict[str, Any]], workdir: Path
+) -> AsyncIterator[int]:
+    """Start bench/bare_bot.py replaying `sends`, configured as our listener; yield its pid."""
+    process = spawn_bare_bot(telegram, sends, workdir)
+    try:
+        await wait_for_ready(telegram, get_me=1, is_dead=lambda: process.poll() is not None)
+        yield process.pid
+    finally:
+        stop_processes([process])
+
+
+def spawn_bare_bot(
+    telegram: FakeTelegram, sends: list[dict[str, Any]], workdir: Path
+) -> subprocess.Popen[bytes]:
+    """Start `bench/bare_bot.py bot`, logging to <workdir>/bare_bot.log."""
+    path = workdir / "sends.json"
+    path.write_text(json.dumps(sends))
+    args = [sys.executable, str(BARE_BOT), "bot", "--api-url", telegram.url, "--token"]
+    args += [telegram.token, "--sends", str(path), "--poll-timeout", str(POLL_TIMEOUT_S)]
+    args += ["--connections", str(wiring.BOT_CONNECTIONS)]
+    args += ["--concurrent-updates", str(CONCURRENT_UPDATES)]
+    with (workdir / "bare_bot.log").open("ab") as log:
+        env = bot_environment({})
+        return subprocess.Popen(args, cwd=workdir, env=env, stdout=log, stderr=log)
+
+
+@dataclass
+class BareFetcher:
+    """bench/bare_bot.py fetch, in its own process: times fetches of threads by post id."""
+
+    process: asyncio.subprocess.Process
+
+    async def fetch(self, link: str) -> float:
+        """Fetch the thread `link` points to; return the seconds the fetcher measured."""
+        assert self.process.stdin is not None
+        assert self.process.stdout is not None
+        self.process.stdin.write(f"{link.rstrip('/').rsplit('/', 1)[1]}\n".encode())
+        await self.process.stdin.drain()
+        line = await self.process.stdout.readline()
+        if not line:
+            raise RuntimeError("bare_bot.py fetch stopped (see bare_fetch.log)")
+        return float(line)
+
+
+@asynccontextmanager
+async def running_bare_fetcher(fxtwitter_url: str, workdir: Path) -> AsyncIterator[BareFetcher]:
+    """Start bench/bare_bot.py fetch against the fake FxTwitter; stop it afterwards."""
+    with (workdir / "bare_fetch.log").open("ab") as log:
+        process = await asyncio.create_subprocess_exec(
+            *[sys.executable, str(BARE_BOT), "fetch", "--api-url", fxtwitter_url],
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=log,
+            env=bot_environment({}),
+        )
+    try:
+        yield BareFetcher(process)
+    finally:
+        assert process.stdin is not None
+        process.stdin.close()  # end of input: the fetcher returns
+        try:
+            await asyncio.wait_for(process.wait(), STOP_GRACE_S)
+        except TimeoutError:
+            process.kill()
+            await process.wait()
 
 
 def isolated_settings(values: dict[str, Any]) -> Settings:
@@ -415,13 +549,22 @@ def isolated_settings(values: dict[str, Any]) -> Settings:
 
 
 def spawn_bot(
-    command: str, env: dict[str, str], workdir: Path, concurrency: int | None
+    command: str,
+    env: dict[str, str],
+    workdir: Path,
+    concurrency: int | None = None,
+    name: str | None = None,
 ) -> subprocess.Popen[bytes]:
-    """Start `python -m bot <command>`, logging to <workdir>/<command>.log."""
+    """Start `python -m bot <command>`, logging to <workdir>/<name or command>.log.
+
+    Each process gets a WEB_PORT of its own: workers serve /metrics too, and one that took the
+    listener's port first would stop the listener's web server.
+    """
     args = [sys.executable, "-m", "bot", command]
     if command == "worker" and concurrency:
         args += ["--concurrency", str(concurrency)]
-    with (workdir / f"{command}.log").open("ab") as log:
+    env = env | {"WEB_PORT": str(free_port())}
+    with (workdir / f"{name or command}.log").open("ab") as log:
         return subprocess.Popen(args, cwd=workdir, env=env, stdout=log, stderr=log)
 
 
@@ -440,11 +583,47 @@ async def wait_for_ready(
 
 
 @dataclass
+class ScaleRun:
+    """One burst of the scale-out mode."""
+
+    workers: int
+    rate: float
+    machine_pct: float
+    """How busy the whole machine was, in % of one core (200 % is both cores of this one)."""
+    processes: dict[str, tuple[float, float]]
+    """Per process: share of one core, and CPU ms per unroll."""
+
+
+@dataclass
+class RedisMemory:
+    """Redis's bytes for `jobs` queued requests, then for the same threads answered and cached."""
+
+    jobs: int
+    queued: tuple[int, int]
+    """Growth of INFO used_memory, and of used_memory_dataset, with the jobs queued."""
+    queued_keys: dict[str, tuple[int, int]]
+    """Per kind of key: how many, and their MEMORY USAGE in all."""
+    cached: tuple[int, int]
+    """The same growth (from before the jobs) with every job done and its result cached."""
+    cached_keys: dict[str, tuple[int, int]]
+    result_payload: float
+    """Mean length of a cached result's value (STRLEN), the part the codec controls."""
+
+
+@dataclass
 class Results:
-    """Everything the table shows."""
+    """Everything the tables show."""
 
     miss: Latencies | None = None
     hit: Latencies | None = None
+    floor_miss: Latencies | None = None
+    floor_hit: Latencies | None = None
+    fetch: tuple[float, float] = (math.nan, math.nan)
+    """p50 and p99 ms of the bare fetch of the threads the misses asked for."""
+    calls: dict[str, dict[str, float]] = field(default_factory=dict)
+    """Per bot and kind of request, the mean calls per request to each Bot API method."""
+    request_cpu: dict[str, float] = field(default_factory=dict)
+    """CPU ms per latency request: our processes (with Redis) against the bare bot's."""
     paced_rate: float | None = None
     raised_rate: float | None = None
     bad_answers: int = 0
@@ -453,6 +632,8 @@ class Results:
     memory: dict[str, ProcessStats] = field(default_factory=dict)
     burst_cpu: dict[str, tuple[float, float]] = field(default_factory=dict)
     """Per process, during the raised burst: share of one core, and CPU ms per unroll."""
+    scale: list[ScaleRun] = field(default_factory=list)
+    redis: RedisMemory | None = None
 
 
 @dataclass
@@ -467,15 +648,24 @@ class Bench:
     results: Results = field(default_factory=Results)
     measured: list[tuple[str, int]] = field(default_factory=list)
     """(name, pid) of the running session's processes whose memory is reported."""
+    settings: dict[str, Any] = field(default_factory=dict)
+    """The running session's settings (its key prefix, and for a worker started late)."""
+    floor_pid: int = 0
+    latency_cpu_s: dict[str, float] = field(default_factory=lambda: {"ours": 0.0, "floor": 0.0})
+    """CPU seconds while timing latencies: our processes and Redis, and the bare bot."""
 
     @asynccontextmanager
-    async def session(self, global_per_s: float) -> AsyncIterator[Recorder]:
+    async def session(
+        self, global_per_s: float, *, workers: int = 1, warm_up: bool = True
+    ) -> AsyncIterator[Recorder]:
         """Run the bot with the limiter's global pace at `global_per_s`; keep its peak memory."""
         with FakeTelegram() as telegram:
-            settings = self._settings(telegram, global_per_s)
-            async with running_bot(settings, telegram, self.options, self.workdir) as pids:
+            self.settings = self._settings(telegram, global_per_s)
+            bot = running_bot(self.settings, telegram, self.options, self.workdir, workers)
+            async with bot as pids:
                 recorder = Recorder(telegram)
-                await run_closed_loop(recorder, self.upstreams.new_links(WARMUP_REQUESTS), 1)
+                if warm_up:
+                    await run_closed_loop(recorder, self.upstreams.new_links(WARMUP_REQUESTS), 1)
                 self.measured = [*pids, *self._redis_pid()]
                 yield recorder
                 self.results.bad_answers += check_answers(recorder, self.upstreams.posts)
@@ -484,6 +674,18 @@ class Bench:
                     known = self.results.memory.get(name)
                     if known is None or stats.peak_rss_mb > known.peak_rss_mb:
                         self.results.memory[name] = stats
+
+    @asynccontextmanager
+    async def floor(self, sends: list[dict[str, Any]]) -> AsyncIterator[Recorder]:
+        """Run the bare bot, replaying `sends`, on a fake Telegram of its own; warm it up."""
+        with FakeTelegram() as telegram:
+            async with running_bare_bot(telegram, sends, self.workdir) as pid:
+                recorder = Recorder(telegram)
+                await run_closed_loop(recorder, self.upstreams.new_links(WARMUP_REQUESTS), 1)
+                self.floor_pid = pid
+                yield recorder
+                self.results.bad_answers += check_answers(recorder, self.upstreams.posts)
+                self.results.memory["bare bot (floor)"] = process_stats(pid)
 
     def _redis_pid(self) -> list[tuple[str, int]]:
         return [] if self.redis_pid is None else [("redis-server", self.redis_pid)]
@@ -496,22 +698,52 @@ class Bench:
             "telegraph_api_url": self.upstreams.telegraph.url,
             "unroll_allow_private_hosts": True,
             "web_port": free_port(),
-            "telegram_poll_timeout_s": 1,
+            "telegram_poll_timeout_s": POLL_TIMEOUT_S,
             "telegram_global_per_s": global_per_s,
         }
+        if self.options.raise_limiter:
+            # Every pace, not only the global one: the point is the bot's own cost, not
+            # Telegram's flood limits.
+            values["telegram_private_per_s"] = self.options.raised_rate
+            values["telegram_group_per_min"] = self.options.raised_rate * 60
         if self.redis_url is not None:
             values |= {"redis_url": self.redis_url, "redis_key_prefix": f"bench:{uuid.uuid4()}:"}
         return values
 
     async def run(self) -> Results:
-        """Measure latencies and the paced burst, then the burst with the pace raised."""
+        """Measure latencies against the floor and the paced burst, then the raised burst."""
         options = self.options
-        async with self.session(TELEGRAM_GLOBAL_PER_S) as recorder:
-            links = self.upstreams.new_links(options.requests)
-            misses = await run_closed_loop(recorder, links, options.concurrency)
-            hits = await run_closed_loop(recorder, links, options.concurrency)
+        async with self.session(first_pace(options)) as recorder:
+            warmed = list(recorder.timings)[-1]  # a chat of the last warm-up request
+            sends = captured_sends(recorder.telegram, warmed)
+            fxtwitter_url = self.upstreams.fxtwitter.url
+            async with (
+                self.floor(sends) as floor,
+                running_bare_fetcher(fxtwitter_url, self.workdir) as fetcher,
+            ):
+                await fetcher.fetch(self.upstreams.new_links(1)[0])  # opens its connection
+                links = self.upstreams.new_links(options.requests)
+                misses, floor_misses, fetched = await self.alternate(
+                    recorder, floor, links, fetcher
+                )
+                hits, floor_hits, _ = await self.alternate(recorder, floor, links)
+                floor_calls = calls_per_request(floor.telegram, floor_misses + floor_hits)
             self.results.miss = latencies(recorder, misses)
             self.results.hit = latencies(recorder, hits)
+            self.results.floor_miss = latencies(floor, floor_misses)
+            self.results.floor_hit = latencies(floor, floor_hits)
+            self.results.fetch = percentiles_ms(fetched)
+            self.results.calls["ours, cache miss"] = calls_per_request(recorder.telegram, misses)
+            self.results.calls["ours, cache hit"] = calls_per_request(recorder.telegram, hits)
+            self.results.calls["bare bot (floor)"] = floor_calls
+            if not options.in_process:  # in process, our side would include the fakes
+                per_request = {
+                    k: 1000 * v / (2 * len(links)) for k, v in self.latency_cpu_s.items()
+                }
+                self.results.request_cpu = {
+                    "ours (listener, worker, Redis)": per_request["ours"],
+                    "bare bot (floor)": per_request["floor"],
+                }
             burst = self.upstreams.new_links(options.burst)
             self.results.paced_rate = await run_burst(recorder, burst)
         async with self.session(options.raised_rate) as recorder:
@@ -526,10 +758,144 @@ class Bench:
         self.results.load.append(os.getloadavg()[0])
         return self.results
 
+    async def alternate(
+        self, ours: Recorder, floor: Recorder, links: list[str], fetcher: BareFetcher | None = None
+    ) -> tuple[list[FakeChat], list[FakeChat], list[float]]:
+        """Ask for `links` in batches, ours and the bare bot's in turn; fetch each batch bare.
+
+        Who goes first swaps every batch, so neither always runs right after the other. CPU
+        is counted per side while that side runs (our processes and Redis; the bare bot).
+        """
+        options = self.options
+        chats: dict[str, list[FakeChat]] = {"ours": [], "floor": []}
+        pids = {"ours": [pid for _, pid in self.measured], "floor": [self.floor_pid]}
+        fetched: list[float] = []
+        for number, start in enumerate(range(0, len(links), options.batch)):
+            batch = links[start : start + options.batch]
+            turns = [("ours", ours), ("floor", floor)]
+            for side, recorder in turns if number % 2 == 0 else reversed(turns):
+                before = sum(process_stats(pid).cpu_s for pid in pids[side])
+                chats[side] += await run_closed_loop(recorder, batch, options.concurrency)
+                used = sum(process_stats(pid).cpu_s for pid in pids[side]) - before
+                self.latency_cpu_s[side] += used
+            if fetcher is not None:
+                fetched += [await fetcher.fetch(link) for link in batch]
+        return chats["ours"], chats["floor"], fetched
+
     def _all_pids(self) -> list[tuple[str, int]]:
         """The measured processes, plus this one (the fakes) when the bot runs elsewhere."""
         mine = [] if self.options.in_process else [("bench (fakes)", os.getpid())]
         return [*self.measured, *mine]
+
+
+def first_pace(options: Options) -> float:
+    """Return the limiter's global pace for the latency and scale-out sessions."""
+    return options.raised_rate if options.raise_limiter else TELEGRAM_GLOBAL_PER_S
+
+
+# ---------------------------------------------------------------------------------------------
+# Scale-out: 1, 2, 4… workers on one Redis, and Redis's bytes per job and per cached thread
+
+
+async def run_scale_out(bench: Bench) -> Results:
+    """Weigh Redis, then run a burst per worker count, `--rounds` times, order alternating."""
+    options = bench.options
+    pace = first_pace(options)
+    bench.results.redis = await measure_redis_memory(bench, pace)
+    for number in range(options.rounds):
+        order = options.workers if number % 2 == 0 else list(reversed(options.workers))
+        for workers in order:
+            async with bench.session(pace, workers=workers) as recorder:
+                bench.results.scale.append(await scale_run(bench, recorder, workers))
+    bench.results.load.append(os.getloadavg()[0])
+    return bench.results
+
+
+async def scale_run(bench: Bench, recorder: Recorder, workers: int) -> ScaleRun:
+    """Post one burst of distinct threads; return the rate and where the CPU went."""
+    links = bench.upstreams.new_links(bench.options.burst)
+    pids = bench._all_pids()
+    before = {name: process_stats(pid).cpu_s for name, pid in pids}
+    machine_before, started = machine_busy_s(), time.monotonic()
+    rate = await run_burst(recorder, links)
+    elapsed = time.monotonic() - started
+    machine = 100 * (machine_busy_s() - machine_before) / elapsed
+    processes = {}
+    for name, pid in pids:
+        used = process_stats(pid).cpu_s - before[name]
+        processes[name] = (100 * used / elapsed, 1000 * used / len(links))
+    return ScaleRun(workers, rate, machine, processes)
+
+
+async def measure_redis_memory(bench: Bench, pace: float) -> RedisMemory:
+    """Queue `--burst` jobs with no worker running, then drain them with one; weigh Redis."""
+    assert bench.redis_url is not None
+    count = bench.options.burst
+    client = redis.Redis.from_url(bench.redis_url)
+    try:
+        async with bench.session(pace, workers=0, warm_up=False) as recorder:
+            prefix = bench.settings["redis_key_prefix"]
+            start = used_memory(client)
+            telegram = recorder.telegram
+            chats = [telegram.private_chat(telegram.user(f"Queued{i}")) for i in range(count)]
+            for chat, link in zip(chats, bench.upstreams.new_links(count), strict=True):
+                recorder.post(chat, link)
+            await eventually(lambda: client.xlen(f"{prefix}jobs") >= count, "jobs queued")
+            queued, queued_keys = growth(start, used_memory(client)), key_usage(client, prefix)
+            env = bot_environment(bench.settings)
+            worker = spawn_bot("worker", env, bench.workdir, bench.options.worker_concurrency)
+            try:
+                await wait_for(recorder, chats, 0)
+            finally:
+                stop_processes([worker])
+            cached, cached_keys = growth(start, used_memory(client)), key_usage(client, prefix)
+            results = list(client.scan_iter(match=f"{prefix}result:*", count=1000))
+            payload = statistics.mean(client.strlen(key) for key in results) if results else 0.0
+    finally:
+        client.close()
+    return RedisMemory(count, queued, queued_keys, cached, cached_keys, payload)
+
+
+def used_memory(client: redis.Redis) -> tuple[int, int]:
+    """Return Redis's INFO used_memory and used_memory_dataset, in bytes.
+
+    The dataset figure leaves out Redis's overhead, notably the buffers of client connections,
+    which grow when the bot opens more of them under load and have nothing to do with a job.
+    """
+    info = client.info("memory")
+    return int(info["used_memory"]), int(info["used_memory_dataset"])
+
+
+def growth(before: tuple[int, int], after: tuple[int, int]) -> tuple[int, int]:
+    """Return how much each figure of `used_memory` grew."""
+    return after[0] - before[0], after[1] - before[1]
+
+
+def key_usage(client: redis.Redis, prefix: str) -> dict[str, tuple[int, int]]:
+    """Return, per kind of key under `prefix`, how many there are and their MEMORY USAGE.
+
+    The kind is the key with the prefix dropped and every id (numbers, hex job ids) starred.
+    SAMPLES 0 measures every element of a stream, list or hash instead of estimating.
+    """
+    kinds: dict[str, tuple[int, int]] = {}
+    for key in client.scan_iter(match=f"{prefix}*", count=1000):
+        name = key.decode()[len(prefix) :]
+        kind = ":".join(
+            "*" if re.fullmatch(r"-?\d+|[0-9a-f]{12,}", part) else part for part in name.split(":")
+        )
+        size = int(client.memory_usage(key, samples=0) or 0)
+        keys, total = kinds.get(kind, (0, 0))
+        kinds[kind] = (keys + 1, total + size)
+    return dict(sorted(kinds.items()))
+
+
+async def eventually(condition: Callable[[], bool], what: str) -> None:
+    """Wait until `condition` holds; give up (with `what` in the error) after STALL_S."""
+    deadline = time.monotonic() + STALL_S
+    while not condition():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"gave up waiting for {what} after {STALL_S:g} s")
+        await asyncio.sleep(POLL_S * 10)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -539,41 +905,95 @@ class Bench:
 def print_table(results: Results, options: Options) -> None:
     """Print the figures and the targets as one plain-text table."""
     mode = "in process, memory backends" if options.in_process else "listener + 1 worker, Redis"
+    if options.raise_limiter:
+        mode += f", every limiter pace raised to {options.raised_rate:g} msg/s"
     print(
         f"unroll-bot e2e benchmark: {mode}; {options.posts}-post threads; upstream latency "
         f"{options.upstream_latency_ms:g} ms; {options.requests} requests at concurrency "
-        f"{options.concurrency}; burst {options.burst}; {os.cpu_count()} CPUs; load average "
+        f"{options.concurrency}, alternating with the bare bot in batches of {options.batch}; "
+        f"burst {options.burst}; {os.cpu_count()} CPUs; load average "
         + " → ".join(f"{load:.1f}" for load in results.load)
     )
     _print_latencies(results)
+    _print_calls(results)
     _print_rates(results, options)
     _print_processes(results)
     print(f"lost, failed or wrong answers: {results.bad_answers}")
 
 
 def _print_latencies(results: Results) -> None:
-    print(f"{'latency from the update':<44} {'p50 ms':>8} {'p99 ms':>8}  target")
+    print(
+        f"{'latency from the update, ms':<42} {'ours p50':>8} {'p99':>6} {'floor p50':>9} "
+        f"{'p99':>6} {'ours/floor p50':>14} {'p99':>5}  target"
+    )
     miss, hit = results.miss, results.hit
+    floor_miss, floor_hit = results.floor_miss, results.floor_hit
     assert miss is not None
     assert hit is not None
+    assert floor_miss is not None
+    assert floor_hit is not None
     rows = [
         (
             "placeholder, cache miss",
             miss.placeholder,
+            floor_miss.placeholder,
             PLACEHOLDER_P99.verdict(miss.placeholder[1]),
         ),
-        ("answer, cache miss", miss.answer, MISS_ANSWER_P50.verdict(miss.answer[0])),
-        ("placeholder, cache hit", hit.placeholder, PLACEHOLDER_P99.verdict(hit.placeholder[1])),
-        ("answer, cache hit", hit.answer, ""),
+        (
+            "answer, cache miss",
+            miss.answer,
+            floor_miss.answer,
+            MISS_ANSWER_P50.verdict(miss.answer[0]),
+        ),
+        (
+            "placeholder, cache hit",
+            hit.placeholder,
+            floor_hit.placeholder,
+            PLACEHOLDER_P99.verdict(hit.placeholder[1]),
+        ),
+        ("answer, cache hit", hit.answer, floor_hit.answer, ""),
     ]
-    for label, (p50, p99), verdict in rows:
-        print(f"{label:<44} {p50:>8.1f} {p99:>8.1f}  {verdict}")
+    for label, ours, floor, verdict in rows:
+        print(
+            f"{label:<42} {ours[0]:>8.1f} {ours[1]:>6.1f} {floor[0]:>9.1f} {floor[1]:>6.1f} "
+            f"{ours[0] / floor[0]:>13.1f}× {ours[1] / floor[1]:>4.1f}×  {verdict}"
+        )
+    fetch = results.fetch
+    label = "fetch of the thread, bare httpx"
+    print(f"{label:<42} {'':>8} {'':>6} {fetch[0]:>9.1f} {fetch[1]:>6.1f}")
+    floor_p50 = floor_miss.answer[0] + fetch[0]
+    over = miss.answer[0] - floor_p50
+    met = "ok" if over <= FLOOR_SLACK_MS else "MISSED"
+    label = "answer, cache miss, vs bare answer + fetch"
+    print(
+        f"{label:<42} {miss.answer[0]:>8.1f} {'':>6} {floor_p50:>9.1f} {'':>6} "
+        f"{miss.answer[0] / floor_p50:>13.1f}× {'':>5}  "
+        f"p50 ≤ floor + {FLOOR_SLACK_MS:g} ms: {met} ({over:+.1f} ms)"
+    )
+
+
+def _print_calls(results: Results) -> None:
+    label = "Telegram calls per request, fake's log"
+    print(f"{label:<42} {'limited sends':>15} {'all':>6}  by method")
+    for label, methods in results.calls.items():
+        limited = sum(n for method, n in methods.items() if method not in UNLIMITED_METHODS)
+        detail = ", ".join(f"{method} {n:.2f}" for method, n in methods.items())
+        print(f"{label:<42} {limited:>15.2f} {sum(methods.values()):>6.2f}  {detail}")
+    if results.request_cpu:
+        ours, floor = results.request_cpu.values()
+        cpu = "; ".join(f"{label} {ms:.1f}" for label, ms in results.request_cpu.items())
+        print(f"CPU ms per latency request: {cpu}; ours/floor {ours / floor:.1f}×")
 
 
 def _print_rates(results: Results, options: Options) -> None:
     print(f"{'throughput, distinct threads, one worker':<44} {'unrolls/s':>17}  target")
+    paced = (
+        f"every pace raised to {options.raised_rate:g} msg/s"
+        if options.raise_limiter
+        else f"limiter at Telegram's {TELEGRAM_GLOBAL_PER_S:g} msg/s"
+    )
     rows = [
-        (f"limiter at Telegram's {TELEGRAM_GLOBAL_PER_S:g} msg/s", results.paced_rate),
+        (paced, results.paced_rate),
         (f"limiter raised to {options.raised_rate:g} msg/s", results.raised_rate),
     ]
     for label, rate in rows:
@@ -596,13 +1016,158 @@ def _print_processes(results: Results) -> None:
         print(f"{name:<44} {rss} {cpu}")
 
 
+def print_scale_out(results: Results, options: Options) -> None:
+    """Print the scale-out table, where it stops scaling and why, and Redis's bytes."""
+    pace = (
+        f"every limiter pace raised to {options.raised_rate:g} msg/s"
+        if options.raise_limiter
+        else f"limiter at Telegram's {TELEGRAM_GLOBAL_PER_S:g} msg/s"
+    )
+    default = Settings.model_fields["worker_concurrency"].default
+    print(
+        f"unroll-bot scale-out: listener + N workers, one Redis; {options.posts}-post threads; "
+        f"upstream latency {options.upstream_latency_ms:g} ms; burst {options.burst}; {pace}; "
+        f"WORKER_CONCURRENCY {options.worker_concurrency or default}; {options.rounds} rounds, "
+        f"medians (every round in brackets); {os.cpu_count()} CPUs; load average "
+        + " → ".join(f"{load:.1f}" for load in results.load)
+    )
+    rows = scale_rows(results.scale)
+    print(f"{'workers / process':<26} {'unrolls/s':>9} {'vs 1':>6}  CPU: % of one core, ms/unroll")
+    for row in rows:
+        runs = " ".join(f"{run.rate:.1f}" for run in results.scale if run.workers == row.workers)
+        total = sum(ms for _, ms in row.processes.values())
+        print(
+            f"{row.workers:<26} {row.rate:>9.1f} {row.rate / rows[0].rate:>5.2f}×  machine "
+            f"{row.machine_pct:.0f}% of {cpu_cores_pct()}%; ours + fakes {total:.1f} ms/unroll "
+            f"({runs})"
+        )
+        for name, (share, ms) in row.processes.items():
+            print(f"  {name:<24} {'':>9} {'':>6}  {share:>4.0f}%, {ms:.1f} ms")
+    print(*scaling_verdict(rows, options), sep="\n")
+    _print_redis(results.redis, options)
+    print(f"lost, failed or wrong answers: {results.bad_answers}")
+
+
+def cpu_cores_pct() -> int:
+    """Return the machine's CPU capacity in % of one core (200 on two cores)."""
+    return 100 * (os.cpu_count() or 1)
+
+
+def scale_rows(runs: list[ScaleRun]) -> list[ScaleRun]:
+    """Return one row per worker count: the median of its rounds, figure by figure."""
+    rows = []
+    for workers in sorted({run.workers for run in runs}):
+        mine = [run for run in runs if run.workers == workers]
+        processes = {
+            name: (
+                statistics.median(run.processes[name][0] for run in mine),
+                statistics.median(run.processes[name][1] for run in mine),
+            )
+            for name in mine[0].processes
+        }
+        rate = statistics.median(run.rate for run in mine)
+        machine = statistics.median(run.machine_pct for run in mine)
+        rows.append(ScaleRun(workers, rate, machine, processes))
+    return rows
+
+
+def scaling_verdict(rows: list[ScaleRun], options: Options) -> list[str]:
+    """Say how each step scaled, the ceilings, and where adding workers stops paying."""
+    cores = cpu_cores_pct()
+    lines = []
+    for before, row in itertools.pairwise(rows):
+        lines.append(
+            f"{before.workers} → {row.workers} workers: ×{row.rate / before.rate:.2f} where "
+            f"linear is ×{row.workers / before.workers:g} ({_share_of_linear(before, row):.0%} "
+            "of the linear gain)"
+        )
+    last = rows[-1]
+    lines += _ceilings(last, options)
+    stop = next(
+        (pair for pair in itertools.pairwise(rows) if _share_of_linear(*pair) < STOP_SHARE),
+        None,
+    )
+    at = stop[1] if stop else last
+    busiest = max(at.processes.items(), key=lambda item: item[1][0])
+    where = (
+        f"stops scaling between {stop[0].workers} and {stop[1].workers} workers (less than "
+        f"{STOP_SHARE:.0%} of the linear gain)"
+        if stop
+        else f"still scaling at {last.workers} workers"
+    )
+    if at.machine_pct >= 0.85 * cores:
+        why = (
+            f"CPU-bound: the machine was {at.machine_pct:.0f}% busy of {cores}% (other "
+            "engineers' work included)"
+        )
+    else:
+        why = f"the machine was {at.machine_pct:.0f}% busy of {cores}%"
+    lines.append(
+        f"{where}; {why}; the busiest process: {busiest[0]} at {busiest[1][0]:.0f}% of a core, "
+        f"{busiest[1][1]:.1f} ms/unroll"
+    )
+    return lines
+
+
+def _ceilings(row: ScaleRun, options: Options) -> list[str]:
+    """Return the CPU ceiling of this machine and, with upstream latency, the waiting one."""
+    cores = cpu_cores_pct()
+    cpu_ms = sum(ms for _, ms in row.processes.values())
+    lines = [
+        f"CPU ceiling: {cores}% of a core ÷ {cpu_ms:.1f} ms of CPU per unroll (ours, Redis and "
+        f"the fakes, at {row.workers} workers) ≈ {cores * 10 / cpu_ms:.0f} unrolls/s"
+    ]
+    if options.upstream_latency_ms:
+        concurrency = (
+            options.worker_concurrency or Settings.model_fields["worker_concurrency"].default
+        )
+        per_worker = concurrency / (options.upstream_latency_ms / 1000)
+        lines.append(
+            f"waiting ceiling: WORKER_CONCURRENCY {concurrency} jobs ÷ "
+            f"{options.upstream_latency_ms:g} ms upstream ≈ {per_worker:.0f} unrolls/s per worker"
+        )
+    return lines
+
+
+def _share_of_linear(before: ScaleRun, row: ScaleRun) -> float:
+    """Return how much of the linear gain from `before` to `row` the rate achieved."""
+    return (row.rate / before.rate - 1) / (row.workers / before.workers - 1)
+
+
+def _print_redis(memory: RedisMemory | None, options: Options) -> None:
+    if memory is None:
+        return
+    jobs = memory.jobs
+    print(
+        f"Redis memory for {jobs} requests of distinct {options.posts}-post threads: INFO "
+        "used_memory growth (and used_memory_dataset's), then MEMORY USAGE (SAMPLES 0) per "
+        "kind of key; all per job"
+    )
+    stages = [
+        ("queued, no worker running: per queued job", memory.queued, memory.queued_keys),
+        ("answered and cached: per cached thread", memory.cached, memory.cached_keys),
+    ]
+    for label, grown, kinds in stages:
+        used, dataset = grown
+        print(f"{label:<44} {used / jobs:>9,.0f} bytes  (dataset {dataset / jobs:,.0f} bytes)")
+        for kind, (keys, size) in kinds.items():
+            print(f"  {kind:<42} {size / jobs:>9,.0f} bytes  ({keys} keys)")
+    label = "  of which the cached result's value (STRLEN)"
+    print(f"{label:<44} {memory.result_payload:>9,.0f} bytes")
+
+
 # ---------------------------------------------------------------------------------------------
 # Entry point
 
 
 def parse_options(argv: list[str] | None = None) -> Options:
     """Read the command line."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        epilog="By default: latencies of ours against the floor (bench/bare_bot.py), alternating, "
+        "then a paced and a raised burst. With --workers: the scale-out comparison and Redis's "
+        "bytes per queued job and per cached thread. Figures and method: bench/README.md.",
+    )
     parser.add_argument(
         "--requests", type=int, default=200, help="cache misses (and as many hits)"
     )
@@ -614,7 +1179,26 @@ def parse_options(argv: list[str] | None = None) -> Options:
     parser.add_argument("--worker-concurrency", type=int, default=None, help="WORKER_CONCURRENCY")
     parser.add_argument("--in-process", action="store_true", help="`run` here, memory backends")
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds for everything")
+    parser.add_argument(
+        "--batch", type=int, default=10, help="latency requests per turn, ours and the floor's"
+    )
+    scale = parser.add_argument_group("scale-out mode (instead of the default run)")
+    scale.add_argument(
+        "--workers",
+        type=_counts,
+        default=[],
+        help="worker process counts to compare, e.g. 1,2,4 (each takes one --burst)",
+    )
+    parser.add_argument(
+        "--raise-limiter",
+        action="store_true",
+        help="raise every limiter pace (global, private, group) to --raised-rate in every "
+        "session, the latency one too: our code's cost without Telegram's pacing",
+    )
+    scale.add_argument("--rounds", type=int, default=3, help="bursts per worker count")
     args = parser.parse_args(argv)
+    if args.workers and args.in_process:
+        parser.error("--workers needs worker processes and Redis: drop --in-process")
     return Options(
         requests=args.requests,
         posts=args.posts,
@@ -625,11 +1209,23 @@ def parse_options(argv: list[str] | None = None) -> Options:
         worker_concurrency=args.worker_concurrency,
         in_process=args.in_process,
         timeout_s=args.timeout,
+        batch=args.batch,
+        workers=args.workers,
+        raise_limiter=args.raise_limiter,
+        rounds=args.rounds,
     )
 
 
+def _counts(text: str) -> list[int]:
+    """Parse "1,2,4" into [1, 2, 4]."""
+    counts = [int(part) for part in text.split(",")]
+    if not counts or min(counts) < 1:
+        raise argparse.ArgumentTypeError("worker counts are whole numbers from 1")
+    return counts
+
+
 async def bench(options: Options) -> Results:
-    """Start the fakes (and Redis), run both sessions, and clean everything up."""
+    """Start the fakes (and Redis), run the sessions of the mode, and clean everything up."""
     asyncio.get_running_loop().add_signal_handler(
         signal.SIGTERM,
         asyncio.current_task().cancel,  # type: ignore[union-attr]
@@ -646,7 +1242,8 @@ async def bench(options: Options) -> Results:
             redis_pid = process.pid
         runner = Bench(options, upstreams, workdir, redis_url, redis_pid)
         try:
-            return await asyncio.wait_for(runner.run(), options.timeout_s)
+            work = run_scale_out(runner) if options.workers else runner.run()
+            return await asyncio.wait_for(work, options.timeout_s)
         except BaseException:
             show_logs(workdir)
             raise
@@ -668,7 +1265,10 @@ def main() -> None:
         raise SystemExit(
             f"the benchmark did not finish within --timeout {options.timeout_s:g} s"
         ) from None
-    print_table(results, options)
+    if options.workers:
+        print_scale_out(results, options)
+    else:
+        print_table(results, options)
 
 
 if __name__ == "__main__":

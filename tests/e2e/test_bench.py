@@ -1,7 +1,8 @@
-"""Smoke test: bench/e2e.py still runs the bot end to end and prints its table.
+"""Smoke test: bench/e2e.py still runs the bot end to end and prints its tables.
 
 The figures themselves are not checked (they depend on the machine); the rows and a clean run
-are, so the benchmark cannot rot unnoticed.
+are, in the default mode (with the bare bot's floor) and the scale-out mode, so the benchmark
+cannot rot unnoticed.
 """
 
 from __future__ import annotations
@@ -45,6 +46,10 @@ def test_bench_exits_cleanly_when_run_in_process(
         "limiter at Telegram's 25 msg/s",
         "limiter raised to 10000 msg/s",
         "bench + bot (in process)",
+        "fetch of the thread, bare httpx",
+        "answer, cache miss, vs bare answer + fetch",
+        "Telegram calls per request",
+        "bare bot (floor)",
         "lost, failed or wrong answers: 0",
     ],
 )
@@ -52,6 +57,56 @@ def test_bench_table_has_row_when_run_in_process(
     bench_run: subprocess.CompletedProcess[str], row: str
 ) -> None:
     assert row in bench_run.stdout
+
+
+def test_bare_bot_makes_the_calls_ours_made(bench_run: subprocess.CompletedProcess[str]) -> None:
+    """The floor replays the calls captured from our bot: a drift would make it no floor."""
+    rows = {}
+    for line in bench_run.stdout.splitlines():
+        for label in ("ours, cache miss", "bare bot (floor)"):
+            if line.startswith(f"{label} ") and "sendMessage" in line:
+                rows[label] = line[len(label) :].split()
+    assert rows["bare bot (floor)"] == rows["ours, cache miss"]
+
+
+@pytest.fixture(scope="module")
+def scale_out_run() -> subprocess.CompletedProcess[str]:
+    """Run the smallest scale-out comparison once for the module (subprocesses, own Redis)."""
+    args = ["--workers", "1,2", "--rounds", "1", "--burst", "6", "--raise-limiter"]
+    return subprocess.run(
+        [sys.executable, str(BENCH), *args, "--upstream-latency-ms", "20", "--timeout", "100"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_scale_out_exits_cleanly(scale_out_run: subprocess.CompletedProcess[str]) -> None:
+    assert scale_out_run.returncode == 0, scale_out_run.stderr[-2000:]
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        "unroll-bot scale-out: listener + N workers, one Redis",
+        "  listener ",
+        "  worker 2 ",
+        "  redis-server ",
+        "  bench (fakes) ",
+        " scaling ",
+        "queued, no worker running: per queued job",
+        "  job:*:requests ",
+        "answered and cached: per cached thread",
+        "  result:x:x.com:* ",
+        "of which the cached result's value (STRLEN)",
+        "lost, failed or wrong answers: 0",
+    ],
+)
+def test_scale_out_table_has_row(
+    scale_out_run: subprocess.CompletedProcess[str], row: str
+) -> None:
+    assert row in scale_out_run.stdout
 
 
 def test_render_bench_prints_a_row_per_output() -> None:
