@@ -120,6 +120,8 @@ class Sender:
         self.limiter = limiter
         self.rich_supported: bool | None = None  # None until a rich call has been answered
         self._rich_probe = asyncio.Lock()
+        self.drafts_supported: bool | None = None  # None until the server was asked
+        self._draft_probe = asyncio.Lock()
 
     async def send(
         self,
@@ -321,6 +323,44 @@ class Sender:
                 chat_id=None if target.inline_message_id else target.chat_id,
                 message_id=None if target.inline_message_id else message_id,
                 inline_message_id=target.inline_message_id,
+                parse_mode=ParseMode.HTML,
+            )
+
+    async def knows_drafts(self) -> bool:
+        """Tell whether the Bot API server shows drafts (9.3+), asking it once per process.
+
+        Asked like `knows_rich_messages`: a draft to chat 0 is refused (400) by a server that
+        knows the method and unknown (404) to an older one.
+        """
+        async with self._draft_probe:
+            if self.drafts_supported is None:
+                try:
+                    await self.bot.send_message_draft(chat_id=0, draft_id=1, text="?")
+                except (EndPointNotFound, InvalidToken):
+                    self.drafts_supported = False
+                    log.warning("telegram has no drafts; answering with a placeholder")
+                except (BadRequest, Forbidden):
+                    self.drafts_supported = True
+                except TelegramError:
+                    return False
+                else:
+                    self.drafts_supported = True
+        return bool(self.drafts_supported)
+
+    async def draft(self, target: Target, html: str, *, draft_id: int) -> None:
+        """Show (or update) a draft in a private chat; best effort, like `typing`.
+
+        Drafts are not messages: Telegram shows one for about 30 seconds, and the answer sent
+        as a message replaces it, so they do not spend the chat's send budget.
+        """
+        if target.chat_id is None:
+            return
+        with contextlib.suppress(TelegramError):
+            await self.bot.send_message_draft(
+                chat_id=target.chat_id,
+                draft_id=draft_id,
+                text=html,
+                message_thread_id=target.thread_id,
                 parse_mode=ParseMode.HTML,
             )
 

@@ -28,6 +28,8 @@ from bot.sources import SourceConfig, fetch_thread
 log = logging.getLogger("bot.jobs")
 
 PROGRESS_EVERY_S = 2.0
+MAX_PROGRESS_UPDATES = 3
+"""Progress edits (or drafts) one job makes at most, however long its thread."""
 
 
 @dataclass
@@ -120,13 +122,14 @@ class UnrollJobs:
         return pending
 
     def _progress_reporter(self, job: Job) -> Callable[[int], Awaitable[None]]:
-        last_shown = time.monotonic()
+        last_shown, shown = time.monotonic(), 0
 
         async def report(posts_so_far: int) -> None:
-            nonlocal last_shown
-            if time.monotonic() - last_shown < PROGRESS_EVERY_S:
+            nonlocal last_shown, shown
+            # Telegram answers loops of edits with long retry_after waits: a few are enough.
+            if time.monotonic() - last_shown < PROGRESS_EVERY_S or shown >= MAX_PROGRESS_UPDATES:
                 return
-            last_shown = time.monotonic()
+            last_shown, shown = time.monotonic(), shown + 1
             for _index, request in await self._pending(job):
                 await self.answerer.progress(request, posts_so_far)
 

@@ -18,6 +18,7 @@ class Answer(StrEnum):
     """Where the answer is written."""
 
     EDIT_PLACEHOLDER = "edit_placeholder"  # a "Unrolling…" reply in a chat, edited in place
+    REPLY = "reply"  # no placeholder (a draft showed progress): the answer is one new reply
     EDIT_INLINE = "edit_inline"  # an inline-mode message, edited by inline_message_id
     REFRESH = "refresh"  # an earlier answer, edited in place by the Refresh button
     FOLLOW = "follow"  # a followed answer whose thread changed, edited in place, one short reply
@@ -69,9 +70,16 @@ class UnrollRequest:
     style: AnswerStyle = AnswerStyle.RICH
     accepted_at: float = 0.0
     previous_posts: int | None = None  # on Refresh: how many posts the earlier answer had
+    asked_message_id: int | None = None  # on REPLY: the message that asked, replied to
     following: bool = False  # the answer message is followed: its button offers Unfollow
     posts_added: int = 0  # on FOLLOW: what the check found since the answer was last drawn
     posts_deleted: int = 0
+
+    @property
+    def replies_to(self) -> int | None:
+        """Return the message new messages of the answer reply to: the placeholder, or the
+        message that asked when there is none."""
+        return self.message_id or self.asked_message_id
 
     @property
     def is_group(self) -> bool:

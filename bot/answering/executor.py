@@ -24,6 +24,7 @@ from bot.answering.plan import (
     RememberAnswer,
     SendDocument,
     SendPart,
+    SendRich,
     Step,
 )
 from bot.cleaning import ReadingMode
@@ -52,7 +53,12 @@ class AnswerStore(AnswerMemory, ValueStore, Protocol):
 
 
 def _adds_message(step: Step) -> bool:
-    return isinstance(step, SendPart | SendDocument | Notify)
+    return isinstance(step, SendPart | SendRich | SendDocument | Notify)
+
+
+def draft_id(request: UnrollRequest) -> int:
+    """The draft of one request, the same number on every update (Telegram animates those)."""
+    return int(request.request_id[:8], 16) or 1
 
 
 def target_of(request: UnrollRequest) -> Target:
@@ -90,7 +96,7 @@ class Answerer:
         Returns False when Telegram would not take the answer there (blocked, message gone).
         """
         if isinstance(result, UnrollError):
-            return await self._carry_out(request, plan.plan_failure(result))
+            return await self._carry_out(request, plan.plan_failure(request, result))
         prepared = self._prepare(result, request.reading_mode)
         rich = plan.may_be_rich(request) and await self.sender.knows_rich_messages()
         facts = await self._facts(request, prepared, rich=rich)
@@ -105,12 +111,14 @@ class Answerer:
 
     async def apologise(self, request: UnrollRequest) -> None:
         """Tell the requester the job was given up."""
-        await self._carry_out(request, plan.plan_apology())
+        await self._carry_out(request, plan.plan_apology(request))
 
     async def progress(self, request: UnrollRequest, posts_so_far: int) -> None:
-        """Show progress in the placeholder when the limiter has room; never waits."""
-        if plan.shows_progress(request):
-            html = texts.progress(posts_so_far)
+        """Show progress in the placeholder (or the draft) when there is room; never waits."""
+        html = texts.progress(posts_so_far)
+        if plan.progress_by_draft(request):
+            await self.sender.draft(target_of(request), html, draft_id=draft_id(request))
+        elif plan.shows_progress(request):
             await self.sender.try_edit(target_of(request), html, message_id=request.message_id)
 
     def present(self, thread: Thread, mode: ReadingMode) -> Presentation:
@@ -167,7 +175,15 @@ class Answerer:
                 await self._replace_rich(request, target, step)
             case SendPart():
                 await self.sender.send(
-                    target, step.html, reply_to=request.message_id, buttons=step.buttons
+                    target,
+                    step.html,
+                    reply_to=request.replies_to,
+                    preview_url=step.preview_url,
+                    buttons=step.buttons,
+                )
+            case SendRich():
+                await self.sender.send_rich(
+                    target, step.message, reply_to=request.replies_to, buttons=step.buttons
                 )
             case SendDocument():
                 assert presentation is not None, "a document step needs the thread"

@@ -44,9 +44,18 @@ class EditRich:
 
 @dataclass(frozen=True, slots=True)
 class SendPart:
-    """Send one more message of a split answer, as a reply to the request's message."""
+    """Send a new message of the answer, as a reply to the request's message."""
 
     html: str
+    buttons: InlineKeyboardMarkup | None = None
+    preview_url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SendRich:
+    """Send the answer as a new rich message, as a reply to the request's message."""
+
+    message: telegram_rich.RichMessage
     buttons: InlineKeyboardMarkup | None = None
 
 
@@ -71,7 +80,7 @@ class Notify:
     quiet: bool = False
 
 
-Step = Edit | EditRich | SendPart | SendDocument | RememberAnswer | Notify
+Step = Edit | EditRich | SendPart | SendRich | SendDocument | RememberAnswer | Notify
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,20 +137,46 @@ def shows_progress(request: UnrollRequest) -> bool:
     return request.answer in (Answer.EDIT_PLACEHOLDER, Answer.EDIT_INLINE)
 
 
-def plan_failure(error: UnrollError) -> tuple[Step, ...]:
+def plan_failure(request: UnrollRequest, error: UnrollError) -> tuple[Step, ...]:
     """Return the answer to a request whose thread could not be had."""
-    return (Edit(html.escape(error.user_message(), quote=False)),)
+    return _as_sent(request, (Edit(html.escape(error.user_message(), quote=False)),))
 
 
-def plan_apology() -> tuple[Step, ...]:
+def plan_apology(request: UnrollRequest) -> tuple[Step, ...]:
     """Return the answer to a request whose job was given up."""
-    return (Edit(texts.APOLOGY),)
+    return _as_sent(request, (Edit(texts.APOLOGY),))
+
+
+def progress_by_draft(request: UnrollRequest) -> bool:
+    """Tell whether progress is a draft (no placeholder to edit: the answer will be new)."""
+    return request.answer is Answer.REPLY
+
+
+def _as_sent(request: UnrollRequest, steps: tuple[Step, ...]) -> tuple[Step, ...]:
+    """With no placeholder to edit, what would have been edited into it is sent anew."""
+    if request.answer is not Answer.REPLY:
+        return steps
+    return tuple(_sent(step) for step in steps)
+
+
+def _sent(step: Step) -> Step:
+    if isinstance(step, Edit):
+        return SendPart(step.html, step.buttons, step.preview_url)
+    if isinstance(step, EditRich):
+        return SendRich(step.message, step.buttons)
+    return step
 
 
 def plan_answer(
     request: UnrollRequest, presentation: Presentation, facts: Facts
 ) -> tuple[Step, ...]:
     """Return the steps that answer `request` with the thread, in order."""
+    return _as_sent(request, _plan_thread(request, presentation, facts))
+
+
+def _plan_thread(
+    request: UnrollRequest, presentation: Presentation, facts: Facts
+) -> tuple[Step, ...]:
     if is_repeat(request, facts.earlier_answer):
         return (Edit(texts.ALREADY_UNROLLED),)
     if request.answer is Answer.FOLLOW:

@@ -16,7 +16,7 @@ from telegram import Chat, InlineKeyboardMarkup, Message, User
 
 from bot import metrics
 from bot.answering import plan
-from bot.answering.executor import target_of
+from bot.answering.executor import draft_id, target_of
 from bot.answering.texts import ALREADY_UNROLLED
 from bot.codec import decode_result, encode
 from bot.delivery import Target, UndeliverableError
@@ -74,11 +74,18 @@ async def accept_in_chat(
             return None
         if await _point_to_earlier_answer(services, request):
             return None
-        placeholder = await sender.send(target, texts.PLACEHOLDER, reply_to=reply_to.message_id)
-        await sender.typing(target)
+        await sender.typing(target)  # at once: Telegram does not count it as a message
+        if await _answers_by_reply(services, request):
+            # One send per answer: a draft shows progress, the answer is one new reply.
+            request = replace(request, answer=Answer.REPLY, asked_message_id=reply_to.message_id)
+            await sender.draft(target, texts.PLACEHOLDER, draft_id=draft_id(request))
+        else:
+            placeholder = await sender.send(
+                target, texts.PLACEHOLDER, reply_to=reply_to.message_id
+            )
+            request = replace(request, message_id=placeholder.message_id)
     except UndeliverableError:
         return None
-    request = replace(request, message_id=placeholder.message_id)
     await submit(services, request)
     return request
 
@@ -132,6 +139,16 @@ async def within_quota(services: Services, user_id: int) -> bool:
     if not allowed:
         metrics.REQUESTS.labels(outcome="quota").inc()
     return allowed
+
+
+async def _answers_by_reply(services: Services, request: UnrollRequest) -> bool:
+    """Private chats get their answer as one new reply where the server shows drafts; a
+    followed answer keeps its placeholder, whose id the follow records."""
+    return (
+        request.destination is Destination.PRIVATE
+        and not request.following
+        and await services.answerer.sender.knows_drafts()
+    )
 
 
 async def _point_to_earlier_answer(services: Services, request: UnrollRequest) -> bool:

@@ -56,12 +56,11 @@ def quick_worker_stop(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def telegram() -> Iterator[FakeTelegram]:
-    """A fresh fake Bot API for each test, playing a server older than rich messages.
-
-    So every way of asking is checked in its classic answer, after the one rich call such a
-    server refuses; tests of rich answers turn `supports_rich_messages` on.
-    """
-    with FakeTelegram(supports_rich_messages=False) as fake:
+    """A fresh fake Bot API for each test, playing a server older than rich messages and
+    drafts, so every way of asking is checked in its classic answer (a placeholder edited into
+    the answer); tests of rich answers and drafts turn `supports_rich_messages` and
+    `supports_drafts` on."""
+    with FakeTelegram(supports_rich_messages=False, supports_drafts=False) as fake:
         yield fake
 
 

@@ -362,6 +362,7 @@ class FakeTelegram:
         can_join_groups: bool = True,
         supports_inline_queries: bool = True,
         supports_rich_messages: bool = True,
+        supports_drafts: bool = True,
     ) -> None:
         """Configure the bot; knobs mirror BotFather settings.
 
@@ -369,6 +370,7 @@ class FakeTelegram:
         @mention is unverified: turn it off to test the `/cmd@bot` fallback.
         `supports_rich_messages` off plays a Bot API server older than 10.1: `sendRichMessage`
         is an unknown method (404) and `editMessageText` ignores `rich_message`.
+        `supports_drafts` off plays one older than 9.3: `sendMessageDraft` is unknown (404).
         """
         self.token = token
         self.bot = FakeUser(int(token.split(":")[0]), first_name, username, is_bot=True)
@@ -379,6 +381,7 @@ class FakeTelegram:
             can_join_groups,
             supports_inline_queries,
             supports_rich_messages,
+            supports_drafts,
         )
         self._lock = threading.RLock()
         self._ids = itertools.count(1)
@@ -416,6 +419,7 @@ class FakeTelegram:
                 self.can_join_groups,
                 self.supports_inline_queries,
                 self.supports_rich_messages,
+                self.supports_drafts,
             ) = self._knobs
             self.webhook_deliveries: list[WebhookDelivery] = []
             self._calls: list[Call] = []
@@ -481,6 +485,7 @@ class FakeTelegram:
             "deleteWebhook": self._delete_webhook,
             "getWebhookInfo": self._get_webhook_info,
             "sendMessage": self._send_message,
+            "sendMessageDraft": self._send_message_draft,
             "editMessageText": self._edit_message_text,
             "sendRichMessage": self._send_rich_message,
             "editMessageReplyMarkup": self._edit_message_reply_markup,
@@ -895,6 +900,18 @@ class FakeTelegram:
 
     # -----------------------------------------------------------------------------------------
     # Bot API methods: sending and editing
+
+    def _send_message_draft(self, params: Params) -> bool:
+        """A draft (Bot API 9.3): shown in a private chat for a while, never a message."""
+        if not self.supports_drafts:
+            raise ApiError(404, "Not Found")
+        chat = self._target_chat(params)
+        if chat.type != "private":
+            raise _bad("drafts can be sent only to private chats")
+        if not int(params.get("draft_id") or 0):
+            raise _bad("draft_id must be non-zero")
+        self._parse_text(params, "text")
+        return True
 
     def _send_message(self, params: Params) -> Json:
         chat = self._target_chat(params)

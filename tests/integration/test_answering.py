@@ -77,3 +77,26 @@ async def test_split_answer_resumes_after_a_crash_without_sending_a_part_twice(
     assert len(chunks) >= 3
     sent = fake.sent_to(chat)
     assert [sent.count(parse_html(chunk).text) for chunk in chunks] == [1] * len(chunks)
+
+
+async def test_a_direct_reply_is_not_sent_again_when_its_job_is_handed_out_again(
+    fake: FakeTelegram, sender: Sender
+) -> None:
+    """The worker died after replying but before the job recorded it: the reply is journaled."""
+    chat = fake.private_chat(fake.user("Alice"))
+    store = MemoryChatStore()
+    asked = fake.user_sends(chat, "https://x.com/ada/status/1")
+    request = UnrollRequest(
+        request_id="r2",
+        key=long_thread(2).key,
+        answer=Answer.REPLY,
+        user_id=chat.id,
+        chat_id=chat.id,
+        asked_message_id=asked["message_id"],
+        style=AnswerStyle.CLASSIC,
+    )
+    answerer = Answerer(sender, PagePublisher(None, None, store), store)
+    for _delivery in range(2):
+        await answerer.answer(request, long_thread(2))
+    replies = [m for m in fake.messages_in(chat) if m["from"]["is_bot"]]
+    assert [m["reply_to_message"]["message_id"] for m in replies] == [asked["message_id"]]

@@ -157,7 +157,19 @@ def test_a_page_is_wanted_only_where_the_answer_would_use_it(
 
 def test_a_failure_is_its_sentence() -> None:
     error = PostUnavailableError(platform="x")
-    assert plan_failure(error) == (Edit(error.user_message()),)
+    assert plan_failure(request(), error) == (Edit(error.user_message()),)
+
+
+def test_without_a_placeholder_the_answer_is_sent_as_new_messages(short: Presentation) -> None:
+    """One send per answer: what would have been edited into a placeholder is sent anew."""
+    reply = request(answer=Answer.REPLY, message_id=None, asked_message_id=41)
+    (step,) = plan_answer(reply, short, FACTS)
+    (rich,) = plan_answer(reply, short, RICH)
+    assert (type(step).__name__, type(rich).__name__, reply.replies_to) == (
+        "SendPart",
+        "SendRich",
+        41,
+    )
 
 
 def test_steps_are_plain_data() -> None:
