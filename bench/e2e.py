@@ -658,8 +658,12 @@ class Bench:
     async def session(
         self, global_per_s: float, *, workers: int = 1, warm_up: bool = True
     ) -> AsyncIterator[Recorder]:
-        """Run the bot with the limiter's global pace at `global_per_s`; keep its peak memory."""
-        with FakeTelegram() as telegram:
+        """Run the bot with the limiter's global pace at `global_per_s`; keep its peak memory.
+
+        The fake plays a server without drafts, so private chats get the placeholder and the
+        edit, the two sends these figures (and the floor's replay of them) were taken with.
+        """
+        with FakeTelegram(supports_drafts=False) as telegram:
             self.settings = self._settings(telegram, global_per_s)
             bot = running_bot(self.settings, telegram, self.options, self.workdir, workers)
             async with bot as pids:
@@ -678,7 +682,7 @@ class Bench:
     @asynccontextmanager
     async def floor(self, sends: list[dict[str, Any]]) -> AsyncIterator[Recorder]:
         """Run the bare bot, replaying `sends`, on a fake Telegram of its own; warm it up."""
-        with FakeTelegram() as telegram:
+        with FakeTelegram(supports_drafts=False) as telegram:
             async with running_bare_bot(telegram, sends, self.workdir) as pid:
                 recorder = Recorder(telegram)
                 await run_closed_loop(recorder, self.upstreams.new_links(WARMUP_REQUESTS), 1)
