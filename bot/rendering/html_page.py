@@ -97,7 +97,7 @@ def language(thread: Thread) -> str:
 def header_html(thread: Thread) -> str:
     """Return the title, byline and completeness of the thread as a `<header>`."""
     author = thread.author
-    byline = [f"{_anchor(author.name, author.url)} @{escape(author.handle)}"]
+    byline = [f"{_anchor_html(_name_html(author.name), author.url)} {_handle_html(author.handle)}"]
     if thread.posts:
         moment = thread.posts[0].created_at
         date = escape(summary.date_text(moment))
@@ -240,19 +240,43 @@ def _card(card: LinkCard) -> str:
 
 
 def _quote(quote: Quote, *, embed_images: bool) -> str:
-    caption = summary.quote_caption(quote)
+    if quote.author and not quote.unavailable:
+        author = quote.author
+        caption = f"{_name_html(author.name)} ({_handle_html(author.handle)})"
+        # Only isolated names: the caption takes the direction of the page around it.
+        opening = '<p class="caption">'
+    else:
+        caption = escape(summary.quote_caption(quote))
+        opening = '<p class="caption" dir="auto">'
     url = safety.safe_url(quote.url)
     if url and not quote.unavailable:
-        caption_html = _anchor(caption, url)
+        caption_html = _anchor_html(caption, url)
         cite = f' cite="{escape(url)}"'
     else:
-        caption_html, cite = escape(caption), ""
+        caption_html, cite = caption, ""
     blocks = [
-        f'<p class="caption" dir="auto">{caption_html}</p>',
+        f"{opening}{caption_html}</p>",
         *_paragraphs(split_paragraphs(quote.text)),
     ]
     blocks.extend(_media(item, embed_images=embed_images) for item in quote.media)
     return f"<blockquote{cite}>{''.join(blocks)}</blockquote>"
+
+
+def _name_html(name: str) -> str:
+    # Isolated, so a name in another script neither reorders the words around it nor decides
+    # the direction of the line it stands in (dir="auto" looks past <bdi>).
+    return f"<bdi>{escape(name)}</bdi>"
+
+
+def _handle_html(handle: str) -> str:
+    # A handle reads left to right even inside Arabic, or "(@layla)" would show as "(layla@)".
+    return f'<bdi dir="ltr">@{escape(handle)}</bdi>'
+
+
+def _anchor_html(inner: str, url: str) -> str:
+    """Return an `<a>` around markup `inner`, or `inner` alone when `url` is not safe."""
+    target = safety.safe_url(url)
+    return f'<a href="{escape(target)}">{inner}</a>' if target else inner
 
 
 def _anchor(text: str, url: str, *, link: bool = False) -> str:

@@ -24,7 +24,7 @@ from bot.rendering import (
     text,
 )
 from bot.rendering.direction import is_rtl, text_direction
-from tests.samples import link, thread
+from tests.samples import arabic_thread, thread
 from tests.samples import post as sample_post
 from tests.samples import text as plain
 
@@ -40,16 +40,6 @@ _XHTML = "{http://www.w3.org/1999/xhtml}"
 def _thread(words: str, *languages: str | None) -> Thread:
     posts = [sample_post(i, plain(words), language=lang) for i, lang in enumerate(languages)]
     return thread(*posts)
-
-
-def _arabic() -> Thread:
-    """An Arabic thread whose second post holds an English link."""
-    return thread(
-        sample_post(0, plain(ARABIC), language="ar"),
-        sample_post(
-            1, plain("اقرأ "), link("this English review", "https://a.example/"), language="ar"
-        ),
-    )
 
 
 @pytest.mark.parametrize(
@@ -73,7 +63,7 @@ def test_direction_prefers_the_thread_language_over_letters(
 @pytest.mark.parametrize(
     ("shown", "opening"),
     [
-        (_arabic(), '<html lang="ar" dir="rtl">'),
+        (arabic_thread(), '<html lang="ar" dir="rtl">'),
         (_thread(ENGLISH, "en-GB"), '<html lang="en-GB" dir="ltr">'),
         (_thread(HEBREW, None), '<html lang="und" dir="rtl">'),
         (_thread(ENGLISH, None), '<html lang="und" dir="ltr">'),
@@ -84,9 +74,21 @@ def test_reader_page_names_language_and_direction(shown: Thread, opening: str) -
 
 
 def test_reader_page_paragraphs_take_their_own_direction() -> None:
-    page = html_page.render(_arabic())
+    """All but the quoted author's caption, which holds only isolated names and so follows the
+    page."""
+    page = html_page.render(arabic_thread())
     paragraphs = re.findall(r"<p\b[^>]*>", page)
-    assert (len(paragraphs) > 3, [p for p in paragraphs if 'dir="auto"' not in p]) == (True, [])
+    undirected = [p for p in paragraphs if 'dir="auto"' not in p]
+    assert (len(paragraphs) > 5, undirected) == (True, ['<p class="caption">'])
+
+
+def test_reader_page_isolates_names_and_handles() -> None:
+    """A name in another script must not reorder or redirect the words around it."""
+    page = html_page.render(arabic_thread())
+    assert (
+        '<bdi>ليلى</bdi> (<bdi dir="ltr">@layla</bdi>)' in page,
+        '<bdi>Ada &lt;Lovelace&gt; &amp; Co</bdi></a> <bdi dir="ltr">@ada</bdi>' in page,
+    ) == (True, True)
 
 
 def test_reader_page_quote_border_follows_the_inline_start() -> None:
@@ -108,20 +110,20 @@ def _epub_parts(shown: Thread) -> tuple[ET.Element, ET.Element, str]:
 
 
 def test_epub_names_the_thread_language() -> None:
-    package, _, _ = _epub_parts(_arabic())
+    package, _, _ = _epub_parts(arabic_thread())
     language = package.find(".//{http://purl.org/dc/elements/1.1/}language")
     assert language is not None
     assert language.text == "ar"
 
 
 def test_epub_turns_pages_right_to_left_for_an_arabic_thread() -> None:
-    _, _, opf = _epub_parts(_arabic())
+    _, _, opf = _epub_parts(arabic_thread())
     assert 'page-progression-direction="rtl"' in opf
 
 
 @pytest.mark.parametrize(
     ("shown", "expected"),
-    [(_arabic(), ("ar", "rtl")), (_thread(ENGLISH, None), ("und", "ltr"))],
+    [(arabic_thread(), ("ar", "rtl")), (_thread(ENGLISH, None), ("und", "ltr"))],
 )
 def test_epub_chapter_carries_language_and_direction(
     shown: Thread, expected: tuple[str, str]
@@ -133,7 +135,7 @@ def test_epub_chapter_carries_language_and_direction(
 
 
 @pytest.mark.parametrize(
-    ("shown", "line"), [(_arabic(), 'lang: "ar"'), (_thread("x", None), "lang: null")]
+    ("shown", "line"), [(arabic_thread(), 'lang: "ar"'), (_thread("x", None), "lang: null")]
 )
 def test_markdown_front_matter_names_the_language(shown: Thread, line: str) -> None:
     front_matter = markdown.render(shown).split("---")[1]
@@ -166,12 +168,12 @@ def _telegraph_text(shown: Thread) -> str:
     ids=["telegram-html", "telegram-rich", "text", "markdown", "telegraph"],
 )
 def test_no_bidi_marks_added_to_right_to_left_text(render: Callable[[Thread], str]) -> None:
-    assert _BIDI_MARKS.findall(render(_arabic())) == []
+    assert _BIDI_MARKS.findall(render(arabic_thread())) == []
 
 
 def test_telegraph_nodes_carry_no_direction_attributes() -> None:
-    content = _telegraph_text(_arabic())
-    assert ('"dir"' in content, '"lang"' in content, ARABIC in content) == (
+    content = _telegraph_text(arabic_thread())
+    assert ('"dir"' in content, '"lang"' in content, "اقرأ" in content) == (
         False,
         False,
         True,
@@ -179,4 +181,7 @@ def test_telegraph_nodes_carry_no_direction_attributes() -> None:
 
 
 def test_direction_of_the_whole_thread() -> None:
-    assert (text_direction(_arabic()), text_direction(_thread(ENGLISH, "en"))) == ("rtl", "ltr")
+    assert (text_direction(arabic_thread()), text_direction(_thread(ENGLISH, "en"))) == (
+        "rtl",
+        "ltr",
+    )
