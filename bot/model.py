@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from bot.language import most_common
+from bot.language import language_tag, most_common
 
 
 class Platform(StrEnum):
@@ -232,6 +232,7 @@ class Thread:
         """Return the language most posts are written in (ties: the earliest), None if unknown.
 
         Derived rather than stored, so a thread cleaning has reshaped or the cache has brought
-        back can never disagree with its own posts.
+        back can never disagree with its own posts. Tags are checked again, so a post built
+        past the sources (a test, an old cache entry) cannot bring an ill-formed one.
         """
-        return most_common(post.language for post in self.posts)
+        return most_common(language_tag(post.language) for post in self.posts)

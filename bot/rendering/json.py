@@ -16,6 +16,7 @@ from datetime import datetime
 
 import orjson
 
+from bot.language import language_tag
 from bot.model import Author, LinkCard, Media, Poll, Post, Quote, Report, Segment, Thread
 from bot.rendering import RenderOptions, text
 from bot.safety import clean_text
@@ -69,7 +70,7 @@ def _post(post: Post) -> JsonObject:
         "content_warning": post.content_warning,
         "joins_next": post.joins_next,
         "gap_before": post.gap_before,
-        "lang": post.language,
+        "lang": language_tag(post.language),
     }
 
 

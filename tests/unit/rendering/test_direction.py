@@ -185,3 +185,14 @@ def test_direction_of_the_whole_thread() -> None:
         "rtl",
         "ltr",
     )
+
+
+def test_ill_formed_language_built_past_the_sources_is_not_written() -> None:
+    """Sources only keep well-formed tags; a post built elsewhere must not smuggle one in."""
+    shown = _thread(ENGLISH, '" onload="alert(1)', '" onload="alert(1)')
+    document = stdlib_json.loads(json.render(shown))
+    assert (
+        html_page.render(shown).splitlines()[1],
+        [p["lang"] for p in document["posts"]],
+        document["lang"],
+    ) == ('<html lang="und" dir="ltr">', [None, None], None)
