@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from bot.language import language_tag, most_common
+
 
 class Platform(StrEnum):
     """Where a thread lives."""
@@ -166,6 +168,7 @@ class Post:
     cleaning step when this post ends mid-sentence and reads on into the next one.
     `closed_by_marker` is set by cleaning when it removed a "read on" emoji (🧵, 👇) that ended
     the post: the author closed the thought there, even without a full stop.
+    `language` is the BCP 47 tag the source gave the post (`language.language_tag`), or None.
     """
 
     id: str
@@ -180,6 +183,7 @@ class Post:
     gap_before: int = 0
     joins_next: bool = False
     closed_by_marker: bool = False
+    language: str | None = None
 
     @property
     def plain_text(self) -> str:
@@ -222,3 +226,13 @@ class Thread:
     posts: tuple[Post, ...]
     report: Report
     fetched_at: datetime | None = field(default=None, compare=False)
+
+    @property
+    def language(self) -> str | None:
+        """Return the language most posts are written in (ties: the earliest), None if unknown.
+
+        Derived rather than stored, so a thread cleaning has reshaped or the cache has brought
+        back can never disagree with its own posts. Tags are checked again, so a post built
+        past the sources (a test, an old cache entry) cannot bring an ill-formed one.
+        """
+        return most_common(language_tag(post.language) for post in self.posts)

@@ -103,6 +103,34 @@ def rich_thread() -> Thread:
     )
 
 
+ARABIC_LINK_TEXT = "this English review"
+
+
+def arabic_thread() -> Thread:
+    """An Arabic thread (language "ar"): a short post, one holding an English link, a quote."""
+    quoted = Author(handle="layla", name="ليلى", url="https://x.com/layla")
+    return thread(
+        post(0, text("هذا خيط قصير عن الكتب."), language="ar"),
+        post(
+            1,
+            text("اقرأ "),
+            link(ARABIC_LINK_TEXT, "https://books.example/review"),
+            text(" ثم عد."),
+            language="ar",
+        ),
+        post(
+            2,
+            text("وهذا ما قالته ليلى:"),
+            quote=Quote(
+                url="https://x.com/layla/status/7",
+                author=quoted,
+                text=(text("الكتب أصدقاء لا يخونون."),),
+            ),
+            language="ar",
+        ),
+    )
+
+
 def long_thread(n_posts: int = 100, words_per_post: int = 45) -> Thread:
     """A long plain thread, for chunking, page splitting and benchmarks."""
     body = " ".join(f"word{i}" for i in range(words_per_post))

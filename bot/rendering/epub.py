@@ -3,6 +3,8 @@
 The chapters reuse the reader page's XHTML body, with media as links: EPUB readers refuse
 remote images and a renderer cannot download them. Long threads get one chapter per
 `POSTS_PER_CHAPTER` posts, cut between passages so a sentence never straddles two chapters.
+The book and each chapter carry the thread's language and direction (an Arabic thread's pages
+turn right to left); paragraphs keep the reader page's `dir="auto"`.
 Every string handed to the EPUB writer loses the characters XML forbids first: its XML
 serialiser raises on a control character, and a post may carry one.
 """
@@ -17,6 +19,7 @@ from ebooklib import epub
 
 from bot.model import Thread
 from bot.rendering import RenderOptions, html_page, summary
+from bot.rendering.direction import text_direction
 from bot.rendering.passages import Passage, group_passages
 from bot.safety import clean_text
 
@@ -28,7 +31,8 @@ def render(thread: Thread, options: RenderOptions = RenderOptions()) -> bytes:
     book = epub.EpubBook()
     book.set_identifier(clean_text(thread.url))
     book.set_title(clean_text(summary.title(thread)))
-    book.set_language(html_page.LANGUAGE)
+    book.set_language(html_page.language(thread))
+    book.set_direction(text_direction(thread))
     book.add_author(clean_text(summary.author_text(thread.author)))
     groups = split_chapters(group_passages(thread.posts))
     chapters = [
@@ -70,7 +74,12 @@ def _chapter(
     if index == count - 1 and options.include_footer:
         parts.append(html_page.footer_html(thread))
     file_name = f"part-{index + 1}.xhtml"
-    chapter = epub.EpubHtml(title=title, file_name=file_name, lang=html_page.LANGUAGE)
+    chapter = epub.EpubHtml(
+        title=title,
+        file_name=file_name,
+        lang=html_page.language(thread),
+        direction=text_direction(thread),
+    )
     chapter.content = clean_text("\n".join(parts))
     return chapter
 

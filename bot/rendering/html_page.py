@@ -1,7 +1,11 @@
 """A standalone HTML5 reader page, served by our web server when Telegraph fails. Pure: no I/O.
 
 The page carries its own CSS (phone-first, dark mode, print) and loads nothing but the
-hot-linked images. Every piece of thread text and every URL is escaped, a URL becomes a link or
+hot-linked images. The page names the thread's language and direction on `<html>`, and every
+block of text carries `dir="auto"`: each reads in the direction of its own first letter, so an
+English sentence in an Arabic thread (or the bot's own words) is laid out left to right within
+a right-to-left page. The CSS uses logical sides (`border-inline-start`) so quotes and lists
+mirror with the page. Every piece of thread text and every URL is escaped, a URL becomes a link or
 an image only when `safety.safe_url` allows it (otherwise its words stay as text), and the page
 holds no character XML forbids. The markup is also
 well-formed XHTML (void elements closed, attributes quoted, numeric entities only), so the
@@ -16,10 +20,11 @@ from html import escape
 from bot import safety
 from bot.model import LinkCard, Media, MediaType, Poll, Quote, Segment, SegmentKind, Thread
 from bot.rendering import RenderOptions, summary
+from bot.rendering.direction import text_direction
 from bot.rendering.passages import Paragraph, Passage, group_passages, split_paragraphs
 
-# The model carries no language yet; "und" is BCP 47 for "undetermined".
-LANGUAGE = "und"
+UNKNOWN_LANGUAGE = "und"
+"""BCP 47 for "undetermined": the page's language when no post named one."""
 DESCRIPTION_CHARS = 200
 
 STYLESHEET = """
@@ -50,10 +55,11 @@ img { display: block; max-width: 100%; height: auto; border-radius: .375rem;
   background: var(--inset); color: var(--muted);
   font: .875rem/1.5 system-ui, -apple-system, sans-serif; }
 figcaption { margin-top: .35em; font-size: .875rem; color: var(--muted); }
-blockquote { margin: 1.25em 0; padding: .75em 1em; border-left: .25rem solid var(--rule);
-  background: var(--inset); border-radius: 0 .375rem .375rem 0; }
+blockquote { margin: 1.25em 0; padding: .75em 1em; border-inline-start: .25rem solid var(--rule);
+  background: var(--inset); border-radius: .375rem; border-start-start-radius: 0;
+  border-end-start-radius: 0; }
 blockquote > :last-child { margin-bottom: 0; }
-.poll ul { padding-left: 1.25em; }
+.poll ul { padding-inline-start: 1.25em; }
 .card { padding: .75em 1em; border: 1px solid var(--rule); border-radius: .375rem; }
 footer { margin-top: 2.5rem; border-top: 1px solid var(--rule); padding-top: 1rem; }
 @media print {
@@ -76,16 +82,22 @@ def render(thread: Thread, options: RenderOptions = RenderOptions()) -> str:
     main = ["<article>", *article, "</article>"]
     if options.include_footer:
         main.append(footer_html(thread))
-    page = ["<!DOCTYPE html>", f'<html lang="{LANGUAGE}">', "<head>", *_head(thread), "</head>"]
+    opening = f'<html lang="{escape(language(thread))}" dir="{text_direction(thread)}">'
+    page = ["<!DOCTYPE html>", opening, "<head>", *_head(thread), "</head>"]
     page.extend(("<body>", "<main>", *main, "</main>", "</body>", "</html>"))
     # The markup itself holds none of these characters, so this only touches thread text.
     return safety.clean_text("\n".join(page) + "\n")
 
 
+def language(thread: Thread) -> str:
+    """Return the thread's BCP 47 tag, `UNKNOWN_LANGUAGE` when no post named one."""
+    return thread.language or UNKNOWN_LANGUAGE
+
+
 def header_html(thread: Thread) -> str:
     """Return the title, byline and completeness of the thread as a `<header>`."""
     author = thread.author
-    byline = [f"{_anchor(author.name, author.url)} @{escape(author.handle)}"]
+    byline = [f"{_anchor_html(_name_html(author.name), author.url)} {_handle_html(author.handle)}"]
     if thread.posts:
         moment = thread.posts[0].created_at
         date = escape(summary.date_text(moment))
@@ -94,9 +106,9 @@ def header_html(thread: Thread) -> str:
     return "\n".join(
         (
             "<header>",
-            f"<h1>{escape(summary.title(thread))}</h1>",
-            f'<p class="byline">{" · ".join(byline)}</p>',
-            f'<p class="report">{_completeness_html(thread)}</p>',
+            f'<h1 dir="auto">{escape(summary.title(thread))}</h1>',
+            f'<p class="byline" dir="auto">{" · ".join(byline)}</p>',
+            f'<p class="report" dir="auto">{_completeness_html(thread)}</p>',
             "</header>",
         )
     )
@@ -110,7 +122,7 @@ def _completeness_html(thread: Thread) -> str:
 def footer_html(thread: Thread) -> str:
     """Return the link to the original thread as a `<footer>`."""
     link = _anchor(f"Original on {summary.source_name(thread)}", thread.url)
-    return f"<footer><p>{link}</p></footer>"
+    return f'<footer><p dir="auto">{link}</p></footer>'
 
 
 def passage_html(passage: Passage, *, embed_images: bool) -> str:
@@ -164,9 +176,10 @@ def _image_url(media: Media) -> str | None:
 
 def _passage_blocks(passage: Passage, *, embed_images: bool) -> Iterator[str]:
     if passage.gap_before:
-        yield f'<p class="gap">{escape(summary.gap_text(passage.gap_before))}</p>'
+        yield f'<p class="gap" dir="auto">{escape(summary.gap_text(passage.gap_before))}</p>'
     if passage.content_warning:
-        yield f'<p class="cw"><strong>CW:</strong> {escape(passage.content_warning)}</p>'
+        warning = escape(passage.content_warning)
+        yield f'<p class="cw" dir="auto"><strong>CW:</strong> {warning}</p>'
     yield from _paragraphs(passage.paragraphs)
     for post in passage.posts:
         yield from (_media(item, embed_images=embed_images) for item in post.media)
@@ -180,7 +193,7 @@ def _passage_blocks(passage: Passage, *, embed_images: bool) -> Iterator[str]:
 
 def _paragraphs(paragraphs: Iterable[Paragraph]) -> Iterator[str]:
     for paragraph in paragraphs:
-        yield f"<p>{''.join(_segment(segment) for segment in paragraph)}</p>"
+        yield f'<p dir="auto">{"".join(_segment(segment) for segment in paragraph)}</p>'
 
 
 def _segment(segment: Segment) -> str:
@@ -195,7 +208,7 @@ def _media(media: Media, *, embed_images: bool) -> str:
     image = _image_url(media)
     link = _anchor(summary.media_caption(media), media.url)
     if not embed_images or not image:
-        return f'<p class="media">{link}</p>'
+        return f'<p class="media" dir="auto">{link}</p>'
     # A failed image shows its alt on the placeholder, so the alt only names the kind of media
     # and the caption carries the description: the reader sees it once, loaded or not.
     img = _image(image, summary.media_label(media))
@@ -203,8 +216,8 @@ def _media(media: Media, *, embed_images: bool) -> str:
         # The thumbnail stands for the video and opens it, when its URL may be opened.
         target = safety.safe_url(media.url)
         img = f'<a href="{escape(target)}">{img}</a>' if target else img
-        return f"<figure>{img}<figcaption>{link}</figcaption></figure>"
-    caption = f"<figcaption>{escape(media.alt)}</figcaption>" if media.alt else ""
+        return f'<figure>{img}<figcaption dir="auto">{link}</figcaption></figure>'
+    caption = f'<figcaption dir="auto">{escape(media.alt)}</figcaption>' if media.alt else ""
     return f"<figure>{img}{caption}</figure>"
 
 
@@ -213,28 +226,57 @@ def _image(url: str, alt: str) -> str:
 
 
 def _poll(poll: Poll) -> str:
-    items = "".join(f"<li>{escape(summary.poll_option_text(o, poll))}</li>" for o in poll.options)
+    items = "".join(
+        f'<li dir="auto">{escape(summary.poll_option_text(o, poll))}</li>' for o in poll.options
+    )
     caption = escape(summary.poll_caption(poll))
-    return f'<div class="poll"><p class="caption">{caption}</p><ul>{items}</ul></div>'
+    return f'<div class="poll"><p class="caption" dir="auto">{caption}</p><ul>{items}</ul></div>'
 
 
 def _card(card: LinkCard) -> str:
     title = _anchor(card.title or card.url, card.url, link=True)
     description = f"<br />{escape(card.description)}" if card.description else ""
-    return f'<p class="card">🔗 <strong>{title}</strong>{description}</p>'
+    return f'<p class="card" dir="auto">🔗 <strong>{title}</strong>{description}</p>'
 
 
 def _quote(quote: Quote, *, embed_images: bool) -> str:
-    caption = summary.quote_caption(quote)
+    if quote.author and not quote.unavailable:
+        author = quote.author
+        caption = f"{_name_html(author.name)} ({_handle_html(author.handle)})"
+        # Only isolated names: the caption takes the direction of the page around it.
+        opening = '<p class="caption">'
+    else:
+        caption = escape(summary.quote_caption(quote))
+        opening = '<p class="caption" dir="auto">'
     url = safety.safe_url(quote.url)
     if url and not quote.unavailable:
-        caption_html = _anchor(caption, url)
+        caption_html = _anchor_html(caption, url)
         cite = f' cite="{escape(url)}"'
     else:
-        caption_html, cite = escape(caption), ""
-    blocks = [f'<p class="caption">{caption_html}</p>', *_paragraphs(split_paragraphs(quote.text))]
+        caption_html, cite = caption, ""
+    blocks = [
+        f"{opening}{caption_html}</p>",
+        *_paragraphs(split_paragraphs(quote.text)),
+    ]
     blocks.extend(_media(item, embed_images=embed_images) for item in quote.media)
     return f"<blockquote{cite}>{''.join(blocks)}</blockquote>"
+
+
+def _name_html(name: str) -> str:
+    # Isolated, so a name in another script neither reorders the words around it nor decides
+    # the direction of the line it stands in (dir="auto" looks past <bdi>).
+    return f"<bdi>{escape(name)}</bdi>"
+
+
+def _handle_html(handle: str) -> str:
+    # A handle reads left to right even inside Arabic, or "(@layla)" would show as "(layla@)".
+    return f'<bdi dir="ltr">@{escape(handle)}</bdi>'
+
+
+def _anchor_html(inner: str, url: str) -> str:
+    """Return an `<a>` around markup `inner`, or `inner` alone when `url` is not safe."""
+    target = safety.safe_url(url)
+    return f'<a href="{escape(target)}">{inner}</a>' if target else inner
 
 
 def _anchor(text: str, url: str, *, link: bool = False) -> str:

@@ -2,7 +2,8 @@
 
 The contract fixes `source`, `url`, `author`, `posts` (`id`, `url`, `created_at`, `text`,
 `media`, `quote`) and `report`; every key after those is an extra that keeps the output
-lossless (segments, card, poll, content warning, reflow and gap marks). Contract keys come
+lossless (segments, card, poll, content warning, reflow and gap marks, and `lang`: the BCP 47
+tag of each post and the thread's most common one, null when unknown). Contract keys come
 first in each object so a reader sees the fixed part before the extras. A post's `text` writes
 each link as its full URL, as plain text does; its `segments` keep what the post showed.
 Strings lose the characters XML forbids, which JSON in UTF-8 cannot carry either (a lone
@@ -15,6 +16,7 @@ from datetime import datetime
 
 import orjson
 
+from bot.language import language_tag
 from bot.model import Author, LinkCard, Media, Poll, Post, Quote, Report, Segment, Thread
 from bot.rendering import RenderOptions, text
 from bot.safety import clean_text
@@ -33,6 +35,7 @@ def render(thread: Thread, options: RenderOptions = RenderOptions()) -> str:
         "author": _author(thread.author),
         "posts": [_post(post) for post in thread.posts],
         "report": _report(thread.report),
+        "lang": thread.language,
     }
     return orjson.dumps(
         _clean(document), option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE
@@ -67,6 +70,7 @@ def _post(post: Post) -> JsonObject:
         "content_warning": post.content_warning,
         "joins_next": post.joins_next,
         "gap_before": post.gap_before,
+        "lang": language_tag(post.language),
     }
 
 

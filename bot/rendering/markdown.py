@@ -6,7 +6,8 @@ there; `<`, `>` and `&` before an entity are escaped too, so a post saying `<scr
 raw HTML to a CommonMark reader. A URL becomes a link or an image only when `safety.safe_url`
 allows it, so the destination holds no space, control character or backslash that could end
 it early; link text is folded to one line so it cannot end its paragraph. Front matter values
-are JSON strings, which YAML reads as double-quoted scalars.
+are JSON strings, which YAML reads as double-quoted scalars; `lang` is the thread's BCP 47 tag,
+or null when no post named one.
 """
 
 from __future__ import annotations
@@ -70,6 +71,7 @@ def _front_matter(thread: Thread) -> str:
         "date": thread.posts[0].created_at.isoformat() if thread.posts else None,
         "posts": len(thread.posts),
         "complete": thread.report.complete,
+        "lang": thread.language,
     }
     # orjson refuses a lone surrogate, which a post may carry, so values are cleaned first.
     clean = {k: safety.clean_text(v) if isinstance(v, str) else v for k, v in fields.items()}

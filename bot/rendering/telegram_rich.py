@@ -22,13 +22,13 @@ file links as media sources; the bot uses only the first).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from bot import safety
 from bot.model import LinkCard, Media, MediaType, Poll, Post, Quote, Segment, SegmentKind, Thread
 from bot.rendering import RenderOptions, summary
+from bot.rendering.direction import is_rtl
 from bot.rendering.passages import Passage, group_passages, split_paragraphs
 from bot.rendering.rich_markup import (
     DIVIDER,
@@ -50,10 +50,6 @@ MAX_MEDIA = 50
 CONTINUE_TEXT = "Continue reading →"
 _MAX_NAME_CHARS = 128
 _MAX_CARD_DESCRIPTION_CHARS = 200
-# Right-to-left letters (Hebrew, Arabic, Syriac, Thaana, NKo, presentation forms); the
-# lookbehind drops what is no letter there: Arabic-Indic digits, vowel marks.
-_RTL_LETTER = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc](?<=[^\\W\\d_])")
-_LETTER = re.compile(r"[^\W\d_]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,13 +128,6 @@ def render(
 def render_document(thread: Thread, options: RenderOptions = RenderOptions()) -> str:
     """Return the rich message's HTML as a document, ending with a newline like the others."""
     return render(thread, options).html + "\n"
-
-
-def is_rtl(thread: Thread) -> bool:
-    """Tell whether most strong letters of the posts are right-to-left (Arabic, Hebrew…)."""
-    written = "".join(post.plain_text for post in thread.posts)
-    rtl = len(_RTL_LETTER.findall(written))
-    return rtl > 0 and 2 * rtl > len(_LETTER.findall(written))
 
 
 # Fitting: as many leading posts as stay within the limits.

@@ -7,6 +7,10 @@ uploads in 2024; a video shows as its thumbnail with a link to the file. An `hre
 written only for a URL `safety.safe_url` allows (the words of any other stay as text), and
 every text node loses the characters XML forbids.
 
+The thread's language and direction are not written: Node elements carry no `lang` or `dir`,
+and bidirectional marks (U+200F, U+2067…) are not added in their place, since they would end up
+in text readers copy and search; Telegraph's reader lays out each paragraph as it sees fit.
+
 Sizes are measured on the exact string the client sends: compact JSON with every non-ASCII
 character escaped. That string is never shorter than any other way of counting the same content,
 so a part within the budget here is within Telegraph's 64 KB however it counts.

@@ -15,6 +15,7 @@ from datetime import datetime
 from urllib.parse import quote
 
 from bot.errors import SourceError
+from bot.language import language_tag
 from bot.model import (
     Author,
     LinkCard,
@@ -46,7 +47,14 @@ def read_post(view: JsonObject, *, gap_before: int) -> Post:
         quote=_quote(embed),
         card=_card(embed),
         gap_before=gap_before,
+        language=_language(record),
     )
+
+
+def _language(record: JsonObject) -> str | None:
+    """Return the first of the record's `langs`, the one the author's client put first."""
+    langs = record.data.get("langs")
+    return language_tag(langs[0]) if isinstance(langs, list) and langs else None
 
 
 def segments(text: str, facets: Sequence[JsonObject]) -> tuple[Segment, ...]:

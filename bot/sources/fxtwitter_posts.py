@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bot.errors import PostUnavailableError, SourceError
+from bot.language import language_tag
 from bot.model import (
     Author,
     LinkCard,
@@ -147,6 +148,7 @@ def parse_post(entry: JsonObject, *, gap_before: int = 0) -> Post:
         card=_card(entry),
         poll=_poll(entry),
         gap_before=gap_before,
+        language=language_tag(entry.data.get("lang")),
     )
 
 

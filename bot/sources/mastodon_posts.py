@@ -8,6 +8,7 @@ into segments. Audio and `unknown` attachments are left out, as the model has no
 
 from __future__ import annotations
 
+from bot.language import language_tag
 from bot.model import Author, LinkCard, Media, MediaType, Platform, Poll, PollOption, Post, Quote
 from bot.sources.json_reader import JsonObject
 from bot.sources.mastodon_html import to_segments
@@ -30,6 +31,7 @@ def read_post(status: JsonObject, host: str) -> Post:
         card=_card(status.child("card")),
         poll=_poll(status.child("poll")),
         content_warning=status.text("spoiler_text") or None,
+        language=language_tag(status.data.get("language")),
     )
 
 

@@ -35,7 +35,7 @@ from bot.sources.x_text import PLATFORM, post_url
 
 FIELDS: Mapping[str, str] = {
     "tweet.fields": "author_id,conversation_id,created_at,in_reply_to_user_id,"
-    "referenced_tweets,entities,attachments,note_tweet,display_text_range",
+    "referenced_tweets,entities,attachments,note_tweet,display_text_range,lang",
     "expansions": "author_id,attachments.media_keys,attachments.poll_ids,"
     "referenced_tweets.id,referenced_tweets.id.author_id",
     "media.fields": "type,url,preview_image_url,variants,width,height,alt_text",

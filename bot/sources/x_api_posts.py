@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from bot.errors import SourceError
+from bot.language import language_tag
 from bot.model import (
     Author,
     LinkCard,
@@ -92,6 +93,7 @@ def read_post(data: JsonObject, includes: Includes, *, gap_before: int) -> Post:
         card=_card(data),
         poll=_poll(data, includes),
         gap_before=gap_before,
+        language=language_tag(data.data.get("lang")),
     )
 
 

@@ -203,7 +203,12 @@ def pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         samples.post(0, samples.text(UNBROKEN + " "), samples.link(UNBROKEN, UNBROKEN)),
         samples.post(1, samples.text("Then a normal sentence.")),
     )
-    threads = {"rich": samples.rich_thread(), "long": samples.long_thread(), "unbroken": unbroken}
+    threads = {
+        "rich": samples.rich_thread(),
+        "long": samples.long_thread(),
+        "unbroken": unbroken,
+        "arabic": samples.arabic_thread(),
+    }
     directory = tmp_path_factory.mktemp("pages")
     for name, thread in threads.items():
         (directory / f"{name}.html").write_text(html_page.render(thread), encoding="utf-8")
@@ -268,7 +273,7 @@ def _contrast(first: tuple[int, int, int], second: tuple[int, int, int]) -> floa
     return (high + 0.05) / (low + 0.05)
 
 
-@pytest.mark.parametrize("name", ["rich", "long", "unbroken"])
+@pytest.mark.parametrize("name", ["rich", "long", "unbroken", "arabic"])
 def test_page_has_no_horizontal_scroll_on_phone(
     light: Chromium, pages: dict[str, Path], name: str
 ) -> None:
@@ -409,3 +414,94 @@ def test_print_to_pdf_lays_out_every_page(
     page_count = len(re.findall(rb"/Type\s*/Page\b(?!s)", pdf))
     assert pdf.startswith(b"%PDF-")
     assert page_count >= min_pages
+
+
+# Boxes of the first post's words, of the English link's first and last word and of the
+# Arabic word before it, measured on the text itself (a Range), not on the block around it.
+_ARABIC_LAYOUT = """(() => {
+  const column = document.querySelector('article').getBoundingClientRect();
+  const box = (node, start, end) => {
+    const range = document.createRange();
+    if (start === undefined) { range.selectNodeContents(node); }
+    else { range.setStart(node, start); range.setEnd(node, end); }
+    return range.getBoundingClientRect();
+  };
+  const [first, second] = document.querySelectorAll('article > p:not([class])');
+  const link = second.querySelector('a').firstChild;
+  const words = link.data.split(' ');
+  return {
+    column: [column.left, column.right],
+    firstPost: [box(first).left, box(first).right],
+    firstWord: box(link, 0, words[0].length).left,
+    lastWord: box(link, link.data.length - words.at(-1).length, link.data.length).left,
+    linkRight: box(link).right,
+    arabicBefore: box(second.firstChild).left,
+  };
+})()"""
+
+
+@pytest.mark.parametrize("view", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_arabic_thread_reads_right_to_left_with_its_english_link_left_to_right(
+    light: Chromium, pages: dict[str, Path], view: View
+) -> None:
+    """A short Arabic post ends at the column's right edge, not its left; inside the next post
+    the English link keeps its word order and sits after (left of) the Arabic word before it."""
+    with opened(light, pages["arabic"], view) as tab:
+        layout = tab.evaluate(_ARABIC_LAYOUT)
+    column_left, column_right = layout["column"]
+    text_left, text_right = layout["firstPost"]
+    assert round(text_right) == round(column_right)
+    assert text_left - column_left > 50, "a short line should leave room on its left"
+    assert layout["firstWord"] < layout["lastWord"], "the link's words must read left to right"
+    assert layout["linkRight"] <= layout["arabicBefore"] + 1
+
+
+_QUOTE_BORDERS = """(() => {
+  const style = getComputedStyle(document.querySelector('blockquote'));
+  return [parseFloat(style.borderLeftWidth), parseFloat(style.borderRightWidth),
+    document.documentElement.dir];
+})()"""
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"), [("rich", [4, 0, "ltr"]), ("arabic", [0, 4, "rtl"])]
+)
+def test_quote_is_ruled_on_the_side_the_text_starts(
+    light: Chromium, pages: dict[str, Path], name: str, expected: list[object]
+) -> None:
+    with opened(light, pages[name], PHONE) as tab:
+        borders = tab.evaluate(_QUOTE_BORDERS)
+    assert borders == expected
+
+
+_QUOTED_AUTHOR = """(() => {
+  const caption = document.querySelector('blockquote .caption');
+  const [name, handle] = caption.querySelectorAll('bdi');
+  const box = (node, start, end) => {
+    const range = document.createRange();
+    range.setStart(node, start);
+    range.setEnd(node, end);
+    return range.getBoundingClientRect();
+  };
+  const text = handle.firstChild;
+  return {
+    at: box(text, 0, 1).left,
+    last: box(text, text.length - 1, text.length).left,
+    handleRight: handle.getBoundingClientRect().right,
+    nameLeft: name.getBoundingClientRect().left,
+    captionRight: caption.getBoundingClientRect().right,
+    nameRight: name.getBoundingClientRect().right,
+  };
+})()"""
+
+
+def test_quoted_arabic_name_leads_and_its_handle_reads_left_to_right(
+    light: Chromium, pages: dict[str, Path]
+) -> None:
+    """ "ليلى (@layla)" in an Arabic quote: the name at the right edge, the handle after it (to
+    its left) and starting with its "@", not shown as "(layla@)"."""
+    with opened(light, pages["arabic"], PHONE) as tab:
+        caption = tab.evaluate(_QUOTED_AUTHOR)
+    assert round(caption["nameRight"]) == round(caption["captionRight"])
+    assert caption["handleRight"] < caption["nameLeft"]
+    assert caption["at"] < caption["last"]

@@ -39,7 +39,7 @@ class Layer:
 
 ENTRY_POINTS = "entry points"
 LAYERS: dict[str, Layer] = {
-    "model": Layer(("model", "errors"), uses=("model",)),
+    "model": Layer(("model", "errors", "language"), uses=("model",)),
     "cleaning": Layer(("cleaning",), uses=("model", "cleaning")),
     "rendering": Layer(("rendering", "safety"), uses=("model", "rendering"),
                        packages=frozenset({"orjson", "ebooklib"})),

@@ -59,7 +59,7 @@ def test_page_loads_only_the_hot_linked_images() -> None:
 @pytest.mark.parametrize(
     "fragment",
     [
-        '<html lang="und">',
+        '<html lang="und" dir="ltr">',
         '<meta name="viewport" content="width=device-width, initial-scale=1" />',
         "max-width: 38em",
         "@media (prefers-color-scheme: dark)",
@@ -109,7 +109,7 @@ def test_line_break_inside_a_post_kept() -> None:
     page = html_page.render(
         thread(post(0, plain("one\ntwo"))), RenderOptions(include_header=False)
     )
-    assert "<p>one<br />two</p>" in page
+    assert '<p dir="auto">one<br />two</p>' in page
 
 
 def test_header_and_footer_left_out_on_request() -> None:
@@ -161,4 +161,4 @@ def test_failed_image_shows_its_alt_text_once() -> None:
 
 def test_characters_xml_forbids_left_out_of_the_page() -> None:
     page = html_page.render(thread(post(0, plain("bell\x07 nul\x00 lone\ud800 end"))))
-    assert ("<p>bell nul lone end</p>" in page, _tree(page).tag) == (True, "html")
+    assert ('<p dir="auto">bell nul lone end</p>' in page, _tree(page).tag) == (True, "html")

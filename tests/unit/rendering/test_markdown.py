@@ -94,6 +94,7 @@ def test_front_matter_values_read_back() -> None:
         "date": "2025-03-03T09:30:00+00:00",
         "posts": 5,
         "complete": True,
+        "lang": None,
     }
 
 

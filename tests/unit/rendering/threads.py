@@ -34,7 +34,8 @@ def _mention(visible: str, url: str) -> Segment:
 
 
 def mastodon_thread() -> Thread:
-    """Three toots behind the same CW, with hashtags, a mention, paragraphs and an alt text."""
+    """Three English toots behind the same CW, with hashtags, a mention, paragraphs and an alt
+    text."""
     kim = Author("kim@hachyderm.io", "Kim 🌻", "https://hachyderm.io/@kim")
     start = datetime(2025, 1, 14, 20, 5, tzinfo=UTC)
     warning = "burnout, mental health"
@@ -46,6 +47,7 @@ def mastodon_thread() -> Thread:
             created_at=start + timedelta(minutes=3 * index),
             text=segments,
             content_warning=warning,
+            language="en",  # Mastodon names every status's language
             **extra,  # type: ignore[arg-type]
         )
 
