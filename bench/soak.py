@@ -27,9 +27,9 @@ as "not modified" (the same answer a second time). After the traffic stops the s
 every request to be answered (`--drain`), then `--grace` seconds more to catch late duplicates.
 
 Memory: every process's VmHWM (peak RSS) when it is a minute old (`--settle`) and at its end
-(before it is stopped or killed, or at the end of the run). Exit status 1 when any request is
+(before it is stopped or killed, or at the end of the run). Exit status 3 when any request is
 lost or answered twice, an apology is not explained by an injected fault, or a process that
-lived past its first minute grew by more than 10 %.
+lived past its first minute grew by more than 10 % (a crash exits 1).
 """
 
 from __future__ import annotations
@@ -68,6 +68,7 @@ from bench.e2e import (  # noqa: E402
     wait_for_ready,
 )
 from bot.answering.texts import APOLOGY  # noqa: E402
+from bot.listener.texts import PLACEHOLDER  # noqa: E402
 from tests.fakes.fxtwitter import FakeFxTwitter, build_thread  # noqa: E402
 from tests.fakes.server import free_port  # noqa: E402
 from tests.fakes.telegram import ApiError, Call, FakeChat, FakeTelegram, FakeUser  # noqa: E402
@@ -81,6 +82,10 @@ FLOOD_RETRY_AFTER_S = 1
 OUTAGE_S = 5.0
 SENDING = frozenset({"sendmessage", "editmessagetext", "answercallbackquery"})
 RSS_GROWTH_LIMIT = 0.10
+RESTART_QUIET_S = 10.0
+WINDOW_MARGIN_S = 2.0
+"""A request posted this close to a fault window is taken as touched by it."""
+TARGET_MISSED = 3
 REFRESHED = "Refreshed"
 MIB = 1024
 
@@ -262,6 +267,18 @@ class Fleet:
     def is_dead(self) -> bool:
         return any(w.process.poll() is not None for w in self.live.values())
 
+    def revive(self) -> list[str]:
+        """Start again every process that exited on its own, as a supervisor would."""
+        revived = []
+        for role, watched in list(self.live.items()):
+            code = watched.process.poll()
+            if code is not None:
+                watched.end = f"exited {code}"
+                self.retired.append(self.live.pop(role))
+                self.start(role)
+                revived.append(f"{watched.name} exited with status {code}; started again")
+        return revived
+
 
 # ---------------------------------------------------------------------------------------------
 # Requests and their accounting
@@ -318,10 +335,17 @@ def tally(telegram: FakeTelegram, requests: list[SoakRequest]) -> None:
         if call.method == "sendMessage" and call.status == 200:
             replied = (call.params.get("reply_parameters") or {}).get("message_id")
             owner = by_user_message.get((call.chat_id, replied))
-            if owner is not None:
+            pressed = [
+                r for r in refreshes.get((call.chat_id, replied), []) if r.posted <= call.time
+            ]
+            if owner is not None and str(call.params.get("text")) == PLACEHOLDER:
                 placeholder = int(call.result["message_id"])
                 owner.placeholders.append(placeholder)
                 owners[(call.chat_id, placeholder)] = owner
+            elif owner is not None:  # a sentence instead of a placeholder: an error, a quota
+                owner.deliveries.append(call)
+            elif pressed:  # the error handler's apology for a failed press
+                max(pressed, key=lambda r: r.posted).deliveries.append(call)
         elif call.method == "editMessageText" and not is_progress(call) and is_delivered(call):
             where = (call.chat_id, int(call.params.get("message_id", 0)))
             text = str(call.params.get("text", ""))
@@ -366,8 +390,15 @@ class Soak:
     faults: list[tuple[float, str]] = field(default_factory=list)
     hang_url: str | None = None
     paused: bool = False
-    in_flight_at_restart: int = 0
+    in_flight_at_restart: list[SoakRequest] = field(default_factory=list)
+    windows: list[tuple[float, float, str]] = field(default_factory=list)
+    """(start, end, what) in wall time of each Telegram fault and restart, to explain answers."""
     started: float = field(default_factory=time.monotonic)
+    started_at: float = field(default_factory=time.time)
+
+    def window(self, seconds: float, what: str) -> None:
+        now = time.time()
+        self.windows.append((now, now + seconds, what))
 
     def note(self, fault: str) -> None:
         self.faults.append((time.monotonic() - self.started, fault))
@@ -451,7 +482,7 @@ class Soak:
     async def bookkeeping(self) -> None:
         """Every second: sample memory, learn which requests are answered (for hits, Refresh)."""
         while True:
-            self.fleet.sample()
+            self.supervise()
             tally(self.telegram, self.requests)
             known = set(self.answered_urls)
             for r in self.requests:
@@ -459,6 +490,12 @@ class Soak:
                     self.answered_urls.append(r.thread_url)
                     known.add(r.thread_url)
             await asyncio.sleep(1.0)
+
+    def supervise(self) -> None:
+        """Sample memory; restart processes that died (docker compose: unless-stopped)."""
+        self.fleet.sample()
+        for event in self.fleet.revive():
+            self.note(event)
 
     def pending(self) -> list[SoakRequest]:
         tally(self.telegram, self.requests)
@@ -486,9 +523,11 @@ class Soak:
             self.note("Redis restart (SIGTERM, AOF)")
             self.fleet.stop("redis-server", signal.SIGTERM)
             self.fleet.start("redis-server")
+            self.window(0, "the Redis restart")
         await self.at(0.5)
         self.note(f"Telegram outage for {OUTAGE_S:g} s: 502 to every method")
         self.telegram.outage_until = time.time() + OUTAGE_S
+        self.window(OUTAGE_S, "the Telegram outage")
         await self.at(0.6)
         await (self.restart_embedded() if self.options.embedded else self.restart_listener())
         await self.at(0.75)
@@ -497,23 +536,27 @@ class Soak:
     async def flood(self) -> None:
         self.note(f"Telegram 429 burst for {FLOOD_S:g} s on every send and edit")
         self.telegram.flood_until = time.time() + FLOOD_S
+        self.window(FLOOD_S, "a Telegram 429 burst")
         await asyncio.sleep(FLOOD_S)
 
     async def restart_listener(self) -> None:
         self.note("listener restart (SIGTERM)")
         self.fleet.stop("listener", signal.SIGTERM)
         self.fleet.start("listener")
+        self.window(0, "the listener restart")
 
     async def restart_embedded(self) -> None:
         """Pause traffic until nothing is in flight (at most 30 s), then restart the process."""
         self.paused = True
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + RESTART_QUIET_S
         while time.monotonic() < deadline:
             if not self.pending():
                 break
             await asyncio.sleep(0.5)
-        self.in_flight_at_restart = len(self.pending())
-        self.note(f"process restart (SIGTERM), {self.in_flight_at_restart} requests in flight")
+        self.in_flight_at_restart = [r for r in self.pending() if r.posted > self.started_at]
+        in_flight = len(self.in_flight_at_restart)
+        self.note(f"process restart (SIGTERM), {in_flight} requests in flight")
+        self.window(0, "the process restart")
         self.fleet.stop("run", signal.SIGTERM)
         self.fleet.start("run")
         self.paused = False
@@ -547,9 +590,7 @@ class Soak:
         self.telegram.flood_until = self.telegram.outage_until = 0.0
         deadline = time.monotonic() + self.options.drain_s
         while self.pending() and time.monotonic() < deadline:
-            if self.fleet.is_dead():
-                print("a bot process died on its own", file=sys.stderr)
-            self.fleet.sample()
+            self.supervise()
             await asyncio.sleep(0.5)
         await asyncio.sleep(self.options.grace_s)
         tally(self.telegram, self.requests)
@@ -566,6 +607,13 @@ def explain_apology(soak: Soak, request: SoakRequest) -> str:
     outcomes = soak.fxtwitter.outcomes.get(request.thread_url.rsplit("/", 1)[1], [])
     if outcomes and all(o != "ok" for o in outcomes):
         return f"upstream 5xx on every call ({len(outcomes)})"
+    near = [
+        what
+        for start, end, what in soak.windows
+        if start - WINDOW_MARGIN_S <= request.posted <= end + WINDOW_MARGIN_S
+    ]
+    if near:
+        return "posted during " + " and ".join(near)
     return f"UNEXPLAINED (upstream calls: {', '.join(outcomes) or 'none'})"
 
 
@@ -600,13 +648,19 @@ def print_table(soak: Soak) -> bool:
         ("extra placeholders (a request shown twice)", stray, ""),
     ]
     if options.embedded:
-        rows.append(("in flight at the process restart", soak.in_flight_at_restart, ""))
+        rows.append(("in flight at the process restart", len(soak.in_flight_at_restart), ""))
     print(f"{'requests':<50} {'count':>7}  note")
     for label, count, note in rows:
         print(f"{label:<50} {count:>7}  {note}")
     for r in apologies + errors + twice + lost:
         how = "twice" if r in twice else "lost" if r in lost else str(r.answer)[:30]
-        print(f"  {how}: {r.kind} {r.thread_url} in chat {r.chat.id}; {explain_apology(soak, r)}")
+        at = r.posted - soak.started_at
+        if r in soak.in_flight_at_restart:
+            how += " (in flight at the restart)"
+        print(
+            f"  {how}: {r.kind} posted at {at:.1f} s, {r.thread_url} in chat {r.chat.id}; "
+            f"{explain_apology(soak, r)}"
+        )
     print(
         f"{'apologies and errors not caused by an injected fault':<50} {len(unexplained):>7}"
         f"  target 0: {verdict(not unexplained)}"
@@ -626,9 +680,11 @@ def verdict(met: bool) -> str:
 def print_faults(soak: Soak) -> None:
     print(f"{'faults injected':<50} {'count':>7}  note")
     kills = sum(1 for _, f in soak.faults if f.startswith("SIGKILL"))
+    exits = sum(1 for _, f in soak.faults if "exited with status" in f)
     upstream = Counter(o for outcomes in soak.fxtwitter.outcomes.values() for o in outcomes)
     rows = [
         ("worker SIGKILLs (each restarted)", kills, ""),
+        ("processes that exited on their own (restarted)", exits, "SEE BELOW" if exits else ""),
         ("Telegram calls refused with 429 in bursts", soak.telegram.refused["429 (burst)"], ""),
         (
             "Telegram calls refused with 502 in the outage",
@@ -754,7 +810,22 @@ async def soak(options: Options) -> bool:
             show_logs(logdir)
             raise
         fleet.stop_all()
+        if options.logs is not None:
+            dump_calls(telegram, runner.started_at, options.logs / "telegram-calls.txt")
         return print_table(runner)
+
+
+def dump_calls(telegram: FakeTelegram, started_at: float, path: Path) -> None:
+    """Write the fake's call log, one line per call, to read a lost request's story."""
+    with path.open("w") as out:
+        for call in telegram.calls:
+            params = {k: v for k, v in call.params.items() if k not in ("reply_markup", "text")}
+            text = str(call.params.get("text", ""))[:50].replace("\n", " ")
+            description = (call.response or {}).get("description", "")
+            out.write(
+                f"{call.time - started_at:8.3f} {call.method} {call.status} {description} "
+                f"{params} {text!r}\n"
+            )
 
 
 def show_logs(workdir: Path) -> None:
@@ -765,10 +836,10 @@ def show_logs(workdir: Path) -> None:
 
 
 def main() -> None:
-    """Run the soak and print its table; exit 1 when a target is missed."""
+    """Run the soak and print its table; exit 3 when a target is missed."""
     options = parse_options()
     if not asyncio.run(soak(options)):
-        raise SystemExit(1)
+        raise SystemExit(TARGET_MISSED)
 
 
 if __name__ == "__main__":
