@@ -648,7 +648,7 @@ def print_table(soak: Soak) -> bool:
         ("extra placeholders (a request shown twice)", stray, ""),
     ]
     if options.embedded:
-        rows.append(("in flight at the process restart", len(soak.in_flight_at_restart), ""))
+        rows.append(("unanswered at the process restart", len(soak.in_flight_at_restart), ""))
     print(f"{'requests':<50} {'count':>7}  note")
     for label, count, note in rows:
         print(f"{label:<50} {count:>7}  {note}")
@@ -656,7 +656,7 @@ def print_table(soak: Soak) -> bool:
         how = "twice" if r in twice else "lost" if r in lost else str(r.answer)[:30]
         at = r.posted - soak.started_at
         if r in soak.in_flight_at_restart:
-            how += " (in flight at the restart)"
+            how += " (still unanswered at the restart)"
         print(
             f"  {how}: {r.kind} posted at {at:.1f} s, {r.thread_url} in chat {r.chat.id}; "
             f"{explain_apology(soak, r)}"
