@@ -336,7 +336,9 @@ def tally(telegram: FakeTelegram, requests: list[SoakRequest]) -> None:
             replied = (call.params.get("reply_parameters") or {}).get("message_id")
             owner = by_user_message.get((call.chat_id, replied))
             pressed = [
-                r for r in refreshes.get((call.chat_id, replied), []) if r.posted <= call.time
+                r
+                for r in refreshes.get((call.chat_id, int(replied or 0)), [])
+                if r.posted <= call.time
             ]
             if owner is not None and str(call.params.get("text")) == PLACEHOLDER:
                 placeholder = int(call.result["message_id"])
