@@ -30,6 +30,10 @@ Memory: every process's VmHWM (peak RSS) when it is a minute old (`--settle`) an
 (before it is stopped or killed, or at the end of the run). Exit status 3 when any request is
 lost or answered twice, an apology is not explained by an injected fault, or a process that
 lived past its first minute grew by more than 10 % (a crash exits 1).
+
+One file of about 850 lines on purpose, like bench/e2e.py (whose process helpers it imports):
+a soak is read top to bottom next to its output; its sections (fakes with faults, processes,
+accounting, the soak, output) are headed.
 """
 
 from __future__ import annotations
@@ -753,11 +757,10 @@ def parse_options(argv: list[str] | None = None) -> Options:
     )
 
 
-def bot_settings(
-    options: Options, telegram: FakeTelegram, fakes: dict[str, str]
-) -> dict[str, Any]:
-    """The bot's settings: the fakes, short timeouts so the hanging upstream ends in the run."""
-    values: dict[str, Any] = {
+def bot_settings(telegram: FakeTelegram, fakes: dict[str, str]) -> dict[str, Any]:
+    """Return the bot's settings: the fakes; short timeouts, so the hanging upstream's five
+    tries end within the run (and within the smoke test's drain)."""
+    return {
         "telegram_bot_token": telegram.token,
         "telegram_api_url": telegram.url,
         "fxtwitter_api_url": fakes["fxtwitter"],
@@ -767,7 +770,6 @@ def bot_settings(
         "http_timeout_s": 3,
         "http_deadline_s": 10,
     }
-    return values
 
 
 async def soak(options: Options) -> bool:
@@ -787,9 +789,7 @@ async def soak(options: Options) -> bool:
         stack.enter_context(fxtwitter.server)
         stack.callback(setattr, fxtwitter, "released", True)  # runs before the server stops
         telegraph = stack.enter_context(FakeTelegraph())
-        settings = bot_settings(
-            options, telegram, {"fxtwitter": fxtwitter.url, "telegraph": telegraph.url}
-        )
+        settings = bot_settings(telegram, {"fxtwitter": fxtwitter.url, "telegraph": telegraph.url})
         redis = None if options.embedded else RedisServer(workdir)
         if redis is not None:
             settings |= {"redis_url": redis.url, "redis_key_prefix": f"soak:{uuid.uuid4()}:"}
