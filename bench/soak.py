@@ -9,8 +9,9 @@ server (no rich messages, so every answer is classic text), FakeFxTwitter and Fa
 
 Traffic, from many private chats (a new user each, except repeats and Refresh presses): cache
 misses (a new 5-post thread), cache hits (a thread answered before, from a new chat), repeats
-(one chat sending a new link twice in a row: two placeholders, one fetch), and Refresh
-presses on an answer given earlier.
+(one chat sending a new link twice in a row: two placeholders, one fetch), Refresh presses
+on an answer given earlier, and inline queries (`@bot LINK`, the offered result then
+picked: a cached thread is the answer itself, a placeholder must be edited into one).
 
 Faults, at fixed fractions of the run: one thread whose upstream never answers; upstream 5xx
 on 10 % of FxTwitter calls all along; two Telegram 429 bursts (3 s, every send and edit
@@ -21,10 +22,12 @@ one restart of the process (SIGTERM), after the traffic pauses until nothing is 
 because the memory queue dies with the process (requests still in flight are counted).
 
 Accounting reads the fake's call log. A chat request's answer is an `editMessageText` of the
-placeholder that replied to the user's message; a Refresh's is an edit of the answered message
-saying "Refreshed". An edit counts as delivered when Telegram took it (200) or refused it only
-as "not modified" (the same answer a second time). After the traffic stops the soak waits for
-every request to be answered (`--drain`), then `--grace` seconds more to catch late duplicates.
+placeholder that replied to the user's message (or any other sentence replying to that
+message); a Refresh's is an edit of the answered message saying "Refreshed"; an inline
+placeholder's is an edit of its `inline_message_id`. An edit counts as delivered when Telegram
+took it (200) or refused it only as "not modified" (the same answer a second time). After the
+traffic stops the soak waits for every request to be answered (`--drain`), then `--grace`
+seconds more to catch late duplicates.
 
 Memory: every process's VmHWM (peak RSS) when it is a minute old (`--settle`) and at its end
 (before it is stopped or killed, or at the end of the run). Exit status 3 when any request is
@@ -90,6 +93,7 @@ RESTART_QUIET_S = 10.0
 WINDOW_MARGIN_S = 2.0
 """A request posted this close to a fault window is taken as touched by it."""
 TARGET_MISSED = 3
+INLINE_WAIT_S = 15.0
 REFRESHED = "Refreshed"
 MIB = 1024
 
@@ -292,12 +296,14 @@ class Fleet:
 class SoakRequest:
     """One thing a user asked for, and where its answer must land."""
 
-    kind: str  # miss | hit | repeat | refresh
+    kind: str  # miss | hit | repeat | refresh | inline
     chat: FakeChat
     thread_url: str
     posted: float
     user_message_id: int | None = None  # chat requests: the message the placeholder replies to
     target_message_id: int | None = None  # refresh: the answered message it edits
+    inline_message_id: str | None = None  # inline: the placeholder the user posted
+    offer: Call | None = None  # inline: the answerInlineQuery that offered a cached thread
     deliveries: list[Call] = field(default_factory=list)
     placeholders: list[int] = field(default_factory=list)
     refreshed: bool = False
@@ -307,11 +313,19 @@ class SoakRequest:
         """Return what the first delivery said: "thread", "apology" or the error sentence."""
         if not self.deliveries:
             return None
-        text = str(self.deliveries[0].params.get("text", ""))
+        text = delivered_text(self.deliveries[0])
         if text.startswith(APOLOGY):
             return "apology"
         wanted = REFRESHED if self.kind == "refresh" else f"{POSTS} posts"
         return "thread" if wanted in text else text[:60]
+
+
+def delivered_text(call: Call) -> str:
+    """Return the text a delivery showed (an inline offer's: its first result's)."""
+    if call.method == "answerInlineQuery":
+        results = call.params.get("results") or [{}]
+        return str(results[0].get("input_message_content", {}).get("message_text", ""))
+    return str(call.params.get("text", ""))
 
 
 def is_delivered(call: Call) -> bool:
@@ -329,11 +343,21 @@ def tally(telegram: FakeTelegram, requests: list[SoakRequest]) -> None:
     }
     owners: dict[tuple[int, int], SoakRequest] = {}
     refreshes: dict[tuple[int, int], list[SoakRequest]] = {}
+    inline: dict[str, SoakRequest] = {}
     for request in requests:
         request.deliveries, request.placeholders = [], []
+        if request.offer is not None:  # a cached thread offered inline is the answer itself
+            request.deliveries.append(request.offer)
+        if request.inline_message_id is not None:
+            inline[request.inline_message_id] = request
         if request.target_message_id is not None:
             refreshes.setdefault((request.chat.id, request.target_message_id), []).append(request)
     for call in telegram.calls:
+        inline_message_id = call.params.get("inline_message_id")
+        if inline_message_id in inline and call.method == "editMessageText":
+            if not is_progress(call) and is_delivered(call):
+                inline[inline_message_id].deliveries.append(call)
+            continue
         if call.status is None or not isinstance(call.chat_id, int):
             continue
         if call.method == "sendMessage" and call.status == 200:
@@ -392,6 +416,7 @@ class Soak:
     fleet: Fleet
     random: random.Random
     requests: list[SoakRequest] = field(default_factory=list)
+    inline_tasks: list[asyncio.Task[None]] = field(default_factory=list)
     answered_urls: list[str] = field(default_factory=list)
     faults: list[tuple[float, str]] = field(default_factory=list)
     hang_url: str | None = None
@@ -426,8 +451,12 @@ class Soak:
 
     def send_one(self) -> None:
         """Send one request of a kind drawn by weight (a miss when no other kind can be made)."""
-        kind = self.random.choices(["miss", "hit", "repeat", "refresh"], [4, 3, 1.5, 1.5])[0]
+        kinds = ["miss", "hit", "repeat", "refresh", "inline"]
+        kind = self.random.choices(kinds, [4, 3, 1.5, 1.5, 1])[0]
         if kind == "refresh" and self.press_refresh():
+            return
+        if kind == "inline":
+            self.inline_tasks.append(asyncio.create_task(self.ask_inline()))
             return
         if kind == "hit" and self.answered_urls:
             self.ask("hit", self.new_user_chat()[1], self.random.choice(self.answered_urls))
@@ -440,13 +469,43 @@ class Soak:
         else:
             self.ask("miss", chat, url)
 
+    async def ask_inline(self) -> None:
+        """Type `@bot LINK` (a thread answered before, or a new one), then pick the result."""
+        known = self.answered_urls and self.random.random() < 0.5
+        url = self.random.choice(self.answered_urls) if known else self.new_thread_url()
+        user, chat = self.new_user_chat()
+        request = SoakRequest("inline", chat, url, time.time())
+        self.requests.append(request)
+        query_id = self.telegram.inline_query(user, url)
+        offered = None
+        for _ in range(int(INLINE_WAIT_S / 0.1)):  # the bot answers an inline query itself
+            offered = next(
+                (
+                    c
+                    for c in self.telegram.calls_to("answerInlineQuery")
+                    if c.params.get("inline_query_id") == query_id and c.status == 200
+                ),
+                None,
+            )
+            if offered is not None:
+                break
+            await asyncio.sleep(0.1)
+        if offered is None:
+            return  # never offered: lost, unless a fault explains it
+        result_id = str(offered.params["results"][0]["id"])
+        inline_message_id = self.telegram.choose_inline_result(user, query_id, result_id)
+        if result_id.startswith("c-"):
+            request.offer = offered
+        else:
+            request.inline_message_id = inline_message_id
+
     def press_refresh(self) -> bool:
         """Press Refresh under an answer at least 2 s old that was not refreshed yet."""
         now = time.time()
         candidates = [
             r
             for r in self.requests
-            if r.kind != "refresh"
+            if r.kind not in ("refresh", "inline")
             and not r.refreshed
             and r.answer == "thread"
             and len(r.deliveries) == 1
@@ -492,7 +551,7 @@ class Soak:
             tally(self.telegram, self.requests)
             known = set(self.answered_urls)
             for r in self.requests:
-                if r.answer == "thread" and r.thread_url not in known and r.kind != "refresh":
+                if r.answer == "thread" and r.thread_url not in known and r.kind == "miss":
                     self.answered_urls.append(r.thread_url)
                     known.add(r.thread_url)
             await asyncio.sleep(1.0)
@@ -554,7 +613,8 @@ class Soak:
     async def restart_embedded(self) -> None:
         """Pause traffic until nothing is in flight (at most 30 s), then restart the process."""
         self.paused = True
-        deadline = time.monotonic() + RESTART_QUIET_S
+        end = self.started + self.options.seconds - 1  # restart within the traffic time
+        deadline = min(time.monotonic() + RESTART_QUIET_S, end)
         while time.monotonic() < deadline:
             if not self.pending():
                 break
@@ -593,6 +653,7 @@ class Soak:
             for task in background:
                 task.cancel()
             await asyncio.gather(*background, return_exceptions=True)
+        await asyncio.gather(*self.inline_tasks)
         self.telegram.flood_until = self.telegram.outage_until = 0.0
         deadline = time.monotonic() + self.options.drain_s
         while self.pending() and time.monotonic() < deadline:
@@ -708,10 +769,9 @@ def print_faults(soak: Soak) -> None:
 
 
 def print_memory(fleet: Fleet) -> bool:
-    print(
-        f"{'process (peak RSS, VmHWM)':<30} {'after 1 min MB':>14} {'at end MB':>10} "
-        f"{'change':>7}  end"
-    )
+    """Print each process's peak RSS; return whether none grew past the limit."""
+    settled = f"at {fleet.settle_s:g} s MB"
+    print(f"{'process (peak RSS, VmHWM)':<30} {settled:>14} {'at end MB':>10} {'change':>7}  end")
     ok = True
     for watched in sorted(fleet.retired, key=lambda w: w.name):
         growth = watched.growth
