@@ -611,7 +611,7 @@ class Soak:
         self.window(0, "the listener restart")
 
     async def restart_embedded(self) -> None:
-        """Pause traffic until nothing is in flight (at most 30 s), then restart the process."""
+        """Pause traffic until nothing is in flight (at most 10 s), then restart the process."""
         self.paused = True
         end = self.started + self.options.seconds - 1  # restart within the traffic time
         deadline = min(time.monotonic() + RESTART_QUIET_S, end)
@@ -619,7 +619,7 @@ class Soak:
             if not self.pending():
                 break
             await asyncio.sleep(0.5)
-        self.in_flight_at_restart = [r for r in self.pending() if r.posted > self.started_at]
+        self.in_flight_at_restart = self.pending()
         in_flight = len(self.in_flight_at_restart)
         self.note(f"process restart (SIGTERM), {in_flight} requests in flight")
         self.window(0, "the process restart")
