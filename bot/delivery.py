@@ -26,6 +26,7 @@ from typing import Any, TypeVar, cast
 
 from telegram import (
     Bot,
+    CallbackQuery,
     InlineKeyboardMarkup,
     InputFile,
     InputMessageContent,
@@ -363,6 +364,30 @@ class Sender:
                 message_thread_id=target.thread_id,
                 parse_mode=ParseMode.HTML,
             )
+
+    async def send_placeholder(
+        self, target: Target, html: str, *, reply_to: int | None
+    ) -> Message | None:
+        """Send the "Unrolling…" placeholder; None when Telegram failed in transit.
+
+        The request must not be lost with it: the caller then has the answer sent as a new
+        reply once Telegram is back (a placeholder that did arrive stays as it is).
+        """
+        try:
+            return await self.send(target, html, reply_to=reply_to)
+        except (NetworkError, RetryAfter) as exc:  # BadRequest/Forbidden never get here
+            log.warning("placeholder not sent", extra={"error": type(exc).__name__})
+            return None
+
+    async def acknowledge(
+        self, query: CallbackQuery, text: str | None = None, *, show_alert: bool = False
+    ) -> None:
+        """Answer a button press (its toast); best effort, never worth holding up the press.
+
+        Telegram may refuse it (429, a stale query): what the button asks still happens.
+        """
+        with contextlib.suppress(TelegramError):
+            await query.answer(text, show_alert=show_alert)
 
     async def typing(self, target: Target) -> None:
         """Show "typing…" in the chat; best effort, never worth a retry."""

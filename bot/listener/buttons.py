@@ -32,7 +32,7 @@ async def answer_button(update: Update, context: UnrollContext) -> None:
     services = context.services
     press = await callback_data.read_press(services.store, query.data)
     if press.key is None:
-        await query.answer(texts.BUTTON_EXPIRED, show_alert=True)
+        await context.acknowledge(query, texts.BUTTON_EXPIRED, show_alert=True)
         return
     message = query.message
     chat = message.chat if message is not None else None
@@ -55,19 +55,19 @@ async def answer_button(update: Update, context: UnrollContext) -> None:
     file_format = callback_data.FILE_ACTIONS.get(press.action)
     if press.action == callback_data.REFRESH:
         if not await within_quota(services, query.from_user.id):
-            await query.answer(texts.QUOTA, show_alert=True)
+            await context.acknowledge(query, texts.QUOTA, show_alert=True)
             return
-        await query.answer(texts.REFRESHING)
+        await context.acknowledge(query, texts.REFRESHING)
         await _refresh(services, await with_follow_state(services, request))
     elif press.action == callback_data.FOLLOW:
         await follow_pressed(context, query, request)
     elif press.action == callback_data.UNFOLLOW:
         await unfollow_pressed(context, query, request)
     elif file_format is not None and chat is not None:
-        await query.answer(texts.SENDING_FILE)
+        await context.acknowledge(query, texts.SENDING_FILE)
         await _send_file(services, request, file_format)
     else:
-        await query.answer()
+        await context.acknowledge(query)
 
 
 async def _refresh(services: Services, request: UnrollRequest) -> None:

@@ -41,12 +41,12 @@ async def settings_button(update: Update, context: UnrollContext) -> None:
     if destination is Destination.GROUP and not await is_admin(
         context, chat.id, query.from_user.id
     ):
-        await query.answer(texts.ADMINS_ONLY, show_alert=True)
+        await context.acknowledge(query, texts.ADMINS_ONLY, show_alert=True)
         return
     current = await store.get_settings(chat.id)
     updated = _apply(current, query.data.removeprefix(SETTINGS_PREFIX))
     await store.set_settings(chat.id, updated)
-    await query.answer(texts.SETTINGS_SAVED)
+    await context.acknowledge(query, texts.SETTINGS_SAVED)
     await query.edit_message_reply_markup(_keyboard(updated, destination))
 
 

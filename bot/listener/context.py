@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from telegram import CallbackQuery
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.answering.executor import Answerer
@@ -45,3 +46,9 @@ class UnrollContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any]
         application = self.application
         assert isinstance(application, UnrollApplication)
         return application.services
+
+    async def acknowledge(
+        self, query: CallbackQuery, text: str | None = None, *, show_alert: bool = False
+    ) -> None:
+        """Answer a button press; a refusal by Telegram (429) must not drop what it asks."""
+        await self.services.answerer.sender.acknowledge(query, text, show_alert=show_alert)

@@ -108,13 +108,13 @@ async def listed_unfollow_button(update: Update, context: UnrollContext) -> None
     if press.key is not None:
         existing = await services.follows.follower(str(press.key), str(chat_id))
     if press.key is None or existing is None:
-        await query.answer(texts.NOT_FOLLOWING)
+        await context.acknowledge(query, texts.NOT_FOLLOWING)
     elif not await unfollow_allowed(context, existing, chat_id, query.from_user.id):
-        await query.answer(texts.UNFOLLOW_ADMINS_ONLY, show_alert=True)
+        await context.acknowledge(query, texts.UNFOLLOW_ADMINS_ONLY, show_alert=True)
         return
     else:
         await services.follows.unfollow(str(press.key), str(chat_id))
-        await query.answer(texts.UNFOLLOWED)
+        await context.acknowledge(query, texts.UNFOLLOWED)
     text, buttons = await _listing(services, str(chat_id))
     await query.edit_message_text(text, parse_mode="HTML", reply_markup=buttons)
 

@@ -56,7 +56,7 @@ async def follow_pressed(
     if request.chat_id is not None and request.is_group:
         chat_settings = await services.store.get_settings(request.chat_id)
         if not chat_settings.following:
-            await query.answer(texts.FOLLOWING_OFF, show_alert=True)
+            await context.acknowledge(query, texts.FOLLOWING_OFF, show_alert=True)
             return
     outcome = await services.follows.follow(
         str(request.key),
@@ -66,9 +66,9 @@ async def follow_pressed(
         snapshot=await snapshot_of_cached(services, request.key),
     )
     if outcome is FollowOutcome.FULL:
-        await query.answer(texts.follow_cap(rules.max_per_chat), show_alert=True)
+        await context.acknowledge(query, texts.follow_cap(rules.max_per_chat), show_alert=True)
         return
-    await query.answer(texts.following(rules.follow_for_s))
+    await context.acknowledge(query, texts.following(rules.follow_for_s))
     await _redraw(services, query, request, following=True)
 
 
@@ -84,10 +84,10 @@ async def unfollow_pressed(
         and request.chat_id is not None
         and not await unfollow_allowed(context, existing, request.chat_id, request.user_id)
     ):
-        await query.answer(texts.UNFOLLOW_ADMINS_ONLY, show_alert=True)
+        await context.acknowledge(query, texts.UNFOLLOW_ADMINS_ONLY, show_alert=True)
         return
     await services.follows.unfollow(key, scope)
-    await query.answer(texts.UNFOLLOWED)
+    await context.acknowledge(query, texts.UNFOLLOWED)
     await _redraw(services, query, request, following=False)
 
 

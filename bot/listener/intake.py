@@ -80,10 +80,15 @@ async def accept_in_chat(
             request = replace(request, answer=Answer.REPLY, asked_message_id=reply_to.message_id)
             await sender.draft(target, texts.PLACEHOLDER, draft_id=draft_id(request))
         else:
-            placeholder = await sender.send(
+            placeholder = await sender.send_placeholder(
                 target, texts.PLACEHOLDER, reply_to=reply_to.message_id
             )
-            request = replace(request, message_id=placeholder.message_id)
+            request = (
+                replace(request, message_id=placeholder.message_id)
+                if placeholder is not None
+                # Telegram failed in transit: the answer comes as a reply when it is back.
+                else replace(request, answer=Answer.REPLY, asked_message_id=reply_to.message_id)
+            )
     except UndeliverableError:
         return None
     await submit(services, request)

@@ -263,3 +263,39 @@ async def test_late_requester_of_a_dead_lettered_job_gets_tries_of_its_own(
     await eventually(lambda: is_answered(telegram, bob), timeout_s=30)
     outcome = (requests_counted("attached") - attached_before, telegram.sent_to(alice))
     assert outcome == (1, [APOLOGY])
+
+
+@pytest.mark.parametrize("backend", ["memory"], indirect=True)
+async def test_a_placeholder_lost_to_a_telegram_outage_loses_no_request(
+    telegram: FakeTelegram,
+    fxtwitter: FakeFxTwitter,
+    start_bot: Callable[..., Awaitable[Settings]],
+) -> None:
+    """The soak found it: a 502 on the placeholder dropped the request with no job at all."""
+    thread = fxtwitter.add(build_thread(3, rich=False))
+    await start_bot()
+    chat = new_chat(telegram)
+    telegram.fail_next("sendMessage", 502, times=2)  # the placeholder, and one more try
+    ask(telegram, chat, thread)
+    await eventually(lambda: is_answered(telegram, chat), timeout_s=30)
+    assert (len(telegram.sent_to(chat)), len(fxtwitter.server.requests.all())) == (1, 1)
+
+
+@pytest.mark.parametrize("backend", ["memory"], indirect=True)
+async def test_refresh_happens_though_telegram_refused_its_toast(
+    telegram: FakeTelegram,
+    fxtwitter: FakeFxTwitter,
+    start_bot: Callable[..., Awaitable[Settings]],
+) -> None:
+    """The soak found it: a 429 on answerCallbackQuery dropped the Refresh it acknowledged."""
+    thread = fxtwitter.add(build_thread(3, rich=False))
+    await start_bot()
+    chat = new_chat(telegram)
+    ask(telegram, chat, thread)
+    await eventually(lambda: is_answered(telegram, chat))
+    answer = telegram.messages_in(chat)[-1]
+    refresh = answer["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    telegram.fail_next("answerCallbackQuery", 429, retry_after=1)
+    telegram.press_button(chat.user, answer, refresh)
+    await eventually(lambda: any("Refreshed" in text for text in telegram.sent_to(chat)))
+    assert len(fxtwitter.server.requests.all()) == 2
