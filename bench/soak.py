@@ -5,7 +5,8 @@ Run `.venv/bin/python bench/soak.py` from the repository root (5 minutes; `--min
 free port in a temp dir, the listener and three workers as `python -m bot …` subprocesses;
 with `--embedded` it starts one `python -m bot run` without Redis (memory backends) instead.
 The fakes run in this process as in bench/e2e.py: FakeTelegram playing an older Bot API
-server (no rich messages, so every answer is classic text), FakeFxTwitter and FakeTelegraph.
+server (no rich messages, no drafts, so every answer is classic text in a placeholder, or a
+reply where the placeholder itself was lost to a fault), FakeFxTwitter and FakeTelegraph.
 
 Traffic, from many private chats (a new user each, except repeats and Refresh presses): cache
 misses (a new 5-post thread), cache hits (a thread answered before, from a new chat), repeats
@@ -106,7 +107,7 @@ class FaultyTelegram(FakeTelegram):
     """FakeTelegram with time windows: 429 on every send and edit, or 502 on every method."""
 
     def __init__(self) -> None:
-        super().__init__(supports_rich_messages=False)
+        super().__init__(supports_rich_messages=False, supports_drafts=False)
         self.flood_until = 0.0
         self.outage_until = 0.0
         self.refused: Counter[str] = Counter()
@@ -514,7 +515,11 @@ class Soak:
         if not candidates:
             return False
         original = self.random.choice(candidates)
-        message_id = int(original.deliveries[0].params["message_id"])
+        delivery = original.deliveries[0]
+        # The answer is an edit of the placeholder, or (its placeholder lost) a new reply.
+        message_id = int(
+            delivery.params.get("message_id") or (delivery.result or {}).get("message_id") or 0
+        )
         stored = next(
             (m for m in self.telegram.messages_in(original.chat) if m["message_id"] == message_id),
             None,

@@ -71,6 +71,11 @@ class _NotModifiedError(Exception):
     """An edit into the text the message already has."""
 
 
+class NotDeliveredError(NetworkError):
+    """Telegram did not take the message, in transit (a 5xx, a dropped connection, 429 past
+    the tries): the same message may be sent again later, by a job that is tried again."""
+
+
 class MessageGoneError(Exception):
     """The message to edit was deleted (the user removed the placeholder)."""
 
@@ -375,7 +380,7 @@ class Sender:
         """
         try:
             return await self.send(target, html, reply_to=reply_to)
-        except (NetworkError, RetryAfter) as exc:  # BadRequest/Forbidden never get here
+        except NotDeliveredError as exc:
             log.warning("placeholder not sent", extra={"error": type(exc).__name__})
             return None
 
@@ -413,7 +418,7 @@ class Sender:
                 log.warning("telegram 429", extra={"retry_after_s": wait_s, "attempt": attempt})
                 await self.limiter.pause(wait_s, chat_id=target.chat_id)
                 if attempt == MAX_SEND_ATTEMPTS:
-                    raise
+                    raise NotDeliveredError(exc.message) from exc
             except Forbidden as exc:
                 log.info("recipient gone", extra={"reason": exc.message})
                 raise UndeliverableError(exc.message) from exc
@@ -425,7 +430,7 @@ class Sender:
                 # worker retries the job later: requests already answered, and parts of a split
                 # answer already sent, are skipped; the one in flight here may come twice).
                 if not idempotent or attempt == MAX_SEND_ATTEMPTS:
-                    raise
+                    raise NotDeliveredError(exc.message) from exc
                 log.warning("telegram unreachable", extra={"error": type(exc).__name__})
                 await asyncio.sleep(NETWORK_RETRY_S * attempt)
         raise AssertionError("unreachable")  # the loop returns or raises

@@ -19,7 +19,7 @@ from bot.answering import plan
 from bot.answering.executor import draft_id, target_of
 from bot.answering.texts import ALREADY_UNROLLED
 from bot.codec import decode_result, encode
-from bot.delivery import Target, UndeliverableError
+from bot.delivery import NotDeliveredError, Target, UndeliverableError
 from bot.errors import UnrollError
 from bot.listener import texts
 from bot.listener.context import Services
@@ -105,7 +105,12 @@ async def submit(services: Services, request: UnrollRequest, *, fresh: bool = Fa
         extra={"key": key, "outcome": submission.outcome.value, "job": submission.job_id},
     )
     if submission.outcome is Outcome.CACHED and submission.result is not None:
-        await services.answerer.answer(request, decode_result(submission.result))
+        try:
+            await services.answerer.answer(request, decode_result(submission.result))
+        except NotDeliveredError:
+            # Telegram failed in transit: a job answers it, with its tries, when it is back.
+            log.warning("cached answer not delivered: queued", extra={"key": key})
+            await services.queue.submit(key, encode(request), fresh=True)
 
 
 async def reply_with_error(services: Services, message: Message, error: UnrollError) -> None:

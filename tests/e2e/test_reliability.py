@@ -299,3 +299,24 @@ async def test_refresh_happens_though_telegram_refused_its_toast(
     telegram.press_button(chat.user, answer, refresh)
     await eventually(lambda: any("Refreshed" in text for text in telegram.sent_to(chat)))
     assert len(fxtwitter.server.requests.all()) == 2
+
+
+@pytest.mark.parametrize("backend", ["memory"], indirect=True)
+async def test_a_cached_answer_lost_to_a_telegram_outage_is_answered_later(
+    telegram: FakeTelegram,
+    fxtwitter: FakeFxTwitter,
+    start_bot: Callable[..., Awaitable[Settings]],
+) -> None:
+    """The soak found it: a cache hit answered in the listener during a 502 was lost."""
+    thread = fxtwitter.add(build_thread(3, rich=False))
+    await start_bot()
+    first = new_chat(telegram, "Ann")
+    ask(telegram, first, thread)
+    await eventually(lambda: is_answered(telegram, first))
+    second = new_chat(telegram, "Ben")
+    telegram.fail_next("sendMessage", 502, times=1)  # the placeholder: the answer is a reply
+    telegram.fail_next("editMessageText", 502, times=1)  # not reached: no placeholder to edit
+    telegram.fail_next("sendMessage", 502, times=1)  # the cached answer, sent in the outage
+    ask(telegram, second, thread)
+    await eventually(lambda: is_answered(telegram, second), timeout_s=30)
+    assert len(telegram.sent_to(second)) == 1
