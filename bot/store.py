@@ -66,6 +66,11 @@ class AnswerMemory(Protocol):
         """Return the link remembered for the thread in this chat, if still fresh."""
         ...
 
+    async def claim_answer(self, chat_id: int, key: str, link: str, *, ttl_s: int) -> str:
+        """Remember `link` as the thread's answer unless one is remembered; return the one
+        that is, at once for every process, so two answers at the same moment agree on one."""
+        ...
+
 
 class QuotaStore(Protocol):
     """How fast each user may ask."""
@@ -150,6 +155,13 @@ class RedisChatStore:
     async def find_answer(self, chat_id: int, key: str) -> str | None:
         """Return the link remembered for the thread in this chat, if still fresh."""
         return _text(await self._redis.get(self._keys.answer(chat_id, key)))
+
+    async def claim_answer(self, chat_id: int, key: str, link: str, *, ttl_s: int) -> str:
+        """Remember `link` unless an answer is remembered (SET NX GET); return the one that is."""
+        earlier = await self._redis.set(
+            self._keys.answer(chat_id, key), link, ex=ttl_s, nx=True, get=True
+        )
+        return _text(earlier) or link
 
     async def take_quota(self, user_id: int, *, limit: int, window_s: int) -> bool:
         """Spend one of the user's `limit` requests per `window_s`; False when none is left."""
@@ -261,6 +273,14 @@ class MemoryChatStore:
     async def find_answer(self, chat_id: int, key: str) -> str | None:
         """Return the link remembered for the thread in this chat, if still fresh."""
         return self._answers.get((chat_id, key))
+
+    async def claim_answer(self, chat_id: int, key: str, link: str, *, ttl_s: int) -> str:
+        """Remember `link` unless an answer is remembered; return the one that is."""
+        earlier = self._answers.get((chat_id, key))
+        if earlier is not None:
+            return earlier
+        self._answers.set((chat_id, key), link, expires_at=self._clock() + ttl_s)
+        return link
 
     async def take_quota(self, user_id: int, *, limit: int, window_s: int) -> bool:
         """Spend one of the user's `limit` requests per `window_s`; False when none is left."""

@@ -126,9 +126,7 @@ class Answerer:
         return self._prepare(thread, mode).presentation
 
     async def _facts(self, request: UnrollRequest, prepared: _Prepared, *, rich: bool) -> Facts:
-        earlier = None
-        if plan.needs_earlier_answer(request) and request.chat_id is not None:
-            earlier = await self.store.find_answer(request.chat_id, str(request.key))
+        earlier = await self._earlier_answer(request)
         page_url = None
         if plan.wants_page(request, prepared.presentation, rich=rich):
             page_url = await self._page_url(prepared, followed=request.answer is Answer.FOLLOW)
@@ -138,6 +136,19 @@ class Answerer:
             page_url=page_url,
             max_split_messages=self.max_split_messages,
             rich=rich,
+        )
+
+    async def _earlier_answer(self, request: UnrollRequest) -> str | None:
+        """Return the message that answers the thread in this group: claimed for this request
+        at once when none does, so two answers planned together agree on which one it is."""
+        if not plan.needs_earlier_answer(request) or request.chat_id is None:
+            return None
+        key = str(request.key)
+        if request.message_id is None:
+            return await self.store.find_answer(request.chat_id, key)
+        own = str(request.message_id)
+        return await self.store.claim_answer(
+            request.chat_id, key, own, ttl_s=ALREADY_UNROLLED_TTL_S
         )
 
     async def _carry_out(

@@ -172,3 +172,11 @@ def test_unknown_stored_settings_keep_their_defaults() -> None:
     assert settings_from_hash(stored) == ChatSettings(
         output=OutputPreference.PAGE, auto_unroll=True
     )
+
+
+async def test_the_first_claim_of_an_answer_wins(backend: Backend) -> None:
+    """Two answers planned at the same moment must agree on one; the other points to it."""
+    store = backend.store()
+    first = await store.claim_answer(-5, "x:x.com:1", "100", ttl_s=60)
+    second = await store.claim_answer(-5, "x:x.com:1", "101", ttl_s=60)
+    assert (first, second, await store.find_answer(-5, "x:x.com:1")) == ("100", "100", "100")
