@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -181,69 +182,94 @@ class Answerer:
     ) -> None:
         match step:
             case Edit():
-                await self._replace(request, target, step)
+                await self._edit(request, target, step)
             case EditRich():
-                await self._replace_rich(request, target, step)
+                await self._edit_rich(request, target, step)
             case SendPart():
-                await self.sender.send(
-                    target,
-                    step.html,
-                    reply_to=request.replies_to,
-                    preview_url=step.preview_url,
-                    buttons=step.buttons,
-                )
+                await self._send_part(request, target, step)
             case SendRich():
                 await self.sender.send_rich(
                     target, step.message, reply_to=request.replies_to, buttons=step.buttons
                 )
             case SendDocument():
                 assert presentation is not None, "a document step needs the thread"
-                content = presentation.document(step.format)
-                data = content.encode() if isinstance(content, str) else content
-                await self.sender.send_document(target, data, step.filename)
+                await self._send_document(target, step, presentation)
             case Notify():
                 await self.sender.send(
                     target, step.html, reply_to=request.message_id, quiet=step.quiet
                 )
             case RememberAnswer():
-                assert request.chat_id is not None
-                assert request.message_id is not None
-                await self.store.remember_answer(
-                    request.chat_id,
-                    str(request.key),
-                    str(request.message_id),
-                    ttl_s=ALREADY_UNROLLED_TTL_S,
-                )
+                await self._remember(request)
 
-    async def _replace(self, request: UnrollRequest, target: Target, step: Edit) -> None:
-        try:
-            await self.sender.edit(
+    async def _edit(self, request: UnrollRequest, target: Target, step: Edit) -> None:
+        await self._replace(
+            target,
+            edit=lambda: self.sender.edit(
                 target,
                 step.html,
                 message_id=request.message_id,
                 preview_url=step.preview_url,
                 buttons=step.buttons,
-            )
-        except MessageGoneError as exc:
-            if not step.resend_if_gone:
-                raise UndeliverableError(str(exc)) from exc
-            if target.chat_id is None:
-                return  # an inline message that is gone cannot be replaced
-            await self.sender.send(
+            ),
+            send=lambda: self.sender.send(
                 target, step.html, preview_url=step.preview_url, buttons=step.buttons
-            )
+            ),
+            resend_if_gone=step.resend_if_gone,
+        )
 
-    async def _replace_rich(self, request: UnrollRequest, target: Target, step: EditRich) -> None:
-        try:
-            await self.sender.edit_rich(
+    async def _edit_rich(self, request: UnrollRequest, target: Target, step: EditRich) -> None:
+        await self._replace(
+            target,
+            edit=lambda: self.sender.edit_rich(
                 target, step.message, message_id=request.message_id, buttons=step.buttons
-            )
+            ),
+            send=lambda: self.sender.send_rich(target, step.message, buttons=step.buttons),
+            resend_if_gone=step.resend_if_gone,
+        )
+
+    async def _send_part(self, request: UnrollRequest, target: Target, step: SendPart) -> None:
+        await self.sender.send(
+            target,
+            step.html,
+            reply_to=request.replies_to,
+            preview_url=step.preview_url,
+            buttons=step.buttons,
+        )
+
+    async def _send_document(
+        self, target: Target, step: SendDocument, presentation: Presentation
+    ) -> None:
+        content = presentation.document(step.format)
+        data = content.encode() if isinstance(content, str) else content
+        await self.sender.send_document(target, data, step.filename)
+
+    async def _remember(self, request: UnrollRequest) -> None:
+        assert request.chat_id is not None
+        assert request.message_id is not None
+        await self.store.remember_answer(
+            request.chat_id,
+            str(request.key),
+            str(request.message_id),
+            ttl_s=ALREADY_UNROLLED_TTL_S,
+        )
+
+    async def _replace(
+        self,
+        target: Target,
+        *,
+        edit: Callable[[], Awaitable[object]],
+        send: Callable[[], Awaitable[object]],
+        resend_if_gone: bool,
+    ) -> None:
+        """Edit the request's message; if it is gone, `send` the answer anew (or give up)."""
+        try:
+            await edit()
         except MessageGoneError as exc:
-            if not step.resend_if_gone:
+            if not resend_if_gone:
                 raise UndeliverableError(str(exc)) from exc
             if target.chat_id is None:
                 return  # an inline message that is gone cannot be replaced
-            await self.sender.send_rich(target, step.message, buttons=step.buttons)
+            await send()
 
     def _prepare(self, thread: Thread, mode: ReadingMode) -> _Prepared:
         slot = (str(thread.key), mode)

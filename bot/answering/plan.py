@@ -184,11 +184,8 @@ def _plan_thread(
     message, buttons = presentation.message, _buttons(request, facts.button_ref)
     note = _refresh_note(request, presentation.thread)
     remember = _remember(request)
-    if facts.rich and request.output is not OutputPreference.PAGE:
-        rich = presentation.rich(facts.page_url)
-        # Whole, or ending with a link to the whole thread; else the classic answer below.
-        if rich.complete or facts.page_url is not None:
-            return (EditRich(_with_rich_note(rich, note), buttons), *remember)
+    if (rich := _rich_message(request, presentation, facts)) is not None:
+        return (EditRich(_with_rich_note(rich, note), buttons), *remember)
     if request.output is not OutputPreference.PAGE and telegram_html.fits_one_message(message):
         edit = Edit(_with_note(message.chunks[0], note), message.preview_url, buttons)
         return (edit, *remember)
@@ -230,10 +227,8 @@ def _follow_edit(
     request: UnrollRequest, presentation: Presentation, facts: Facts
 ) -> Edit | EditRich:
     message, buttons = presentation.message, _buttons(request, facts.button_ref)
-    if facts.rich and request.output is not OutputPreference.PAGE:
-        rich = presentation.rich(facts.page_url)
-        if rich.complete or facts.page_url is not None:
-            return EditRich(rich, buttons, resend_if_gone=False)
+    if (rich := _rich_message(request, presentation, facts)) is not None:
+        return EditRich(rich, buttons, resend_if_gone=False)
     if request.output is not OutputPreference.PAGE and telegram_html.fits_one_message(message):
         body, preview = message.chunks[0], message.preview_url
     elif facts.page_url is not None:
@@ -242,6 +237,17 @@ def _follow_edit(
         teaser = presentation.teaser(presentation.thread.url)
         body, preview = f"{teaser}\n\n{texts.FOLLOW_TOO_LONG}", None
     return Edit(body, preview, buttons, resend_if_gone=False)
+
+
+def _rich_message(
+    request: UnrollRequest, presentation: Presentation, facts: Facts
+) -> telegram_rich.RichMessage | None:
+    """Return the rich answer when one may answer: the whole thread, or as much as fits ending
+    with a link to the page; None leaves the answer classic."""
+    if not facts.rich or request.output is OutputPreference.PAGE:
+        return None
+    rich = presentation.rich(facts.page_url)
+    return rich if rich.complete or facts.page_url is not None else None
 
 
 def _parts(chunks: tuple[str, ...], buttons: InlineKeyboardMarkup) -> tuple[Step, ...]:
