@@ -19,6 +19,9 @@ class Answer(StrEnum):
 
     EDIT_PLACEHOLDER = "edit_placeholder"  # a "Unrolling…" reply in a chat, edited in place
     REPLY = "reply"  # no placeholder (a draft showed progress): the answer is one new reply
+    # No placeholder yet: one reply if the answer is ready within PLACEHOLDER_AFTER_MS, else
+    # the placeholder sent then is edited (`answering.late_placeholder` settles which).
+    REPLY_OR_PLACEHOLDER = "reply_or_placeholder"
     EDIT_INLINE = "edit_inline"  # an inline-mode message, edited by inline_message_id
     REFRESH = "refresh"  # an earlier answer, edited in place by the Refresh button
     FOLLOW = "follow"  # a followed answer whose thread changed, edited in place, one short reply
@@ -70,7 +73,7 @@ class UnrollRequest:
     style: AnswerStyle = AnswerStyle.RICH
     accepted_at: float = 0.0
     previous_posts: int | None = None  # on Refresh: how many posts the earlier answer had
-    asked_message_id: int | None = None  # on REPLY: the message that asked, replied to
+    asked_message_id: int | None = None  # in a chat: the message that asked (REPLY replies to it)
     following: bool = False  # the answer message is followed: its button offers Unfollow
     posts_added: int = 0  # on FOLLOW: what the check found since the answer was last drawn
     posts_deleted: int = 0

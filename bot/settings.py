@@ -48,6 +48,7 @@ class Settings(BaseSettings):
     follow_max_interval_s: float = Field(default=21600.0, gt=0)
     follow_for_s: float = Field(default=604800.0, gt=0)
     follow_max_per_chat: int = Field(default=20, ge=0)
+    placeholder_after_ms: int = Field(default=700, ge=0)
 
     # Our own additions.
     unroll_max_posts: int = Field(default=500, ge=1)

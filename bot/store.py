@@ -95,6 +95,14 @@ class ValueStore(Protocol):
         """Store a small value, for good or for `ttl_s` seconds."""
         ...
 
+    async def claim_value(self, name: str, value: str, *, ttl_s: int) -> str:
+        """Store `value` unless a value is stored, atomically; return the one that is.
+
+        Two processes racing for one decision (answer now, or show a placeholder first) both
+        learn the winner's value.
+        """
+        ...
+
 
 class Coordination(Protocol):
     """What processes tell each other: chore locks, worker heartbeats, reachability."""
@@ -201,6 +209,11 @@ class RedisChatStore:
     async def set_value(self, name: str, value: str, *, ttl_s: int | None = None) -> None:
         """Store a small value, for good or for `ttl_s` seconds."""
         await self._redis.set(self._keys.value(name), value, ex=ttl_s)
+
+    async def claim_value(self, name: str, value: str, *, ttl_s: int) -> str:
+        """Store `value` unless one is stored (SET NX GET); return the one that is."""
+        earlier = await self._redis.set(self._keys.value(name), value, ex=ttl_s, nx=True, get=True)
+        return _text(earlier) or value
 
     async def _now_ms(self) -> int:
         seconds, micros = await self._redis.time()
@@ -324,6 +337,14 @@ class MemoryChatStore:
         """Store a small value for the life of the process, or for `ttl_s` seconds."""
         expires_at = NEVER if ttl_s is None else self._clock() + ttl_s
         self._values.set(name, value, expires_at=expires_at)
+
+    async def claim_value(self, name: str, value: str, *, ttl_s: int) -> str:
+        """Store `value` unless one is stored; return the one that is."""
+        earlier = self._values.get(name)
+        if earlier is not None:
+            return earlier
+        self._values.set(name, value, expires_at=self._clock() + ttl_s)
+        return value
 
     def prune_expired(self) -> int:
         """Drop every expired entry now (the scheduler's prune chore); return how many."""

@@ -233,6 +233,7 @@ async def _run(
             follows=backends.follows,
             follow_rules=follow_rules(settings),
             archive=thread_archive(settings, backends),
+            placeholder_after_s=settings.placeholder_after_ms / 1000,
         )
         webhook = bool(settings.webhook_url) and listener
         application = build_application(services, bot=bot, polling=listener and not webhook)

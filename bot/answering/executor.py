@@ -13,8 +13,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from telegram import Message
+
 from bot import metrics
-from bot.answering import plan, texts
+from bot.answering import late_placeholder, plan, texts
 from bot.answering.callback_data import button_ref
 from bot.answering.pages import PagePublisher
 from bot.answering.plan import (
@@ -57,6 +59,11 @@ def _adds_message(step: Step) -> bool:
     return isinstance(step, SendPart | SendRich | SendDocument | Notify)
 
 
+def _journal(request: UnrollRequest, index: int) -> str:
+    """Name the sent journal's entry for step `index` of the request's answer."""
+    return f"sent:{request.request_id}:{index}"
+
+
 def draft_id(request: UnrollRequest) -> int:
     """The draft of one request, the same number on every update (Telegram animates those)."""
     return int(request.request_id[:8], 16) or 1
@@ -96,6 +103,7 @@ class Answerer:
 
         Returns False when Telegram would not take the answer there (blocked, message gone).
         """
+        request = await late_placeholder.settle(self.store, request)
         if isinstance(result, UnrollError):
             return await self._carry_out(request, plan.plan_failure(request, result))
         prepared = self._prepare(result, request.reading_mode)
@@ -112,12 +120,18 @@ class Answerer:
 
     async def apologise(self, request: UnrollRequest) -> None:
         """Tell the requester the job was given up."""
+        request = await late_placeholder.settle(self.store, request)
         await self._carry_out(request, plan.plan_apology(request))
 
     async def progress(self, request: UnrollRequest, posts_so_far: int) -> None:
         """Show progress in the placeholder (or the draft) when there is room; never waits."""
         html = texts.progress(posts_so_far)
-        if plan.progress_by_draft(request):
+        if request.answer is Answer.REPLY_OR_PLACEHOLDER:
+            # Shown only once the listener sent the placeholder (the answer is slow, then).
+            placeholder = await late_placeholder.shown(self.store, request)
+            if placeholder is not None:
+                await self.sender.try_edit(target_of(request), html, message_id=placeholder)
+        elif plan.progress_by_draft(request):
             await self.sender.draft(target_of(request), html, draft_id=draft_id(request))
         elif plan.shows_progress(request):
             await self.sender.try_edit(target_of(request), html, message_id=request.message_id)
@@ -141,10 +155,21 @@ class Answerer:
 
     async def _earlier_answer(self, request: UnrollRequest) -> str | None:
         """Return the message that answers the thread in this group: claimed for this request
-        at once when none does, so two answers planned together agree on which one it is."""
+        at once when none does, so two answers planned together agree on which one it is.
+
+        An answer sent as a new reply has no id before it is sent: it claims under its request
+        (`_remember` then stores the id), and is known by its journaled id once sent.
+        """
         if not plan.needs_earlier_answer(request) or request.chat_id is None:
             return None
         key = str(request.key)
+        if request.answer is Answer.REPLY:
+            sent = await self.store.get_value(_journal(request, 0))
+            own = sent if sent is not None else f"request:{request.request_id}"
+            earlier = await self.store.claim_answer(
+                request.chat_id, key, own, ttl_s=ALREADY_UNROLLED_TTL_S
+            )
+            return None if earlier == own else earlier
         if request.message_id is None:
             return await self.store.find_answer(request.chat_id, key)
         own = str(request.message_id)
@@ -159,16 +184,25 @@ class Answerer:
         presentation: Presentation | None = None,
     ) -> bool:
         target = target_of(request)
+        # The answer's first message, remembered as the thread's answer in a group.
+        answer_id = request.message_id
         try:
             for index, step in enumerate(steps):
                 # A new message sent twice is seen twice (an edit again is harmless): each one
-                # is journaled once sent, so a job handed out again after a crash resumes.
-                journal = f"sent:{request.request_id}:{index}" if _adds_message(step) else None
-                if journal and await self.store.get_value(journal) is not None:
-                    continue
-                await self._carry_out_step(request, target, step, presentation)
-                if journal:
-                    await self.store.set_value(journal, "1", ttl_s=SENT_JOURNAL_TTL_S)
+                # is journaled once sent, with its id, so a job handed out again after a crash
+                # resumes.
+                journal = _journal(request, index) if _adds_message(step) else None
+                sent_id = await self.store.get_value(journal) if journal else None
+                if sent_id is None:
+                    if isinstance(step, RememberAnswer):
+                        await self._remember(request, answer_id)
+                        continue
+                    sent = await self._carry_out_step(request, target, step, presentation)
+                    if journal:
+                        sent_id = str(sent.message_id) if sent is not None else "0"
+                        await self.store.set_value(journal, sent_id, ttl_s=SENT_JOURNAL_TTL_S)
+                if answer_id is None and sent_id is not None and sent_id != "0":
+                    answer_id = int(sent_id)
         except UndeliverableError:
             return False  # nothing more goes there for this request
         return True
@@ -179,27 +213,29 @@ class Answerer:
         target: Target,
         step: Step,
         presentation: Presentation | None,
-    ) -> None:
+    ) -> Message | None:
+        """Carry out one step; return the message it added, if it added one."""
         match step:
             case Edit():
                 await self._edit(request, target, step)
             case EditRich():
                 await self._edit_rich(request, target, step)
             case SendPart():
-                await self._send_part(request, target, step)
+                return await self._send_part(request, target, step)
             case SendRich():
-                await self.sender.send_rich(
+                return await self.sender.send_rich(
                     target, step.message, reply_to=request.replies_to, buttons=step.buttons
                 )
             case SendDocument():
                 assert presentation is not None, "a document step needs the thread"
-                await self._send_document(target, step, presentation)
+                return await self._send_document(target, step, presentation)
             case Notify():
-                await self.sender.send(
+                return await self.sender.send(
                     target, step.html, reply_to=request.message_id, quiet=step.quiet
                 )
             case RememberAnswer():
-                await self._remember(request)
+                raise AssertionError("remembered by _carry_out, which knows the answer's id")
+        return None
 
     async def _edit(self, request: UnrollRequest, target: Target, step: Edit) -> None:
         await self._replace(
@@ -227,8 +263,8 @@ class Answerer:
             resend_if_gone=step.resend_if_gone,
         )
 
-    async def _send_part(self, request: UnrollRequest, target: Target, step: SendPart) -> None:
-        await self.sender.send(
+    async def _send_part(self, request: UnrollRequest, target: Target, step: SendPart) -> Message:
+        return await self.sender.send(
             target,
             step.html,
             reply_to=request.replies_to,
@@ -238,18 +274,19 @@ class Answerer:
 
     async def _send_document(
         self, target: Target, step: SendDocument, presentation: Presentation
-    ) -> None:
+    ) -> Message:
         content = presentation.document(step.format)
         data = content.encode() if isinstance(content, str) else content
-        await self.sender.send_document(target, data, step.filename)
+        return await self.sender.send_document(target, data, step.filename)
 
-    async def _remember(self, request: UnrollRequest) -> None:
+    async def _remember(self, request: UnrollRequest, answer_id: int | None) -> None:
         assert request.chat_id is not None
-        assert request.message_id is not None
+        if answer_id is None:
+            return  # the answer's message is not known (it was sent before ids were journaled)
         await self.store.remember_answer(
             request.chat_id,
             str(request.key),
-            str(request.message_id),
+            str(answer_id),
             ttl_s=ALREADY_UNROLLED_TTL_S,
         )
 

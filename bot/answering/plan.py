@@ -99,7 +99,7 @@ def needs_earlier_answer(request: UnrollRequest) -> bool:
     return (
         request.destination is Destination.GROUP
         and request.chat_id is not None
-        and request.answer in (Answer.EDIT_PLACEHOLDER, Answer.EDIT_INLINE)
+        and request.answer in (Answer.EDIT_PLACEHOLDER, Answer.EDIT_INLINE, Answer.REPLY)
     )
 
 
@@ -284,8 +284,10 @@ def answer_buttons(destination: Destination, ref: str, *, following: bool) -> In
 
 
 def _remember(request: UnrollRequest) -> tuple[Step, ...]:
+    """Remember the answer's message in a group: the placeholder, or the reply that answers."""
     in_group = request.destination is Destination.GROUP
-    return (RememberAnswer(),) if in_group and request.message_id is not None else ()
+    known = request.message_id is not None or request.answer is Answer.REPLY
+    return (RememberAnswer(),) if in_group and known else ()
 
 
 def _refresh_note(request: UnrollRequest, thread: Thread) -> str:

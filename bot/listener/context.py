@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +28,8 @@ class Services:
     follows: FollowStore = field(default_factory=MemoryFollowStore)
     follow_rules: FollowRules = field(default_factory=FollowRules)
     archive: ThreadArchive | None = None  # threads kept for answers' links and file buttons
+    placeholder_after_s: float = 0.7  # a slower answer gets a placeholder first (0: always)
+    placeholder_timers: set[asyncio.Task[None]] = field(default_factory=set)
 
 
 class UnrollApplication(Application[Any, Any, Any, Any, Any, Any]):

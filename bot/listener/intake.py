@@ -6,6 +6,7 @@ job already running for the thread, or queues a new job (one atomic `submit`).
 
 from __future__ import annotations
 
+import asyncio
 import html
 import logging
 import time
@@ -15,7 +16,7 @@ from dataclasses import replace
 from telegram import Chat, InlineKeyboardMarkup, Message, User
 
 from bot import metrics
-from bot.answering import plan
+from bot.answering import late_placeholder, plan
 from bot.answering.executor import draft_id, target_of
 from bot.answering.texts import ALREADY_UNROLLED
 from bot.codec import decode_result, encode
@@ -44,9 +45,12 @@ async def accept_in_chat(
     thread_id: int | None,
     following: bool = False,
 ) -> UnrollRequest | None:
-    """Answer a request made in a chat: placeholder first, then the answer edits it.
+    """Answer a request made in a chat with one message where the answer is quick.
 
-    Returns the request as submitted (naming its placeholder), None when it was not: over
+    In private chats a draft shows progress where the server knows drafts; elsewhere the answer
+    is one reply when ready within `placeholder_after_s`, else a placeholder sent then is
+    edited into it. A followed answer gets its placeholder at once (the follow records it).
+    Returns the request as submitted (naming any placeholder), None when it was not: over
     quota, already answered in the group, or the chat refuses messages. `following` draws
     the answer's follow button as Unfollow (the caller records the follow).
     """
@@ -63,6 +67,7 @@ async def accept_in_chat(
         output=chat_settings.output,
         style=chat_settings.style,
         accepted_at=time.time(),
+        asked_message_id=reply_to.message_id,
         following=following,
     )
     job_id.set(request.request_id)
@@ -77,8 +82,11 @@ async def accept_in_chat(
         await sender.typing(target)  # at once: Telegram does not count it as a message
         if await _answers_by_reply(services, request):
             # One send per answer: a draft shows progress, the answer is one new reply.
-            request = replace(request, answer=Answer.REPLY, asked_message_id=reply_to.message_id)
+            request = replace(request, answer=Answer.REPLY)
             await sender.draft(target, texts.PLACEHOLDER, draft_id=draft_id(request))
+        elif services.placeholder_after_s > 0 and not following:
+            # One send per answer when it is quick; a placeholder only if it is not.
+            request = replace(request, answer=Answer.REPLY_OR_PLACEHOLDER)
         else:
             placeholder = await sender.send_placeholder(
                 target, texts.PLACEHOLDER, reply_to=reply_to.message_id
@@ -87,16 +95,35 @@ async def accept_in_chat(
                 replace(request, message_id=placeholder.message_id)
                 if placeholder is not None
                 # Telegram failed in transit: the answer comes as a reply when it is back.
-                else replace(request, answer=Answer.REPLY, asked_message_id=reply_to.message_id)
+                else replace(request, answer=Answer.REPLY)
             )
     except UndeliverableError:
         return None
-    await submit(services, request)
+    if await submit(services, request) is not Outcome.CACHED:
+        _placeholder_if_slow(services, request)
     return request
 
 
-async def submit(services: Services, request: UnrollRequest, *, fresh: bool = False) -> None:
-    """Hand the request to the queue, or answer it from the cache at once."""
+def _placeholder_if_slow(services: Services, request: UnrollRequest) -> None:
+    """Start the request's placeholder timer, when its answer may come as one reply."""
+    if request.answer is not Answer.REPLY_OR_PLACEHOLDER:
+        return
+    timer = asyncio.create_task(
+        late_placeholder.send_if_slow(
+            services.store,
+            services.answerer.sender,
+            request,
+            after_s=services.placeholder_after_s,
+            target=target_of(request),
+            text=texts.PLACEHOLDER,
+        )
+    )
+    services.placeholder_timers.add(timer)
+    timer.add_done_callback(services.placeholder_timers.discard)
+
+
+async def submit(services: Services, request: UnrollRequest, *, fresh: bool = False) -> Outcome:
+    """Hand the request to the queue, or answer it from the cache at once; return which."""
     key = str(request.key)
     submission = await services.queue.submit(key, encode(request), fresh=fresh)
     metrics.REQUESTS.labels(outcome=submission.outcome.value).inc()
@@ -111,6 +138,7 @@ async def submit(services: Services, request: UnrollRequest, *, fresh: bool = Fa
             # Telegram failed in transit: a job answers it, with its tries, when it is back.
             log.warning("cached answer not delivered: queued", extra={"key": key})
             await services.queue.submit(key, encode(request), fresh=True)
+    return submission.outcome
 
 
 async def reply_with_error(services: Services, message: Message, error: UnrollError) -> None:
@@ -171,9 +199,9 @@ async def _point_to_earlier_answer(services: Services, request: UnrollRequest) -
         return False
     assert earlier is not None
     metrics.REQUESTS.labels(outcome="already").inc()
-    await services.answerer.sender.send(
-        target_of(request), ALREADY_UNROLLED, reply_to=int(earlier)
-    )
+    # An answer still being sent is known by its request, not yet by a message to point at.
+    reply_to = int(earlier) if earlier.isdigit() else request.asked_message_id
+    await services.answerer.sender.send(target_of(request), ALREADY_UNROLLED, reply_to=reply_to)
     return True
 
 

@@ -39,7 +39,7 @@ async def test_link_answered_first_with_placeholder_reply(
     telegram: FakeTelegram, fxtwitter: FakeFxTwitter, start_bot: Callable[..., Any], dm: FakeChat
 ) -> None:
     thread = fxtwitter.add(build_thread(3, rich=False))
-    await start_bot()
+    await start_bot(placeholder_after_ms=0)  # the placeholder at once
     asked = telegram.user_sends(dm, x_link(thread))
     first = await telegram.wait_for_call("sendMessage")
     assert (first.params["text"], first.params["reply_parameters"]["message_id"]) == (
@@ -63,7 +63,7 @@ async def test_placeholder_edited_into_the_answer(
 ) -> None:
     """One request leaves one message: the placeholder itself becomes the answer."""
     thread = fxtwitter.add(build_thread(3, rich=False))
-    await start_bot()
+    await start_bot(placeholder_after_ms=0)  # the placeholder at once
     telegram.user_sends(dm, x_link(thread))
     await answers_in(telegram, dm)
     placeholder = telegram.calls_to("sendMessage", dm)[0].result["message_id"]
@@ -136,7 +136,7 @@ async def test_long_fetch_shows_progress_in_placeholder(
     """
     monkeypatch.setattr(jobs, "PROGRESS_EVERY_S", 0.0)
     chain = mastodon.build_thread(70)
-    await start_bot()
+    await start_bot(placeholder_after_ms=0)  # the placeholder at once
     telegram.user_sends(dm, f"{mastodon.base}/@ada/{chain[0]['id']}")
     await answers_in(telegram, dm)
     edits = [call.params["text"] for call in telegram.calls_to("editMessageText", dm)]

@@ -41,11 +41,12 @@ def is_answered(telegram: FakeTelegram, chat: FakeChat, text: str = ANSWER) -> b
     return any(text in sent for sent in telegram.sent_to(chat))
 
 
-def answer_edits(telegram: FakeTelegram, chat: FakeChat, text: str = ANSWER) -> int:
-    """Count the successful edits that wrote the answer into the chat's placeholder."""
+def answers_written(telegram: FakeTelegram, chat: FakeChat, text: str = ANSWER) -> int:
+    """Count the successful calls that wrote the answer: a reply, or an edit of a placeholder."""
     return sum(
         1
-        for call in telegram.calls_to("editMessageText", chat.id)
+        for method in ("sendMessage", "editMessageText")
+        for call in telegram.calls_to(method, chat.id)
         if call.status == 200 and text in call.params["text"]
     )
 
@@ -83,7 +84,8 @@ async def test_one_fetch_answers_200_chats_asking_at_once(
     for chat in chats:
         ask(telegram, chat, thread)
     await eventually(lambda: all(is_answered(telegram, chat) for chat in chats), timeout_s=60)
-    assert (len(fxtwitter.server.requests.all()), [answer_edits(telegram, c) for c in chats]) == (
+    written = [answers_written(telegram, chat) for chat in chats]
+    assert (len(fxtwitter.server.requests.all()), written) == (
         1,
         [1] * 200,
     )
@@ -111,7 +113,7 @@ async def test_job_of_killed_worker_is_finished_by_another_worker(
     fxtwitter.delay_s = 0.0
     await bot_process("worker", settings)
     await eventually(lambda: is_answered(telegram, chat), timeout_s=20)
-    assert (answer_edits(telegram, chat), len(telegram.sent_to(chat))) == (1, 1)
+    assert (answers_written(telegram, chat), len(telegram.sent_to(chat))) == (1, 1)
 
 
 @redis_only
@@ -133,44 +135,59 @@ async def test_jobs_queued_across_a_redis_restart_are_all_answered(
     own_redis_server.stop()
     own_redis_server.start()
     await eventually(lambda: all(is_answered(telegram, chat) for chat in chats), timeout_s=30)
-    assert (waiting, [answer_edits(telegram, chat) for chat in chats]) == (4, [1] * 4)
+    assert (waiting, [answers_written(telegram, chat) for chat in chats]) == (4, [1] * 4)
 
 
+ANSWERED_BY = pytest.mark.parametrize(
+    ("placeholder_after_ms", "method"),
+    [(0, "editMessageText"), (700, "sendMessage")],
+    ids=["placeholder-edit", "one-reply"],
+)
+"""The two ways an answer is written: into a placeholder sent at once, or as one reply."""
+
+
+@ANSWERED_BY
 async def test_telegram_429_while_answering_is_waited_out(
     telegram: FakeTelegram,
     fxtwitter: FakeFxTwitter,
     start_bot: Callable[..., Awaitable[Settings]],
+    placeholder_after_ms: int,
+    method: str,
 ) -> None:
     """The answer arrives once, after the retry_after Telegram asked for."""
     thread = fxtwitter.add(build_thread(3, rich=False))
-    await start_bot()
-    telegram.fail_next("editMessageText", 429, retry_after=1)
+    await start_bot(placeholder_after_ms=placeholder_after_ms)
     chat = new_chat(telegram)
+    telegram.fail_next(method, 429, retry_after=1)  # the first such call writes the answer
     ask(telegram, chat, thread)
     await eventually(lambda: is_answered(telegram, chat))
-    refused, delivered = telegram.calls_to("editMessageText", chat.id)
+    refused, delivered = telegram.calls_to(method, chat.id)
     waited = delivered.time - refused.time >= 1
-    outcome = (refused.status, waited, answer_edits(telegram, chat), len(telegram.sent_to(chat)))
+    written = answers_written(telegram, chat)
+    outcome = (refused.status, waited, written, len(telegram.sent_to(chat)))
     assert outcome == (429, True, 1, 1)
 
 
+@ANSWERED_BY
 async def test_user_who_blocked_the_bot_is_not_retried(
     telegram: FakeTelegram,
     fxtwitter: FakeFxTwitter,
     start_bot: Callable[..., Awaitable[Settings]],
+    placeholder_after_ms: int,
+    method: str,
 ) -> None:
     """A 403 ends the request: the job settles as done, with no second try at the chat."""
     thread = fxtwitter.add(build_thread(3, rich=False))
     fxtwitter.delay_s = 0.5
-    await start_bot()
+    await start_bot(placeholder_after_ms=placeholder_after_ms)
     done_before = jobs_settled("done")
     chat = new_chat(telegram)
     ask(telegram, chat, thread)
     await eventually(lambda: bool(fxtwitter.server.requests.all()))
     telegram.block_chat(chat)
     await eventually(lambda: jobs_settled("done") > done_before)
-    edits = telegram.calls_to("editMessageText", chat.id)
-    assert ([call.status for call in edits], len(fxtwitter.server.requests.all())) == ([403], 1)
+    answers = telegram.calls_to(method, chat.id)
+    assert ([call.status for call in answers], len(fxtwitter.server.requests.all())) == ([403], 1)
 
 
 @redis_only
@@ -241,7 +258,7 @@ async def test_worker_stopped_mid_job_hands_it_back_within_its_grace(
     exit_code = await stopping.stop()
     took_s = time.monotonic() - started
     await eventually(lambda: is_answered(telegram, chat), timeout_s=10)
-    assert (exit_code, took_s < 1.0 + 1.5, answer_edits(telegram, chat)) == (0, True, 1)
+    assert (exit_code, took_s < 1.0 + 1.5, answers_written(telegram, chat)) == (0, True, 1)
 
 
 async def test_late_requester_of_a_dead_lettered_job_gets_tries_of_its_own(
@@ -273,7 +290,7 @@ async def test_a_placeholder_lost_to_a_telegram_outage_loses_no_request(
 ) -> None:
     """The soak found it: a 502 on the placeholder dropped the request with no job at all."""
     thread = fxtwitter.add(build_thread(3, rich=False))
-    await start_bot()
+    await start_bot(placeholder_after_ms=0)  # a placeholder at once
     chat = new_chat(telegram)
     telegram.fail_next("sendMessage", 502, times=2)  # the placeholder, and one more try
     ask(telegram, chat, thread)
@@ -309,7 +326,7 @@ async def test_a_cached_answer_lost_to_a_telegram_outage_is_answered_later(
 ) -> None:
     """The soak found it: a cache hit answered in the listener during a 502 was lost."""
     thread = fxtwitter.add(build_thread(3, rich=False))
-    await start_bot()
+    await start_bot(placeholder_after_ms=0)  # a placeholder at once
     first = new_chat(telegram, "Ann")
     ask(telegram, first, thread)
     await eventually(lambda: is_answered(telegram, first))

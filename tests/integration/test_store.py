@@ -180,3 +180,15 @@ async def test_the_first_claim_of_an_answer_wins(backend: Backend) -> None:
     first = await store.claim_answer(-5, "x:x.com:1", "100", ttl_s=60)
     second = await store.claim_answer(-5, "x:x.com:1", "101", ttl_s=60)
     assert (first, second, await store.find_answer(-5, "x:x.com:1")) == ("100", "100", "100")
+
+
+async def test_the_first_claim_of_a_value_wins(backend: Backend) -> None:
+    """The answer and the placeholder timer race for one decision; both learn the winner."""
+    store = backend.store()
+    first = await store.claim_value("placeholder:r1", "answered", ttl_s=60)
+    second = await store.claim_value("placeholder:r1", "sending", ttl_s=60)
+    assert (first, second, await store.get_value("placeholder:r1")) == (
+        "answered",
+        "answered",
+        "answered",
+    )
