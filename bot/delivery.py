@@ -344,7 +344,7 @@ class Sender:
                     await self.bot.send_message_draft(chat_id=0, draft_id=1, text="?")
                 except (EndPointNotFound, InvalidToken):
                     self.drafts_supported = False
-                    log.warning("telegram has no drafts; answering with a placeholder")
+                    log.warning("telegram has no drafts; a slow answer gets a placeholder")
                 except (BadRequest, Forbidden):
                     self.drafts_supported = True
                 except TelegramError:
