@@ -143,11 +143,7 @@ class Sender:
 
         A `quiet` message arrives without a notification sound.
         """
-        reply = (
-            ReplyParameters(message_id=reply_to, allow_sending_without_reply=True)
-            if reply_to
-            else None
-        )
+        reply = reply_parameters(reply_to)
         return await self._call(
             target,
             lambda: self.bot.send_message(
@@ -238,9 +234,7 @@ class Sender:
             "reply_markup": buttons,
         }
         if reply_to:
-            arguments["reply_parameters"] = ReplyParameters(
-                message_id=reply_to, allow_sending_without_reply=True
-            )
+            arguments["reply_parameters"] = reply_parameters(reply_to)
 
         async def send() -> Message:
             try:
@@ -371,18 +365,39 @@ class Sender:
             )
 
     async def send_placeholder(
-        self, target: Target, html: str, *, reply_to: int | None
+        self, target: Target, html: str, *, reply_to: int | None, slot_taken: bool = False
     ) -> Message | None:
         """Send the "Unrolling…" placeholder; None when Telegram failed in transit.
 
         The request must not be lost with it: the caller then has the answer sent as a new
-        reply once Telegram is back (a placeholder that did arrive stays as it is).
+        reply once Telegram is back (a placeholder that did arrive stays as it is). With
+        `slot_taken` the caller already holds the limiter's slot for it (`try_acquire`).
         """
+        reply = reply_parameters(reply_to)
         try:
-            return await self.send(target, html, reply_to=reply_to)
+            return await self._call(
+                target,
+                lambda: self.bot.send_message(
+                    chat_id=target.chat_id,  # type: ignore[arg-type]
+                    text=html,
+                    parse_mode=ParseMode.HTML,
+                    message_thread_id=target.thread_id,
+                    reply_parameters=reply,
+                ),
+                slot_taken=slot_taken,
+            )
         except NotDeliveredError as exc:
             log.warning("placeholder not sent", extra={"error": type(exc).__name__})
             return None
+
+    async def delete(self, target: Target, message_id: int) -> None:
+        """Delete one of the bot's messages; best effort (it may be gone already)."""
+        assert target.chat_id is not None, "an inline message cannot be deleted"
+        chat_id = target.chat_id
+        with contextlib.suppress(TelegramError, UndeliverableError):
+            await self._call(
+                target, lambda: self.bot.delete_message(chat_id=chat_id, message_id=message_id)
+            )
 
     async def acknowledge(
         self, query: CallbackQuery, text: str | None = None, *, show_alert: bool = False
@@ -406,10 +421,17 @@ class Sender:
             )
 
     async def _call(
-        self, target: Target, call: Callable[[], Awaitable[T]], *, idempotent: bool = False
+        self,
+        target: Target,
+        call: Callable[[], Awaitable[T]],
+        *,
+        idempotent: bool = False,
+        slot_taken: bool = False,
     ) -> T:
+        """Make `call` through the limiter (the first attempt's slot may be the caller's)."""
         for attempt in range(1, MAX_SEND_ATTEMPTS + 1):
-            await self.limiter.acquire(target.chat_id, is_group=target.is_group)
+            if attempt > 1 or not slot_taken:
+                await self.limiter.acquire(target.chat_id, is_group=target.is_group)
             try:
                 return await call()
             except RetryAfter as exc:
@@ -444,6 +466,13 @@ def _refusal(error: BadRequest) -> Exception:
         return MessageGoneError(error.message)
     log.error("telegram refused a message", extra={"reason": error.message})
     return UndeliverableError(error.message)
+
+
+def reply_parameters(reply_to: int | None) -> ReplyParameters | None:
+    """Return a reply to `reply_to` that is still sent if that message is gone meanwhile."""
+    if not reply_to:
+        return None
+    return ReplyParameters(message_id=reply_to, allow_sending_without_reply=True)
 
 
 def rich_message_payload(message: RichMessage) -> dict[str, object]:

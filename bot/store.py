@@ -103,6 +103,10 @@ class ValueStore(Protocol):
         """
         ...
 
+    async def swap_value(self, name: str, value: str, *, ttl_s: int) -> str | None:
+        """Store `value` and return the one it replaced, atomically (SET GET)."""
+        ...
+
 
 class Coordination(Protocol):
     """What processes tell each other: chore locks, worker heartbeats, reachability."""
@@ -214,6 +218,10 @@ class RedisChatStore:
         """Store `value` unless one is stored (SET NX GET); return the one that is."""
         earlier = await self._redis.set(self._keys.value(name), value, ex=ttl_s, nx=True, get=True)
         return _text(earlier) or value
+
+    async def swap_value(self, name: str, value: str, *, ttl_s: int) -> str | None:
+        """Store `value` and return the one it replaced (SET GET)."""
+        return _text(await self._redis.set(self._keys.value(name), value, ex=ttl_s, get=True))
 
     async def _now_ms(self) -> int:
         seconds, micros = await self._redis.time()
@@ -345,6 +353,12 @@ class MemoryChatStore:
             return earlier
         self._values.set(name, value, expires_at=self._clock() + ttl_s)
         return value
+
+    async def swap_value(self, name: str, value: str, *, ttl_s: int) -> str | None:
+        """Store `value` and return the one it replaced."""
+        earlier = self._values.get(name)
+        self._values.set(name, value, expires_at=self._clock() + ttl_s)
+        return earlier
 
     def prune_expired(self) -> int:
         """Drop every expired entry now (the scheduler's prune chore); return how many."""

@@ -13,7 +13,8 @@ import pytest
 from telegram import Bot
 
 from bot.answering import late_placeholder
-from bot.delivery import Sender, Target
+from bot.answering.executor import target_of
+from bot.delivery import Sender
 from bot.limiter import MemorySendLimiter
 from bot.request import Answer, Destination, UnrollRequest
 from bot.store import ChatStore
@@ -57,7 +58,7 @@ async def race(
         return await late_placeholder.settle(store, request)
 
     timer = late_placeholder.send_if_slow(
-        store, sender, request, after_s=0.1, target=Target(chat_id=request.chat_id), text="⏳"
+        store, sender, request, after_s=0.1, target=target_of(request), text="⏳"
     )
     _, settled = await asyncio.gather(timer, answer())
     return settled
@@ -110,6 +111,47 @@ async def test_a_placeholder_never_recorded_does_not_hold_the_answer(
     await store.claim_value(name, late_placeholder.SENDING, ttl_s=60)
     settled = await late_placeholder.settle(store, request_in(chat))
     assert settled.answer is Answer.REPLY
+
+
+async def test_a_placeholder_sent_after_the_answer_stopped_waiting_is_deleted(
+    backend: Backend, fake: FakeTelegram, sender: Sender, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Telegram held the placeholder longer than the answer waits: none is left behind."""
+    store, chat = backend.store(), fake.group("Readers")
+    monkeypatch.setattr(late_placeholder, "SENDING_WAIT_S", 0.1)
+    fake.delay_next("sendMessage", 0.5)
+    settled = await race(store, sender, request_in(chat), answer_after_s=0.15)
+    [placeholder] = fake.calls_to("sendMessage")
+    [deleted] = fake.calls_to("deleteMessage")
+    assert (settled.answer, deleted.params["message_id"]) == (
+        Answer.REPLY,
+        placeholder.response["result"]["message_id"],  # type: ignore[index]
+    )
+
+
+async def test_no_placeholder_takes_a_slot_an_answer_waits_for(
+    backend: Backend, fake: FakeTelegram, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The limiter has no room (a backlog): "typing" instead, and the answer is one reply."""
+    fake.reset()
+    store, chat = backend.store(), fake.group("Readers")
+    monkeypatch.setattr(late_placeholder, "NO_ROOM_RETRY_S", 0.05)
+    monkeypatch.setattr(late_placeholder, "TYPING_EVERY_S", 0.1)
+    limiter = backend.limiter(global_per_s=0.5)  # a burst of five, then one slot per 2 s
+    async with Bot(fake.token, base_url=f"{fake.url}/bot") as bot:
+        sender = Sender(bot, limiter)
+        while await limiter.try_acquire(None, is_group=False) <= 0:
+            pass  # the backlog has taken every slot of the bot
+        settled = await race(store, sender, request_in(chat), answer_after_s=0.5)
+    assert (
+        settled.answer,
+        fake.calls_to("sendMessage"),
+        bool(fake.calls_to("sendChatAction")),
+    ) == (
+        Answer.REPLY,
+        [],
+        True,
+    )
 
 
 async def test_a_placeholder_telegram_lost_leaves_the_answer_a_reply(
