@@ -13,13 +13,14 @@ import os
 import signal
 import socket
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import TypedDict
 
 import uvicorn
 from telegram import Update
+from telegram.error import NetworkError, RetryAfter
 from telegram.ext import ExtBot
 from telegram.request import HTTPXRequest
 
@@ -53,6 +54,8 @@ log = logging.getLogger("bot.wiring")
 BOT_CONNECTIONS = 64
 RENEWALS_PER_RECLAIM = 3
 HAND_BACK_S = 5.0
+STARTUP_RETRY_CAP_S = 15.0
+"""Longest wait between tries to reach Telegram when a process starts during an outage."""
 """Time past SHUTDOWN_GRACE_S for a worker to cancel and hand back its jobs, and for the web
 server to close; a part still running then is cancelled."""
 
@@ -236,6 +239,8 @@ async def _run(
             placeholder_after_s=settings.placeholder_after_ms / 1000,
         )
         webhook = bool(settings.webhook_url) and listener
+        # PTB's initialize asks getMe and fails at once: in an outage, wait it out instead.
+        await _until_telegram_answers(bot.initialize, "getMe")
         application = build_application(services, bot=bot, polling=listener and not webhook)
         async with application:
             await application.start()
@@ -307,7 +312,9 @@ async def _start_updates(
 ) -> None:
     if not listener:
         return
-    await application.bot.set_my_commands(COMMANDS)
+    await _until_telegram_answers(
+        lambda: application.bot.set_my_commands(COMMANDS), "setMyCommands"
+    )
     if webhook:
         assert settings.webhook_url is not None
         assert settings.webhook_secret is not None
@@ -321,6 +328,26 @@ async def _start_updates(
     await application.updater.start_polling(
         timeout=settings.telegram_poll_timeout_s, allowed_updates=ALLOWED_UPDATES
     )
+
+
+async def _until_telegram_answers(call: Callable[[], Awaitable[object]], what: str) -> None:
+    """Make `call` until Telegram answers it, waiting longer each time (up to a cap).
+
+    A process started while Telegram is unreachable would otherwise exit and depend on its
+    supervisor; a wrong token (InvalidToken) or any other refusal still ends it at once.
+    """
+    wait_s = 1.0
+    while True:  # until Telegram answers, or the process is stopped
+        try:
+            await call()
+            return
+        except (NetworkError, RetryAfter) as exc:
+            log.warning(
+                "telegram unreachable at start: trying again",
+                extra={"call": what, "error": type(exc).__name__, "retry_in_s": wait_s},
+            )
+            await asyncio.sleep(wait_s)
+            wait_s = min(STARTUP_RETRY_CAP_S, wait_s * 2)
 
 
 def thread_archive(settings: Settings, backends: Backends) -> ThreadArchive:

@@ -337,3 +337,22 @@ async def test_a_cached_answer_lost_to_a_telegram_outage_is_answered_later(
     ask(telegram, second, thread)
     await eventually(lambda: is_answered(telegram, second), timeout_s=30)
     assert len(telegram.sent_to(second)) == 1
+
+
+@pytest.mark.parametrize("backend", ["memory"], indirect=True)
+async def test_a_process_started_in_a_telegram_outage_waits_it_out(
+    telegram: FakeTelegram,
+    fxtwitter: FakeFxTwitter,
+    start_bot: Callable[..., Awaitable[Settings]],
+) -> None:
+    """The soak found it: getMe failing at start ended the process (status 1)."""
+    thread = fxtwitter.add(build_thread(3, rich=False))
+    telegram.fail_next("getMe", 502, times=2)
+    telegram.fail_next("setMyCommands", 502, times=1)
+    await start_bot()
+    chat = new_chat(telegram)
+    ask(telegram, chat, thread)
+    await eventually(lambda: is_answered(telegram, chat))
+    methods = ("getMe", "setMyCommands")
+    statuses = [[call.status for call in telegram.calls_to(method)] for method in methods]
+    assert statuses == [[502, 502, 200], [502, 200]]
