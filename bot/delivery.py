@@ -138,10 +138,12 @@ class Sender:
         preview_url: str | None = None,
         buttons: InlineKeyboardMarkup | None = None,
         quiet: bool = False,
+        slot_taken: bool = False,
     ) -> Message:
         """Send a new HTML message to a chat, replying to `reply_to` when it still exists.
 
-        A `quiet` message arrives without a notification sound.
+        A `quiet` message arrives without a notification sound. With `slot_taken` the caller
+        already holds the limiter's slot for it (`try_acquire`).
         """
         reply = reply_parameters(reply_to)
         return await self._call(
@@ -156,6 +158,7 @@ class Sender:
                 reply_markup=buttons,
                 disable_notification=quiet or None,
             ),
+            slot_taken=slot_taken,
         )
 
     async def edit(
@@ -373,19 +376,8 @@ class Sender:
         reply once Telegram is back (a placeholder that did arrive stays as it is). With
         `slot_taken` the caller already holds the limiter's slot for it (`try_acquire`).
         """
-        reply = reply_parameters(reply_to)
         try:
-            return await self._call(
-                target,
-                lambda: self.bot.send_message(
-                    chat_id=target.chat_id,  # type: ignore[arg-type]
-                    text=html,
-                    parse_mode=ParseMode.HTML,
-                    message_thread_id=target.thread_id,
-                    reply_parameters=reply,
-                ),
-                slot_taken=slot_taken,
-            )
+            return await self.send(target, html, reply_to=reply_to, slot_taken=slot_taken)
         except NotDeliveredError as exc:
             log.warning("placeholder not sent", extra={"error": type(exc).__name__})
             return None

@@ -15,7 +15,9 @@ from typing import Any
 
 import pytest
 from redis.asyncio import Redis
+from telegram import Bot
 
+from bot.delivery import Sender
 from bot.follow.records import FollowStore, MemoryFollowStore, RedisFollowStore
 from bot.keyspace import connect
 from bot.limiter import MemorySendLimiter, RedisSendLimiter, SendLimiter
@@ -25,6 +27,7 @@ from bot.queue.redis_streams import RedisJobQueue
 from bot.store import ChatStore, MemoryChatStore, RedisChatStore
 from tests.conftest import RedisServer
 from tests.fakes.server import free_port
+from tests.fakes.telegram import FakeTelegram
 
 
 @dataclass
@@ -96,3 +99,18 @@ def own_redis_server(tmp_path: Path) -> Iterator[RedisServer]:
     yield server
     server.stop()
     shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def fake() -> Iterator[FakeTelegram]:
+    """A fake Bot API server for the module's tests."""
+    with FakeTelegram() as server:
+        yield server
+
+
+@pytest.fixture
+async def sender(fake: FakeTelegram) -> AsyncIterator[Sender]:
+    """A Sender on the fake with room for every send (its call log emptied first)."""
+    fake.reset()
+    async with Bot(fake.token, base_url=f"{fake.url}/bot") as bot:
+        yield Sender(bot, MemorySendLimiter(global_per_s=1000, private_per_s=1000))

@@ -2,33 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-
 import pytest
-from telegram import Bot, Message
+from telegram import Message
 
 from bot.answering.executor import Answerer
 from bot.answering.pages import PagePublisher
 from bot.delivery import Sender, Target
-from bot.limiter import MemorySendLimiter
 from bot.request import Answer, AnswerStyle, UnrollRequest
 from bot.store import MemoryChatStore
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.telegram_html import parse_html
 from tests.samples import long_thread
-
-
-@pytest.fixture(scope="module")
-def fake() -> Iterator[FakeTelegram]:
-    with FakeTelegram() as server:
-        yield server
-
-
-@pytest.fixture
-async def sender(fake: FakeTelegram) -> AsyncIterator[Sender]:
-    fake.reset()
-    async with Bot(fake.token, base_url=f"{fake.url}/bot") as bot:
-        yield Sender(bot, MemorySendLimiter(global_per_s=1000, private_per_s=1000))
 
 
 class _Killed(Exception):

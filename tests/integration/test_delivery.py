@@ -2,28 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-
 import pytest
-from telegram import Bot
 from telegram.error import NetworkError
 
 from bot.delivery import Sender, Target, UndeliverableError
-from bot.limiter import MemorySendLimiter
 from tests.fakes.telegram import FakeTelegram
-
-
-@pytest.fixture(scope="module")
-def fake() -> Iterator[FakeTelegram]:
-    with FakeTelegram() as server:
-        yield server
-
-
-@pytest.fixture
-async def sender(fake: FakeTelegram) -> AsyncIterator[Sender]:
-    fake.reset()
-    async with Bot(fake.token, base_url=f"{fake.url}/bot") as bot:
-        yield Sender(bot, MemorySendLimiter(global_per_s=1000, private_per_s=1000))
 
 
 async def test_edit_is_sent_again_after_a_bad_gateway(fake: FakeTelegram, sender: Sender) -> None:

@@ -7,7 +7,6 @@ other follows, and a job handed out again finds the same decision.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
 
 import pytest
 from telegram import Bot
@@ -15,25 +14,11 @@ from telegram import Bot
 from bot.answering import late_placeholder
 from bot.answering.executor import target_of
 from bot.delivery import Sender
-from bot.limiter import MemorySendLimiter
 from bot.request import Answer, Destination, UnrollRequest
 from bot.store import ChatStore
 from tests.fakes.telegram import FakeChat, FakeTelegram
 from tests.integration.conftest import Backend
 from tests.samples import long_thread
-
-
-@pytest.fixture(scope="module")
-def fake() -> Iterator[FakeTelegram]:
-    with FakeTelegram() as server:
-        yield server
-
-
-@pytest.fixture
-async def sender(fake: FakeTelegram) -> AsyncIterator[Sender]:
-    fake.reset()
-    async with Bot(fake.token, base_url=f"{fake.url}/bot") as bot:
-        yield Sender(bot, MemorySendLimiter(global_per_s=1000, private_per_s=1000))
 
 
 def request_in(chat: FakeChat) -> UnrollRequest:

@@ -7,33 +7,18 @@ is remembered, so later rich calls fail at once and the caller answers classical
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterator
 
 import pytest
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest
 
 from bot.delivery import RichUnsupportedError, Sender, Target, UndeliverableError
-from bot.limiter import MemorySendLimiter
 from bot.rendering import telegram_rich
 from bot.rendering.telegram_rich import RichMessage
 from tests.fakes.telegram import FakeChat, FakeTelegram
 from tests.samples import post, rich_thread, text, thread
 
 BUTTONS = InlineKeyboardMarkup([[InlineKeyboardButton("Refresh", callback_data="r")]])
-
-
-@pytest.fixture(scope="module")
-def fake() -> Iterator[FakeTelegram]:
-    with FakeTelegram() as server:
-        yield server
-
-
-@pytest.fixture
-async def sender(fake: FakeTelegram) -> AsyncIterator[Sender]:
-    fake.reset()
-    async with Bot(fake.token, base_url=f"{fake.url}/bot") as bot:
-        yield Sender(bot, MemorySendLimiter(global_per_s=1000, private_per_s=1000))
 
 
 @pytest.fixture
