@@ -28,6 +28,8 @@ from telegram import (
     Bot,
     CallbackQuery,
     InlineKeyboardMarkup,
+    InlineQuery,
+    InlineQueryResult,
     InputFile,
     InputMessageContent,
     LinkPreviewOptions,
@@ -391,6 +393,24 @@ class Sender:
                 target, lambda: self.bot.delete_message(chat_id=chat_id, message_id=message_id)
             )
 
+    async def offer_inline(
+        self, query: InlineQuery, results: list[InlineQueryResult], **options: Any
+    ) -> None:
+        """Answer an inline query, tried again through a short Telegram outage or 429.
+
+        Not paced (it sends no message); sent twice it is harmless. A user whose popup stays
+        empty would have to type the link again, so a failure in transit is worth retries.
+        """
+        try:
+            await self._call(
+                Target(chat_id=None),
+                lambda: query.answer(results, **options),
+                idempotent=True,
+                paced=False,
+            )
+        except UndeliverableError:
+            return  # refused (the query is too old): the popup stays empty, nothing to tell
+
     async def acknowledge(
         self, query: CallbackQuery, text: str | None = None, *, show_alert: bool = False
     ) -> None:
@@ -419,10 +439,11 @@ class Sender:
         *,
         idempotent: bool = False,
         slot_taken: bool = False,
+        paced: bool = True,
     ) -> T:
         """Make `call` through the limiter (the first attempt's slot may be the caller's)."""
         for attempt in range(1, MAX_SEND_ATTEMPTS + 1):
-            if attempt > 1 or not slot_taken:
+            if paced and (attempt > 1 or not slot_taken):
                 await self.limiter.acquire(target.chat_id, is_group=target.is_group)
             try:
                 return await call()
@@ -431,6 +452,8 @@ class Sender:
                 wait_s = retry_after_s(exc)
                 log.warning("telegram 429", extra={"retry_after_s": wait_s, "attempt": attempt})
                 await self.limiter.pause(wait_s, chat_id=target.chat_id)
+                if not paced:
+                    await asyncio.sleep(wait_s)  # no slot to wait for: wait here
                 if attempt == MAX_SEND_ATTEMPTS:
                     raise NotDeliveredError(exc.message) from exc
             except Forbidden as exc:

@@ -53,18 +53,21 @@ async def inline_query(update: Update, context: UnrollContext) -> None:
         key = links.find_key(query.query)
     except UnrollError as error:
         sentence = error.user_message()
-        await query.answer([_article("x-error", texts.INLINE_ERROR_TITLE, sentence, sentence)])
+        error_article = _article("x-error", texts.INLINE_ERROR_TITLE, sentence, sentence)
+        await context.services.answerer.sender.offer_inline(query, [error_article])
         return
     if key is None:
         button = InlineQueryResultsButton(
             text=texts.INLINE_HINT_TITLE, start_parameter=HELP_PAYLOAD
         )
-        await query.answer([], button=button, cache_time=0)
+        await context.services.answerer.sender.offer_inline(query, [], button=button, cache_time=0)
         return
     offer = await _cached_offer(context.services, key) or await _placeholder_offer(
         context.services, key, query.query
     )
-    await query.answer([offer], cache_time=0, is_personal=True)
+    await context.services.answerer.sender.offer_inline(
+        query, [offer], cache_time=0, is_personal=True
+    )
 
 
 async def chosen_inline_result(update: Update, context: UnrollContext) -> None:

@@ -103,3 +103,21 @@ async def test_refresh_edits_inline_message_and_tells_what_changed(
     assert telegram.inline_message(inline_id)["text"].endswith(
         "Original on X · 3 posts\n\nRefreshed: 1 new post."
     )
+
+
+async def test_an_inline_offer_lost_in_transit_is_offered_again(
+    telegram: FakeTelegram, start_bot: Callable[..., Any], alice: FakeUser, thread: FakeThread
+) -> None:
+    """The soak found it: a 502 on answerInlineQuery left the user's popup empty for good."""
+    await start_bot()
+    telegram.fail_next("answerInlineQuery", 502, times=2)
+    query_id = telegram.inline_query(alice, x_link(thread))
+    await eventually(
+        lambda: any(call.status == 200 for call in telegram.calls_to("answerInlineQuery"))
+    )
+    statuses = [
+        call.status
+        for call in telegram.calls_to("answerInlineQuery")
+        if call.params["inline_query_id"] == query_id
+    ]
+    assert statuses == [502, 502, 200]
