@@ -299,12 +299,17 @@ async def wait_for(recorder: Recorder, chats: list[FakeChat], at_most_pending: i
 
 
 async def run_closed_loop(
-    recorder: Recorder, links: list[str], concurrency: int
+    recorder: Recorder, links: list[str], concurrency: int, think_s: float = 0.0
 ) -> list[FakeChat]:
-    """Post one request per link from a new chat, keeping `concurrency` in flight."""
+    """Post one request per link from a new chat, keeping `concurrency` in flight.
+
+    Each next request waits `think_s` after a slot frees up, as a user would.
+    """
     chats: list[FakeChat] = []
     for index, link in enumerate(links):
         await wait_for(recorder, chats, concurrency - 1)
+        if think_s and chats:
+            await asyncio.sleep(think_s)
         user = recorder.telegram.user(f"User{index}")
         chat = recorder.telegram.private_chat(user)
         chats.append(chat)
@@ -494,6 +499,7 @@ class Options:
     rounds: int = 3
     open_rate: float = 24.0
     open_seconds: float = 10.0
+    think_ms: float = 0.0
 
 
 @asynccontextmanager
@@ -845,7 +851,9 @@ class Bench:
             turns = [("ours", ours), ("floor", floor)]
             for side, recorder in turns if number % 2 == 0 else reversed(turns):
                 before = sum(process_stats(pid).cpu_s for pid in pids[side])
-                chats[side] += await run_closed_loop(recorder, batch, options.concurrency)
+                chats[side] += await run_closed_loop(
+                    recorder, batch, options.concurrency, options.think_ms / 1000
+                )
                 used = sum(process_stats(pid).cpu_s for pid in pids[side]) - before
                 self.latency_cpu_s[side] += used
             if fetcher is not None:
@@ -980,7 +988,8 @@ def print_table(results: Results, options: Options) -> None:
     print(
         f"unroll-bot e2e benchmark: {mode}; {options.posts}-post threads; upstream latency "
         f"{options.upstream_latency_ms:g} ms; {options.requests} requests at concurrency "
-        f"{options.concurrency}, alternating with the bare bot in batches of {options.batch}; "
+        f"{options.concurrency} (think {options.think_ms:g} ms), alternating with the bare bot "
+        f"in batches of {options.batch}; "
         f"burst {options.burst}; {os.cpu_count()} CPUs; load average "
         + " → ".join(f"{load:.1f}" for load in results.load)
     )
@@ -1275,6 +1284,13 @@ def parse_options(argv: list[str] | None = None) -> Options:
     )
     scale.add_argument("--rounds", type=int, default=3, help="bursts per worker count")
     parser.add_argument(
+        "--think-ms",
+        type=float,
+        default=0.0,
+        help="pause before each next latency request: with 50 at Telegram's pace the requests "
+        "come slower than the limiter's 25/s, so latencies show a lone request, not the queue",
+    )
+    parser.add_argument(
         "--open-rate", type=float, default=24.0, help="open loop at Telegram's pace: requests/s"
     )
     parser.add_argument(
@@ -1299,6 +1315,7 @@ def parse_options(argv: list[str] | None = None) -> Options:
         rounds=args.rounds,
         open_rate=args.open_rate,
         open_seconds=args.open_seconds,
+        think_ms=args.think_ms,
     )
 
 
