@@ -50,7 +50,12 @@ from bot.worker import Worker
 
 log = logging.getLogger("bot.wiring")
 
-BOT_CONNECTIONS = 64
+BOT_CONNECTIONS = 16
+"""Connections to the Bot API per process. Enough: Telegram takes about 30 messages a second
+from a bot, which at 50-100 ms a call keeps fewer than ten busy. More cost CPU on every call:
+httpcore checks each pooled connection (and, for each idle one, counts all the idle ones)
+whenever a request starts or ends, so a pool of 64 cost the listener about 5 ms per unroll in
+a burst."""
 RENEWALS_PER_RECLAIM = 3
 HAND_BACK_S = 5.0
 """Time past SHUTDOWN_GRACE_S for a worker to cancel and hand back its jobs, and for the web
