@@ -21,7 +21,6 @@ from typing import TypedDict
 import uvicorn
 from telegram import Update
 from telegram.ext import ExtBot
-from telegram.request import HTTPXRequest
 
 from bot.answering.executor import Answerer
 from bot.answering.pages import PagePublisher
@@ -35,6 +34,7 @@ from bot.limiter import MemorySendLimiter, RedisSendLimiter, SendLimiter
 from bot.listener import ALLOWED_UPDATES, COMMANDS, build_application
 from bot.listener.context import Services, UnrollApplication
 from bot.model import Thread, ThreadKey
+from bot.net.bot_api import JsonBotRequest
 from bot.net.http import HttpClient
 from bot.oneshot import build_http, source_config
 from bot.queue import JobQueue
@@ -135,8 +135,8 @@ def build_bot(settings: Settings) -> ExtBot[None]:
         settings.telegram_bot_token.get_secret_value(),
         base_url=f"{api_url}/bot",
         base_file_url=f"{api_url}/file/bot",
-        request=HTTPXRequest(connection_pool_size=BOT_CONNECTIONS, pool_timeout=10.0),
-        get_updates_request=HTTPXRequest(read_timeout=settings.telegram_poll_timeout_s + 10.0),
+        request=JsonBotRequest(connection_pool_size=BOT_CONNECTIONS, pool_timeout=10.0),
+        get_updates_request=JsonBotRequest(read_timeout=settings.telegram_poll_timeout_s + 10.0),
     )
 
 
