@@ -109,11 +109,8 @@ class UnrollJobs:
             await self.follow.settle(request, result)
 
     async def _pending(self, job: Job) -> list[tuple[int, UnrollRequest]]:
-        done = await self.queue.delivered(job)
         pending: list[tuple[int, UnrollRequest]] = []
-        for index, raw in enumerate(await self.queue.requests(job)):
-            if index in done:
-                continue
+        for index, raw in await self.queue.undelivered(job):
             try:
                 pending.append((index, decode_request(raw)))
             except (AttributeError, KeyError, TypeError, ValueError):
