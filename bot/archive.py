@@ -16,6 +16,9 @@ from bot.model import Thread, ThreadKey
 from bot.store import ValueStore
 
 PAGE_TTL_S = 30 * 24 * 3600
+_BASE64 = "."
+"""Marks a value written in base64; the character is outside base85's alphabet, so values
+written in base85 (before base64, which C encodes many times faster) are still read."""
 
 
 @dataclass
@@ -25,9 +28,13 @@ class ThreadArchive:
     store: ValueStore
     ttl_s: int = PAGE_TTL_S
 
-    async def keep(self, thread: Thread) -> None:
-        """Keep `thread` (a new fetch replaces the one kept for its key)."""
-        packed = base64.b85encode(zlib.compress(encode_result(thread), 6)).decode()
+    async def keep(self, thread: Thread, *, encoded: bytes | None = None) -> None:
+        """Keep `thread` (a new fetch replaces the one kept for its key).
+
+        `encoded` is `encode_result(thread)` when the caller has it already.
+        """
+        raw = encode_result(thread) if encoded is None else encoded
+        packed = _BASE64 + base64.b64encode(zlib.compress(raw, 6)).decode()
         await self.store.set_value(_name(str(thread.key)), packed, ttl_s=self.ttl_s)
 
     async def recall(self, key: ThreadKey | str) -> Thread | None:
@@ -36,10 +43,16 @@ class ThreadArchive:
         if packed is None:
             return None
         try:
-            result = decode_result(zlib.decompress(base64.b85decode(packed)))
+            result = decode_result(zlib.decompress(_unpack(packed)))
         except (ValueError, zlib.error, KeyError, TypeError):
             return None  # written by another version of the bot: as good as gone
         return result if isinstance(result, Thread) else None
+
+
+def _unpack(packed: str) -> bytes:
+    if packed.startswith(_BASE64):
+        return base64.b64decode(packed[len(_BASE64) :], validate=True)
+    return base64.b85decode(packed)
 
 
 def _name(key: str) -> str:

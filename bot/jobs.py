@@ -63,9 +63,10 @@ class UnrollJobs:
             progress=self._progress_reporter(job),
         )
         metrics.JOB_DURATION.labels(stage="fetch").observe(time.perf_counter() - started)
-        await self.queue.finish(job, encode_result(thread), ttl_s=self.result_ttl_s)
+        encoded = encode_result(thread)
+        await self.queue.finish(job, encoded, ttl_s=self.result_ttl_s)
         if self.archive is not None:
-            await self.archive.keep(thread)
+            await self.archive.keep(thread, encoded=encoded)
         await self._answer_all(job, thread)
 
     async def fail(self, job: Job, error: UnrollError) -> None:
@@ -108,11 +109,8 @@ class UnrollJobs:
             await self.follow.settle(request, result)
 
     async def _pending(self, job: Job) -> list[tuple[int, UnrollRequest]]:
-        done = await self.queue.delivered(job)
         pending: list[tuple[int, UnrollRequest]] = []
-        for index, raw in enumerate(await self.queue.requests(job)):
-            if index in done:
-                continue
+        for index, raw in await self.queue.undelivered(job):
             try:
                 pending.append((index, decode_request(raw)))
             except (AttributeError, KeyError, TypeError, ValueError):

@@ -14,6 +14,7 @@ own codes for posts of only mentions (`qam`), hashtags (`qht`), cashtags (`qct`)
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from collections.abc import Iterable
@@ -52,6 +53,12 @@ def language_tag(value: object) -> str | None:
     """
     if not isinstance(value, str) or len(value) > MAX_TAG_CHARS:
         return None
+    return _canonical(value)
+
+
+@functools.lru_cache(maxsize=256)
+def _canonical(value: str) -> str | None:
+    # Every post carries a tag and a thread a handful of distinct ones: read each once.
     found = _TAG.fullmatch(value.replace("_", "-").lower())
     if found is None:
         return None

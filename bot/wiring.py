@@ -22,7 +22,6 @@ import uvicorn
 from telegram import Update
 from telegram.error import NetworkError, RetryAfter
 from telegram.ext import ExtBot
-from telegram.request import HTTPXRequest
 
 from bot.answering.executor import Answerer
 from bot.answering.pages import PagePublisher
@@ -36,6 +35,7 @@ from bot.limiter import MemorySendLimiter, RedisSendLimiter, SendLimiter
 from bot.listener import ALLOWED_UPDATES, COMMANDS, build_application
 from bot.listener.context import Services, UnrollApplication
 from bot.model import Thread, ThreadKey
+from bot.net.bot_api import JsonBotRequest
 from bot.net.http import HttpClient
 from bot.oneshot import build_http, source_config
 from bot.queue import JobQueue
@@ -51,7 +51,12 @@ from bot.worker import Worker
 
 log = logging.getLogger("bot.wiring")
 
-BOT_CONNECTIONS = 64
+BOT_CONNECTIONS = 16
+"""Connections to the Bot API per process. Enough: Telegram takes about 30 messages a second
+from a bot, which at 50-100 ms a call keeps fewer than ten busy. More cost CPU on every call:
+httpcore checks each pooled connection (and, for each idle one, counts all the idle ones)
+whenever a request starts or ends, so a pool of 64 cost the listener about 5 ms per unroll in
+a burst."""
 RENEWALS_PER_RECLAIM = 3
 HAND_BACK_S = 5.0
 STARTUP_RETRY_CAP_S = 15.0
@@ -133,8 +138,8 @@ def build_bot(settings: Settings) -> ExtBot[None]:
         settings.telegram_bot_token.get_secret_value(),
         base_url=f"{api_url}/bot",
         base_file_url=f"{api_url}/file/bot",
-        request=HTTPXRequest(connection_pool_size=BOT_CONNECTIONS, pool_timeout=10.0),
-        get_updates_request=HTTPXRequest(read_timeout=settings.telegram_poll_timeout_s + 10.0),
+        request=JsonBotRequest(connection_pool_size=BOT_CONNECTIONS, pool_timeout=10.0),
+        get_updates_request=JsonBotRequest(read_timeout=settings.telegram_poll_timeout_s + 10.0),
     )
 
 

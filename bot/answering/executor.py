@@ -315,8 +315,8 @@ class Answerer:
         # brings another Thread for the same key, which must not get this one's rendering.
         if prepared is None or prepared.presentation.source is not thread:
             started = time.perf_counter()
+            # Cleaned now; each output is rendered when an answer first needs it.
             prepared = _Prepared(present(thread, mode))
-            _ = prepared.presentation.message  # rendered now, so the metric measures it
             metrics.JOB_DURATION.labels(stage="render").observe(time.perf_counter() - started)
             self._prepared[slot] = prepared
             while len(self._prepared) > PRESENTATIONS_KEPT:

@@ -181,11 +181,12 @@ def _plan_thread(
         return (Edit(texts.ALREADY_UNROLLED),)
     if request.answer is Answer.FOLLOW:
         return _plan_follow(request, presentation, facts)
-    message, buttons = presentation.message, _buttons(request, facts.button_ref)
+    buttons = _buttons(request, facts.button_ref)
     note = _refresh_note(request, presentation.thread)
     remember = _remember(request)
     if (rich := _rich_message(request, presentation, facts)) is not None:
         return (EditRich(_with_rich_note(rich, note), buttons), *remember)
+    message = presentation.message  # rendered only for a classic answer
     if request.output is not OutputPreference.PAGE and telegram_html.fits_one_message(message):
         edit = Edit(_with_note(message.chunks[0], note), message.preview_url, buttons)
         return (edit, *remember)
@@ -226,9 +227,10 @@ def _plan_follow(
 def _follow_edit(
     request: UnrollRequest, presentation: Presentation, facts: Facts
 ) -> Edit | EditRich:
-    message, buttons = presentation.message, _buttons(request, facts.button_ref)
+    buttons = _buttons(request, facts.button_ref)
     if (rich := _rich_message(request, presentation, facts)) is not None:
         return EditRich(rich, buttons, resend_if_gone=False)
+    message = presentation.message
     if request.output is not OutputPreference.PAGE and telegram_html.fits_one_message(message):
         body, preview = message.chunks[0], message.preview_url
     elif facts.page_url is not None:

@@ -121,6 +121,13 @@ class JobQueue(Protocol):
         """Return the indexes of the requests already answered (to resume after a crash)."""
         ...
 
+    async def undelivered(self, job: Job) -> list[tuple[int, bytes]]:
+        """Return the requests not answered yet, with their indexes, in arrival order.
+
+        What `delivered` and `requests` say together, read at once.
+        """
+        ...
+
     async def ack(self, job: Job) -> None:
         """Settle the job for good and delete its data (after every request is answered).
 

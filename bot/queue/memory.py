@@ -134,6 +134,13 @@ class MemoryJobQueue:
         data = self._jobs.get(job.id)
         return set(data.delivered) if data is not None else set()
 
+    async def undelivered(self, job: Job) -> list[tuple[int, bytes]]:
+        """Return the requests not answered yet, with their indexes, in arrival order."""
+        data = self._jobs.get(job.id)
+        if data is None:
+            return []
+        return [(i, raw) for i, raw in enumerate(data.requests) if i not in data.delivered]
+
     async def ack(self, job: Job) -> None:
         """Settle the job for good and forget it."""
         self._entries.pop(job.entry_id, None)

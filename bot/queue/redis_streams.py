@@ -146,6 +146,15 @@ class RedisJobQueue:
         members = await self._redis.smembers(self._keys.job_delivered(job.id))
         return {int(member) for member in members}
 
+    async def undelivered(self, job: Job) -> list[tuple[int, bytes]]:
+        """Return the requests not answered yet, with their indexes: one round trip."""
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.smembers(self._keys.job_delivered(job.id))
+            pipe.lrange(self._keys.job_requests(job.id), 0, -1)
+            members, raw = await pipe.execute()
+        done = {int(member) for member in members}
+        return [(index, request) for index, request in enumerate(raw) if index not in done]
+
     async def ack(self, job: Job) -> None:
         """Settle the job for good and delete its data."""
         keys = self._keys

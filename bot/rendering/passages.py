@@ -63,7 +63,12 @@ def split_paragraphs(segments: Sequence[Segment]) -> tuple[Paragraph, ...]:
         if segment.kind is not SegmentKind.TEXT:
             paragraphs[-1].append(segment)
             continue
-        for index, piece in enumerate(_PARAGRAPH_BREAK.split(segment.text)):
+        pieces = _PARAGRAPH_BREAK.split(segment.text)
+        if len(pieces) == 1 and segment.url is None:
+            if segment.text:
+                paragraphs[-1].append(segment)  # no break in it: the segment as it is
+            continue
+        for index, piece in enumerate(pieces):
             if index:
                 paragraphs.append([])
             if piece:
@@ -93,16 +98,22 @@ def _joined_text(run: Sequence[Post]) -> list[Segment]:
 
 def _trim(segments: Sequence[Segment]) -> Paragraph:
     """Strip whitespace at both ends of a run of segments, dropping TEXT emptied by it."""
-    result = list(segments)
-    while result and _is_text(result[0]) and not result[0].text.strip():
-        result.pop(0)
-    while result and _is_text(result[-1]) and not result[-1].text.strip():
-        result.pop()
-    if result and _is_text(result[0]):
-        result[0] = Segment(SegmentKind.TEXT, result[0].text.lstrip())
-    if result and _is_text(result[-1]):
-        result[-1] = Segment(SegmentKind.TEXT, result[-1].text.rstrip())
+    start, end = 0, len(segments)
+    while start < end and _is_text(segments[start]) and not segments[start].text.strip():
+        start += 1
+    while end > start and _is_text(segments[end - 1]) and not segments[end - 1].text.strip():
+        end -= 1
+    result = list(segments[start:end])
+    # An edge TEXT is written anew (without a url) unless it is trimmed plain text already.
+    if result and _is_text(first := result[0]) and not _is_trimmed(first, first.text[:1]):
+        result[0] = Segment(SegmentKind.TEXT, first.text.lstrip())
+    if result and _is_text(last := result[-1]) and not _is_trimmed(last, last.text[-1:]):
+        result[-1] = Segment(SegmentKind.TEXT, last.text.rstrip())
     return tuple(result)
+
+
+def _is_trimmed(segment: Segment, outer_char: str) -> bool:
+    return segment.url is None and not outer_char.isspace()
 
 
 def _is_text(segment: Segment) -> bool:

@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import html
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import accumulate
 
 from bot import safety
@@ -38,6 +38,8 @@ TEASER_PARAGRAPH_UNITS = 600
 _MAX_NAME_CHARS = 128
 # A sentence ends at . ! ? or … with any closing quotes or brackets, before whitespace.
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’»)\]]*(?=\s)")
+# Characters outside the Basic Multilingual Plane: two UTF-16 units each.
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,14 +58,14 @@ class TelegramMessage:
 class _Tag:
     name: str
     href: str | None = None
+    # Written once per tag, not once per run it opens or closes.
+    opening: str = field(init=False, repr=False, compare=False)
+    closing: str = field(init=False, repr=False, compare=False)
 
-    def opening(self) -> str:
-        if self.href is None:
-            return f"<{self.name}>"
-        return f'<{self.name} href="{html.escape(self.href)}">'
-
-    def closing(self) -> str:
-        return f"</{self.name}>"
+    def __post_init__(self) -> None:
+        attribute = "" if self.href is None else f' href="{html.escape(self.href)}"'
+        object.__setattr__(self, "opening", f"<{self.name}{attribute}>")
+        object.__setattr__(self, "closing", f"</{self.name}>")
 
 
 _Tags = tuple[_Tag, ...]
@@ -205,7 +207,11 @@ def _opening(thread: Thread) -> _Block:
     if not passages or not passages[0].paragraphs:
         return []
     base = _base_tags(passages[0].posts[0])
-    runs = _segment_runs(passages[0].paragraphs[0], base)
+    # Measured before `_join` cleans it, so cleaned here.
+    runs = [
+        (safety.clean_text(text), tags)
+        for text, tags in _segment_runs(passages[0].paragraphs[0], base)
+    ]
     visible = "".join(text for text, _ in runs)
     span = next(_spans(visible, TEASER_PARAGRAPH_UNITS), None)
     if span is None:  # a paragraph of empty links shows nothing
@@ -218,10 +224,10 @@ def _opening(thread: Thread) -> _Block:
 
 
 def _segment_runs(segments: Sequence[Segment], base: _Tags) -> _Block:
-    # Cleaned here as well as in `_join`: the teaser measures its opening before joining.
+    # Not cleaned yet: `_join` cleans every run, once.
     return [
         (
-            safety.clean_text(segment.text),
+            segment.text,
             base if segment.kind is SegmentKind.TEXT else (*base, *_link(segment.url)),
         )
         for segment in segments
@@ -279,26 +285,36 @@ def _offsets(runs: _Block) -> list[int]:
 
 def _spans(visible: str, max_units: int) -> Iterator[tuple[int, int]]:
     """Yield (start, end) code-point spans of the chunks, whitespace at their edges left out."""
+    astral = [match.start() for match in _ASTRAL.finditer(visible)]
     start = _skip_space(visible, 0)
     while start < len(visible):
-        end = _fit(visible, start, max_units)
+        end = _fit(visible, astral, start, max_units)
         if end < len(visible):
             end = _cut(visible, start, end)
         yield start, start + len(visible[start:end].rstrip())
         start = _skip_space(visible, end)
 
 
-def _fit(visible: str, start: int, max_units: int) -> int:
-    """Return the furthest end such that visible[start:end] is within `max_units` UTF-16 units."""
+def _fit(visible: str, astral: list[int], start: int, max_units: int) -> int:
+    """Return the furthest end such that visible[start:end] is within `max_units` UTF-16 units.
+
+    `astral` holds the positions of the characters outside the BMP, in order: the UTF-16 length
+    of a span is its length plus how many of them it holds, counted without encoding it.
+    """
+    first = bisect_left(astral, start)
+
+    def units(stop: int) -> int:
+        return stop - start + bisect_left(astral, stop, first) - first
+
     end = min(len(visible), start + max_units)
-    if utf16_len(visible[start:end]) <= max_units:
+    if units(end) <= max_units:
         return end
     # Astral characters count twice. Half as many code points as units always fit, so binary
     # search between that and `end`, which does not fit.
     fits, too_long = start + max_units // 2, end
     while too_long - fits > 1:
         middle = (fits + too_long) // 2
-        if utf16_len(visible[start:middle]) <= max_units:
+        if units(middle) <= max_units:
             fits = middle
         else:
             too_long = middle
@@ -366,10 +382,12 @@ def _serialize(runs: _Block) -> str:
 
 
 def _retag(current: _Tags, wanted: _Tags) -> str:
+    if current == wanted:
+        return ""  # most neighbouring runs: plain text, or the same link's words
     shared = 0
     for have, want in zip(current, wanted, strict=False):
         if have != want:
             break
         shared += 1
-    closing = "".join(tag.closing() for tag in reversed(current[shared:]))
-    return closing + "".join(tag.opening() for tag in wanted[shared:])
+    closing = "".join(tag.closing for tag in reversed(current[shared:]))
+    return closing + "".join(tag.opening for tag in wanted[shared:])

@@ -402,6 +402,16 @@ async def test_dead_letter_leaves_early_requests_to_the_apology(backend: Backend
     assert await queue.delivered(job) == {1}
 
 
+async def test_undelivered_leaves_out_the_requests_answered(backend: Backend) -> None:
+    queue = backend.queue()
+    await queue.submit(KEY, b"r1")
+    job = await _claim_one(queue)
+    await queue.submit(KEY, b"r2")
+    await queue.submit(KEY, b"r3")
+    await queue.mark_delivered(job, 1)
+    assert await queue.undelivered(job) == [(0, b"r1"), (2, b"r3")]
+
+
 async def test_successor_of_dead_letter_holds_the_flight(backend: Backend) -> None:
     queue = backend.queue()
     _job, successor = await _dead_letter_with_a_late_request(queue)

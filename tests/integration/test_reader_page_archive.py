@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import zlib
 from collections.abc import Awaitable, Callable
 from urllib.parse import quote
 
@@ -9,6 +11,7 @@ import httpx
 import pytest
 
 from bot.archive import ThreadArchive
+from bot.codec import encode_result
 from bot.errors import PostUnavailableError
 from bot.model import Thread, ThreadKey
 from bot.queue.memory import MemoryJobQueue
@@ -81,3 +84,11 @@ async def test_an_unreadable_kept_value_counts_as_gone() -> None:
     store = MemoryChatStore()
     await store.set_value(f"thread:{THREAD.key}", "not what keep wrote")
     assert await ThreadArchive(store).recall(THREAD.key) is None
+
+
+async def test_a_thread_kept_in_base85_by_an_earlier_version_is_still_read(
+    archive: ThreadArchive,
+) -> None:
+    packed = base64.b85encode(zlib.compress(encode_result(THREAD), 6)).decode()
+    await archive.store.set_value(f"thread:{THREAD.key}", packed)
+    assert await archive.recall(THREAD.key) == THREAD
