@@ -227,6 +227,24 @@ async def _run(
     stop: asyncio.Event | None = None,
 ) -> None:
     """Run until `stop` is set, or until SIGINT or SIGTERM when no event is given."""
+    # From the start: a signal during start-up must stop the process in order, not kill it.
+    stop = stop or _stop_on_signals()
+    try:
+        await _run_until(
+            settings, listener=listener, worker=worker, concurrency=concurrency, stop=stop
+        )
+    except _StoppedWhileStarting:
+        log.info("stopped before Telegram answered")
+
+
+async def _run_until(
+    settings: Settings,
+    *,
+    listener: bool,
+    worker: bool,
+    concurrency: int | None,
+    stop: asyncio.Event,
+) -> None:
     async with AsyncExitStack() as stack:
         backends = await stack.enter_async_context(open_backends(settings))
         http = build_http(settings)
@@ -245,12 +263,14 @@ async def _run(
         )
         webhook = bool(settings.webhook_url) and listener
         # PTB's initialize asks getMe and fails at once: in an outage, wait it out instead.
-        await _until_telegram_answers(bot.initialize, "getMe")
+        await _until_telegram_answers(bot.initialize, "getMe", stop)
         application = build_application(services, bot=bot, polling=listener and not webhook)
         async with application:
             await application.start()
             try:
-                await _start_updates(settings, application, listener=listener, webhook=webhook)
+                await _start_updates(
+                    settings, application, listener=listener, webhook=webhook, stop=stop
+                )
                 assert application.job_queue is not None  # installed with the [job-queue] extra
                 schedule_chores(
                     application.job_queue,
@@ -288,7 +308,7 @@ class _Parts:
     worker: Worker | None
     grace_s: float
 
-    async def run_until(self, stop: asyncio.Event | None) -> None:
+    async def run_until(self, stop: asyncio.Event) -> None:
         """Run the parts until `stop` (or a signal), then let them finish within a grace time."""
         tasks: list[asyncio.Task[None]] = []
         if self.web is not None:
@@ -313,12 +333,17 @@ class _Parts:
 
 
 async def _start_updates(
-    settings: Settings, application: UnrollApplication, *, listener: bool, webhook: bool
+    settings: Settings,
+    application: UnrollApplication,
+    *,
+    listener: bool,
+    webhook: bool,
+    stop: asyncio.Event,
 ) -> None:
     if not listener:
         return
     await _until_telegram_answers(
-        lambda: application.bot.set_my_commands(COMMANDS), "setMyCommands"
+        lambda: application.bot.set_my_commands(COMMANDS), "setMyCommands", stop
     )
     if webhook:
         assert settings.webhook_url is not None
@@ -335,7 +360,22 @@ async def _start_updates(
     )
 
 
-async def _until_telegram_answers(call: Callable[[], Awaitable[object]], what: str) -> None:
+class _StoppedWhileStarting(Exception):
+    """Stopped while waiting for Telegram to answer at start: nothing was running yet."""
+
+
+def _stop_on_signals() -> asyncio.Event:
+    """Return an event SIGINT and SIGTERM set."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    return stop
+
+
+async def _until_telegram_answers(
+    call: Callable[[], Awaitable[object]], what: str, stop: asyncio.Event
+) -> None:
     """Make `call` until Telegram answers it, waiting longer each time (up to a cap).
 
     A process started while Telegram is unreachable would otherwise exit and depend on its
@@ -351,7 +391,10 @@ async def _until_telegram_answers(call: Callable[[], Awaitable[object]], what: s
                 "telegram unreachable at start: trying again",
                 extra={"call": what, "error": type(exc).__name__, "retry_in_s": wait_s},
             )
-            await asyncio.sleep(wait_s)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=wait_s)
+            if stop.is_set():
+                raise _StoppedWhileStarting from exc
             wait_s = min(STARTUP_RETRY_CAP_S, wait_s * 2)
 
 
@@ -429,14 +472,9 @@ class _EmbeddedServer(uvicorn.Server):
 
 
 async def _wait_for_stop(
-    tasks: list[asyncio.Task[None]], stop: asyncio.Event | None
+    tasks: list[asyncio.Task[None]], stop: asyncio.Event
 ) -> BaseException | None:
     """Return when `stop` is set (or a signal came), or with the error of a part that died."""
-    if stop is None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, stop.set)
     stopper = asyncio.create_task(stop.wait())
     done, _pending = await asyncio.wait([stopper, *tasks], return_when=asyncio.FIRST_COMPLETED)
     stopper.cancel()

@@ -356,3 +356,16 @@ async def test_a_process_started_in_a_telegram_outage_waits_it_out(
     methods = ("getMe", "setMyCommands")
     statuses = [[call.status for call in telegram.calls_to(method)] for method in methods]
     assert statuses == [[502, 502, 200], [502, 200]]
+
+
+@pytest.mark.parametrize("backend", ["memory"], indirect=True)
+async def test_a_process_waiting_for_telegram_at_start_stops_cleanly(
+    telegram: FakeTelegram,
+    bot_settings: Callable[..., Settings],
+    bot_process: Callable[..., Awaitable[BotProcess]],
+) -> None:
+    """SIGTERM while getMe keeps failing: an orderly exit, not a kill by the signal."""
+    telegram.fail_next("getMe", 502, times=100)
+    bot = await bot_process("run", bot_settings())
+    await eventually(lambda: len(telegram.calls_to("getMe")) >= 2, timeout_s=20)
+    assert await bot.stop() == 0
