@@ -32,7 +32,7 @@ from bot.follow.records import FollowStore, MemoryFollowStore, RedisFollowStore
 from bot.jobs import UnrollJobs
 from bot.keyspace import connect
 from bot.limiter import MemorySendLimiter, RedisSendLimiter, SendLimiter
-from bot.listener import ALLOWED_UPDATES, COMMANDS, build_application
+from bot.listener import ALLOWED_UPDATES, build_application, command_menus
 from bot.listener.context import Services, UnrollApplication
 from bot.model import Thread, ThreadKey
 from bot.net.http import HttpClient
@@ -306,7 +306,8 @@ async def _start_updates(
 ) -> None:
     if not listener:
         return
-    await application.bot.set_my_commands(COMMANDS)
+    for language_code, menu in command_menus():
+        await application.bot.set_my_commands(menu, language_code=language_code)
     if webhook:
         assert settings.webhook_url is not None
         assert settings.webhook_secret is not None

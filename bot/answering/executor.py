@@ -37,6 +37,8 @@ from bot.delivery import (
     UndeliverableError,
 )
 from bot.errors import UnrollError
+from bot.i18n import ENGLISH, Words
+from bot.i18n.catalogs import words_for
 from bot.model import Thread
 from bot.presentation import Presentation, present
 from bot.request import Answer, UnrollRequest
@@ -89,16 +91,19 @@ class Answerer:
     pages: PagePublisher
     store: AnswerStore
     max_split_messages: int = 5
-    _prepared: OrderedDict[tuple[str, ReadingMode], _Prepared] = field(default_factory=OrderedDict)
+    _prepared: OrderedDict[tuple[str, ReadingMode, str], _Prepared] = field(
+        default_factory=OrderedDict
+    )
 
     async def answer(self, request: UnrollRequest, result: Thread | UnrollError) -> bool:
         """Edit the request's placeholder (or earlier answer) into the result.
 
         Returns False when Telegram would not take the answer there (blocked, message gone).
         """
+        words = words_for(request.language)
         if isinstance(result, UnrollError):
-            return await self._carry_out(request, plan.plan_failure(request, result))
-        prepared = self._prepare(result, request.reading_mode)
+            return await self._carry_out(request, plan.plan_failure(request, result, words))
+        prepared = self._prepare(result, request.reading_mode, words)
         rich = plan.may_be_rich(request) and await self.sender.knows_rich_messages()
         facts = await self._facts(request, prepared, rich=rich)
         steps = plan.plan_answer(request, prepared.presentation, facts)
@@ -112,19 +117,21 @@ class Answerer:
 
     async def apologise(self, request: UnrollRequest) -> None:
         """Tell the requester the job was given up."""
-        await self._carry_out(request, plan.plan_apology(request))
+        words = words_for(request.language)
+        await self._carry_out(request, plan.plan_apology(request, words))
 
     async def progress(self, request: UnrollRequest, posts_so_far: int) -> None:
         """Show progress in the placeholder (or the draft) when there is room; never waits."""
-        html = texts.progress(posts_so_far)
+        html = texts.progress(posts_so_far, words_for(request.language))
         if plan.progress_by_draft(request):
             await self.sender.draft(target_of(request), html, draft_id=draft_id(request))
         elif plan.shows_progress(request):
             await self.sender.try_edit(target_of(request), html, message_id=request.message_id)
 
-    def present(self, thread: Thread, mode: ReadingMode) -> Presentation:
-        """Return `thread` presented for `mode`, cleaned once however many ask."""
-        return self._prepare(thread, mode).presentation
+    def present(self, thread: Thread, mode: ReadingMode, words: Words = ENGLISH) -> Presentation:
+        """Return `thread` presented for `mode` in the language of `words`, cleaned once
+        however many ask."""
+        return self._prepare(thread, mode, words).presentation
 
     async def _facts(self, request: UnrollRequest, prepared: _Prepared, *, rich: bool) -> Facts:
         earlier = await self._earlier_answer(request)
@@ -271,14 +278,14 @@ class Answerer:
                 return  # an inline message that is gone cannot be replaced
             await send()
 
-    def _prepare(self, thread: Thread, mode: ReadingMode) -> _Prepared:
-        slot = (str(thread.key), mode)
+    def _prepare(self, thread: Thread, mode: ReadingMode, words: Words) -> _Prepared:
+        slot = (str(thread.key), mode, words.language)
         prepared = self._prepared.get(slot)
         # Reused only for the very same fetch: a cache hit answered meanwhile, or a Refresh,
         # brings another Thread for the same key, which must not get this one's rendering.
         if prepared is None or prepared.presentation.source is not thread:
             started = time.perf_counter()
-            prepared = _Prepared(present(thread, mode))
+            prepared = _Prepared(present(thread, mode, words))
             _ = prepared.presentation.message  # rendered now, so the metric measures it
             metrics.JOB_DURATION.labels(stage="render").observe(time.perf_counter() - started)
             self._prepared[slot] = prepared
