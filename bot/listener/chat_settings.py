@@ -1,7 +1,8 @@
 """/settings per chat: language, reading mode, message or page, auto-unroll and following.
 
-The keyboard speaks the language that answers the person who opened or pressed it; its
-Language row cycles through "automatic" (each asker's own) and every catalog, by its own name.
+The keyboard speaks the language that answers the person who opened or pressed it. Its
+Language row opens the list of choices: "automatic" (each asker's own language) and every
+catalog by its own name; picking one saves it and brings the settings back.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from bot.request import AnswerStyle, Destination, OutputPreference
 from bot.store import ChatSettings
 
 SETTINGS_PREFIX = "set:"
+LANGUAGE_LIST = "langs"
+"""The change that opens the list of languages instead of changing anything."""
 E = TypeVar("E", bound=StrEnum)
 
 
@@ -54,7 +57,13 @@ async def settings_button(update: Update, context: UnrollContext) -> None:
         words = words_for(pick_language(current.language, query.from_user))
         await context.acknowledge(query, words.gettext(texts.ADMINS_ONLY), show_alert=True)
         return
-    updated = _apply(current, query.data.removeprefix(SETTINGS_PREFIX))
+    change = query.data.removeprefix(SETTINGS_PREFIX)
+    if change == LANGUAGE_LIST:
+        await context.acknowledge(query)
+        words = words_for(pick_language(current.language, query.from_user))
+        await query.edit_message_reply_markup(_language_keyboard(current, words))
+        return
+    updated = _apply(current, change)
     await store.set_settings(chat.id, updated)
     # Said in the new language, when the press chose one: the change shows at once.
     words = words_for(pick_language(updated.language, query.from_user))
@@ -96,11 +105,15 @@ def _next(member: E) -> E:
     return members[(members.index(member) + 1) % len(members)]
 
 
-def _next_language(current: str) -> str:
-    """Return the language after `current` in the cycle "" (automatic), en, ar, de, …, ""."""
-    cycle = ["", *languages()]
-    index = cycle.index(current) if current in cycle else 0
-    return cycle[(index + 1) % len(cycle)]
+def _language_keyboard(current: ChatSettings, words: Words) -> InlineKeyboardMarkup:
+    """Return the choice of languages, two a row, the chosen one ticked."""
+    choices = [("", words.gettext(texts.LANGUAGE_AUTOMATIC))]
+    choices.extend((language, language_name(language)) for language in languages())
+    buttons = [
+        _button(f"✓ {name}" if language == current.language else name, f"lang={language}")
+        for language, name in choices
+    ]
+    return InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)])
 
 
 def _keyboard(
@@ -113,7 +126,7 @@ def _keyboard(
     output = say(texts.OUTPUT_NAMES[current.output])
     style = say(texts.STYLE_NAMES[current.style])
     rows = [
-        [_button(say(texts.LANGUAGE_ROW, language=language), f"lang={_next_language(chosen)}")],
+        [_button(say(texts.LANGUAGE_ROW, language=language), LANGUAGE_LIST)],
         [_button(say(texts.READING_ROW, mode=mode), f"mode={_next(current.reading_mode)}")],
         [_button(say(texts.OUTPUT_ROW, output=output), f"output={_next(current.output)}")],
         [_button(say(texts.STYLE_ROW, style=style), f"style={_next(current.style)}")],

@@ -1,0 +1,131 @@
+"""The bot speaks the asker's language, or the one a chat chose in /settings, end to end."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from bot.i18n.catalogs import languages, words_for
+from bot.listener import texts
+from tests.conftest import eventually
+from tests.e2e.conftest import memory_only, x_link
+from tests.fakes.fxtwitter import FakeFxTwitter, build_thread
+from tests.fakes.telegram import FakeChat, FakeTelegram, Json
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.usefixtures("quick_worker_stop")]
+
+PLACEHOLDERS = tuple(words_for(language).gettext(texts.PLACEHOLDER) for language in languages())
+
+
+async def answers(telegram: FakeTelegram, chat: FakeChat, *, count: int = 1) -> list[str]:
+    """Wait until the bot has `count` messages in `chat`, none of them a placeholder in any
+    language (a progress edit keeps the placeholder's first word)."""
+    starts = tuple(placeholder.split("…")[0] for placeholder in PLACEHOLDERS)
+
+    def settled() -> bool:
+        sent = telegram.sent_to(chat)
+        return len(sent) >= count and not any(text.startswith(starts) for text in sent)
+
+    await eventually(settled)
+    return telegram.sent_to(chat)
+
+
+def labels(message: Json) -> list[str]:
+    """Return the texts of a message's inline buttons, row by row."""
+    return [button["text"] for row in message["reply_markup"]["inline_keyboard"] for button in row]
+
+
+@memory_only
+@pytest.mark.parametrize(
+    ("posts", "count"), [(1, "1 пост"), (2, "2 поста"), (5, "5 постов"), (21, "21 пост")]
+)
+async def test_russian_user_gets_russian_words_around_the_thread(
+    telegram: FakeTelegram,
+    fxtwitter: FakeFxTwitter,
+    start_bot: Callable[..., Any],
+    posts: int,
+    count: str,
+) -> None:
+    thread = fxtwitter.add(build_thread(posts, rich=False))
+    masha = telegram.user("Masha", language_code="ru")
+    dm = telegram.private_chat(masha)
+    await start_bot()
+    telegram.user_sends(dm, x_link(thread))
+    [answer] = await answers(telegram, dm)
+    buttons = labels(telegram.messages_in(dm)[-1])
+    assert (answer.endswith(f"Оригинал в X · {count}"), buttons[:2]) == (
+        True,
+        ["🔄 Обновить", "🔔 Следить"],
+    )
+
+
+@memory_only
+async def test_russian_user_is_asked_to_wait_in_russian(
+    telegram: FakeTelegram, start_bot: Callable[..., Any]
+) -> None:
+    masha = telegram.user("Masha", language_code="ru-RU")
+    dm = telegram.private_chat(masha)
+    await start_bot()
+    telegram.user_sends(dm, "hello")
+    [hint] = await answers(telegram, dm)
+    assert hint == words_for("ru").gettext(texts.PRIVATE_HINT)
+
+
+@memory_only
+async def test_settings_switch_a_group_to_spanish(
+    telegram: FakeTelegram, fxtwitter: FakeFxTwitter, start_bot: Callable[..., Any]
+) -> None:
+    """An admin chooses Spanish; the next answer, to a member whose app is English, is Spanish."""
+    thread = fxtwitter.add(build_thread(2, rich=False))
+    admin = telegram.user("Alice", language_code="en")
+    bob = telegram.user("Bob", language_code="en")
+    group = telegram.group("Lectores")
+    telegram.make_admin(group, admin)
+    await start_bot()
+    telegram.user_sends(group, "/settings@UnrollTestBot", user=admin)
+    await answers(telegram, group, count=1)
+    telegram.press_button(admin, telegram.messages_in(group)[-1], "set:langs")
+    await telegram.wait_for_call("editMessageReplyMarkup")
+    telegram.press_button(admin, telegram.messages_in(group)[-1], "set:lang=es")
+    await telegram.wait_for_call("editMessageText")
+    telegram.user_sends(group, f"/unroll@UnrollTestBot {x_link(thread)}", user=bob)
+    sent = await answers(telegram, group, count=2)
+    assert (sent[0], sent[-1].endswith("Original en X · 2 publicaciones")) == (
+        "Ajustes de este chat",
+        True,
+    )
+
+
+@memory_only
+async def test_group_without_a_choice_answers_each_asker_in_theirs(
+    telegram: FakeTelegram, start_bot: Callable[..., Any]
+) -> None:
+    olena = telegram.user("Olena", language_code="uk")
+    hans = telegram.user("Hans", language_code="de")
+    group = telegram.group("Mixed")
+    await start_bot()
+    telegram.user_sends(group, "/unroll@UnrollTestBot", user=olena)
+    telegram.user_sends(group, "/unroll@UnrollTestBot", user=hans)
+    sent = await answers(telegram, group, count=2)
+    usage = (words_for(language).gettext(texts.UNROLL_USAGE) for language in ("uk", "de"))
+    assert sorted(sent) == sorted(re.sub("</?code>", "", text) for text in usage)
+
+
+@memory_only
+async def test_command_menu_is_set_in_every_language(
+    telegram: FakeTelegram, start_bot: Callable[..., Any]
+) -> None:
+    await start_bot()
+    await eventually(lambda: len(telegram.calls_to("setMyCommands")) >= 8)
+    menus = {
+        call.params.get("language_code"): call.params["commands"][0]["description"]
+        for call in telegram.calls_to("setMyCommands")
+    }
+    assert (menus[None], menus["ru"], menus["pt"]) == (
+        "unroll the thread of a link (or of the replied message)",
+        "развернуть тред по ссылке (или из сообщения, на которое вы отвечаете)",
+        "desenrolar a thread de um link (ou da mensagem respondida)",
+    )
