@@ -12,7 +12,9 @@ reports:
 - a module-level constant in a texts module (`listener/texts.py`, `answering/texts.py`) that
   is a bare literal, or a dict of them, not wrapped in `N_` (it would never be extracted);
 - `gettext`/`ngettext` called on an f-string, a `+` or a `.format(...)`: the extractor cannot
-  see such a message, so it would never be translated.
+  see such a message, so it would never be translated;
+- `user_message()` called without the requester's `Words` anywhere but the CLI (`cli.py`), whose
+  one-shot `unroll` speaks English by design.
 
 Limits. It reads syntax, not data flow: a literal first stored in a local variable and then
 sent, a sentence built by a helper elsewhere, or words placed inside a renderer's markup (the
@@ -47,6 +49,8 @@ SPEAKING_CALLS: dict[str, tuple[int, ...]] = {
 """Calls that show their text to a user, and the positions of that text."""
 TEXT_KEYWORDS = frozenset({"text", "title", "description", "caption", "html", "text_html"})
 TEXTS_MODULES = ("listener/texts.py", "answering/texts.py")
+ENGLISH_ONLY = "cli.py"
+"""The one-shot CLI (`unroll-bot unroll`) speaks English: its errors go to stderr as they are."""
 MARKERS = frozenset({"N_", "gettext", "ngettext"})
 
 
@@ -97,6 +101,8 @@ def bypasses(source: str, path: str) -> list[str]:
                     isinstance(first, ast.Call) and callee(first) == "format"
                 ):
                     found.append(f"{node.lineno}: {callee(node)} of a message built at run time")
+            if callee(node) == "user_message" and not node.args and path != ENGLISH_ONLY:
+                found.append(f"{node.lineno}: user_message() without the requester's words")
         if isinstance(node, ast.FunctionDef) and node.name == "user_message":
             found.extend(
                 f"{ret.lineno}: user_message returns a literal"
@@ -143,6 +149,7 @@ def test_no_user_visible_literal_bypasses_the_catalog(path: Path) -> None:
         ("words.gettext(f'{n} posts')", "rendering/summary.py"),
         ("QUOTA = 'You are asking very fast.'", "listener/texts.py"),
         ("NAMES = {'auto': 'automatic'}", "listener/texts.py"),
+        ("await reply(services, message, error.user_message())", "listener/intake.py"),
     ],
 )
 def test_a_bypassing_literal_is_found(source: str, path: str) -> None:
@@ -156,6 +163,7 @@ def test_a_bypassing_literal_is_found(source: str, path: str) -> None:
         ("await sender.send(target, ' · ')", "worker.py"),
         ("QUOTA = N_('You are asking very fast.')", "listener/texts.py"),
         ("InlineKeyboardButton(format.button or '', callback_data=x)", "answering/plan.py"),
+        ("print(exc.user_message(), file=sys.stderr)", "cli.py"),
     ],
 )
 def test_a_catalog_sentence_passes(source: str, path: str) -> None:
