@@ -129,3 +129,51 @@ async def test_command_menu_is_set_in_every_language(
         "развернуть тред по ссылке (или из сообщения, на которое вы отвечаете)",
         "desenrolar a thread de um link (ou da mensagem respondida)",
     )
+
+
+@memory_only
+async def test_inline_answer_speaks_the_askers_language(
+    telegram: FakeTelegram, fxtwitter: FakeFxTwitter, start_bot: Callable[..., Any]
+) -> None:
+    thread = fxtwitter.add(build_thread(2, rich=False))
+    hans = telegram.user("Hans", language_code="de")
+    await start_bot()
+    query_id = telegram.inline_query(hans, x_link(thread))
+    call = await telegram.wait_for_call(
+        "answerInlineQuery", lambda call: call.params["inline_query_id"] == query_id
+    )
+    [result] = call.params["results"]
+    inline_id = telegram.choose_inline_result(hans, query_id, result["id"])
+    assert inline_id is not None
+
+    def edited() -> bool:
+        assert inline_id is not None
+        return not telegram.inline_message(inline_id)["text"].startswith("Rolle")
+
+    await eventually(edited)
+    assert (result["title"], telegram.inline_message(inline_id)["text"][-27:]) == (
+        "Diesen Thread aufrollen",
+        "Original auf X · 2 Beiträge",
+    )
+
+
+@memory_only
+async def test_refresh_press_is_acknowledged_in_the_pressers_language(
+    telegram: FakeTelegram, fxtwitter: FakeFxTwitter, start_bot: Callable[..., Any]
+) -> None:
+    thread = fxtwitter.add(build_thread(2, rich=False))
+    olena = telegram.user("Olena", language_code="uk")
+    dm = telegram.private_chat(olena)
+    await start_bot()
+    telegram.user_sends(dm, x_link(thread))
+    await answers(telegram, dm)
+    answer = telegram.messages_in(dm)[-1]
+    [refresh] = [
+        button["callback_data"]
+        for row in answer["reply_markup"]["inline_keyboard"]
+        for button in row
+        if button["text"] == "🔄 Оновити"
+    ]
+    telegram.press_button(olena, answer, refresh)
+    toast = await telegram.wait_for_call("answerCallbackQuery")
+    assert toast.params.get("text") == "Оновлюю…"
