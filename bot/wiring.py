@@ -13,7 +13,7 @@ import os
 import signal
 import socket
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import TypedDict
@@ -219,6 +219,10 @@ async def _run(
     stop: asyncio.Event | None = None,
 ) -> None:
     """Run until `stop` is set, or until SIGINT or SIGTERM when no event is given."""
+    if stop is None:
+        # Before anything starts: a signal during start-up (setting the menus in every
+        # language, the webhook) then stops the process in order instead of killing it.
+        stop = _stop_on_signals()
     async with AsyncExitStack() as stack:
         backends = await stack.enter_async_context(open_backends(settings))
         http = build_http(settings)
@@ -239,7 +243,11 @@ async def _run(
         async with application:
             await application.start()
             try:
-                await _start_updates(settings, application, listener=listener, webhook=webhook)
+                starting = _start_updates(
+                    settings, application, listener=listener, webhook=webhook
+                )
+                if not await _unless_stopped(starting, stop):
+                    return  # stopped while starting: the `finally` below stops PTB in order
                 assert application.job_queue is not None  # installed with the [job-queue] extra
                 schedule_chores(
                     application.job_queue,
@@ -277,7 +285,7 @@ class _Parts:
     worker: Worker | None
     grace_s: float
 
-    async def run_until(self, stop: asyncio.Event | None) -> None:
+    async def run_until(self, stop: asyncio.Event) -> None:
         """Run the parts until `stop` (or a signal), then let them finish within a grace time."""
         tasks: list[asyncio.Task[None]] = []
         if self.web is not None:
@@ -396,15 +404,33 @@ class _EmbeddedServer(uvicorn.Server):
         yield
 
 
+async def _unless_stopped(step: Awaitable[None], stop: asyncio.Event) -> bool:
+    """Run a start-up `step` unless `stop` is set first (then cancel it); True when it ran."""
+    task = asyncio.ensure_future(step)
+    stopper = asyncio.create_task(stop.wait())
+    await asyncio.wait([task, stopper], return_when=asyncio.FIRST_COMPLETED)
+    stopper.cancel()
+    if not task.done():
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        return False
+    task.result()  # a start-up failure stays an error
+    return True
+
+
+def _stop_on_signals() -> asyncio.Event:
+    """Return an event that SIGINT or SIGTERM sets."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    return stop
+
+
 async def _wait_for_stop(
-    tasks: list[asyncio.Task[None]], stop: asyncio.Event | None
+    tasks: list[asyncio.Task[None]], stop: asyncio.Event
 ) -> BaseException | None:
     """Return when `stop` is set (or a signal came), or with the error of a part that died."""
-    if stop is None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, stop.set)
     stopper = asyncio.create_task(stop.wait())
     done, _pending = await asyncio.wait([stopper, *tasks], return_when=asyncio.FIRST_COMPLETED)
     stopper.cancel()
