@@ -21,8 +21,10 @@ from babel.numbers import format_decimal
 
 SOURCE_LANGUAGE = "en"
 _DATE_PATTERNS = {SOURCE_LANGUAGE: "d MMM y"}
-"""Dates in each language's own medium form, except English's "3 Mar 2025", which reads the
-same on both sides of the Atlantic."""
+"""Dates in each language's own long form ("3 марта 2025 г.", "2025年3月3日"), except
+English's "3 Mar 2025", which reads the same on both sides of the Atlantic."""
+_DIRECTION_MARKS = dict.fromkeys(map(ord, "\u200e\u200f\u061c"))
+"""Invisible direction marks some locales put in dates; no output carries them."""
 
 
 def N_(message: str) -> str:
@@ -57,9 +59,9 @@ class Words:
         return format_decimal(value, locale=self.language)
 
     def date(self, moment: date | datetime) -> str:
-        """Return a date, e.g. "3 Mar 2025" (en) or "3 мар. 2025 г." (ru)."""
-        pattern = _DATE_PATTERNS.get(self.language, "medium")
-        return format_date(moment, pattern, locale=self.language)
+        """Return a date, e.g. "3 Mar 2025" (en) or "3 марта 2025 г." (ru)."""
+        pattern = _DATE_PATTERNS.get(self.language, "long")
+        return format_date(moment, pattern, locale=self.language).translate(_DIRECTION_MARKS)
 
 
 ENGLISH = Words(SOURCE_LANGUAGE)

@@ -9,6 +9,7 @@ import pytest
 from bot.errors import PostUnavailableError, RateLimitedError
 from bot.i18n import ENGLISH
 from bot.i18n.catalogs import best_match, language_name, languages, words_for
+from bot.presentation import present
 from bot.rendering.summary import completeness_line, posts_text
 from tests.samples import rich_thread
 
@@ -41,7 +42,13 @@ def test_numbers_are_written_as_the_language_does(language: str, expected: str) 
 
 @pytest.mark.parametrize(
     ("language", "expected"),
-    [("en", "3 Mar 2025"), ("ru", "3 мар. 2025\u202fг."), ("de", "03.03.2025")],
+    [
+        ("en", "3 Mar 2025"),
+        ("ru", "3 марта 2025\u202fг."),
+        ("de", "3. März 2025"),
+        ("ja", "2025年3月3日"),
+        ("ar", "3 مارس 2025"),  # Babel's medium form carries RLM marks; the long one none
+    ],
 )
 def test_dates_are_written_as_the_language_does(language: str, expected: str) -> None:
     assert words_for(language).date(date(2025, 3, 3)) == expected
@@ -99,3 +106,10 @@ def test_error_sentence_counts_seconds_in_plural_forms() -> None:
     error = RateLimitedError(retry_after=21, platform="bluesky")
     assert "21 секунду" not in error.user_message(words_for("ru"))
     assert "около 21 секунды" in error.user_message(words_for("ru"))
+
+
+@pytest.mark.parametrize("language", languages())
+def test_no_language_adds_invisible_direction_marks(language: str) -> None:
+    """The bot's words in a message are plain text: no RLM, LRM, ALM or isolates."""
+    message = present(rich_thread(), words=words_for(language)).message.chunks[0]
+    assert [mark for mark in "\u200e\u200f\u061c\u2066\u2067\u2068\u2069" if mark in message] == []
