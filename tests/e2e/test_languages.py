@@ -148,11 +148,11 @@ async def test_inline_answer_speaks_the_askers_language(
 
     def edited() -> bool:
         assert inline_id is not None
-        return not telegram.inline_message(inline_id)["text"].startswith("Rolle")
+        return not telegram.inline_message(inline_id)["text"].startswith("Entfalte")
 
     await eventually(edited)
     assert (result["title"], telegram.inline_message(inline_id)["text"][-27:]) == (
-        "Diesen Thread aufrollen",
+        "Diesen Thread entfalten",
         "Original auf X · 2 Beiträge",
     )
 
