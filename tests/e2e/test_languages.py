@@ -74,11 +74,13 @@ async def test_russian_user_is_asked_to_wait_in_russian(
     assert hint == words_for("ru").gettext(texts.PRIVATE_HINT)
 
 
-@memory_only
 async def test_settings_switch_a_group_to_spanish(
     telegram: FakeTelegram, fxtwitter: FakeFxTwitter, start_bot: Callable[..., Any]
 ) -> None:
-    """An admin chooses Spanish; the next answer, to a member whose app is English, is Spanish."""
+    """An admin chooses Spanish; the next answer, to a member whose app is English, is Spanish.
+
+    Run on both backends: the choice is stored with the chat's other settings (a Redis hash).
+    """
     thread = fxtwitter.add(build_thread(2, rich=False))
     admin = telegram.user("Alice", language_code="en")
     bob = telegram.user("Bob", language_code="en")
