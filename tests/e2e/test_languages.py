@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from bot import scheduler
 from bot.i18n.catalogs import languages, words_for
 from bot.listener import texts
 from tests.conftest import eventually
@@ -179,3 +180,38 @@ async def test_refresh_press_is_acknowledged_in_the_pressers_language(
     telegram.press_button(olena, answer, refresh)
     toast = await telegram.wait_for_call("answerCallbackQuery")
     assert toast.params.get("text") == "Оновлюю…"
+
+
+@memory_only
+async def test_followed_answer_is_updated_in_the_language_it_was_followed_in(
+    telegram: FakeTelegram,
+    fxtwitter: FakeFxTwitter,
+    start_bot: Callable[..., Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The follow record keeps the language: the scheduled update speaks Russian too."""
+    monkeypatch.setattr(scheduler, "FOLLOW_TICK_EVERY_S", 0.1)
+    thread = fxtwitter.add(build_thread(2, rich=False))
+    masha = telegram.user("Masha", language_code="ru")
+    dm = telegram.private_chat(masha)
+    await start_bot(follow_first_check_s=0.3, follow_max_interval_s=0.6)
+    telegram.user_sends(dm, x_link(thread))
+    await answers(telegram, dm)
+    answer = telegram.messages_in(dm)[-1]
+    [follow] = [
+        button["callback_data"]
+        for row in answer["reply_markup"]["inline_keyboard"]
+        for button in row
+        if button["text"] == "🔔 Следить"
+    ]
+    telegram.press_button(masha, answer, follow)
+    toast = await telegram.wait_for_call("answerCallbackQuery")
+    for n in range(2):
+        fxtwitter.append_self_reply(thread, f"And one more thing, number {n + 1}.")
+    await eventually(lambda: len(telegram.sent_to(dm)) == 2)
+    edited, reply = telegram.sent_to(dm)
+    assert (toast.params.get("text"), edited.endswith("Оригинал в X · 4 поста"), reply) == (
+        "Слежу: буду обновлять этот ответ 7 дней.",
+        True,
+        "+2 новых поста ↑",
+    )
