@@ -13,13 +13,15 @@
         └── ReplyLoopError            exit 4   the replies go round in a circle   not retryable
 
 Each class knows its exit code, whether a retry may help, and one plain sentence for the
-user (`user_message`), used unchanged by the CLI and the bot.
+user (`user_message(words)`), said in the language of the `Words` it is handed: the CLI's
+English, or the requester's in the bot.
 """
 
 from __future__ import annotations
 
 from typing import ClassVar
 
+from bot.i18n import ENGLISH, Words
 from bot.model import Platform
 
 OTHER_SERVICE_NAMES = {"telegraph": "Telegraph"}
@@ -29,10 +31,11 @@ MAX_SHOWN_WAIT_S = 86_400.0
 """A wait longer than a day is not worth a number in a sentence."""
 
 
-def _platform_name(platform: str | None) -> str:
+def _platform_name(platform: str | None, words: Words) -> str:
     if platform in set(Platform):
         return Platform(platform).display_name
-    return OTHER_SERVICE_NAMES.get(platform or "", platform or "the source")
+    # Translators: stands for a service's name when it is not known, "the source did not…".
+    return OTHER_SERVICE_NAMES.get(platform or "", platform or words.gettext("the source"))
 
 
 class UnrollError(Exception):
@@ -47,8 +50,8 @@ class UnrollError(Exception):
         self.platform = platform
         self.host = host
 
-    def user_message(self) -> str:
-        """Return one plain sentence saying what went wrong."""
+    def user_message(self, words: Words = ENGLISH) -> str:
+        """Return one plain sentence saying what went wrong, in the language of `words`."""
         raise NotImplementedError
 
 
@@ -57,23 +60,30 @@ class UnsupportedLinkError(UnrollError):
 
     exit_code = 2
 
-    def user_message(self) -> str:
-        return "That is not a link to a post on X, Mastodon or Bluesky."
+    def user_message(self, words: Words = ENGLISH) -> str:
+        return words.gettext("That is not a link to a post on X, Mastodon or Bluesky.")
 
 
 class UnsupportedPlatformError(UnsupportedLinkError):
     """Recognised, but not supported yet (Threads)."""
 
-    def user_message(self) -> str:
-        return f"{_platform_name(self.platform)} is not supported yet."
+    def user_message(self, words: Words = ENGLISH) -> str:
+        name = _platform_name(self.platform, words)
+        return words.gettext("{platform} is not supported yet.", platform=name)
 
 
 class BlockedHostError(UnsupportedLinkError):
     """The private-address guard refused the host (private address, not https, odd port)."""
 
-    def user_message(self) -> str:
-        host = f" ({self.host})" if self.host else ""
-        return f"That server{host} cannot be reached from here: it is not a public https site."
+    def user_message(self, words: Words = ENGLISH) -> str:
+        if self.host:
+            return words.gettext(
+                "That server ({host}) cannot be reached from here: it is not a public https site.",
+                host=self.host,
+            )
+        return words.gettext(
+            "That server cannot be reached from here: it is not a public https site."
+        )
 
 
 class PostUnavailableError(UnrollError):
@@ -81,18 +91,24 @@ class PostUnavailableError(UnrollError):
 
     exit_code = 3
 
-    def user_message(self) -> str:
-        return "That post is missing or was deleted."
+    def user_message(self, words: Words = ENGLISH) -> str:
+        return words.gettext("That post is missing or was deleted.")
 
 
 class PostPrivateError(PostUnavailableError):
     """The post is private or blocked, or the instance demands a login."""
 
-    def user_message(self) -> str:
+    def user_message(self, words: Words = ENGLISH) -> str:
+        if self.platform == "mastodon" and self.host:
+            return words.gettext(
+                "{host} only shows posts to logged-in users, so this thread cannot be read.",
+                host=self.host,
+            )
         if self.platform == "mastodon":
-            host = self.host or "That instance"
-            return f"{host} only shows posts to logged-in users, so this thread cannot be read."
-        return "That post is private or not visible without logging in."
+            return words.gettext(
+                "That instance only shows posts to logged-in users, so this thread cannot be read."
+            )
+        return words.gettext("That post is private or not visible without logging in.")
 
 
 class SourceError(UnrollError):
@@ -101,15 +117,25 @@ class SourceError(UnrollError):
     exit_code = 4
     retryable = True
 
-    def user_message(self) -> str:
-        return f"{_platform_name(self.platform)} did not answer properly; please try again later."
+    def user_message(self, words: Words = ENGLISH) -> str:
+        name = _platform_name(self.platform, words)
+        return _capitalised(
+            words.gettext(
+                "{platform} did not answer properly; please try again later.", platform=name
+            )
+        )
 
 
 class SourceTimeoutError(SourceError):
     """The source did not answer before the deadline."""
 
-    def user_message(self) -> str:
-        return f"{_platform_name(self.platform)} took too long to answer; please try again later."
+    def user_message(self, words: Words = ENGLISH) -> str:
+        name = _platform_name(self.platform, words)
+        return _capitalised(
+            words.gettext(
+                "{platform} took too long to answer; please try again later.", platform=name
+            )
+        )
 
 
 class RateLimitedError(SourceError):
@@ -126,13 +152,25 @@ class RateLimitedError(SourceError):
         super().__init__(detail, platform=platform, host=host)
         self.retry_after = retry_after
 
-    def user_message(self) -> str:
-        wait = "a while"
+    def user_message(self, words: Words = ENGLISH) -> str:
+        name = _platform_name(self.platform, words)
         # Only a sane number is shown: a huge or endless Retry-After reads as "a while".
         if self.retry_after is not None and 0 <= self.retry_after <= MAX_SHOWN_WAIT_S:
-            wait = f"about {max(1, round(self.retry_after))} seconds"
-        name = _platform_name(self.platform)
-        return f"{name} is limiting requests right now; please wait {wait} and try again."
+            seconds = max(1, round(self.retry_after))
+            sentence = words.ngettext(
+                "{platform} is limiting requests right now; please wait about {count} second "
+                "and try again.",
+                "{platform} is limiting requests right now; please wait about {count} seconds "
+                "and try again.",
+                seconds,
+                platform=name,
+            )
+        else:
+            sentence = words.gettext(
+                "{platform} is limiting requests right now; please wait a while and try again.",
+                platform=name,
+            )
+        return _capitalised(sentence)
 
 
 class ResponseTooLargeError(SourceError):
@@ -141,8 +179,11 @@ class ResponseTooLargeError(SourceError):
 
     retryable = False
 
-    def user_message(self) -> str:
-        return f"{_platform_name(self.platform)} sent more data than this bot reads at once."
+    def user_message(self, words: Words = ENGLISH) -> str:
+        name = _platform_name(self.platform, words)
+        return _capitalised(
+            words.gettext("{platform} sent more data than this bot reads at once.", platform=name)
+        )
 
 
 class ReplyLoopError(SourceError):
@@ -151,6 +192,17 @@ class ReplyLoopError(SourceError):
 
     retryable = False
 
-    def user_message(self) -> str:
-        name = _platform_name(self.platform)
-        return f"{name} sent a thread whose replies go round in a circle, so it cannot be read."
+    def user_message(self, words: Words = ENGLISH) -> str:
+        name = _platform_name(self.platform, words)
+        return _capitalised(
+            words.gettext(
+                "{platform} sent a thread whose replies go round in a circle, so it cannot be "
+                "read.",
+                platform=name,
+            )
+        )
+
+
+def _capitalised(sentence: str) -> str:
+    """Start a sentence with a capital, as when "the source" opens it."""
+    return sentence[:1].upper() + sentence[1:]

@@ -1,5 +1,8 @@
 """Showing a thread: cleaned once for a reading mode, then rendered in any output. Pure: no I/O.
 
+A presentation speaks one language: the words it was given say its headers, captions and
+completeness line in every output.
+
 Every place that shows a thread (the answer in a chat, inline results, file buttons, the reader
 page, `unroll-bot unroll`) starts from `present`, so cleaning and rendering are composed in one
 way only, and each output is rendered at most once per presentation.
@@ -11,34 +14,38 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from bot.cleaning import ReadingMode, clean_thread
+from bot.i18n import ENGLISH, Words
 from bot.model import Thread
 from bot.rendering import Format, RenderOptions, telegram_html, telegram_rich, telegraph
 
 
 @dataclass
 class Presentation:
-    """A fetched thread (`source`) and its cleaned form for one reading mode (`thread`)."""
+    """A fetched thread (`source`) and its cleaned form for one reading mode (`thread`), shown
+    in the language of `words`."""
 
     source: Thread
     mode: ReadingMode
     thread: Thread
+    words: Words = ENGLISH
     _documents: dict[str, str | bytes] = field(default_factory=dict, repr=False)
     _rich: dict[str | None, telegram_rich.RichMessage] = field(default_factory=dict, repr=False)
 
     def document(self, format: Format) -> str | bytes:
         """Return the thread as a document of `format` (rendered once)."""
         if format.name not in self._documents:
-            self._documents[format.name] = format.render(self.thread, RenderOptions())
+            options = RenderOptions(words=self.words)
+            self._documents[format.name] = format.render(self.thread, options)
         return self._documents[format.name]
 
     @cached_property
     def message(self) -> telegram_html.TelegramMessage:
         """Return the thread as Telegram messages."""
-        return telegram_html.render(self.thread)
+        return telegram_html.render(self.thread, RenderOptions(words=self.words))
 
     def teaser(self, page_url: str) -> str:
         """Return the short Telegram message that points to a page holding the thread."""
-        return telegram_html.render_teaser(self.thread, page_url)
+        return telegram_html.render_teaser(self.thread, page_url, RenderOptions(words=self.words))
 
     def rich(self, continue_url: str | None = None) -> telegram_rich.RichMessage:
         """Return the thread as one rich message; when it cannot hold every post, it ends
@@ -46,6 +53,7 @@ class Presentation:
         if continue_url not in self._rich:
             self._rich[continue_url] = telegram_rich.render(
                 self.thread,
+                RenderOptions(words=self.words),
                 continue_url=continue_url,
                 dividers=self.mode is ReadingMode.ORIGINAL and len(self.thread.posts) > 1,
             )
@@ -54,9 +62,18 @@ class Presentation:
     @cached_property
     def telegraph_pages(self) -> list[telegraph.TelegraphPage]:
         """Return the thread as Telegraph pages, split where one page would be too large."""
-        return telegraph.render(self.thread)
+        return telegraph.render(self.thread, RenderOptions(words=self.words))
 
 
-def present(thread: Thread, mode: ReadingMode = ReadingMode.REFLOW) -> Presentation:
-    """Clean `thread` for `mode`, ready to render in any output."""
-    return Presentation(source=thread, mode=mode, thread=clean_thread(thread, mode))
+def present(
+    thread: Thread, mode: ReadingMode = ReadingMode.REFLOW, words: Words = ENGLISH
+) -> Presentation:
+    """Clean `thread` for `mode`, ready to render in any output in the language of `words`."""
+    return Presentation(source=thread, mode=mode, thread=clean_thread(thread, mode), words=words)
+
+
+def translated(presentation: Presentation, words: Words) -> Presentation:
+    """Return the same cleaned thread, to be shown in the language of `words` (no cleaning)."""
+    if words.language == presentation.words.language:
+        return presentation
+    return Presentation(presentation.source, presentation.mode, presentation.thread, words)

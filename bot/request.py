@@ -77,6 +77,7 @@ class UnrollRequest:
     following: bool = False  # the answer message is followed: its button offers Unfollow
     posts_added: int = 0  # on FOLLOW: what the check found since the answer was last drawn
     posts_deleted: int = 0
+    language: str = "en"  # the catalog the answer speaks (`bot.i18n.catalogs`), decided at intake
 
     @property
     def replies_to(self) -> int | None:

@@ -35,6 +35,7 @@ class ChatSettings:
     style: AnswerStyle = AnswerStyle.RICH
     auto_unroll: bool = False
     following: bool = True  # groups: members may follow threads (the Follow button)
+    language: str = ""  # a catalog name (`bot.i18n.catalogs`); "" answers each asker in theirs
 
 
 _SETTING_TYPES: dict[str, type] = {

@@ -9,8 +9,10 @@ stylesheet, and let no other site frame the page.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
+import html
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -29,6 +31,8 @@ from bot.archive import ThreadArchive
 from bot.cleaning import ReadingMode
 from bot.codec import decode_result
 from bot.errors import UnrollError
+from bot.i18n import N_, SOURCE_LANGUAGE, Words
+from bot.i18n.catalogs import best_match, words_for
 from bot.model import Thread, ThreadKey
 from bot.presentation import present
 from bot.queue import JobQueue
@@ -41,10 +45,39 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 READER_PAGE_CACHE_CONTROL = "public, max-age=300"
 """A reader page may change when its thread is fetched again; five minutes of caching spares
 the bot a render per view of a page shared around."""
-EXPIRED_PAGE = (
-    "<!doctype html><meta charset=utf-8><title>Page expired</title>"
-    "<p>This reader page has expired. Send the link to the bot again to read the thread.</p>"
+EXPIRED_TITLE = N_("Page expired")
+EXPIRED_TEXT = N_(
+    "This reader page has expired. Send the link to the bot again to read the thread."
 )
+
+
+def expired_page(words: Words) -> str:
+    """Return the small page said in place of a reader page whose thread is gone."""
+    title = html.escape(words.gettext(EXPIRED_TITLE), quote=False)
+    text = html.escape(words.gettext(EXPIRED_TEXT), quote=False)
+    opening = f'<html lang="{words.language.replace("_", "-")}">'
+    return f"<!doctype html>{opening}<meta charset=utf-8><title>{title}</title><p>{text}</p>"
+
+
+def page_language(request: Request) -> str:
+    """Return the catalog a reader page's own words speak.
+
+    The answer that links to the page names its requester's language (`?lang=`); a page opened
+    some other way follows the browser's Accept-Language, by preference; else English.
+    """
+    if named := request.query_params.get("lang"):
+        return best_match(named)
+    preferences = []
+    for item in request.headers.get("accept-language", "").split(","):
+        tag, _, weight = item.strip().partition(";q=")
+        with contextlib.suppress(ValueError):
+            preferences.append((-float(weight or 1), tag.strip()))
+    for _weight, tag in sorted(preferences, key=lambda pair: pair[0]):
+        if tag and tag != "*" and (match := best_match(tag)) != SOURCE_LANGUAGE:
+            return match
+        if tag.lower().startswith(SOURCE_LANGUAGE):
+            return SOURCE_LANGUAGE
+    return SOURCE_LANGUAGE
 
 
 # The CSP source that names the reader page's <style> by the hash of its exact text.
@@ -131,14 +164,19 @@ def build_web_app(
         return Response(metrics.render_latest(), media_type=CONTENT_TYPE_LATEST)
 
     async def reader_page(request: Request) -> Response:
+        words = words_for(page_language(request))
         thread = await _thread_for(request.path_params["key"])
         if thread is None:
-            return HTMLResponse(EXPIRED_PAGE, status_code=404)
+            return HTMLResponse(expired_page(words), status_code=404)
         mode_name = request.query_params.get("mode", ReadingMode.REFLOW.value)
         mode = ReadingMode(mode_name) if mode_name in set(ReadingMode) else ReadingMode.REFLOW
-        page = str(present(thread, mode).document(FORMATS["html"]))
+        page = str(present(thread, mode, words).document(FORMATS["html"]))
         etag = f'"{hashlib.sha256(page.encode()).hexdigest()[:32]}"'
-        headers = {"ETag": etag, "Cache-Control": READER_PAGE_CACHE_CONTROL}
+        headers = {
+            "ETag": etag,
+            "Cache-Control": READER_PAGE_CACHE_CONTROL,
+            "Vary": "Accept-Language",
+        }
         if etag in request.headers.get("if-none-match", ""):
             return Response(status_code=304, headers=headers)
         return HTMLResponse(page, headers=headers)

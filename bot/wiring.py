@@ -16,6 +16,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TypedDict
 
 import uvicorn
@@ -32,7 +33,7 @@ from bot.follow.records import FollowStore, MemoryFollowStore, RedisFollowStore
 from bot.jobs import UnrollJobs
 from bot.keyspace import connect
 from bot.limiter import MemorySendLimiter, RedisSendLimiter, SendLimiter
-from bot.listener import ALLOWED_UPDATES, COMMANDS, build_application
+from bot.listener import ALLOWED_UPDATES, build_application, command_menus
 from bot.listener.context import Services, UnrollApplication
 from bot.model import Thread, ThreadKey
 from bot.net.bot_api import JsonBotRequest
@@ -342,9 +343,9 @@ async def _start_updates(
 ) -> None:
     if not listener:
         return
-    await _until_telegram_answers(
-        lambda: application.bot.set_my_commands(COMMANDS), "setMyCommands", stop
-    )
+    for language_code, menu in command_menus():
+        set_menu = partial(application.bot.set_my_commands, menu, language_code=language_code)
+        await _until_telegram_answers(set_menu, "setMyCommands", stop)
     if webhook:
         assert settings.webhook_url is not None
         assert settings.webhook_secret is not None

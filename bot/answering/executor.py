@@ -39,6 +39,8 @@ from bot.delivery import (
     UndeliverableError,
 )
 from bot.errors import UnrollError
+from bot.i18n import ENGLISH, Words
+from bot.i18n.catalogs import words_for
 from bot.model import Thread
 from bot.presentation import Presentation, present
 from bot.request import Answer, UnrollRequest
@@ -96,7 +98,9 @@ class Answerer:
     pages: PagePublisher
     store: AnswerStore
     max_split_messages: int = 5
-    _prepared: OrderedDict[tuple[str, ReadingMode], _Prepared] = field(default_factory=OrderedDict)
+    _prepared: OrderedDict[tuple[str, ReadingMode, str], _Prepared] = field(
+        default_factory=OrderedDict
+    )
 
     async def answer(self, request: UnrollRequest, result: Thread | UnrollError) -> bool:
         """Edit the request's placeholder (or earlier answer) into the result.
@@ -104,9 +108,10 @@ class Answerer:
         Returns False when Telegram would not take the answer there (blocked, message gone).
         """
         request = await late_placeholder.settle(self.store, request)
+        words = words_for(request.language)
         if isinstance(result, UnrollError):
-            return await self._carry_out(request, plan.plan_failure(request, result))
-        prepared = self._prepare(result, request.reading_mode)
+            return await self._carry_out(request, plan.plan_failure(request, result, words))
+        prepared = self._prepare(result, request.reading_mode, words)
         rich = plan.may_be_rich(request) and await self.sender.knows_rich_messages()
         facts = await self._facts(request, prepared, rich=rich)
         steps = plan.plan_answer(request, prepared.presentation, facts)
@@ -121,11 +126,12 @@ class Answerer:
     async def apologise(self, request: UnrollRequest) -> None:
         """Tell the requester the job was given up."""
         request = await late_placeholder.settle(self.store, request)
-        await self._carry_out(request, plan.plan_apology(request))
+        words = words_for(request.language)
+        await self._carry_out(request, plan.plan_apology(request, words))
 
     async def progress(self, request: UnrollRequest, posts_so_far: int) -> None:
         """Show progress in the placeholder (or the draft) when there is room; never waits."""
-        html = texts.progress(posts_so_far)
+        html = texts.progress(posts_so_far, words_for(request.language))
         if request.answer is Answer.REPLY_OR_PLACEHOLDER:
             # Shown only once the listener sent the placeholder (the answer is slow, then).
             placeholder = await late_placeholder.shown(self.store, request)
@@ -136,9 +142,10 @@ class Answerer:
         elif plan.shows_progress(request):
             await self.sender.try_edit(target_of(request), html, message_id=request.message_id)
 
-    def present(self, thread: Thread, mode: ReadingMode) -> Presentation:
-        """Return `thread` presented for `mode`, cleaned once however many ask."""
-        return self._prepare(thread, mode).presentation
+    def present(self, thread: Thread, mode: ReadingMode, words: Words = ENGLISH) -> Presentation:
+        """Return `thread` presented for `mode` in the language of `words`, cleaned once
+        however many ask."""
+        return self._prepare(thread, mode, words).presentation
 
     async def _facts(self, request: UnrollRequest, prepared: _Prepared, *, rich: bool) -> Facts:
         earlier = await self._earlier_answer(request)
@@ -308,15 +315,15 @@ class Answerer:
                 return  # an inline message that is gone cannot be replaced
             await send()
 
-    def _prepare(self, thread: Thread, mode: ReadingMode) -> _Prepared:
-        slot = (str(thread.key), mode)
+    def _prepare(self, thread: Thread, mode: ReadingMode, words: Words) -> _Prepared:
+        slot = (str(thread.key), mode, words.language)
         prepared = self._prepared.get(slot)
         # Reused only for the very same fetch: a cache hit answered meanwhile, or a Refresh,
         # brings another Thread for the same key, which must not get this one's rendering.
         if prepared is None or prepared.presentation.source is not thread:
             started = time.perf_counter()
             # Cleaned now; each output is rendered when an answer first needs it.
-            prepared = _Prepared(present(thread, mode))
+            prepared = _Prepared(present(thread, mode, words))
             metrics.JOB_DURATION.labels(stage="render").observe(time.perf_counter() - started)
             self._prepared[slot] = prepared
             while len(self._prepared) > PRESENTATIONS_KEPT:

@@ -1,9 +1,9 @@
 """Publishing long threads as pages: Telegraph first, then the bot's own reader page.
 
 Telegraph's access token, when the bot had to create the account itself, is kept in the store
-so every process and every restart uses the same account; a page made for one fetch and
-reading mode is remembered as long as the result is cached, so everybody answered from the
-cache gets the same page instead of a new one. A followed thread's page is edited in place
+so every process and every restart uses the same account; a page made for one fetch, reading
+mode and language is remembered as long as the result is cached, so everybody answered from
+the cache gets the same page instead of a new one. A followed thread's page is edited in place
 (editPage) while the thread fits one page, so the link in every follower's answer stays the
 same as the thread grows. Telegraph shows the page's author name and link
 above the text, so both pass `safety` first: a thread that skipped it must not get a
@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from urllib.parse import quote, urlsplit
 
 from bot.errors import RateLimitedError, SourceError
+from bot.i18n import SOURCE_LANGUAGE
 from bot.presentation import Presentation
 from bot.safety import clean_name, safe_url
 from bot.store import ValueStore
@@ -51,7 +52,10 @@ class PagePublisher:
         if self.public_base_url:
             key = quote(str(presentation.thread.key), safe="")
             base = self.public_base_url.rstrip("/")
-            return f"{base}/read/{key}?mode={presentation.mode.value}"
+            url = f"{base}/read/{key}?mode={presentation.mode.value}"
+            # The page's own words (headers, captions) speak the requester's language.
+            language = presentation.words.language
+            return url if language == SOURCE_LANGUAGE else f"{url}&lang={language}"
         return None
 
     async def publish_followed(self, presentation: Presentation) -> str | None:
@@ -137,8 +141,10 @@ class PagePublisher:
 def _page_name(presentation: Presentation) -> str:
     thread = presentation.source
     fetched = thread.fetched_at.isoformat() if thread.fetched_at else "-"
-    return f"page:{thread.key}:{presentation.mode.value}:{fetched}"
+    language = presentation.words.language
+    return f"page:{thread.key}:{presentation.mode.value}:{language}:{fetched}"
 
 
 def _followed_page_name(presentation: Presentation) -> str:
-    return f"followed-page:{presentation.thread.key}:{presentation.mode.value}"
+    language = presentation.words.language
+    return f"followed-page:{presentation.thread.key}:{presentation.mode.value}:{language}"

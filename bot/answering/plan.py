@@ -5,6 +5,9 @@ earlier answer, a Refresh says what changed and is never split, an inline messag
 for files); the executor gathers the facts the plan asks for and carries out its steps in order.
 In order of preference an answer is: one message; a teaser linking to a page; a few messages;
 a teaser with the whole thread as a Markdown file.
+
+The plan speaks the request's language: a thread's answer in the presentation's words, a failure
+or an apology in the words it is handed; it never looks a language up itself.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from telegram.constants import MessageLimit
 
 from bot.answering import callback_data, texts
 from bot.errors import UnrollError
+from bot.i18n import Words
 from bot.model import Thread
 from bot.presentation import Presentation
 from bot.rendering import FORMATS, Format, telegram_html, telegram_rich
@@ -137,14 +141,14 @@ def shows_progress(request: UnrollRequest) -> bool:
     return request.answer in (Answer.EDIT_PLACEHOLDER, Answer.EDIT_INLINE)
 
 
-def plan_failure(request: UnrollRequest, error: UnrollError) -> tuple[Step, ...]:
+def plan_failure(request: UnrollRequest, error: UnrollError, words: Words) -> tuple[Step, ...]:
     """Return the answer to a request whose thread could not be had."""
-    return _as_sent(request, (Edit(html.escape(error.user_message(), quote=False)),))
+    return _as_sent(request, (Edit(html.escape(error.user_message(words), quote=False)),))
 
 
-def plan_apology(request: UnrollRequest) -> tuple[Step, ...]:
+def plan_apology(request: UnrollRequest, words: Words) -> tuple[Step, ...]:
     """Return the answer to a request whose job was given up."""
-    return _as_sent(request, (Edit(texts.APOLOGY),))
+    return _as_sent(request, (Edit(words.gettext(texts.APOLOGY)),))
 
 
 def progress_by_draft(request: UnrollRequest) -> bool:
@@ -177,12 +181,13 @@ def plan_answer(
 def _plan_thread(
     request: UnrollRequest, presentation: Presentation, facts: Facts
 ) -> tuple[Step, ...]:
+    words = presentation.words
     if is_repeat(request, facts.earlier_answer):
-        return (Edit(texts.ALREADY_UNROLLED),)
+        return (Edit(words.gettext(texts.ALREADY_UNROLLED)),)
     if request.answer is Answer.FOLLOW:
         return _plan_follow(request, presentation, facts)
-    buttons = _buttons(request, facts.button_ref)
-    note = _refresh_note(request, presentation.thread)
+    buttons = _buttons(request, facts.button_ref, words)
+    note = _refresh_note(request, presentation.thread, words)
     remember = _remember(request)
     if (rich := _rich_message(request, presentation, facts)) is not None:
         return (EditRich(_with_rich_note(rich, note), buttons), *remember)
@@ -201,7 +206,7 @@ def _plan_thread(
     teaser = presentation.teaser(presentation.thread.url)
     markdown = FORMATS["markdown"]
     return (
-        Edit(f"{teaser}\n\n{texts.TOO_LONG_FOR_MESSAGES}{note}", buttons=buttons),
+        Edit(f"{teaser}\n\n{words.gettext(texts.TOO_LONG_FOR_MESSAGES)}{note}", buttons=buttons),
         SendDocument(markdown, filename_for(presentation.thread, markdown)),
         *remember,
     )
@@ -220,14 +225,15 @@ def _plan_follow(
     edit = _follow_edit(request, presentation, facts)
     if request.chat_id is None:
         return (edit,)  # an inline message has no chat to reply in
-    change = texts.follow_change(request.posts_added, request.posts_deleted)
+    change = texts.follow_change(request.posts_added, request.posts_deleted, presentation.words)
     return (edit, Notify(change, quiet=request.is_group))
 
 
 def _follow_edit(
     request: UnrollRequest, presentation: Presentation, facts: Facts
 ) -> Edit | EditRich:
-    buttons = _buttons(request, facts.button_ref)
+    words = presentation.words
+    buttons = _buttons(request, facts.button_ref, words)
     if (rich := _rich_message(request, presentation, facts)) is not None:
         return EditRich(rich, buttons, resend_if_gone=False)
     message = presentation.message
@@ -237,7 +243,7 @@ def _follow_edit(
         body, preview = presentation.teaser(facts.page_url), facts.page_url
     else:
         teaser = presentation.teaser(presentation.thread.url)
-        body, preview = f"{teaser}\n\n{texts.FOLLOW_TOO_LONG}", None
+        body, preview = f"{teaser}\n\n{words.gettext(texts.FOLLOW_TOO_LONG)}", None
     return Edit(body, preview, buttons, resend_if_gone=False)
 
 
@@ -260,22 +266,30 @@ def _parts(chunks: tuple[str, ...], buttons: InlineKeyboardMarkup) -> tuple[Step
     return (Edit(chunks[0]), *rest, SendPart(chunks[-1], buttons))
 
 
-def _buttons(request: UnrollRequest, ref: str) -> InlineKeyboardMarkup:
+def _buttons(request: UnrollRequest, ref: str, words: Words) -> InlineKeyboardMarkup:
     following = request.following or request.answer is Answer.FOLLOW
-    return answer_buttons(request.destination, ref, following=following)
+    return answer_buttons(request.destination, ref, words, following=following)
 
 
-def answer_buttons(destination: Destination, ref: str, *, following: bool) -> InlineKeyboardMarkup:
-    """Return the buttons under an answer: Refresh, Follow or Unfollow, and the file buttons."""
+def answer_buttons(
+    destination: Destination, ref: str, words: Words, *, following: bool
+) -> InlineKeyboardMarkup:
+    """Return the buttons under an answer: Refresh, Follow or Unfollow, and the file buttons.
+
+    The file buttons name their formats (Markdown, EPUB), which read the same in every language.
+    """
     refresh = InlineKeyboardButton(
-        texts.REFRESH_BUTTON, callback_data=callback_data.data(callback_data.REFRESH, ref)
+        words.gettext(texts.REFRESH_BUTTON),
+        callback_data=callback_data.data(callback_data.REFRESH, ref),
     )
     action, label = (
         (callback_data.UNFOLLOW, texts.UNFOLLOW_BUTTON)
         if following
         else (callback_data.FOLLOW, texts.FOLLOW_BUTTON)
     )
-    follow = InlineKeyboardButton(label, callback_data=callback_data.data(action, ref))
+    follow = InlineKeyboardButton(
+        words.gettext(label), callback_data=callback_data.data(action, ref)
+    )
     if destination is Destination.INLINE:
         return InlineKeyboardMarkup([[refresh, follow]])  # documents need a chat to go to
     files = [
@@ -292,13 +306,13 @@ def _remember(request: UnrollRequest) -> tuple[Step, ...]:
     return (RememberAnswer(),) if in_group and known else ()
 
 
-def _refresh_note(request: UnrollRequest, thread: Thread) -> str:
+def _refresh_note(request: UnrollRequest, thread: Thread, words: Words) -> str:
     if request.answer is not Answer.REFRESH:
         return ""
     previous = request.previous_posts
     if previous is None or previous == thread.report.posts:
-        return f"\n\n<i>{texts.REFRESH_UNCHANGED}</i>"
-    return f"\n\n<i>{texts.refresh_change(thread.report.posts - previous)}</i>"
+        return f"\n\n<i>{words.gettext(texts.REFRESH_UNCHANGED)}</i>"
+    return f"\n\n<i>{texts.refresh_change(thread.report.posts - previous, words)}</i>"
 
 
 def _with_rich_note(message: telegram_rich.RichMessage, note: str) -> telegram_rich.RichMessage:

@@ -23,6 +23,7 @@ from bot.errors import PostUnavailableError, RateLimitedError, UnrollError
 from bot.follow import changes
 from bot.follow.changes import Change
 from bot.follow.records import Follower, FollowStore
+from bot.i18n.catalogs import words_for
 from bot.model import Thread
 from bot.request import Answer, Destination, UnrollRequest
 
@@ -129,10 +130,11 @@ class FollowChecks:
 
     async def _end_gone(self, key: str) -> None:
         """A thread whose first post is gone ends every follow with one message each."""
-        sentence = html.escape(texts.THREAD_GONE, quote=False)
         for follower in await self.store.end(key):
             if follower.chat_id is None:
                 continue  # an inline message has no chat to say it in
+            words = words_for(follower.language)
+            sentence = html.escape(words.gettext(texts.THREAD_GONE), quote=False)
             target = Target(
                 chat_id=follower.chat_id,
                 is_group=follower.destination is Destination.GROUP,
@@ -167,6 +169,7 @@ def follow_request(
         reading_mode=follower.reading_mode,
         output=follower.output,
         style=follower.style,
+        language=follower.language,
         following=True,
         posts_added=change.added,
         posts_deleted=change.deleted,

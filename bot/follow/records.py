@@ -37,6 +37,7 @@ class Follower:
     reading_mode: ReadingMode = ReadingMode.REFLOW
     output: OutputPreference = OutputPreference.AUTO
     style: AnswerStyle = AnswerStyle.RICH
+    language: str = "en"  # the catalog the follow was made in: its updates speak it
 
     @property
     def scope(self) -> str:

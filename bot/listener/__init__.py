@@ -20,6 +20,8 @@ from telegram.ext import (
     filters,
 )
 
+from bot.i18n import ENGLISH, SOURCE_LANGUAGE, Words
+from bot.i18n.catalogs import languages, words_for
 from bot.listener import texts
 from bot.listener.buttons import answer_button
 from bot.listener.chat_settings import SETTINGS_PREFIX, settings_button, settings_command
@@ -33,12 +35,29 @@ from bot.listener.follow_commands import (
     unfollow_command,
 )
 from bot.listener.inline import chosen_inline_result, inline_query
-from bot.listener.intake import reply
+from bot.listener.intake import say
 from bot.listener.messages import link_in_private_chat, message_in_group
 
 log = logging.getLogger("bot.listener")
 
-COMMANDS = [BotCommand(name, description) for name, description in texts.COMMANDS.items()]
+
+def command_menu(words: Words) -> list[BotCommand]:
+    """Return the command menu in the language of `words`, in the order Telegram shows it."""
+    return [BotCommand(name, words.gettext(about)) for name, about in texts.COMMANDS.items()]
+
+
+def command_menus() -> list[tuple[str | None, list[BotCommand]]]:
+    """Return each menu with the Telegram `language_code` it is for (None: everybody else).
+
+    Telegram names languages by two letters only, so `pt_BR`'s menu is the one for `pt`.
+    """
+    menus: list[tuple[str | None, list[BotCommand]]] = [(None, command_menu(ENGLISH))]
+    for language in languages():
+        if language != SOURCE_LANGUAGE:
+            menus.append((language.split("_")[0], command_menu(words_for(language))))
+    return menus
+
+
 # Updates are answered concurrently: one slow send must not hold up everybody's placeholder.
 CONCURRENT_UPDATES = 64
 ALLOWED_UPDATES = [
@@ -104,11 +123,11 @@ def _register(application: UnrollApplication) -> None:
 async def _hint(update: Update, context: UnrollContext) -> None:
     """Answer stickers, photos without links and the like in private chats with a hint."""
     if update.effective_message is not None:
-        await reply(context.services, update.effective_message, texts.PRIVATE_HINT)
+        await say(context.services, update.effective_message, texts.PRIVATE_HINT)
 
 
 async def _error_handler(update: object, context: UnrollContext) -> None:
     """The listener's process boundary: log the bug, then apologise in the chat if there is one."""
     log.error("handler failed", exc_info=context.error)
     if isinstance(update, Update) and update.effective_message is not None:
-        await reply(context.services, update.effective_message, texts.BUG)
+        await say(context.services, update.effective_message, texts.BUG)

@@ -13,10 +13,12 @@ from bot.answering.executor import target_of
 from bot.answering.texts import NOT_CACHED
 from bot.codec import decode_result
 from bot.delivery import UndeliverableError
+from bot.i18n.catalogs import words_for
 from bot.listener import texts
 from bot.listener.context import Services, UnrollContext
 from bot.listener.follows import follow_pressed, unfollow_pressed, with_follow_state
 from bot.listener.intake import submit, within_quota
+from bot.listener.language import pick_language
 from bot.listener.requests import destination_of
 from bot.model import Thread
 from bot.rendering import Format
@@ -30,13 +32,15 @@ async def answer_button(update: Update, context: UnrollContext) -> None:
     if query is None or query.data is None:
         return
     services = context.services
-    press = await callback_data.read_press(services.store, query.data)
-    if press.key is None:
-        await context.acknowledge(query, texts.BUTTON_EXPIRED, show_alert=True)
-        return
     message = query.message
     chat = message.chat if message is not None else None
     chat_settings = await services.store.get_settings(chat.id) if chat else ChatSettings()
+    language = pick_language(chat_settings.language, query.from_user)
+    words = words_for(language)
+    press = await callback_data.read_press(services.store, query.data)
+    if press.key is None:
+        await context.acknowledge(query, words.gettext(texts.BUTTON_EXPIRED), show_alert=True)
+        return
     request = UnrollRequest(
         request_id=uuid.uuid4().hex[:12],
         key=press.key,
@@ -51,20 +55,21 @@ async def answer_button(update: Update, context: UnrollContext) -> None:
         output=chat_settings.output,
         style=chat_settings.style,
         accepted_at=time.time(),
+        language=language,
     )
     file_format = callback_data.FILE_ACTIONS.get(press.action)
     if press.action == callback_data.REFRESH:
         if not await within_quota(services, query.from_user.id):
-            await context.acknowledge(query, texts.QUOTA, show_alert=True)
+            await context.acknowledge(query, words.gettext(texts.QUOTA), show_alert=True)
             return
-        await context.acknowledge(query, texts.REFRESHING)
+        await context.acknowledge(query, words.gettext(texts.REFRESHING))
         await _refresh(services, await with_follow_state(services, request))
     elif press.action == callback_data.FOLLOW:
         await follow_pressed(context, query, request)
     elif press.action == callback_data.UNFOLLOW:
         await unfollow_pressed(context, query, request)
     elif file_format is not None and chat is not None:
-        await context.acknowledge(query, texts.SENDING_FILE)
+        await context.acknowledge(query, words.gettext(texts.SENDING_FILE))
         await _send_file(services, request, file_format)
     else:
         await context.acknowledge(query)
@@ -87,11 +92,12 @@ async def _send_file(services: Services, request: UnrollRequest, file_format: Fo
         result = await services.archive.recall(request.key)  # the answer outlived the cache
     target = target_of(request)
     sender = services.answerer.sender
+    words = words_for(request.language)
     try:
         if not isinstance(result, Thread):
-            await sender.send(target, NOT_CACHED, reply_to=request.message_id)
+            await sender.send(target, words.gettext(NOT_CACHED), reply_to=request.message_id)
             return
-        presentation = services.answerer.present(result, request.reading_mode)
+        presentation = services.answerer.present(result, request.reading_mode, words)
         content = presentation.document(file_format)
         data = content.encode() if isinstance(content, str) else content
         filename = plan.filename_for(presentation.thread, file_format)

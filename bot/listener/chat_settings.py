@@ -1,4 +1,9 @@
-"""/settings per chat: reading mode, message or page, auto-unroll and following in groups."""
+"""/settings per chat: language, reading mode, message or page, auto-unroll and following.
+
+The keyboard speaks the language that answers the person who opened or pressed it. Its
+Language row opens the list of choices: "automatic" (each asker's own language) and every
+catalog by its own name; picking one saves it and brings the settings back.
+"""
 
 from __future__ import annotations
 
@@ -9,14 +14,19 @@ from typing import TypeVar
 from telegram import ChatMember, InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.cleaning import ReadingMode
+from bot.i18n import Words
+from bot.i18n.catalogs import language_name, languages, words_for
 from bot.listener import texts
 from bot.listener.context import UnrollContext
 from bot.listener.intake import reply
+from bot.listener.language import pick_language
 from bot.listener.requests import destination_of
 from bot.request import AnswerStyle, Destination, OutputPreference
 from bot.store import ChatSettings
 
 SETTINGS_PREFIX = "set:"
+LANGUAGE_LIST = "langs"
+"""The change that opens the list of languages instead of changing anything."""
 E = TypeVar("E", bound=StrEnum)
 
 
@@ -26,8 +36,10 @@ async def settings_command(update: Update, context: UnrollContext) -> None:
     if message is None:
         return
     current = await context.services.store.get_settings(message.chat_id)
-    keyboard = _keyboard(current, destination_of(message.chat))
-    await reply(context.services, message, texts.SETTINGS_TITLE, buttons=keyboard)
+    words = words_for(pick_language(current.language, message.from_user))
+    keyboard = _keyboard(current, destination_of(message.chat), words)
+    title = words.gettext(texts.SETTINGS_TITLE)
+    await reply(context.services, message, title, buttons=keyboard)
 
 
 async def settings_button(update: Update, context: UnrollContext) -> None:
@@ -38,16 +50,30 @@ async def settings_button(update: Update, context: UnrollContext) -> None:
     store = context.services.store
     chat = query.message.chat
     destination = destination_of(chat)
+    current = await store.get_settings(chat.id)
     if destination is Destination.GROUP and not await is_admin(
         context, chat.id, query.from_user.id
     ):
-        await context.acknowledge(query, texts.ADMINS_ONLY, show_alert=True)
+        words = words_for(pick_language(current.language, query.from_user))
+        await context.acknowledge(query, words.gettext(texts.ADMINS_ONLY), show_alert=True)
         return
-    current = await store.get_settings(chat.id)
-    updated = _apply(current, query.data.removeprefix(SETTINGS_PREFIX))
+    change = query.data.removeprefix(SETTINGS_PREFIX)
+    if change == LANGUAGE_LIST:
+        await context.acknowledge(query)
+        words = words_for(pick_language(current.language, query.from_user))
+        await query.edit_message_reply_markup(_language_keyboard(current, words))
+        return
+    updated = _apply(current, change)
     await store.set_settings(chat.id, updated)
-    await context.acknowledge(query, texts.SETTINGS_SAVED)
-    await query.edit_message_reply_markup(_keyboard(updated, destination))
+    # Said in the new language, when the press chose one: the change shows at once.
+    words = words_for(pick_language(updated.language, query.from_user))
+    await context.acknowledge(query, words.gettext(texts.SETTINGS_SAVED))
+    keyboard = _keyboard(updated, destination, words)
+    if updated.language == current.language:
+        await query.edit_message_reply_markup(keyboard)
+    else:  # the title changes language too
+        title = words.gettext(texts.SETTINGS_TITLE)
+        await query.edit_message_text(title, parse_mode="HTML", reply_markup=keyboard)
 
 
 async def is_admin(context: UnrollContext, chat_id: int, user_id: int) -> bool:
@@ -68,6 +94,8 @@ def _apply(current: ChatSettings, change: str) -> ChatSettings:
         return replace(current, auto_unroll=value == "on")
     if name == "follow":
         return replace(current, following=value == "on")
+    if name == "lang" and (value in languages() or value == ""):
+        return replace(current, language=value)
     return current
 
 
@@ -77,25 +105,39 @@ def _next(member: E) -> E:
     return members[(members.index(member) + 1) % len(members)]
 
 
-def _keyboard(current: ChatSettings, destination: Destination) -> InlineKeyboardMarkup:
-    output_name = texts.OUTPUT_NAMES[current.output]
+def _language_keyboard(current: ChatSettings, words: Words) -> InlineKeyboardMarkup:
+    """Return the choice of languages, two a row, the chosen one ticked."""
+    choices = [("", words.gettext(texts.LANGUAGE_AUTOMATIC))]
+    choices.extend((language, language_name(language)) for language in languages())
+    buttons = [
+        _button(f"✓ {name}" if language == current.language else name, f"lang={language}")
+        for language, name in choices
+    ]
+    return InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)])
+
+
+def _keyboard(
+    current: ChatSettings, destination: Destination, words: Words
+) -> InlineKeyboardMarkup:
+    say = words.gettext
+    chosen = current.language if current.language in languages() else ""
+    language = language_name(chosen) if chosen else say(texts.LANGUAGE_AUTOMATIC)
+    mode = say(texts.READING_NAMES[current.reading_mode])
+    output = say(texts.OUTPUT_NAMES[current.output])
+    style = say(texts.STYLE_NAMES[current.style])
     rows = [
-        [
-            _button(
-                texts.READING_ROW.format(current.reading_mode),
-                f"mode={_next(current.reading_mode)}",
-            )
-        ],
-        [_button(texts.OUTPUT_ROW.format(output_name), f"output={_next(current.output)}")],
-        [_button(texts.STYLE_ROW.format(current.style), f"style={_next(current.style)}")],
+        [_button(say(texts.LANGUAGE_ROW, language=language), LANGUAGE_LIST)],
+        [_button(say(texts.READING_ROW, mode=mode), f"mode={_next(current.reading_mode)}")],
+        [_button(say(texts.OUTPUT_ROW, output=output), f"output={_next(current.output)}")],
+        [_button(say(texts.STYLE_ROW, style=style), f"style={_next(current.style)}")],
     ]
     if destination is Destination.GROUP:
-        state = "on" if current.auto_unroll else "off"
+        state = say(texts.SWITCH_NAMES[current.auto_unroll])
         change = f"auto={'off' if current.auto_unroll else 'on'}"
-        rows.append([_button(texts.AUTO_UNROLL_ROW.format(state), change)])
-        state = "on" if current.following else "off"
+        rows.append([_button(say(texts.AUTO_UNROLL_ROW, state=state), change)])
+        state = say(texts.SWITCH_NAMES[current.following])
         change = f"follow={'off' if current.following else 'on'}"
-        rows.append([_button(texts.FOLLOWING_ROW.format(state), change)])
+        rows.append([_button(say(texts.FOLLOWING_ROW, state=state), change)])
     return InlineKeyboardMarkup(rows)
 
 

@@ -6,7 +6,7 @@ from telegram import Update
 
 from bot.listener import texts
 from bot.listener.context import UnrollContext
-from bot.listener.intake import reply, unroll_first_link
+from bot.listener.intake import say, unroll_first_link
 from bot.listener.requests import replied_message
 
 HELP_PAYLOAD = "help"
@@ -20,7 +20,7 @@ async def start_command(update: Update, context: UnrollContext) -> None:
     if context.args and context.args[0] == HELP_PAYLOAD:
         await help_command(update, context)
         return
-    await reply(context.services, message, texts.START)
+    await say(context.services, message, texts.START)
 
 
 async def help_command(update: Update, context: UnrollContext) -> None:
@@ -28,7 +28,7 @@ async def help_command(update: Update, context: UnrollContext) -> None:
     message = update.effective_message
     if message is None:
         return
-    await reply(context.services, message, texts.HELP.format(bot=context.bot.username))
+    await say(context.services, message, texts.HELP, bot=context.bot.username)
 
 
 async def unroll_command(update: Update, context: UnrollContext) -> None:
@@ -39,4 +39,4 @@ async def unroll_command(update: Update, context: UnrollContext) -> None:
         return
     candidates = [message, replied_message(message)]
     if not await unroll_first_link(context.services, message, user, candidates):
-        await reply(context.services, message, texts.UNROLL_USAGE)
+        await say(context.services, message, texts.UNROLL_USAGE)

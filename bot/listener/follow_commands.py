@@ -16,10 +16,13 @@ from bot.answering import callback_data
 from bot.answering.callback_data import button_ref
 from bot.errors import UnrollError
 from bot.follow.records import FollowOutcome
+from bot.i18n import Words
+from bot.i18n.catalogs import words_for
 from bot.listener import texts
 from bot.listener.context import Services, UnrollContext
 from bot.listener.follows import follower_of, snapshot_of_cached, unfollow_allowed
-from bot.listener.intake import accept_in_chat, reply, reply_with_error
+from bot.listener.intake import accept_in_chat, reply, reply_with_error, say
+from bot.listener.language import words_for_message, words_for_press
 from bot.listener.requests import destination_of, link_key, replied_message, topic_of
 from bot.model import ThreadKey
 from bot.request import Destination
@@ -60,7 +63,8 @@ async def follow_command(update: Update, context: UnrollContext) -> None:
         snapshot=await snapshot_of_cached(services, key),
     )
     if outcome is FollowOutcome.FULL:  # another follow took the last place meanwhile
-        await reply(services, message, texts.follow_cap(rules.max_per_chat))
+        words = words_for(request.language)
+        await reply(services, message, texts.follow_cap(rules.max_per_chat, words))
 
 
 async def following_command(update: Update, context: UnrollContext) -> None:
@@ -87,13 +91,13 @@ async def unfollow_command(update: Update, context: UnrollContext) -> None:
     scope = str(message.chat_id)
     existing = await services.follows.follower(str(key), scope)
     if existing is None:
-        await reply(services, message, texts.NOT_FOLLOWING)
+        await say(services, message, texts.NOT_FOLLOWING)
         return
     if not await unfollow_allowed(context, existing, message.chat_id, user.id):
-        await reply(services, message, texts.UNFOLLOW_ADMINS_ONLY)
+        await say(services, message, texts.UNFOLLOW_ADMINS_ONLY)
         return
     await services.follows.unfollow(str(key), scope)
-    await reply(services, message, texts.UNFOLLOWED)
+    await say(services, message, texts.UNFOLLOWED)
 
 
 async def listed_unfollow_button(update: Update, context: UnrollContext) -> None:
@@ -102,20 +106,22 @@ async def listed_unfollow_button(update: Update, context: UnrollContext) -> None
     if query is None or query.data is None or query.message is None:
         return
     services = context.services
+    words = await words_for_press(services, query)
     press = await callback_data.read_press(services.store, query.data)
     chat_id = query.message.chat.id
     existing = None
     if press.key is not None:
         existing = await services.follows.follower(str(press.key), str(chat_id))
     if press.key is None or existing is None:
-        await context.acknowledge(query, texts.NOT_FOLLOWING)
+        await context.acknowledge(query, words.gettext(texts.NOT_FOLLOWING))
     elif not await unfollow_allowed(context, existing, chat_id, query.from_user.id):
-        await context.acknowledge(query, texts.UNFOLLOW_ADMINS_ONLY, show_alert=True)
+        refusal = words.gettext(texts.UNFOLLOW_ADMINS_ONLY)
+        await context.acknowledge(query, refusal, show_alert=True)
         return
     else:
         await services.follows.unfollow(str(press.key), str(chat_id))
-        await context.acknowledge(query, texts.UNFOLLOWED)
-    text, buttons = await _listing(services, str(chat_id))
+        await context.acknowledge(query, words.gettext(texts.UNFOLLOWED))
+    text, buttons = await _listing(services, str(chat_id), words)
     await query.edit_message_text(text, parse_mode="HTML", reply_markup=buttons)
 
 
@@ -127,7 +133,7 @@ async def _asked_key(services: Services, message: Message) -> ThreadKey | None:
         await reply_with_error(services, message, error)
         return None
     if key is None:
-        await reply(services, message, texts.FOLLOW_USAGE)
+        await say(services, message, texts.FOLLOW_USAGE)
     return key
 
 
@@ -135,12 +141,13 @@ async def _may_follow(services: Services, message: Message, key: ThreadKey, scop
     """Whether the chat may follow one more thread; says why not when it may not."""
     in_group = destination_of(message.chat) is Destination.GROUP
     if in_group and not (await services.store.get_settings(message.chat_id)).following:
-        await reply(services, message, texts.FOLLOWING_OFF)
+        await say(services, message, texts.FOLLOWING_OFF)
         return False
     followed = await services.follows.following(scope)
     max_per_chat = services.follow_rules.max_per_chat
     if str(key) not in followed and len(followed) >= max_per_chat:
-        await reply(services, message, texts.follow_cap(max_per_chat))
+        words = await words_for_message(services, message)
+        await reply(services, message, texts.follow_cap(max_per_chat, words))
         return False
     return True
 
@@ -153,21 +160,24 @@ def _first_key(candidates: list[Message | None]) -> ThreadKey | None:
 
 
 async def _list(services: Services, message: Message) -> None:
-    text, buttons = await _listing(services, str(message.chat_id))
+    words = await words_for_message(services, message)
+    text, buttons = await _listing(services, str(message.chat_id), words)
     await reply(services, message, text, buttons=buttons)
 
 
-async def _listing(services: Services, scope: str) -> tuple[str, InlineKeyboardMarkup | None]:
+async def _listing(
+    services: Services, scope: str, words: Words
+) -> tuple[str, InlineKeyboardMarkup | None]:
     keys = await services.follows.following(scope)
     if not keys:
-        return texts.FOLLOWING_NONE, None
-    lines, rows = [texts.FOLLOWING_TITLE], []
+        return words.gettext(texts.FOLLOWING_NONE), None
+    lines, rows = [words.gettext(texts.FOLLOWING_TITLE)], []
     for number, text in enumerate(keys, start=1):
         key = ThreadKey.parse(text)
         url = html.escape(links.post_url(key))
         lines.append(f'{number}. <a href="{url}">{url}</a>')
         ref = await button_ref(services.store, key)
-        label = texts.UNFOLLOW_LISTED.format(number=number)
+        label = words.gettext(texts.UNFOLLOW_LISTED, number=number)
         data = callback_data.data(LISTED_UNFOLLOW, ref)
         rows.append([InlineKeyboardButton(label, callback_data=data)])
     return "\n".join(lines), InlineKeyboardMarkup(rows)

@@ -16,6 +16,7 @@ from bot.answering.callback_data import button_ref
 from bot.codec import decode_result
 from bot.follow import changes
 from bot.follow.records import Follower, FollowOutcome
+from bot.i18n.catalogs import words_for
 from bot.listener import texts
 from bot.listener.chat_settings import is_admin
 from bot.listener.context import Services, UnrollContext
@@ -35,6 +36,7 @@ def follower_of(request: UnrollRequest) -> Follower:
         reading_mode=request.reading_mode,
         output=request.output,
         style=request.style,
+        language=request.language,
     )
 
 
@@ -53,10 +55,11 @@ async def follow_pressed(
     """Follow the thread for this chat through the pressed answer."""
     services = context.services
     rules = services.follow_rules
+    words = words_for(request.language)
     if request.chat_id is not None and request.is_group:
         chat_settings = await services.store.get_settings(request.chat_id)
         if not chat_settings.following:
-            await context.acknowledge(query, texts.FOLLOWING_OFF, show_alert=True)
+            await context.acknowledge(query, words.gettext(texts.FOLLOWING_OFF), show_alert=True)
             return
     outcome = await services.follows.follow(
         str(request.key),
@@ -66,9 +69,10 @@ async def follow_pressed(
         snapshot=await snapshot_of_cached(services, request.key),
     )
     if outcome is FollowOutcome.FULL:
-        await context.acknowledge(query, texts.follow_cap(rules.max_per_chat), show_alert=True)
+        refusal = texts.follow_cap(rules.max_per_chat, words)
+        await context.acknowledge(query, refusal, show_alert=True)
         return
-    await context.acknowledge(query, texts.following(rules.follow_for_s))
+    await context.acknowledge(query, texts.following(rules.follow_for_s, words))
     await _redraw(services, query, request, following=True)
 
 
@@ -77,6 +81,7 @@ async def unfollow_pressed(
 ) -> None:
     """End this chat's follow of the thread (someone else's only for admins, in groups)."""
     services = context.services
+    words = words_for(request.language)
     key, scope = str(request.key), follower_of(request).scope
     existing = await services.follows.follower(key, scope)
     if (
@@ -84,10 +89,11 @@ async def unfollow_pressed(
         and request.chat_id is not None
         and not await unfollow_allowed(context, existing, request.chat_id, request.user_id)
     ):
-        await context.acknowledge(query, texts.UNFOLLOW_ADMINS_ONLY, show_alert=True)
+        refusal = words.gettext(texts.UNFOLLOW_ADMINS_ONLY)
+        await context.acknowledge(query, refusal, show_alert=True)
         return
     await services.follows.unfollow(key, scope)
-    await context.acknowledge(query, texts.UNFOLLOWED)
+    await context.acknowledge(query, words.gettext(texts.UNFOLLOWED))
     await _redraw(services, query, request, following=False)
 
 
@@ -111,6 +117,7 @@ async def _redraw(
     services: Services, query: CallbackQuery, request: UnrollRequest, *, following: bool
 ) -> None:
     ref = await button_ref(services.store, request.key)
+    words = words_for(request.language)
     await query.edit_message_reply_markup(
-        plan.answer_buttons(request.destination, ref, following=following)
+        plan.answer_buttons(request.destination, ref, words, following=following)
     )

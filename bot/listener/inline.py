@@ -3,6 +3,7 @@
 A cached thread that fits one message is offered whole. Otherwise the result posts a
 placeholder with a button (Telegram only gives an `inline_message_id` to messages with a
 keyboard); when the user picks it, the job is queued and its answer edits that message.
+Everything inline speaks the asker's language: the message lands in a chat the bot may not know.
 """
 
 from __future__ import annotations
@@ -30,10 +31,13 @@ from bot.cleaning import ReadingMode
 from bot.codec import decode_result
 from bot.delivery import InputRichMessageContent, Target
 from bot.errors import UnrollError
+from bot.i18n import Words
+from bot.i18n.catalogs import words_for
 from bot.listener import texts
 from bot.listener.commands import HELP_PAYLOAD
 from bot.listener.context import Services, UnrollContext
 from bot.listener.intake import submit, within_quota
+from bot.listener.language import pick_language
 from bot.model import Thread, ThreadKey
 from bot.presentation import Presentation
 from bot.rendering import telegram_html
@@ -49,21 +53,23 @@ async def inline_query(update: Update, context: UnrollContext) -> None:
     query = update.inline_query
     if query is None:
         return
+    words = words_for(pick_language("", query.from_user))
     try:
         key = links.find_key(query.query)
     except UnrollError as error:
-        sentence = error.user_message()
-        error_article = _article("x-error", texts.INLINE_ERROR_TITLE, sentence, sentence)
+        sentence = error.user_message(words)
+        heading = words.gettext(texts.INLINE_ERROR_TITLE)
+        error_article = _article("x-error", heading, sentence, sentence)
         await context.services.answerer.sender.offer_inline(query, [error_article])
         return
     if key is None:
         button = InlineQueryResultsButton(
-            text=texts.INLINE_HINT_TITLE, start_parameter=HELP_PAYLOAD
+            text=words.gettext(texts.INLINE_HINT_TITLE), start_parameter=HELP_PAYLOAD
         )
         await context.services.answerer.sender.offer_inline(query, [], button=button, cache_time=0)
         return
-    offer = await _cached_offer(context.services, key) or await _placeholder_offer(
-        context.services, key, query.query
+    offer = await _cached_offer(context.services, key, words) or await _placeholder_offer(
+        context.services, key, query.query, words
     )
     await context.services.answerer.sender.offer_inline(
         query, [offer], cache_time=0, is_personal=True
@@ -80,10 +86,12 @@ async def chosen_inline_result(update: Update, context: UnrollContext) -> None:
     key = links.find_key(chosen.query)
     if key is None:
         return
+    language = pick_language("", chosen.from_user)
     if not await within_quota(context.services, chosen.from_user.id):
         # The inline message has no chat to answer in: say it in the message itself.
+        quota = words_for(language).gettext(texts.QUOTA)
         await context.services.answerer.sender.try_edit(
-            Target(inline_message_id=chosen.inline_message_id), texts.QUOTA, message_id=None
+            Target(inline_message_id=chosen.inline_message_id), quota, message_id=None
         )
         return
     request = UnrollRequest(
@@ -94,19 +102,22 @@ async def chosen_inline_result(update: Update, context: UnrollContext) -> None:
         destination=Destination.INLINE,
         inline_message_id=chosen.inline_message_id,
         accepted_at=time.time(),
+        language=language,
     )
     await submit(context.services, request)
 
 
-async def _cached_offer(services: Services, key: ThreadKey) -> InlineQueryResultArticle | None:
+async def _cached_offer(
+    services: Services, key: ThreadKey, words: Words
+) -> InlineQueryResultArticle | None:
     cached = await services.queue.cached_result(str(key))
     if cached is None:
         return None
     result = decode_result(cached)
     if not isinstance(result, Thread):
-        sentence = result.user_message()
-        return _article("x-error", texts.INLINE_ERROR_TITLE, sentence, sentence)
-    presentation = services.answerer.present(result, ReadingMode.REFLOW)
+        sentence = result.user_message(words)
+        return _article("x-error", words.gettext(texts.INLINE_ERROR_TITLE), sentence, sentence)
+    presentation = services.answerer.present(result, ReadingMode.REFLOW, words)
     content = await _whole_thread(services, presentation)
     if content is None:
         return None
@@ -114,10 +125,10 @@ async def _cached_offer(services: Services, key: ThreadKey) -> InlineQueryResult
     ref = await callback_data.button_ref(services.store, key)
     return InlineQueryResultArticle(
         id=CACHED_PREFIX + _digest(str(key)),
-        title=f"{thread.author.name}: {title(thread)}",
-        description=completeness_line(thread.report),
+        title=f"{thread.author.name}: {title(thread, words)}",
+        description=completeness_line(thread.report, words),
         input_message_content=content,
-        reply_markup=answer_buttons(Destination.INLINE, ref, following=False),
+        reply_markup=answer_buttons(Destination.INLINE, ref, words, following=False),
     )
 
 
@@ -137,19 +148,20 @@ async def _whole_thread(
 
 
 async def _placeholder_offer(
-    services: Services, key: ThreadKey, url: str
+    services: Services, key: ThreadKey, url: str, words: Words
 ) -> InlineQueryResultArticle:
     ref = await callback_data.button_ref(services.store, key)
     refresh = InlineKeyboardButton(
-        texts.INLINE_PLACEHOLDER_BUTTON,
+        words.gettext(texts.INLINE_PLACEHOLDER_BUTTON),
         callback_data=callback_data.data(callback_data.REFRESH, ref),
     )
+    placeholder = words.gettext(texts.INLINE_PLACEHOLDER, url=url.strip())
     return InlineQueryResultArticle(
         id=PLACEHOLDER_PREFIX + _digest(str(key)),
-        title=texts.INLINE_PLACEHOLDER_TITLE,
+        title=words.gettext(texts.INLINE_PLACEHOLDER_TITLE),
         description=url.strip()[:120],
         input_message_content=InputTextMessageContent(
-            html.escape(texts.INLINE_PLACEHOLDER.format(url=url.strip()), quote=False),
+            html.escape(placeholder, quote=False),
             parse_mode=ParseMode.HTML,
         ),
         reply_markup=InlineKeyboardMarkup([[refresh]]),

@@ -22,8 +22,10 @@ from bot.answering.texts import ALREADY_UNROLLED
 from bot.codec import decode_result, encode
 from bot.delivery import NotDeliveredError, Target, UndeliverableError
 from bot.errors import UnrollError
+from bot.i18n.catalogs import words_for
 from bot.listener import texts
 from bot.listener.context import Services
+from bot.listener.language import pick_language, words_for_message
 from bot.listener.requests import destination_of, link_key, topic_of
 from bot.logs import job_id
 from bot.model import ThreadKey
@@ -69,13 +71,15 @@ async def accept_in_chat(
         accepted_at=time.time(),
         asked_message_id=reply_to.message_id,
         following=following,
+        language=pick_language(chat_settings.language, user),
     )
+    words = words_for(request.language)
     job_id.set(request.request_id)
     target = target_of(request)
     sender = services.answerer.sender
     try:
         if not await within_quota(services, user.id):
-            await sender.send(target, texts.QUOTA, reply_to=reply_to.message_id)
+            await sender.send(target, words.gettext(texts.QUOTA), reply_to=reply_to.message_id)
             return None
         if await _point_to_earlier_answer(services, request):
             return None
@@ -83,13 +87,14 @@ async def accept_in_chat(
         if await _answers_by_reply(services, request):
             # One send per answer: a draft shows progress, the answer is one new reply.
             request = replace(request, answer=Answer.REPLY)
-            await sender.draft(target, texts.PLACEHOLDER, draft_id=draft_id(request))
+            placeholder_text = words.gettext(texts.PLACEHOLDER)
+            await sender.draft(target, placeholder_text, draft_id=draft_id(request))
         elif services.placeholder_after_s > 0 and not following:
             # One send per answer when it is quick; a placeholder only if it is not.
             request = replace(request, answer=Answer.REPLY_OR_PLACEHOLDER)
         else:
             placeholder = await sender.send_placeholder(
-                target, texts.PLACEHOLDER, reply_to=reply_to.message_id
+                target, words.gettext(texts.PLACEHOLDER), reply_to=reply_to.message_id
             )
             request = (
                 replace(request, message_id=placeholder.message_id)
@@ -115,7 +120,7 @@ def _placeholder_if_slow(services: Services, request: UnrollRequest) -> None:
             request,
             after_s=services.placeholder_after_s,
             target=target_of(request),
-            text=texts.PLACEHOLDER,
+            text=words_for(request.language).gettext(texts.PLACEHOLDER),
         )
     )
     services.placeholder_timers.add(timer)
@@ -145,7 +150,14 @@ async def reply_with_error(services: Services, message: Message, error: UnrollEr
     """Answer a request the listener rejected itself with the error's one sentence."""
     metrics.REQUESTS.labels(outcome="rejected").inc()
     log.info("request rejected", extra={"error": type(error).__name__})
-    await reply(services, message, html.escape(error.user_message(), quote=False))
+    words = await words_for_message(services, message)
+    await reply(services, message, html.escape(error.user_message(words), quote=False))
+
+
+async def say(services: Services, message: Message, sentence: str, **values: object) -> None:
+    """Reply to `message` with a catalog `sentence`, in the language that answers it."""
+    words = await words_for_message(services, message)
+    await reply(services, message, words.gettext(sentence, **values))
 
 
 async def reply(
@@ -201,7 +213,8 @@ async def _point_to_earlier_answer(services: Services, request: UnrollRequest) -
     metrics.REQUESTS.labels(outcome="already").inc()
     # An answer still being sent is known by its request, not yet by a message to point at.
     reply_to = int(earlier) if earlier.isdigit() else request.asked_message_id
-    await services.answerer.sender.send(target_of(request), ALREADY_UNROLLED, reply_to=reply_to)
+    sentence = words_for(request.language).gettext(ALREADY_UNROLLED)
+    await services.answerer.sender.send(target_of(request), sentence, reply_to=reply_to)
     return True
 
 

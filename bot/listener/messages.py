@@ -6,7 +6,7 @@ from telegram import Update
 
 from bot.listener import texts
 from bot.listener.context import UnrollContext
-from bot.listener.intake import reply, unroll_first_link
+from bot.listener.intake import say, unroll_first_link
 from bot.listener.requests import mentions_bot, replied_message
 
 
@@ -18,7 +18,7 @@ async def link_in_private_chat(update: Update, context: UnrollContext) -> None:
         return
     services = context.services
     if not await unroll_first_link(services, message, user, [message]):
-        await reply(services, message, texts.PRIVATE_HINT)
+        await say(services, message, texts.PRIVATE_HINT)
 
 
 async def message_in_group(update: Update, context: UnrollContext) -> None:
@@ -31,7 +31,7 @@ async def message_in_group(update: Update, context: UnrollContext) -> None:
     if mentions_bot(message, context.bot.username):
         candidates = [message, replied_message(message)]
         if not await unroll_first_link(services, message, user, candidates):
-            await reply(services, message, texts.NO_LINK_IN_REPLY)
+            await say(services, message, texts.NO_LINK_IN_REPLY)
         return
     chat_settings = await services.store.get_settings(message.chat_id)
     if chat_settings.auto_unroll:

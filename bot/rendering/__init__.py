@@ -14,15 +14,18 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from bot.i18n import ENGLISH, Words
 from bot.model import Thread
 
 
 @dataclass(frozen=True, slots=True)
 class RenderOptions:
-    """What a caller may choose about an output, beyond the thread itself."""
+    """What a caller may choose about an output, beyond the thread itself: which parts, and
+    the words its own chrome (headers, captions, the completeness line) is said in."""
 
     include_header: bool = True
     include_footer: bool = True
+    words: Words = ENGLISH
 
 
 # The renderer modules import RenderOptions from this package, so they load only once it exists.
@@ -48,7 +51,7 @@ class Format:
     name: str
     render: Callable[[Thread, RenderOptions], str | bytes]
     extension: str
-    button: str | None = None
+    button: str | None = None  # a format's name: the same in every language
     binary: bool = False
 
 

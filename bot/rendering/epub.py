@@ -30,7 +30,7 @@ def render(thread: Thread, options: RenderOptions = RenderOptions()) -> bytes:
     """Return the thread as an EPUB 3 file, cover-less, one chapter per ~50 posts."""
     book = epub.EpubBook()
     book.set_identifier(clean_text(thread.url))
-    book.set_title(clean_text(summary.title(thread)))
+    book.set_title(clean_text(summary.title(thread, options.words)))
     book.set_language(html_page.language(thread))
     book.set_direction(text_direction(thread))
     book.add_author(clean_text(summary.author_text(thread.author)))
@@ -68,11 +68,17 @@ def split_chapters(passages: Sequence[Passage]) -> list[list[Passage]]:
 def _chapter(
     thread: Thread, index: int, passages: list[Passage], count: int, options: RenderOptions
 ) -> epub.EpubHtml:
-    title = clean_text(summary.title(thread)) if count == 1 else f"Part {index + 1} of {count}"
-    parts = [html_page.header_html(thread)] if index == 0 and options.include_header else []
-    parts.extend(html_page.passage_html(passage, embed_images=False) for passage in passages)
+    words = options.words
+    title = clean_text(summary.title(thread, words))
+    if count > 1:
+        # Translators: the title of one chapter of an e-book, "Part 2 of 3".
+        title = words.gettext("Part {number} of {count}", number=index + 1, count=count)
+    parts = [html_page.header_html(thread, words)] if index == 0 and options.include_header else []
+    parts.extend(
+        html_page.passage_html(passage, words, embed_images=False) for passage in passages
+    )
     if index == count - 1 and options.include_footer:
-        parts.append(html_page.footer_html(thread))
+        parts.append(html_page.footer_html(thread, words))
     file_name = f"part-{index + 1}.xhtml"
     chapter = epub.EpubHtml(
         title=title,

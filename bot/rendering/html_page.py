@@ -18,6 +18,7 @@ from collections.abc import Iterable, Iterator
 from html import escape
 
 from bot import safety
+from bot.i18n import Words
 from bot.model import LinkCard, Media, MediaType, Poll, Quote, Segment, SegmentKind, Thread
 from bot.rendering import RenderOptions, summary
 from bot.rendering.direction import text_direction
@@ -77,13 +78,15 @@ text (by hash), so it must not depend on anything the thread holds."""
 
 def render(thread: Thread, options: RenderOptions = RenderOptions()) -> str:
     """Return a complete HTML5 page for the thread, ending with a newline."""
-    article = [header_html(thread)] if options.include_header else []
-    article.extend(passage_html(p, embed_images=True) for p in group_passages(thread.posts))
+    words = options.words
+    article = [header_html(thread, words)] if options.include_header else []
+    passages = group_passages(thread.posts)
+    article.extend(passage_html(p, words, embed_images=True) for p in passages)
     main = ["<article>", *article, "</article>"]
     if options.include_footer:
-        main.append(footer_html(thread))
+        main.append(footer_html(thread, words))
     opening = f'<html lang="{escape(language(thread))}" dir="{text_direction(thread)}">'
-    page = ["<!DOCTYPE html>", opening, "<head>", *_head(thread), "</head>"]
+    page = ["<!DOCTYPE html>", opening, "<head>", *_head(thread, words), "</head>"]
     page.extend(("<body>", "<main>", *main, "</main>", "</body>", "</html>"))
     # The markup itself holds none of these characters, so this only touches thread text.
     return safety.clean_text("\n".join(page) + "\n")
@@ -94,48 +97,48 @@ def language(thread: Thread) -> str:
     return thread.language or UNKNOWN_LANGUAGE
 
 
-def header_html(thread: Thread) -> str:
+def header_html(thread: Thread, words: Words) -> str:
     """Return the title, byline and completeness of the thread as a `<header>`."""
     author = thread.author
     byline = [f"{_anchor_html(_name_html(author.name), author.url)} {_handle_html(author.handle)}"]
     if thread.posts:
         moment = thread.posts[0].created_at
-        date = escape(summary.date_text(moment))
+        date = escape(summary.date_text(moment, words))
         byline.append(f'<time datetime="{escape(moment.isoformat())}">{date}</time>')
-    byline.append(escape(summary.reading_time_text(thread)))
+    byline.append(escape(summary.reading_time_text(thread, words)))
     return "\n".join(
         (
             "<header>",
-            f'<h1 dir="auto">{escape(summary.title(thread))}</h1>',
+            f'<h1 dir="auto">{escape(summary.title(thread, words))}</h1>',
             f'<p class="byline" dir="auto">{" · ".join(byline)}</p>',
-            f'<p class="report" dir="auto">{_completeness_html(thread)}</p>',
+            f'<p class="report" dir="auto">{_completeness_html(thread, words)}</p>',
             "</header>",
         )
     )
 
 
-def _completeness_html(thread: Thread) -> str:
-    runs = summary.completeness_runs(thread.report)
+def _completeness_html(thread: Thread, words: Words) -> str:
+    runs = summary.completeness_runs(thread.report, words)
     return "".join(_anchor(text, url) if url else escape(text) for text, url in runs)
 
 
-def footer_html(thread: Thread) -> str:
+def footer_html(thread: Thread, words: Words) -> str:
     """Return the link to the original thread as a `<footer>`."""
-    link = _anchor(f"Original on {summary.source_name(thread)}", thread.url)
+    link = _anchor(summary.original_on(thread, words), thread.url)
     return f'<footer><p dir="auto">{link}</p></footer>'
 
 
-def passage_html(passage: Passage, *, embed_images: bool) -> str:
+def passage_html(passage: Passage, words: Words, *, embed_images: bool) -> str:
     """Return one passage: its gap marker, warning, paragraphs and the posts' attachments.
 
     With `embed_images` false, media are links instead of `<img>`: EPUB readers refuse
     remote images, and a pure renderer cannot download them.
     """
-    return "\n".join(_passage_blocks(passage, embed_images=embed_images))
+    return "\n".join(_passage_blocks(passage, words, embed_images=embed_images))
 
 
-def _head(thread: Thread) -> Iterator[str]:
-    title = summary.title(thread)
+def _head(thread: Thread, words: Words) -> Iterator[str]:
+    title = summary.title(thread, words)
     description = _description(thread) or title
     image = _preview_image(thread)
     yield '<meta charset="utf-8" />'
@@ -174,21 +177,23 @@ def _image_url(media: Media) -> str | None:
     return safety.safe_url(media.url if media.type is MediaType.PHOTO else media.thumbnail_url)
 
 
-def _passage_blocks(passage: Passage, *, embed_images: bool) -> Iterator[str]:
+def _passage_blocks(passage: Passage, words: Words, *, embed_images: bool) -> Iterator[str]:
     if passage.gap_before:
-        yield f'<p class="gap" dir="auto">{escape(summary.gap_text(passage.gap_before))}</p>'
+        gap = escape(summary.gap_text(passage.gap_before, words))
+        yield f'<p class="gap" dir="auto">{gap}</p>'
     if passage.content_warning:
         warning = escape(passage.content_warning)
-        yield f'<p class="cw" dir="auto"><strong>CW:</strong> {warning}</p>'
+        label = escape(summary.content_warning_label(words))
+        yield f'<p class="cw" dir="auto"><strong>{label}</strong> {warning}</p>'
     yield from _paragraphs(passage.paragraphs)
     for post in passage.posts:
-        yield from (_media(item, embed_images=embed_images) for item in post.media)
+        yield from (_media(item, words, embed_images=embed_images) for item in post.media)
         if post.poll:
-            yield _poll(post.poll)
+            yield _poll(post.poll, words)
         if post.card:
             yield _card(post.card)
         if post.quote:
-            yield _quote(post.quote, embed_images=embed_images)
+            yield _quote(post.quote, words, embed_images=embed_images)
 
 
 def _paragraphs(paragraphs: Iterable[Paragraph]) -> Iterator[str]:
@@ -204,14 +209,14 @@ def _segment(segment: Segment) -> str:
     return _anchor(segment.text, segment.url)
 
 
-def _media(media: Media, *, embed_images: bool) -> str:
+def _media(media: Media, words: Words, *, embed_images: bool) -> str:
     image = _image_url(media)
-    link = _anchor(summary.media_caption(media), media.url)
+    link = _anchor(summary.media_caption(media, words), media.url)
     if not embed_images or not image:
         return f'<p class="media" dir="auto">{link}</p>'
     # A failed image shows its alt on the placeholder, so the alt only names the kind of media
     # and the caption carries the description: the reader sees it once, loaded or not.
-    img = _image(image, summary.media_label(media))
+    img = _image(image, summary.media_label(media, words))
     if media.type is not MediaType.PHOTO:
         # The thumbnail stands for the video and opens it, when its URL may be opened.
         target = safety.safe_url(media.url)
@@ -225,11 +230,12 @@ def _image(url: str, alt: str) -> str:
     return f'<img src="{escape(url)}" alt="{escape(alt)}" loading="lazy" />'
 
 
-def _poll(poll: Poll) -> str:
+def _poll(poll: Poll, words: Words) -> str:
     items = "".join(
-        f'<li dir="auto">{escape(summary.poll_option_text(o, poll))}</li>' for o in poll.options
+        f'<li dir="auto">{escape(summary.poll_option_text(o, poll, words))}</li>'
+        for o in poll.options
     )
-    caption = escape(summary.poll_caption(poll))
+    caption = escape(summary.poll_caption(poll, words))
     return f'<div class="poll"><p class="caption" dir="auto">{caption}</p><ul>{items}</ul></div>'
 
 
@@ -239,14 +245,14 @@ def _card(card: LinkCard) -> str:
     return f'<p class="card" dir="auto">🔗 <strong>{title}</strong>{description}</p>'
 
 
-def _quote(quote: Quote, *, embed_images: bool) -> str:
+def _quote(quote: Quote, words: Words, *, embed_images: bool) -> str:
     if quote.author and not quote.unavailable:
         author = quote.author
         caption = f"{_name_html(author.name)} ({_handle_html(author.handle)})"
         # Only isolated names: the caption takes the direction of the page around it.
         opening = '<p class="caption">'
     else:
-        caption = escape(summary.quote_caption(quote))
+        caption = escape(summary.quote_caption(quote, words))
         opening = '<p class="caption" dir="auto">'
     url = safety.safe_url(quote.url)
     if url and not quote.unavailable:
@@ -258,7 +264,7 @@ def _quote(quote: Quote, *, embed_images: bool) -> str:
         f"{opening}{caption_html}</p>",
         *_paragraphs(split_paragraphs(quote.text)),
     ]
-    blocks.extend(_media(item, embed_images=embed_images) for item in quote.media)
+    blocks.extend(_media(item, words, embed_images=embed_images) for item in quote.media)
     return f"<blockquote{cite}>{''.join(blocks)}</blockquote>"
 
 

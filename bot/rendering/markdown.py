@@ -18,6 +18,7 @@ from collections.abc import Iterable, Iterator
 import orjson
 
 from bot import safety
+from bot.i18n import Words
 from bot.model import LinkCard, Media, MediaType, Poll, Quote, Segment, SegmentKind, Thread
 from bot.rendering import RenderOptions, summary
 from bot.rendering.passages import Paragraph, Passage, group_passages, split_paragraphs
@@ -32,13 +33,14 @@ _HARD_BREAK = "\\\n"
 
 def render(thread: Thread, options: RenderOptions = RenderOptions()) -> str:
     """Return the thread as Markdown with front matter, ending with a newline."""
-    blocks = [_front_matter(thread)]
+    words = options.words
+    blocks = [_front_matter(thread, words)]
     if options.include_header:
-        blocks.extend(_header(thread))
+        blocks.extend(_header(thread, words))
     for passage in group_passages(thread.posts):
-        blocks.extend(_passage_blocks(passage))
+        blocks.extend(_passage_blocks(passage, words))
     if options.include_footer:
-        blocks.extend(("---", _link(f"Original on {summary.source_name(thread)}", thread.url)))
+        blocks.extend(("---", _link(summary.original_on(thread, words), thread.url)))
     return safety.clean_text("\n\n".join(blocks) + "\n")
 
 
@@ -62,9 +64,9 @@ def _escape_line_start(line: str) -> str:
     return _LIST_MARKER.sub(r"\1\\\2", line)
 
 
-def _front_matter(thread: Thread) -> str:
+def _front_matter(thread: Thread, words: Words) -> str:
     fields: dict[str, object] = {
-        "title": summary.title(thread),
+        "title": summary.title(thread, words),
         "author": thread.author.name,
         "handle": thread.author.handle,
         "source_url": thread.url,
@@ -79,45 +81,51 @@ def _front_matter(thread: Thread) -> str:
     return "\n".join(("---", *lines, "---"))
 
 
-def _header(thread: Thread) -> Iterator[str]:
-    yield f"# {escape(summary.title(thread))}"
+def _header(thread: Thread, words: Words) -> Iterator[str]:
+    yield f"# {escape(summary.title(thread, words))}"
     author = thread.author
     byline = f"**{_link(author.name, author.url)}** {escape('@' + author.handle)}"
-    facts = (byline, escape(summary.byline_facts(thread)))
-    runs = summary.completeness_runs(thread.report)
+    facts = (byline, escape(summary.byline_facts(thread, words)))
+    runs = summary.completeness_runs(thread.report, words)
     line = _joined(_link(text, url) if url else escape(text) for text, url in runs)
     yield " · ".join(facts) + _HARD_BREAK + line
 
 
-def _passage_blocks(passage: Passage) -> Iterator[str]:
+def _passage_blocks(passage: Passage, words: Words) -> Iterator[str]:
     if passage.gap_before:
-        yield f"*{escape(summary.gap_text(passage.gap_before))}*"
+        yield f"*{escape(summary.gap_text(passage.gap_before, words))}*"
     if passage.content_warning:
-        yield f"**CW:** {escape(' '.join(passage.content_warning.split()))}"
+        label = escape(summary.content_warning_label(words))
+        yield f"**{label}** {escape(' '.join(passage.content_warning.split()))}"
     yield from (_inline(paragraph) for paragraph in passage.paragraphs)
     for post in passage.posts:
-        yield from _attachment_blocks(post.media, post.poll, post.card, post.quote)
+        yield from _attachment_blocks(post.media, post.poll, post.card, post.quote, words)
 
 
 def _attachment_blocks(
-    media: tuple[Media, ...], poll: Poll | None, card: LinkCard | None, quote: Quote | None
+    media: tuple[Media, ...],
+    poll: Poll | None,
+    card: LinkCard | None,
+    quote: Quote | None,
+    words: Words,
 ) -> Iterator[str]:
     if media:
-        yield _HARD_BREAK.join(_media(item) for item in media)
+        yield _HARD_BREAK.join(_media(item, words) for item in media)
     if poll:
-        yield escape(summary.poll_caption(poll))
-        yield "\n".join(f"- {escape(summary.poll_option_text(o, poll))}" for o in poll.options)
+        yield escape(summary.poll_caption(poll, words))
+        options = (escape(summary.poll_option_text(o, poll, words)) for o in poll.options)
+        yield "\n".join(f"- {option}" for option in options)
     if card:
         yield _card(card)
     if quote:
-        yield _quote(quote)
+        yield _quote(quote, words)
 
 
-def _media(media: Media) -> str:
+def _media(media: Media, words: Words) -> str:
     url = safety.safe_url(media.url)
     if media.type is MediaType.PHOTO and url:
         return f"![{escape(' '.join(media.alt.split()))}]({_destination(url)})"
-    return _link(summary.media_caption(media), media.url)
+    return _link(summary.media_caption(media, words), media.url)
 
 
 def _card(card: LinkCard) -> str:
@@ -126,12 +134,12 @@ def _card(card: LinkCard) -> str:
     return f"🔗 {title} — {escape(description)}" if description else f"🔗 {title}"
 
 
-def _quote(quote: Quote) -> str:
-    caption = summary.quote_caption(quote)
+def _quote(quote: Quote, words: Words) -> str:
+    caption = summary.quote_caption(quote, words)
     caption = escape(caption) if quote.unavailable else _link(caption, quote.url)
     blocks = [f"**{caption}**", *(_inline(p) for p in split_paragraphs(quote.text))]
     if quote.media:
-        blocks.append(_HARD_BREAK.join(_media(item) for item in quote.media))
+        blocks.append(_HARD_BREAK.join(_media(item, words) for item in quote.media))
     lines = "\n\n".join(blocks).split("\n")
     return "\n".join(f"> {line}".rstrip() for line in lines)
 

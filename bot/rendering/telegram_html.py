@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from itertools import accumulate
 
 from bot import safety
+from bot.i18n import Words
 from bot.model import MediaType, Poll, Post, Quote, Segment, SegmentKind, Thread
 from bot.rendering import RenderOptions, summary
 from bot.rendering.passages import Passage, group_passages, split_paragraphs
@@ -88,7 +89,7 @@ def render(
     """
     if max_units < 2:
         raise ValueError("a chunk must hold at least one character of two UTF-16 units")
-    runs = _join(_thread_blocks(thread, options), _PARAGRAPH_BREAK)
+    runs = _join(_thread_blocks(thread, options, options.words), _PARAGRAPH_BREAK)
     return TelegramMessage(chunks=_chunks(runs, max_units), preview_url=_preview_url(thread))
 
 
@@ -109,16 +110,17 @@ def render_teaser(thread: Thread, page_url: str, options: RenderOptions = Render
     Title, author, the opening paragraph cut to about 600 units, the facts, and the page link:
     well under one message, since every part is bounded.
     """
-    blocks: list[_Block] = [[(summary.title(thread), (_BOLD,))]]
+    words = options.words
+    blocks: list[_Block] = [[(summary.title(thread, words), (_BOLD,))]]
     if options.include_header:
-        date = f" · {summary.date_text(thread.posts[0].created_at)}" if thread.posts else ""
+        date = f" · {summary.date_text(thread.posts[0].created_at, words)}" if thread.posts else ""
         blocks.append([*_author_runs(thread), (date, ())])
     blocks.append(_opening(thread))
     facts: _Block = []
     if options.include_footer:
-        reading = f" · {summary.reading_time_text(thread)}"
-        facts = [*_completeness_runs(thread), (reading, ()), ("\n", ())]
-    blocks.append([*facts, ("Read the whole thread", _link(page_url))])
+        reading = f" · {summary.reading_time_text(thread, words)}"
+        facts = [*_completeness_runs(thread, words), (reading, ()), ("\n", ())]
+    blocks.append([*facts, (words.gettext("Read the whole thread"), _link(page_url))])
     return _serialize(_join(blocks, _PARAGRAPH_BREAK))
 
 
@@ -135,19 +137,21 @@ def utf16_len(text: str) -> int:
 # Layout: the thread as blocks of runs.
 
 
-def _thread_blocks(thread: Thread, options: RenderOptions) -> Iterator[_Block]:
+def _thread_blocks(thread: Thread, options: RenderOptions, words: Words) -> Iterator[_Block]:
     if options.include_header:
-        facts = f"{summary.byline_facts(thread)} · {summary.plural(thread.report.posts, 'post')}"
+        posts = summary.posts_text(thread.report.posts, words)
+        facts = f"{summary.byline_facts(thread, words)} · {posts}"
         yield [*_author_runs(thread), ("\n" + facts, ())]
     for passage in group_passages(thread.posts):
-        yield from _passage_blocks(passage)
+        yield from _passage_blocks(passage, words)
     if options.include_footer:
-        source = f"Original on {summary.source_name(thread)}"
-        yield [(source, _link(thread.url)), (" · ", ()), *_completeness_runs(thread)]
+        source = summary.original_on(thread, words)
+        yield [(source, _link(thread.url)), (" · ", ()), *_completeness_runs(thread, words)]
 
 
-def _completeness_runs(thread: Thread) -> _Block:
-    return [(text, _link(url)) for text, url in summary.completeness_runs(thread.report)]
+def _completeness_runs(thread: Thread, words: Words) -> _Block:
+    runs = summary.completeness_runs(thread.report, words)
+    return [(text, _link(url)) for text, url in runs]
 
 
 def _author_runs(thread: Thread) -> _Block:
@@ -156,15 +160,16 @@ def _author_runs(thread: Thread) -> _Block:
     return [(name, (_BOLD, *_link(author.url))), (f" (@{author.handle})", ())]
 
 
-def _passage_blocks(passage: Passage) -> Iterator[_Block]:
+def _passage_blocks(passage: Passage, words: Words) -> Iterator[_Block]:
     if passage.gap_before:
-        yield [(summary.gap_text(passage.gap_before), (_ITALIC,))]
+        yield [(summary.gap_text(passage.gap_before, words), (_ITALIC,))]
     if passage.content_warning:
-        yield [("CW:", (_BOLD,)), (" " + " ".join(passage.content_warning.split()), ())]
+        warning = " " + " ".join(passage.content_warning.split())
+        yield [(summary.content_warning_label(words), (_BOLD,)), (warning, ())]
     base = _base_tags(passage.posts[0])
     yield from (_segment_runs(paragraph, base) for paragraph in passage.paragraphs)
     for post in passage.posts:
-        yield from _attachment_blocks(post, base)
+        yield from _attachment_blocks(post, base, words)
 
 
 def _base_tags(post: Post) -> _Tags:
@@ -172,32 +177,34 @@ def _base_tags(post: Post) -> _Tags:
     return (_SPOILER,) if post.content_warning else ()
 
 
-def _attachment_blocks(post: Post, base: _Tags) -> Iterator[_Block]:
+def _attachment_blocks(post: Post, base: _Tags, words: Words) -> Iterator[_Block]:
     if post.media:
-        captions = ([(summary.media_caption(m), (*base, *_link(m.url)))] for m in post.media)
+        captions = (
+            [(summary.media_caption(m, words), (*base, *_link(m.url)))] for m in post.media
+        )
         yield _join(captions, ("\n", base))
     if post.poll:
-        yield _poll_block(post.poll, base)
+        yield _poll_block(post.poll, base, words)
     if post.card:
         title = post.card.title or post.card.url
         yield [("🔗 ", base), (title, (*base, *_link(post.card.url)))]
     if post.quote:
-        yield _quote_block(post.quote)
+        yield _quote_block(post.quote, words)
 
 
-def _poll_block(poll: Poll, base: _Tags) -> _Block:
-    lines = [summary.poll_caption(poll)]
-    lines.extend(f"• {summary.poll_option_text(option, poll)}" for option in poll.options)
+def _poll_block(poll: Poll, base: _Tags, words: Words) -> _Block:
+    lines = [summary.poll_caption(poll, words)]
+    lines.extend(f"• {summary.poll_option_text(option, poll, words)}" for option in poll.options)
     return [("\n".join(lines), base)]
 
 
-def _quote_block(quote: Quote) -> _Block:
+def _quote_block(quote: Quote, words: Words) -> _Block:
     inside: _Tags = (_QUOTE,)
     if quote.unavailable:
-        return [(summary.QUOTE_UNAVAILABLE, (_QUOTE, _ITALIC))]
-    head = [(summary.quote_caption(quote), (_QUOTE, _BOLD, *_link(quote.url)))]
+        return [(summary.quote_unavailable(words), (_QUOTE, _ITALIC))]
+    head = [(summary.quote_caption(quote, words), (_QUOTE, _BOLD, *_link(quote.url)))]
     paragraphs = (_segment_runs(paragraph, inside) for paragraph in split_paragraphs(quote.text))
-    media = ([(summary.media_caption(m), (_QUOTE, *_link(m.url)))] for m in quote.media)
+    media = ([(summary.media_caption(m, words), (_QUOTE, *_link(m.url)))] for m in quote.media)
     # A blockquote cannot hold blank lines usefully; its paragraphs are single lines.
     return _join([head, *paragraphs, *media], ("\n", inside))
 

@@ -26,6 +26,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from bot import safety
+from bot.i18n import N_, Words
 from bot.model import LinkCard, Media, MediaType, Poll, Post, Quote, Segment, SegmentKind, Thread
 from bot.rendering import RenderOptions, summary
 from bot.rendering.direction import is_rtl
@@ -47,7 +48,7 @@ MAX_TEXT_CHARS = 32768
 MAX_BLOCKS = 500
 MAX_DEPTH = 16
 MAX_MEDIA = 50
-CONTINUE_TEXT = "Continue reading →"
+CONTINUE_TEXT = N_("Continue reading →")
 _MAX_NAME_CHARS = 128
 _MAX_CARD_DESCRIPTION_CHARS = 200
 
@@ -101,17 +102,19 @@ def render(
     """
     if dividers is None:
         dividers = len(thread.posts) > 1 and not any(post.joins_next for post in thread.posts)
-    head = _heading(thread) if options.include_header else EMPTY
-    foot = _footer(thread) if options.include_footer else EMPTY
-    units = _units(thread.posts, dividers=dividers)
+    words = options.words
+    head = _heading(thread, words) if options.include_header else EMPTY
+    foot = _footer(thread, words) if options.include_footer else EMPTY
+    units = _units(thread.posts, words, dividers=dividers)
     body = join([part for part, _ in units], DIVIDER if dividers else EMPTY)
     message = join([head, body, foot])
     shown = len(thread.posts)
     if not _fits(message, limits):
         more = EMPTY
         if safety.is_safe_url(continue_url):
-            more = block("p", link(CONTINUE_TEXT, continue_url))
-        body, shown = _fitting_body(units, join([head, more, foot]), limits, dividers=dividers)
+            more = block("p", link(words.gettext(CONTINUE_TEXT), continue_url))
+        fixed = join([head, more, foot])
+        body, shown = _fitting_body(units, fixed, limits, words, dividers=dividers)
         message = join([head, body, more, foot])
     return RichMessage(
         html=message.markup,
@@ -136,7 +139,7 @@ _Unit = tuple[Part, tuple[Post, ...]]
 
 
 def _fitting_body(
-    units: Sequence[_Unit], fixed: Part, limits: Limits, *, dividers: bool
+    units: Sequence[_Unit], fixed: Part, limits: Limits, words: Words, *, dividers: bool
 ) -> tuple[Part, int]:
     """Return the body made of the leading posts that fit beside `fixed`, and their count.
 
@@ -152,7 +155,9 @@ def _fitting_body(
             shown += len(posts)
             continue
         if not _fits(grown, limits):
-            partial, count = _fitting_posts(posts, total, limits, dividers, after=bool(kept))
+            partial, count = _fitting_posts(
+                posts, total, limits, words, dividers, after=bool(kept)
+            )
             kept.append(partial)
             shown += count
             break
@@ -162,7 +167,13 @@ def _fitting_body(
 
 
 def _fitting_posts(
-    posts: tuple[Post, ...], total: Part, limits: Limits, dividers: bool, *, after: bool
+    posts: tuple[Post, ...],
+    total: Part,
+    limits: Limits,
+    words: Words,
+    dividers: bool,
+    *,
+    after: bool,
 ) -> tuple[Part, int]:
     # One unit is one passage or one content warning's passages: a few posts, so bisecting
     # its post count costs little. Each post adds text and blocks, so fitting is monotonic.
@@ -170,7 +181,7 @@ def _fitting_posts(
     best, fits, too_many = EMPTY, 0, len(posts)
     while too_many - fits > 1:
         middle = (fits + too_many) // 2
-        units = _units(posts[:middle], dividers=dividers)
+        units = _units(posts[:middle], words, dividers=dividers)
         part = join([p for p, _ in units], DIVIDER if dividers else EMPTY)
         if _fits(measures(total, separator, part), limits):
             best, fits = part, middle
@@ -191,24 +202,24 @@ def _fits(part: Part, limits: Limits) -> bool:
 # Layout.
 
 
-def _heading(thread: Thread) -> Part:
+def _heading(thread: Thread, words: Words) -> Part:
     author = thread.author
     name = link(author.name[:_MAX_NAME_CHARS], author.url)
     facts = [f" (@{author.handle})"]
     if thread.posts:
-        facts.append(f" · {summary.date_text(thread.posts[0].created_at)}")
+        facts.append(f" · {summary.date_text(thread.posts[0].created_at, words)}")
     return block("h2", join([name, text("".join(facts))]))
 
 
-def _footer(thread: Thread) -> Part:
-    source = link(f"Original on {summary.source_name(thread)}", thread.url)
-    runs = summary.completeness_runs(thread.report)
-    line = [link(words, url) if url else text(words) for words, url in runs]
-    reading = text(f" · {summary.reading_time_text(thread)}")
+def _footer(thread: Thread, words: Words) -> Part:
+    source = link(summary.original_on(thread, words), thread.url)
+    runs = summary.completeness_runs(thread.report, words)
+    line = [link(said, url) if url else text(said) for said, url in runs]
+    reading = text(f" · {summary.reading_time_text(thread, words)}")
     return block("footer", join([source, text(" · "), *line, reading]))
 
 
-def _units(posts: Sequence[Post], *, dividers: bool) -> list[_Unit]:
+def _units(posts: Sequence[Post], words: Words, *, dividers: bool) -> list[_Unit]:
     """Return the body in units to fit: a passage, or the passages under one content warning.
 
     Passages under one warning share a `<details>` whose summary is the warning.
@@ -224,26 +235,28 @@ def _units(posts: Sequence[Post], *, dividers: bool) -> list[_Unit]:
         ):
             end += 1
         group = passages[index:end]
-        content = join([_passage(p) for p in group], DIVIDER if dividers else EMPTY)
+        content = join([_passage(p, words) for p in group], DIVIDER if dividers else EMPTY)
         if warning and content.markup:
-            summary_text = element("summary", text("CW: " + " ".join(warning.split())))
+            label = summary.content_warning_label(words)
+            summary_text = element("summary", text(f"{label} " + " ".join(warning.split())))
             content = block("details", join([summary_text, content]))
         units.append((content, tuple(post for passage in group for post in passage.posts)))
         index = end
     return units
 
 
-def _passage(passage: Passage) -> Part:
+def _passage(passage: Passage, words: Words) -> Part:
     parts: list[Part] = []
     if passage.gap_before:
-        parts.append(block("p", element("i", text(summary.gap_text(passage.gap_before)))))
+        gap = summary.gap_text(passage.gap_before, words)
+        parts.append(block("p", element("i", text(gap))))
     parts.extend(block("p", _segments(paragraph)) for paragraph in passage.paragraphs)
     for post in passage.posts:
-        parts.extend(_attachments(post))
+        parts.extend(_attachments(post, words))
     return join(parts)
 
 
-def _attachments(post: Post) -> Iterator[Part]:
+def _attachments(post: Post, words: Words) -> Iterator[Part]:
     photos = [
         (url, _caption(m))
         for m in post.media
@@ -255,13 +268,13 @@ def _attachments(post: Post) -> Iterator[Part]:
         yield _photo(*photos[0])
     for media in post.media:
         if media.type is not MediaType.PHOTO or not safety.is_safe_url(media.url):
-            yield _moving_media(media)
+            yield _moving_media(media, words)
     if post.poll:
-        yield _poll(post.poll)
+        yield _poll(post.poll, words)
     if post.card:
         yield _card(post.card)
     if post.quote:
-        yield _quote(post.quote)
+        yield _quote(post.quote, words)
 
 
 def _caption(media: Media) -> Part:
@@ -275,19 +288,19 @@ def _photo(url: str, caption: Part) -> Part:
     return element("figure", join(parts))
 
 
-def _moving_media(media: Media) -> Part:
+def _moving_media(media: Media, words: Words) -> Part:
     # A video or GIF shows as its poster; the caption says what it is and links to it (a
     # photo whose URL safety refused is named the same way, without the link).
-    label = link(summary.media_caption(media), media.url)
+    label = link(summary.media_caption(media, words), media.url)
     poster = safety.safe_url(media.thumbnail_url)
     if poster is None:
         return block("p", label)
     return _photo(poster, label)
 
 
-def _poll(poll: Poll) -> Part:
-    items = [block("li", text(summary.poll_option_text(o, poll))) for o in poll.options]
-    return join([block("p", text(summary.poll_caption(poll))), block("ul", join(items))])
+def _poll(poll: Poll, words: Words) -> Part:
+    items = [block("li", text(summary.poll_option_text(o, poll, words))) for o in poll.options]
+    return join([block("p", text(summary.poll_caption(poll, words))), block("ul", join(items))])
 
 
 def _card(card: LinkCard) -> Part:
@@ -298,12 +311,13 @@ def _card(card: LinkCard) -> Part:
     return block("blockquote", join(lines))
 
 
-def _quote(quote: Quote) -> Part:
+def _quote(quote: Quote, words: Words) -> Part:
     if quote.unavailable:
-        return block("blockquote", block("p", element("i", text(summary.QUOTE_UNAVAILABLE))))
-    head = block("p", element("b", link(summary.quote_caption(quote), quote.url)))
+        missing = text(summary.quote_unavailable(words))
+        return block("blockquote", block("p", element("i", missing)))
+    head = block("p", element("b", link(summary.quote_caption(quote, words), quote.url)))
     paragraphs = [block("p", _segments(p)) for p in split_paragraphs(quote.text)]
-    media = [block("p", link(summary.media_caption(m), m.url)) for m in quote.media]
+    media = [block("p", link(summary.media_caption(m, words), m.url)) for m in quote.media]
     return block("blockquote", join([head, *paragraphs, *media]))
 
 

@@ -29,6 +29,7 @@ from itertools import accumulate
 from typing import Required, TypeAlias, TypedDict
 
 from bot import safety
+from bot.i18n import N_, Words
 from bot.model import Media, MediaType, Poll, Post, Quote, Segment, SegmentKind, Thread
 from bot.rendering import RenderOptions, summary
 from bot.rendering.passages import Passage, group_passages, split_paragraphs
@@ -57,7 +58,7 @@ CONTENT_BUDGET_BYTES = 60_000
 """What a part is filled to: under the limit with room to spare, since the limit is unverified."""
 MAX_TITLE_CHARS = 256
 NEXT_PART_PLACEHOLDER = "telegraph:next-part"
-NEXT_PART_TEXT = "Next part →"
+NEXT_PART_TEXT = N_("Next part →")
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +67,7 @@ class TelegraphPage:
 
     title: str
     content: list[Node]
+    next_text: str = NEXT_PART_TEXT  # the words of its link to the next part, when split
 
 
 def render(
@@ -78,17 +80,20 @@ def render(
 
     Author and original link open the first part, the completeness line ends the last.
     """
+    words = options.words
     blocks: list[Node] = []
     if options.include_header:
-        blocks.extend(_header(thread))
+        blocks.extend(_header(thread, words))
     for passage in group_passages(thread.posts):
-        blocks.extend(_passage_blocks(passage))
+        blocks.extend(_passage_blocks(passage, words))
     if options.include_footer:
-        runs = summary.completeness_runs(thread.report)
+        runs = summary.completeness_runs(thread.report, words)
         line = _el("i", *(_a(url, text) if url else text for text, url in runs))
         blocks.extend(({"tag": "hr"}, _p(line)))
     clean = [_clean_node(block) for block in blocks]
-    return _number(safety.clean_text(summary.title(thread)), _paginate(clean, max_bytes))
+    next_text = words.gettext(NEXT_PART_TEXT)
+    title = safety.clean_text(summary.title(thread, words))
+    return _number(title, _paginate(clean, max_bytes, next_text), next_text)
 
 
 def content_json(content: Sequence[Node]) -> str:
@@ -114,61 +119,64 @@ def split_page(pages: Sequence[TelegraphPage], index: int) -> list[TelegraphPage
     """
     first, second = _halve_content(pages[index].content)
     contents = [page.content for page in pages]
-    contents[index : index + 1] = [[*first, _next_link()], second]
-    return _number(_base_title(pages), contents)
+    next_text = pages[index].next_text
+    contents[index : index + 1] = [[*first, _next_link(next_text)], second]
+    return _number(_base_title(pages), contents, next_text)
 
 
 # Layout: the thread as block nodes.
 
 
-def _header(thread: Thread) -> Iterator[NodeElement]:
+def _header(thread: Thread, words: Words) -> Iterator[NodeElement]:
     author = thread.author
     yield _p(_el("b", _a(author.url, author.name)), f" (@{author.handle})")
-    facts = f"{summary.byline_facts(thread)} · {summary.plural(thread.report.posts, 'post')}"
-    yield _p(facts, {"tag": "br"}, _a(thread.url, f"Original on {summary.source_name(thread)}"))
+    posts = summary.posts_text(thread.report.posts, words)
+    facts = f"{summary.byline_facts(thread, words)} · {posts}"
+    yield _p(facts, {"tag": "br"}, _a(thread.url, summary.original_on(thread, words)))
 
 
-def _passage_blocks(passage: Passage) -> Iterator[NodeElement]:
+def _passage_blocks(passage: Passage, words: Words) -> Iterator[NodeElement]:
     if passage.gap_before:
-        yield _p(_el("i", summary.gap_text(passage.gap_before)))
+        yield _p(_el("i", summary.gap_text(passage.gap_before, words)))
     if passage.content_warning:
-        yield _p(_el("b", "CW:"), " " + " ".join(passage.content_warning.split()))
+        label = summary.content_warning_label(words)
+        yield _p(_el("b", label), " " + " ".join(passage.content_warning.split()))
     yield from (_p(*_inline(paragraph)) for paragraph in passage.paragraphs)
     for post in passage.posts:
-        yield from _attachment_blocks(post)
+        yield from _attachment_blocks(post, words)
 
 
-def _attachment_blocks(post: Post) -> Iterator[NodeElement]:
-    yield from (_media_block(media) for media in post.media)
+def _attachment_blocks(post: Post, words: Words) -> Iterator[NodeElement]:
+    yield from (_media_block(media, words) for media in post.media)
     if post.poll:
-        yield from _poll_blocks(post.poll)
+        yield from _poll_blocks(post.poll, words)
     if post.card:
         yield _p("🔗 ", _a(post.card.url, post.card.title or post.card.url))
     if post.quote:
-        yield _quote_block(post.quote)
+        yield _quote_block(post.quote, words)
 
 
-def _media_block(media: Media) -> NodeElement:
+def _media_block(media: Media, words: Words) -> NodeElement:
     image = safety.safe_url(media.url if media.type is MediaType.PHOTO else media.thumbnail_url)
-    caption = summary.media_caption(media)
+    caption = summary.media_caption(media, words)
     if image is None:
         return _p(_a(media.url, caption))
     label: Node = caption if media.type is MediaType.PHOTO else _a(media.url, caption)
     return _el("figure", {"tag": "img", "attrs": {"src": image}}, _el("figcaption", label))
 
 
-def _poll_blocks(poll: Poll) -> Iterator[NodeElement]:
-    yield _p(summary.poll_caption(poll))
-    yield _el("ul", *(_el("li", summary.poll_option_text(o, poll)) for o in poll.options))
+def _poll_blocks(poll: Poll, words: Words) -> Iterator[NodeElement]:
+    yield _p(summary.poll_caption(poll, words))
+    yield _el("ul", *(_el("li", summary.poll_option_text(o, poll, words)) for o in poll.options))
 
 
-def _quote_block(quote: Quote) -> NodeElement:
+def _quote_block(quote: Quote, words: Words) -> NodeElement:
     if quote.unavailable:
-        return _el("blockquote", _el("i", summary.QUOTE_UNAVAILABLE))
-    caption = summary.quote_caption(quote)
+        return _el("blockquote", _el("i", summary.quote_unavailable(words)))
+    caption = summary.quote_caption(quote, words)
     lines: list[list[Node]] = [[_el("b", _a(quote.url, caption))]]
     lines.extend(_inline(paragraph) for paragraph in split_paragraphs(quote.text))
-    lines.extend([_a(media.url, summary.media_caption(media))] for media in quote.media)
+    lines.extend([_a(media.url, summary.media_caption(media, words))] for media in quote.media)
     return _el("blockquote", *_interleave(lines, {"tag": "br"}))
 
 
@@ -219,8 +227,8 @@ def _el(tag: str, *children: Node) -> NodeElement:
 # Parts: pack blocks into pages under the budget, cutting blocks that alone are too big.
 
 
-def _paginate(blocks: Sequence[Node], max_bytes: int) -> list[list[Node]]:
-    link_cost = _size(_next_link()) + 1  # the link node and its comma
+def _paginate(blocks: Sequence[Node], max_bytes: int, next_text: str) -> list[list[Node]]:
+    link_cost = _size(_next_link(next_text)) + 1  # the link node and its comma
     room = max_bytes - link_cost - 2  # what blocks may fill, inside the list's brackets
     parts: list[list[Node]] = [[]]
     used = 0
@@ -231,7 +239,7 @@ def _paginate(blocks: Sequence[Node], max_bytes: int) -> list[list[Node]]:
             used = 0
         parts[-1].append(block)
         used += cost
-    return [[*part, _next_link()] for part in parts[:-1]] + [parts[-1]]
+    return [[*part, _next_link(next_text)] for part in parts[:-1]] + [parts[-1]]
 
 
 def _fitting(nodes: Iterable[Node], limit: int) -> Iterator[Node]:
@@ -290,11 +298,11 @@ def _size(node: Node | Sequence[Node]) -> int:
     return len(json.dumps(node, ensure_ascii=True, separators=(",", ":")))
 
 
-def _next_link() -> NodeElement:
+def _next_link(next_text: str) -> NodeElement:
     return _p(
         _el(
             "b",
-            {"tag": "a", "attrs": {"href": NEXT_PART_PLACEHOLDER}, "children": [NEXT_PART_TEXT]},
+            {"tag": "a", "attrs": {"href": NEXT_PART_PLACEHOLDER}, "children": [next_text]},
         )
     )
 
@@ -313,14 +321,15 @@ def _fill_placeholder(node: Node, url: str) -> Node:
 # Titles: "Title (2/3)", within Telegraph's 256 characters.
 
 
-def _number(base: str, contents: list[list[Node]]) -> list[TelegraphPage]:
+def _number(base: str, contents: list[list[Node]], next_text: str) -> list[TelegraphPage]:
     total = len(contents)
     if total == 1:
-        return [TelegraphPage(base[:MAX_TITLE_CHARS], contents[0])]
+        return [TelegraphPage(base[:MAX_TITLE_CHARS], contents[0], next_text)]
     pages = []
     for number, content in enumerate(contents, start=1):
         suffix = f" ({number}/{total})"
-        pages.append(TelegraphPage(base[: MAX_TITLE_CHARS - len(suffix)] + suffix, content))
+        title = base[: MAX_TITLE_CHARS - len(suffix)] + suffix
+        pages.append(TelegraphPage(title, content, next_text))
     return pages
 
 

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator
 
 from bot import safety
+from bot.i18n import Words
 from bot.model import LinkCard, Media, Poll, Quote, Segment, SegmentKind, Thread
 from bot.rendering import RenderOptions, summary
 from bot.rendering.passages import Passage, group_passages
@@ -22,13 +23,14 @@ _TERMINAL_CONTROLS = re.compile("[\x7f-\x9f]")
 
 def render(thread: Thread, options: RenderOptions = RenderOptions()) -> str:
     """Return the thread as plain text, ending with a newline."""
+    words = options.words
     blocks: list[str] = []
     if options.include_header:
-        blocks.append(_header(thread))
+        blocks.append(_header(thread, words))
     for passage in group_passages(thread.posts):
-        blocks.extend(_passage_blocks(passage))
+        blocks.extend(_passage_blocks(passage, words))
     if options.include_footer:
-        blocks.append(f"Original on {summary.source_name(thread)}: {thread.url}")
+        blocks.append(f"{summary.original_on(thread, words)}: {thread.url}")
     return _TERMINAL_CONTROLS.sub("", safety.clean_text("\n\n".join(blocks) + "\n"))
 
 
@@ -46,57 +48,62 @@ def linked_text(segments: tuple[Segment, ...]) -> str:
     return _inline_text(segments)
 
 
-def _header(thread: Thread) -> str:
+def _header(thread: Thread, words: Words) -> str:
     return "\n".join(
         (
             summary.author_text(thread.author),
-            summary.byline_facts(thread),
-            _completeness_text(thread),
+            summary.byline_facts(thread, words),
+            _completeness_text(thread, words),
         )
     )
 
 
-def _completeness_text(thread: Thread) -> str:
+def _completeness_text(thread: Thread, words: Words) -> str:
     # A linked run reads as "words (URL)", as a link in a post does.
-    runs = summary.completeness_runs(thread.report)
+    runs = summary.completeness_runs(thread.report, words)
     links = ((text, safety.safe_url(url)) for text, url in runs)
     return "".join(f"{text} ({url})" if url else text for text, url in links)
 
 
-def _passage_blocks(passage: Passage) -> Iterator[str]:
+def _passage_blocks(passage: Passage, words: Words) -> Iterator[str]:
     if passage.gap_before:
-        yield summary.gap_text(passage.gap_before)
+        yield summary.gap_text(passage.gap_before, words)
     if passage.content_warning:
-        yield f"CW: {' '.join(passage.content_warning.split())}"
+        label = summary.content_warning_label(words)
+        yield f"{label} {' '.join(passage.content_warning.split())}"
     yield from (_inline_text(paragraph) for paragraph in passage.paragraphs)
     for post in passage.posts:
-        yield from _attachment_blocks(post.media, post.poll, post.card, post.quote)
+        yield from _attachment_blocks(post.media, post.poll, post.card, post.quote, words)
 
 
 def _attachment_blocks(
-    media: tuple[Media, ...], poll: Poll | None, card: LinkCard | None, quote: Quote | None
+    media: tuple[Media, ...],
+    poll: Poll | None,
+    card: LinkCard | None,
+    quote: Quote | None,
+    words: Words,
 ) -> Iterator[str]:
     if media:
-        yield "\n".join(_media_line(item) for item in media)
+        yield "\n".join(_media_line(item, words) for item in media)
     if poll:
-        options = (f"• {summary.poll_option_text(option, poll)}" for option in poll.options)
-        yield "\n".join((summary.poll_caption(poll), *options))
+        options = (f"• {summary.poll_option_text(option, poll, words)}" for option in poll.options)
+        yield "\n".join((summary.poll_caption(poll, words), *options))
     if card:
         yield f"🔗 {card.title or card.url} — {card.url}"
     if quote:
-        yield _quote_block(quote)
+        yield _quote_block(quote, words)
 
 
-def _media_line(media: Media) -> str:
-    return f"{summary.media_caption(media)} — {media.url}"
+def _media_line(media: Media, words: Words) -> str:
+    return f"{summary.media_caption(media, words)} — {media.url}"
 
 
-def _quote_block(quote: Quote) -> str:
-    caption = summary.quote_caption(quote)
+def _quote_block(quote: Quote, words: Words) -> str:
+    caption = summary.quote_caption(quote, words)
     if quote.url and not quote.unavailable:
         caption = f"{caption} — {quote.url}"
     lines = [caption, *_inline_text(quote.text).splitlines()]
-    lines.extend(_media_line(item) for item in quote.media)
+    lines.extend(_media_line(item, words) for item in quote.media)
     return "\n".join(f"> {line}".rstrip() for line in lines)
 
 

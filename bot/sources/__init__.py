@@ -20,6 +20,7 @@ from typing import Protocol
 
 from bot import safety
 from bot.errors import ResponseTooLargeError, SourceTimeoutError, UnsupportedPlatformError
+from bot.i18n import N_
 from bot.model import Platform, Post, Thread, ThreadKey
 from bot.net.budget import FetchBudget
 from bot.net.http import HttpClient
@@ -125,7 +126,7 @@ FETCH_LIMITS = (ResponseTooLargeError, SourceTimeoutError)
 answers, a walk down the thread stops there and reports the thread cut short, rather than
 failing a thread it has mostly read."""
 
-CUT_SHORT_NOTE = "cut short: reading further would have taken too long; the thread may go on"
+CUT_SHORT_NOTE = N_("cut short: reading further would have taken too long; the thread may go on")
 
 FINISH_GRACE_S = 2.0
 """Time past the fetch deadline for a walk to hand in what it read: each request already stops

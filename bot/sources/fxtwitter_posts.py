@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bot.errors import PostUnavailableError, SourceError
+from bot.i18n import N_
 from bot.language import language_tag
 from bot.model import (
     Author,
@@ -40,7 +41,7 @@ from bot.sources.x_text import (
     x_author,
 )
 
-ONLY_ONE_POST_NOTE = "X returned only this post; the thread may continue."
+ONLY_ONE_POST_NOTE = N_("X returned only this post; the thread may continue.")
 
 
 def parse_thread(key: ThreadKey, envelope: JsonObject) -> Thread:

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
 from bot.errors import PostPrivateError, PostUnavailableError, ReplyLoopError, SourceError
+from bot.i18n import N_
 from bot.model import Platform, Report, Thread, ThreadKey
 from bot.net.http import HttpClient
 from bot.sources import CUT_SHORT_NOTE, FETCH_LIMITS, ProgressCallback, SourceConfig
@@ -312,7 +313,7 @@ def _thread(
         posts[0] = replace(posts[0], gap_before=1)
     note = CUT_SHORT_NOTE if walk.cut_short else None
     if gap:
-        note = "An earlier post of this thread was deleted, so it starts after that gap."
+        note = N_("An earlier post of this thread was deleted, so it starts after that gap.")
     return Thread(
         key=key,
         source=Platform.MASTODON,

@@ -26,6 +26,7 @@ from bot.errors import (
     UnrollError,
     UnsupportedLinkError,
 )
+from bot.i18n import N_
 from bot.model import Platform, Report, Thread, ThreadKey
 from bot.net.http import HttpClient, Response
 from bot.sources import ProgressCallback, SourceConfig
@@ -43,7 +44,9 @@ FIELDS: Mapping[str, str] = {
     "poll.fields": "options,end_datetime,voting_status",
 }
 SEARCH_WINDOW = timedelta(days=7)
-WINDOW_NOTE = "X's search only covers the last 7 days, so older posts of this thread are missing."
+WINDOW_NOTE = N_(
+    "X's search only covers the last 7 days, so older posts of this thread are missing."
+)
 # Each lookup is a paid read. A few find a deleted post or the post that answers
 # someone else; a longer hole is the search window's edge, which lookups would fill slowly.
 MAX_PARENT_LOOKUPS = 3

@@ -14,6 +14,7 @@ import pytest
 
 from bot import metrics, scheduler
 from bot.answering import texts as answer_texts
+from bot.i18n import ENGLISH
 from bot.listener import texts
 from bot.settings import Settings
 from tests.conftest import eventually
@@ -232,7 +233,7 @@ async def test_a_chat_past_its_cap_is_refused_politely(
     await answers_in(telegram, dm, count=2)
     second = telegram.messages_in(dm)[-1]
     telegram.press_button(alice, second, button(second, "Follow"))
-    await eventually(lambda: texts.follow_cap(1) in toasts(telegram))
+    await eventually(lambda: texts.follow_cap(1, ENGLISH) in toasts(telegram))
     assert labels(telegram.messages_in(dm)[-1])[1] == "🔔 Follow"
 
 

@@ -168,4 +168,5 @@ def test_hostile_http_answer_fails_in_time(
     run = run_unroll(hostile, links[shape], tmp_path)
     assert_ended_well(run)
     if case.startswith("retry-after"):
-        assert "please wait about 3600 seconds" in run.stderr  # clamped to an hour
+        # Clamped to an hour; numbers are written as the language does (Babel): "3,600".
+        assert "please wait about 3,600 seconds" in run.stderr

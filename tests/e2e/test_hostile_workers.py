@@ -15,6 +15,7 @@ import pytest
 from bot import wiring
 from bot.answering.texts import APOLOGY, progress
 from bot.errors import ReplyLoopError
+from bot.i18n import ENGLISH
 from bot.listener.texts import PLACEHOLDER
 from bot.settings import Settings
 from tests.conftest import eventually
@@ -25,7 +26,7 @@ from tests.fakes.telegram import FakeChat, FakeTelegram
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
-PROGRESS = progress(0).split("0")[0]  # "Unrolling… ", however many posts it names
+PROGRESS = progress(0, ENGLISH).split("0")[0]  # "Unrolling… ", however many posts it names
 
 
 @pytest.fixture

@@ -152,12 +152,15 @@ class FakeUser:
     first_name: str
     username: str | None = None
     is_bot: bool = False
+    language_code: str | None = None  # the IETF tag of the user's app language, when known
 
     def wire(self) -> Json:
         """Return the Bot API `User` object."""
         user: Json = {"id": self.id, "is_bot": self.is_bot, "first_name": self.first_name}
         if self.username:
             user["username"] = self.username
+        if self.language_code:
+            user["language_code"] = self.language_code
         return user
 
 
@@ -1207,9 +1210,20 @@ class FakeTelegram:
     # -----------------------------------------------------------------------------------------
     # Driver: people and chats
 
-    def user(self, first_name: str = "Alice", username: str | None = None) -> FakeUser:
+    def user(
+        self,
+        first_name: str = "Alice",
+        username: str | None = None,
+        *,
+        language_code: str | None = None,
+    ) -> FakeUser:
         """Create a user; `username` defaults to the lower-cased first name."""
-        user = FakeUser(1_000_000 + next(self._ids), first_name, username or first_name.lower())
+        user = FakeUser(
+            1_000_000 + next(self._ids),
+            first_name,
+            username or first_name.lower(),
+            language_code=language_code,
+        )
         with self._lock:
             self._users[user.id] = user
         return user

@@ -33,6 +33,8 @@ async def test_settings_default_when_unset(backend: Backend) -> None:
             reading_mode=ReadingMode.ORIGINAL, output=OutputPreference.PAGE, auto_unroll=True
         ),
         ChatSettings(output=OutputPreference.MESSAGE),
+        ChatSettings(language="pt_BR"),
+        ChatSettings(language=""),  # no choice: each asker's own language
     ],
 )
 async def test_settings_round_trip(backend: Backend, settings: ChatSettings) -> None:

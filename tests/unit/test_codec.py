@@ -10,6 +10,7 @@ import pytest
 from bot import errors
 from bot.cleaning import ReadingMode
 from bot.codec import decode, decode_request, decode_result, encode, encode_result
+from bot.follow.records import Follower
 from bot.model import Thread, ThreadKey
 from bot.request import Answer, Destination, OutputPreference, UnrollRequest
 from tests.samples import long_thread, rich_thread
@@ -82,3 +83,26 @@ def test_request_queued_before_requests_were_typed_still_decodes() -> None:
         reading_mode=ReadingMode.ORIGINAL,
         output=OutputPreference.PAGE,
     )
+
+
+def test_request_queued_before_languages_is_answered_in_english() -> None:
+    """A request encoded before `language` existed still decodes, and speaks English."""
+    old = (
+        b'{"request_id":"abc","key":{"platform":"x","host":"x.com","post_id":"1"},'
+        b'"answer":"edit_placeholder","user_id":7,"destination":"group","chat_id":-5}'
+    )
+    assert decode_request(old).language == "en"
+
+
+def test_request_keeps_its_language_across_the_queue() -> None:
+    request = UnrollRequest(
+        request_id="abc", key=ThreadKey.parse("x:x.com:1"), answer=Answer.REPLY, user_id=7,
+        language="pt_BR",
+    )  # fmt: skip
+    assert decode_request(encode(request)).language == "pt_BR"
+
+
+def test_follow_recorded_before_languages_updates_in_english() -> None:
+    """Follow records written before `language` existed keep working, in English."""
+    old = b'{"user_id":7,"destination":"private","chat_id":7,"message_id":3}'
+    assert decode(Follower, old).language == "en"

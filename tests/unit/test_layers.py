@@ -39,21 +39,26 @@ class Layer:
 
 ENTRY_POINTS = "entry points"
 LAYERS: dict[str, Layer] = {
-    "model": Layer(("model", "errors", "language"), uses=("model",)),
+    # Words are handed to whatever speaks; the stdlib they use is gettext's NullTranslations.
+    "words": Layer(("i18n",), uses=("words",), packages=frozenset({"babel"}), any_stdlib=True),
+    # The catalogs read the package's own .po files: only entry points and answers pick one.
+    "catalogs": Layer(("i18n.catalogs",), uses=("words",), packages=frozenset({"babel"}),
+                      any_stdlib=True),
+    "model": Layer(("model", "errors", "language"), uses=("model", "words")),
     "cleaning": Layer(("cleaning",), uses=("model", "cleaning")),
-    "rendering": Layer(("rendering", "safety"), uses=("model", "rendering"),
+    "rendering": Layer(("rendering", "safety"), uses=("model", "rendering", "words"),
                        packages=frozenset({"orjson", "ebooklib"})),
     "core": Layer(
         ("links", "codec", "request", "presentation", "sources.json_reader", "sources.x_text",
          "sources.mastodon_html", "sources.mastodon_posts", "sources.bluesky_posts",
          "sources.x_api_posts", "sources.fxtwitter_posts", "follow", "follow.changes"),
-        uses=("model", "cleaning", "rendering", "core"),
+        uses=("model", "cleaning", "rendering", "core", "words"),
         packages=frozenset({"orjson"}),
     ),
     "adapters": Layer(
         ("net", "sources", "telegraph_client", "keyspace", "queue", "store", "limiter", "archive",
          "delivery", "expiring", "follow.records"),
-        uses=("model", "cleaning", "rendering", "core", "adapters", "observability"),
+        uses=("model", "cleaning", "rendering", "core", "adapters", "observability", "words"),
         packages=frozenset({"httpx", "httpcore", "redis", "telegram", "orjson"}),
         any_stdlib=True,
     ),
@@ -61,21 +66,22 @@ LAYERS: dict[str, Layer] = {
                            packages=frozenset({"orjson", "prometheus_client"}), any_stdlib=True),
     "answers": Layer(
         ("answering", "jobs", "follow.checks", "follow.tick"),
-        uses=("model", "cleaning", "rendering", "core", "adapters", "observability", "answers"),
+        uses=("model", "cleaning", "rendering", "core", "adapters", "observability", "answers",
+              "words", "catalogs"),
         packages=frozenset({"telegram"}),
         any_stdlib=True,
     ),
     ENTRY_POINTS: Layer(
         ("cli", "listener", "worker", "scheduler", "web"),
         uses=("model", "cleaning", "rendering", "core", "adapters", "observability", "answers",
-              ENTRY_POINTS, "composition"),
+              ENTRY_POINTS, "composition", "words", "catalogs"),
         packages=frozenset({"telegram", "starlette", "prometheus_client", "pydantic"}),
         any_stdlib=True,
     ),
     "composition": Layer(
         ("wiring", "settings", "oneshot", "__main__", "__init__"),
         uses=("model", "cleaning", "rendering", "core", "adapters", "observability", "answers",
-              ENTRY_POINTS, "composition"),
+              ENTRY_POINTS, "composition", "words", "catalogs"),
         packages=frozenset({"telegram", "uvicorn", "pydantic", "pydantic_settings", "redis"}),
         any_stdlib=True,
     ),

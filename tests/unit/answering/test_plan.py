@@ -23,6 +23,7 @@ from bot.answering.plan import (
     wants_page,
 )
 from bot.errors import PostUnavailableError
+from bot.i18n import ENGLISH
 from bot.model import ThreadKey
 from bot.presentation import Presentation, present
 from bot.request import Answer, AnswerStyle, Destination, OutputPreference, UnrollRequest
@@ -157,7 +158,7 @@ def test_a_page_is_wanted_only_where_the_answer_would_use_it(
 
 def test_a_failure_is_its_sentence() -> None:
     error = PostUnavailableError(platform="x")
-    assert plan_failure(request(), error) == (Edit(error.user_message()),)
+    assert plan_failure(request(), error, ENGLISH) == (Edit(error.user_message()),)
 
 
 def test_without_a_placeholder_the_answer_is_sent_as_new_messages(short: Presentation) -> None:

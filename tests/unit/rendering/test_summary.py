@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from bot.i18n import ENGLISH
 from bot.model import Author, Media, MediaType, Poll, PollOption, Quote, Report
 from bot.rendering import summary
 from tests.samples import post, rich_thread, text, thread
@@ -17,7 +18,7 @@ from tests.samples import post, rich_thread, text, thread
     ("count", "expected"), [(1, "⋯ 1 deleted post"), (3, "⋯ 3 deleted posts")]
 )
 def test_gap_text_counts_posts(count: int, expected: str) -> None:
-    assert summary.gap_text(count) == expected
+    assert summary.gap_text(count, ENGLISH) == expected
 
 
 @pytest.mark.parametrize(
@@ -31,7 +32,7 @@ def test_gap_text_counts_posts(count: int, expected: str) -> None:
     ids=["photo-alt", "photo-no-alt", "video-alt-folded", "gif"],
 )
 def test_media_caption_names_kind_and_alt(media: Media, expected: str) -> None:
-    assert summary.media_caption(media) == expected
+    assert summary.media_caption(media, ENGLISH) == expected
 
 
 @pytest.mark.parametrize(
@@ -44,7 +45,7 @@ def test_media_caption_names_kind_and_alt(media: Media, expected: str) -> None:
     ids=["author", "no-author", "unavailable"],
 )
 def test_quote_caption(quote: Quote, expected: str) -> None:
-    assert summary.quote_caption(quote) == expected
+    assert summary.quote_caption(quote, ENGLISH) == expected
 
 
 _END = datetime(2025, 3, 5, tzinfo=UTC)
@@ -62,7 +63,7 @@ _END = datetime(2025, 3, 5, tzinfo=UTC)
     ids=["total", "summed", "unknown", "closed", "ends"],
 )
 def test_poll_caption(poll: Poll, expected: str) -> None:
-    assert summary.poll_caption(poll) == expected
+    assert summary.poll_caption(poll, ENGLISH) == expected
 
 
 @pytest.mark.parametrize(
@@ -76,7 +77,7 @@ def test_poll_caption(poll: Poll, expected: str) -> None:
     ids=["share", "rounded", "no-votes-at-all", "unknown-votes"],
 )
 def test_poll_option_text(option: PollOption, poll: Poll, expected: str) -> None:
-    assert summary.poll_option_text(option, poll) == expected
+    assert summary.poll_option_text(option, poll, ENGLISH) == expected
 
 
 @pytest.mark.parametrize(
@@ -95,16 +96,16 @@ def test_excerpt_cuts_at_word_boundary(value: str, max_chars: int, expected: str
 
 
 def test_title_falls_back_to_author_when_first_post_is_empty() -> None:
-    assert summary.title(thread(post(0, text("  ")))) == "Thread by Ada <Lovelace> & Co"
+    assert summary.title(thread(post(0, text("  "))), ENGLISH) == "Thread by Ada <Lovelace> & Co"
 
 
 def test_title_is_the_warning_when_the_first_post_has_one() -> None:
     spoiler = thread(post(0, text("The butler did it."), content_warning="film ending"))
-    assert summary.title(spoiler) == "CW: film ending"
+    assert summary.title(spoiler, ENGLISH) == "CW: film ending"
 
 
 def test_byline_facts_give_start_date_and_reading_time() -> None:
-    assert summary.byline_facts(rich_thread()) == "3 Mar 2025 · 1 min read"
+    assert summary.byline_facts(rich_thread(), ENGLISH) == "3 Mar 2025 · 1 min read"
 
 
 def test_source_name_is_the_platform_display_name() -> None:
@@ -138,11 +139,11 @@ FORKED = Report(
 )
 def test_completeness_line_tells_of_other_branches(report: Report, expected: str) -> None:
     """A fork alone needs no "may be incomplete": the branch words say what is missing."""
-    assert summary.completeness_line(report) == expected
+    assert summary.completeness_line(report, ENGLISH) == expected
 
 
 def test_completeness_runs_link_only_the_other_branch() -> None:
-    assert [url for _text, url in summary.completeness_runs(FORKED)] == [
+    assert [url for _text, url in summary.completeness_runs(FORKED, ENGLISH)] == [
         None,
         None,
         "https://x.com/ada/status/2000",
