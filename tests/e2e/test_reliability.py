@@ -353,9 +353,10 @@ async def test_a_process_started_in_a_telegram_outage_waits_it_out(
     chat = new_chat(telegram)
     ask(telegram, chat, thread)
     await eventually(lambda: is_answered(telegram, chat))
-    methods = ("getMe", "setMyCommands")
-    statuses = [[call.status for call in telegram.calls_to(method)] for method in methods]
-    assert statuses == [[502, 502, 200], [502, 200]]
+    get_me = [call.status for call in telegram.calls_to("getMe")]
+    menus = [call.status for call in telegram.calls_to("setMyCommands")]
+    # The first menu is tried again; then one menu per language goes through.
+    assert (get_me, menus[:2], set(menus[2:])) == ([502, 502, 200], [502, 200], {200})
 
 
 @pytest.mark.parametrize("backend", ["memory"], indirect=True)
