@@ -195,21 +195,23 @@ class Answerer:
         answer_id = request.message_id
         try:
             for index, step in enumerate(steps):
+                if isinstance(step, RememberAnswer):
+                    await self._remember(request, answer_id)
+                    continue
+                if not _adds_message(step):
+                    await self._carry_out_step(request, target, step, presentation)
+                    continue
                 # A new message sent twice is seen twice (an edit again is harmless): each one
                 # is journaled once sent, with its id, so a job handed out again after a crash
                 # resumes.
-                journal = _journal(request, index) if _adds_message(step) else None
-                sent_id = await self.store.get_value(journal) if journal else None
+                journal = _journal(request, index)
+                sent_id = await self.store.get_value(journal)
                 if sent_id is None:
-                    if isinstance(step, RememberAnswer):
-                        await self._remember(request, answer_id)
-                        continue
                     sent = await self._carry_out_step(request, target, step, presentation)
-                    if journal:
-                        sent_id = str(sent.message_id) if sent is not None else "0"
-                        await self.store.set_value(journal, sent_id, ttl_s=SENT_JOURNAL_TTL_S)
-                if answer_id is None and sent_id is not None and sent_id != "0":
-                    answer_id = int(sent_id)
+                    assert sent is not None, "a step that adds a message returns it"
+                    sent_id = str(sent.message_id)
+                    await self.store.set_value(journal, sent_id, ttl_s=SENT_JOURNAL_TTL_S)
+                answer_id = answer_id or int(sent_id)
         except UndeliverableError:
             return False  # nothing more goes there for this request
         return True
@@ -221,7 +223,8 @@ class Answerer:
         step: Step,
         presentation: Presentation | None,
     ) -> Message | None:
-        """Carry out one step; return the message it added, if it added one."""
+        """Carry out one step (not RememberAnswer: `_carry_out` knows the answer's id); return
+        the message it added, if it added one."""
         match step:
             case Edit():
                 await self._edit(request, target, step)
@@ -240,8 +243,6 @@ class Answerer:
                 return await self.sender.send(
                     target, step.html, reply_to=request.message_id, quiet=step.quiet
                 )
-            case RememberAnswer():
-                raise AssertionError("remembered by _carry_out, which knows the answer's id")
         return None
 
     async def _edit(self, request: UnrollRequest, target: Target, step: Edit) -> None:

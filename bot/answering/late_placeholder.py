@@ -114,10 +114,11 @@ async def settle(store: ValueStore, request: UnrollRequest) -> UnrollRequest:
         # Still in flight: answer by reply, and let the listener delete its late placeholder
         # (unless it recorded it just now, in which case that one is edited after all).
         claimed = await store.swap_value(name, ANSWERED, ttl_s=CLAIM_TTL_S) or NOT_SENT
-        if not claimed.isdigit():
+        if claimed.isdigit():
+            await store.set_value(name, claimed, ttl_s=CLAIM_TTL_S)  # undo the swap
+        else:
             log.warning("placeholder still in flight: answering by reply")
     if claimed.isdigit():
-        await store.set_value(name, claimed, ttl_s=CLAIM_TTL_S)  # undo a swap that found it
         return replace(request, answer=Answer.EDIT_PLACEHOLDER, message_id=int(claimed))
     return replace(request, answer=Answer.REPLY)
 
