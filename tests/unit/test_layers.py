@@ -59,7 +59,7 @@ LAYERS: dict[str, Layer] = {
         ("net", "sources", "telegraph_client", "keyspace", "queue", "store", "limiter", "archive",
          "delivery", "expiring", "follow.records"),
         uses=("model", "cleaning", "rendering", "core", "adapters", "observability", "words"),
-        packages=frozenset({"httpx", "httpcore", "redis", "telegram", "orjson"}),
+        packages=frozenset({"httpx", "httpcore", "certifi", "redis", "telegram", "orjson"}),
         any_stdlib=True,
     ),
     "observability": Layer(("logs", "metrics"), uses=("adapters", "observability"),
