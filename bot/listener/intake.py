@@ -83,36 +83,49 @@ async def accept_in_chat(
             return None
         if await _point_to_earlier_answer(services, request):
             return None
-        await sender.typing(target)  # at once: Telegram does not count it as a message
-        if await _answers_by_reply(services, request):
-            # One send per answer: a draft shows progress, the answer is one new reply.
-            request = replace(request, answer=Answer.REPLY)
-            placeholder_text = words.gettext(texts.PLACEHOLDER)
-            await sender.draft(target, placeholder_text, draft_id=draft_id(request))
-        elif services.placeholder_after_s > 0 and not following:
+        if (
+            services.placeholder_after_s > 0
+            and not following
+            and not await _shows_drafts(services, request)
+        ):
             # One send per answer when it is quick; a placeholder only if it is not.
             request = replace(request, answer=Answer.REPLY_OR_PLACEHOLDER)
         else:
-            placeholder = await sender.send_placeholder(
-                target, words.gettext(texts.PLACEHOLDER), reply_to=reply_to.message_id
-            )
-            request = (
-                replace(request, message_id=placeholder.message_id)
-                if placeholder is not None
-                # Telegram failed in transit: the answer comes as a reply when it is back.
-                else replace(request, answer=Answer.REPLY)
-            )
+            request = await _show_progress(services, request, reply_to.message_id)
     except UndeliverableError:
         return None
-    if await submit(services, request) is not Outcome.CACHED:
+    outcome = await submit(services, request)
+    if request.answer is Answer.REPLY_OR_PLACEHOLDER and outcome is not Outcome.CACHED:
+        # "typing" once the job is queued: a cached answer is there already (one call in
+        # all), and the job need not wait for Telegram to answer the typing first.
+        await sender.typing(target)
         _placeholder_if_slow(services, request)
     return request
 
 
+async def _show_progress(
+    services: Services, request: UnrollRequest, reply_to: int
+) -> UnrollRequest:
+    """Show "typing" and then a draft or a placeholder, before the job is queued; return the
+    request naming how its answer is to come."""
+    sender = services.answerer.sender
+    target = target_of(request)
+    placeholder_text = words_for(request.language).gettext(texts.PLACEHOLDER)
+    await sender.typing(target)  # at once: Telegram does not count it as a message
+    if await _shows_drafts(services, request):
+        # One send per answer: a draft shows progress, the answer is one new reply. The
+        # draft goes before the job, so a quick answer cannot be followed by it.
+        await sender.draft(target, placeholder_text, draft_id=draft_id(request))
+        return replace(request, answer=Answer.REPLY)
+    placeholder = await sender.send_placeholder(target, placeholder_text, reply_to=reply_to)
+    if placeholder is None:
+        # Telegram failed in transit: the answer comes as a reply when it is back.
+        return replace(request, answer=Answer.REPLY)
+    return replace(request, message_id=placeholder.message_id)
+
+
 def _placeholder_if_slow(services: Services, request: UnrollRequest) -> None:
-    """Start the request's placeholder timer, when its answer may come as one reply."""
-    if request.answer is not Answer.REPLY_OR_PLACEHOLDER:
-        return
+    """Start the timer that sends the request's placeholder if its answer is slow."""
     timer = asyncio.create_task(
         late_placeholder.send_if_slow(
             services.store,
@@ -191,9 +204,9 @@ async def within_quota(services: Services, user_id: int) -> bool:
     return allowed
 
 
-async def _answers_by_reply(services: Services, request: UnrollRequest) -> bool:
-    """Private chats get their answer as one new reply where the server shows drafts; a
-    followed answer keeps its placeholder, whose id the follow records."""
+async def _shows_drafts(services: Services, request: UnrollRequest) -> bool:
+    """Whether a draft can show the request's progress: a private chat on a server that
+    knows drafts. A followed answer keeps its placeholder, whose id the follow records."""
     return (
         request.destination is Destination.PRIVATE
         and not request.following

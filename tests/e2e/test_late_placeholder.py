@@ -49,12 +49,14 @@ async def test_a_quick_answer_in_a_group_is_one_reply(
         limited_sends(telegram, group),
         answer["reply_to_message"]["message_id"],
         ANSWER in answer["text"],
-    ) == (["sendMessage"], asked["message_id"], True)
+        len(telegram.calls_to("sendChatAction", group.id)),
+    ) == (["sendMessage"], asked["message_id"], True, 1)
 
 
 async def test_a_cache_hit_in_another_group_is_one_send(
     telegram: FakeTelegram, fxtwitter: FakeFxTwitter, start_bot: Callable[..., Any]
 ) -> None:
+    """The one call of all: no "typing" either, the answer being there already."""
     thread = fxtwitter.add(build_thread(3, rich=False))
     await start_bot()
     first, second = telegram.group("Readers"), telegram.group("Writers")
@@ -62,10 +64,11 @@ async def test_a_cache_hit_in_another_group_is_one_send(
     await answers_in(telegram, first)
     telegram.user_sends(second, f"@unrolltestbot {x_link(thread)}", user=telegram.user("Bob"))
     await answers_in(telegram, second)
-    assert (limited_sends(telegram, second), len(fxtwitter.server.requests.all())) == (
-        ["sendMessage"],
-        1,
-    )
+    assert (
+        limited_sends(telegram, second),
+        telegram.calls_to("sendChatAction", second.id),
+        len(fxtwitter.server.requests.all()),
+    ) == (["sendMessage"], [], 1)
 
 
 async def test_a_slow_answer_gets_the_placeholder_then_edits_it(
