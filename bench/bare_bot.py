@@ -3,9 +3,11 @@
 Two commands, each its own process so it pays for its own interpreter as our processes do:
 
 - `bot`: a minimal python-telegram-bot Application that answers every message by replaying
-  `--sends`, a JSON list of the Bot API calls our bot made for one request (captured by
-  bench/e2e.py from the fake Telegram's call log during warm-up): the same methods with the
-  same texts (or rich messages), markup and options, aimed at the new chat and message. It
+  `--sends`, the Bot API calls our bot made for one request (captured by bench/e2e.py from the
+  fake Telegram's call log during warm-up): the same methods with the same texts (or rich
+  messages), markup and options, aimed at the new chat and message. A text it has seen before
+  (the same link asked again) gets the calls our bot made for a cache hit, the first time those
+  for a cache miss, as our bot's cache decides. It
   does no other work: no queue, no fetch, no rendering, no limiter. Its HTTP pools,
   concurrency and long-poll timeout are those of our listener, passed on the command line.
 - `fetch`: a bare httpx client that reads one FxTwitter post id per line on stdin, fetches
@@ -52,12 +54,20 @@ def snake_case(method: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", method).lower()
 
 
-def load_sends(path: Path) -> list[tuple[str, dict[str, Any]]]:
-    """Read the captured calls: a list of {"method", "params"}."""
-    return [(call["method"], call["params"]) for call in json.loads(path.read_text())]
+Sends = list[tuple[str, dict[str, Any]]]
 
 
-async def replay(message: Message, sends: list[tuple[str, dict[str, Any]]]) -> None:
+def load_sends(path: Path) -> tuple[Sends, Sends]:
+    """Read the captured calls for a cache miss and a cache hit: {"miss": [...], "hit": [...]},
+    each a list of {"method", "params"}."""
+    captured = json.loads(path.read_text())
+    miss, hit = (
+        [(call["method"], call["params"]) for call in captured[kind]] for kind in ("miss", "hit")
+    )
+    return miss, hit
+
+
+async def replay(message: Message, sends: Sends) -> None:
     """Make the captured calls for `message`: same content, its chat, its message ids."""
     bot = message.get_bot()
     sent: Message | None = None  # the bot's own first message: what later edits aim at
@@ -99,11 +109,15 @@ async def call(bot: Bot, method: str, raw: dict[str, Any]) -> Any:
 
 def run_bot(args: argparse.Namespace) -> None:
     """Poll the fake Telegram and answer every message with the replay, until SIGTERM."""
-    sends = load_sends(args.sends)
+    miss, hit = load_sends(args.sends)
+    asked: set[str] = set()
 
     async def answer(update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
-        assert update.effective_message is not None
-        await replay(update.effective_message, sends)
+        message = update.effective_message
+        assert message is not None
+        text = message.text or ""
+        await replay(message, hit if text in asked else miss)
+        asked.add(text)
 
     application = (
         Application.builder()
@@ -140,7 +154,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     bot = commands.add_parser("bot", help="the bare bot: replay our sends for every message")
     bot.add_argument("--api-url", required=True, help="fake Telegram's base URL")
     bot.add_argument("--token", required=True)
-    bot.add_argument("--sends", type=Path, required=True, help="JSON list of {method, params}")
+    bot.add_argument(
+        "--sends", type=Path, required=True, help='JSON {"miss": [{method, params}], "hit": [...]}'
+    )
     bot.add_argument("--connections", type=int, default=64, help="PTB's HTTP pool size")
     bot.add_argument("--concurrent-updates", type=int, default=64)
     bot.add_argument("--poll-timeout", type=int, default=1, help="getUpdates timeout, s")

@@ -8,36 +8,27 @@ in-memory backends inside this process instead. The fakes always run here, each 
 
 A request is a user posting an X link in a private chat of their own (private chats, so the
 per-chat send pace never binds). The fake knows no drafts, so every answer takes the path groups
-take: one reply when ready within PLACEHOLDER_AFTER_MS, else a placeholder then an edit.
-Latencies run from the driver's `user_sends` to the moment the fake Telegram receives the first
-message (the placeholder, or the answer sent directly) and the answer (the first send or edit
-that is not a placeholder or progress note); p50 and p99 come from `--requests` cache misses
-(each a distinct thread), then as many cache hits (the same threads asked again from new chats),
-with at most `--concurrency` requests in flight. Throughput: `--burst` distinct threads posted
-at once, completed per second, first with Telegram's pace in the shared limiter (25 messages a
-second) and then with its global rate raised to `--raised-rate`; and, at Telegram's pace, an
-open loop: `--open-rate` requests a second for `--open-seconds`, each arriving on its own, with
-the sends each one cost. Memory is each process's peak RSS (VmHWM). Figures are recorded in
-bench/README.md.
+take: one reply when ready within PLACEHOLDER_AFTER_MS, else a placeholder then an edit; with
+`--drafts` it knows them, and private chats get "typing", a draft, then the answer as one
+reply. Latencies run from the driver's `user_sends` to the moment the fake Telegram receives
+the first message (the placeholder or draft, or the answer sent directly) and the answer (the
+first send or edit that is not a placeholder or progress note); p50 and p99 come from
+`--requests` cache misses (each a distinct thread), then as many cache hits (the same threads
+asked again from new chats), with at most `--concurrency` requests in flight. Throughput:
+`--burst` distinct threads posted at once, completed per second, first with Telegram's pace in
+the shared limiter (25 messages a second) and then with its global rate raised to
+`--raised-rate`; and, at Telegram's pace, an open loop: `--open-rate` requests a second for
+`--open-seconds`, each arriving on its own, with the sends each one cost. Memory is each
+process's peak RSS (VmHWM). Figures are recorded in bench/README.md.
 
 The floor, in the same run: bench/bare_bot.py is a minimal python-telegram-bot Application, in
 its own process against a fake Telegram of its own (same code, same process as ours), that
 answers each message with exactly the calls our bot made for a warm-up request (captured from
-the fake's call log) and nothing else. Latency requests alternate in batches of `--batch`
-between our bot and the bare bot, so the machine's noise hits both; after each batch a bare
-httpx client (bare_bot.py fetch, its own process) fetches the same threads from the same fake
-FxTwitter. Each latency row prints ours, the floor and ours / floor; the calls per request
-come from each fake's log.
-
-`--workers 1,2,4` is the scale-out mode instead: for each count, a listener and that many
-worker processes on one Redis take a `--burst` of distinct threads (`--raise-limiter` lifts every
-pace of the limiter to `--raised-rate`), `--rounds` times with the order alternating; it prints
-unrolls/s, CPU per process and where adding workers stops paying, and Redis's bytes per queued
-job and per cached thread.
-
-One file of about 1,250 lines on purpose: a benchmark is read top to bottom next to its
-output; its sections (fakes, measuring, the processes under test, sessions, scale-out, output)
-are headed.
+the fake's call log; a link asked again gets those of a warm-up cache hit) and nothing else.
+Latency requests alternate in batches of `--batch` between our bot and the bare bot, so the
+machine's noise hits both; after each batch a bare httpx client (bare_bot.py fetch, its own
+process) fetches the same threads from the same fake FxTwitter. Each latency row prints ours,
+the floor and ours / floor; the calls per request come from each fake's log.
 """
 
 from __future__ import annotations
@@ -89,7 +80,7 @@ STOP_SHARE = 0.5
 """Adding workers has stopped paying when a step brings less than this share of linear gain."""
 FLOOR_SLACK_MS = 15.0
 """The issue's bound for the answer to a cache miss: at most this much above the floor."""
-UNLIMITED_METHODS = frozenset({"sendChatAction"})
+UNLIMITED_METHODS = frozenset({"sendChatAction", "sendMessageDraft"})
 """Calls the shared limiter does not pace; every other call aimed at a chat is a limited send."""
 POLL_TIMEOUT_S = 1
 PROGRESS_PREFIX = "Unrolling…"
@@ -190,6 +181,7 @@ class Timing:
 
     posted: float
     placeholder: float | None = None
+    """The first placeholder or draft."""
     answer: Call | None = None
     limited_sends: int = 0
     lost: bool = False
@@ -223,7 +215,9 @@ class Recorder:
                 continue
             if call.method not in UNLIMITED_METHODS:
                 timing.limited_sends += 1
-            if call.method == "sendMessage" and is_progress(call):
+            if call.method == "sendMessageDraft" or (
+                call.method == "sendMessage" and is_progress(call)
+            ):
                 timing.placeholder = timing.placeholder or call.time
             elif call.method in ANSWER_METHODS and not is_progress(call):
                 timing.answer = timing.answer or call
@@ -252,10 +246,10 @@ class Latencies:
     """p50 and p99 of first-message and answer times, in ms, over one batch of requests."""
 
     first: tuple[float, float]
-    """The first message the chat sees: the placeholder, or the answer sent directly."""
+    """The first message the chat sees: the placeholder or draft, or the answer sent directly."""
     answer: tuple[float, float]
     direct: float
-    """Share of the requests answered with no placeholder."""
+    """Share of the requests answered with no placeholder or draft before the answer."""
 
 
 def percentiles_ms(seconds: list[float]) -> tuple[float, float]:
@@ -500,6 +494,8 @@ class Options:
     open_rate: float = 24.0
     open_seconds: float = 10.0
     think_ms: float = 0.0
+    drafts: bool = False
+    """The fake knows drafts (Bot API 9.3+), so private chats show one before the answer."""
 
 
 @asynccontextmanager
@@ -541,7 +537,7 @@ async def running_bot(
 
 @asynccontextmanager
 async def running_bare_bot(
-    telegram: FakeTelegram, sends: list[dict[str, Any]], workdir: Path
+    telegram: FakeTelegram, sends: dict[str, list[dict[str, Any]]], workdir: Path
 ) -> AsyncIterator[int]:
     """Start bench/bare_bot.py replaying `sends`, configured as our listener; yield its pid."""
     process = spawn_bare_bot(telegram, sends, workdir)
@@ -553,7 +549,7 @@ async def running_bare_bot(
 
 
 def spawn_bare_bot(
-    telegram: FakeTelegram, sends: list[dict[str, Any]], workdir: Path
+    telegram: FakeTelegram, sends: dict[str, list[dict[str, Any]]], workdir: Path
 ) -> subprocess.Popen[bytes]:
     """Start `bench/bare_bot.py bot`, logging to <workdir>/bare_bot.log."""
     path = workdir / "sends.json"
@@ -727,11 +723,11 @@ class Bench:
     ) -> AsyncIterator[Recorder]:
         """Run the bot with the limiter's global pace at `global_per_s`; keep its peak memory.
 
-        The fake plays a server without drafts, so private chats take the path groups take:
-        one reply when the answer is ready within PLACEHOLDER_AFTER_MS, else a placeholder
-        then an edit (the floor replays whichever the warm-up request got).
+        Without `--drafts` the fake plays a server without drafts, so private chats take the
+        path groups take: one reply when the answer is ready within PLACEHOLDER_AFTER_MS, else a
+        placeholder then an edit (the floor replays whichever the warm-up request got).
         """
-        with FakeTelegram(supports_drafts=False) as telegram:
+        with FakeTelegram(supports_drafts=self.options.drafts) as telegram:
             self.settings = self._settings(telegram, global_per_s)
             bot = running_bot(self.settings, telegram, self.options, self.workdir, workers)
             async with bot as pids:
@@ -748,9 +744,9 @@ class Bench:
                         self.results.memory[name] = stats
 
     @asynccontextmanager
-    async def floor(self, sends: list[dict[str, Any]]) -> AsyncIterator[Recorder]:
+    async def floor(self, sends: dict[str, list[dict[str, Any]]]) -> AsyncIterator[Recorder]:
         """Run the bare bot, replaying `sends`, on a fake Telegram of its own; warm it up."""
-        with FakeTelegram(supports_drafts=False) as telegram:
+        with FakeTelegram(supports_drafts=self.options.drafts) as telegram:
             async with running_bare_bot(telegram, sends, self.workdir) as pid:
                 recorder = Recorder(telegram)
                 await run_closed_loop(recorder, self.upstreams.new_links(WARMUP_REQUESTS), 1)
@@ -786,8 +782,14 @@ class Bench:
         """Measure latencies against the floor and the paced burst, then the raised burst."""
         options = self.options
         async with self.session(first_pace(options)) as recorder:
-            warmed = list(recorder.timings)[-1]  # a chat of the last warm-up request
-            sends = captured_sends(recorder.telegram, warmed)
+            # One more warm-up link, asked twice: the calls a miss and a hit make.
+            link = self.upstreams.new_links(1)
+            [missed] = await run_closed_loop(recorder, link, 1)
+            [hit] = await run_closed_loop(recorder, link, 1)
+            sends = {
+                "miss": captured_sends(recorder.telegram, missed.id),
+                "hit": captured_sends(recorder.telegram, hit.id),
+            }
             fxtwitter_url = self.upstreams.fxtwitter.url
             async with (
                 self.floor(sends) as floor,
@@ -799,7 +801,12 @@ class Bench:
                     recorder, floor, links, fetcher
                 )
                 hits, floor_hits, _ = await self.alternate(recorder, floor, links)
-                floor_calls = calls_per_request(floor.telegram, floor_misses + floor_hits)
+                floor_calls = {
+                    "bare bot (floor), cache miss": calls_per_request(
+                        floor.telegram, floor_misses
+                    ),
+                    "bare bot (floor), cache hit": calls_per_request(floor.telegram, floor_hits),
+                }
             self.results.miss = latencies(recorder, misses)
             self.results.hit = latencies(recorder, hits)
             self.results.floor_miss = latencies(floor, floor_misses)
@@ -807,7 +814,7 @@ class Bench:
             self.results.fetch = percentiles_ms(fetched)
             self.results.calls["ours, cache miss"] = calls_per_request(recorder.telegram, misses)
             self.results.calls["ours, cache hit"] = calls_per_request(recorder.telegram, hits)
-            self.results.calls["bare bot (floor)"] = floor_calls
+            self.results.calls |= floor_calls
             if not options.in_process:  # in process, our side would include the fakes
                 per_request = {
                     k: 1000 * v / (2 * len(links)) for k, v in self.latency_cpu_s.items()
@@ -993,14 +1000,14 @@ def print_table(results: Results, options: Options) -> None:
         f"burst {options.burst}; {os.cpu_count()} CPUs; load average "
         + " → ".join(f"{load:.1f}" for load in results.load)
     )
-    _print_latencies(results)
+    _print_latencies(results, options)
     _print_calls(results)
     _print_rates(results, options)
     _print_processes(results)
     print(f"lost, failed or wrong answers: {results.bad_answers}")
 
 
-def _print_latencies(results: Results) -> None:
+def _print_latencies(results: Results, options: Options) -> None:
     print(
         f"{'latency from the update, ms':<42} {'ours p50':>8} {'p99':>6} {'floor p50':>9} "
         f"{'p99':>6} {'ours/floor p50':>14} {'p99':>5}  target"
@@ -1011,9 +1018,10 @@ def _print_latencies(results: Results) -> None:
     assert hit is not None
     assert floor_miss is not None
     assert floor_hit is not None
+    first = "first draft" if options.drafts else "first message"
     rows = [
         (
-            f"first message, cache miss ({miss.direct:.0%} direct)",
+            f"{first}, cache miss ({miss.direct:.0%} direct)",
             miss.first,
             floor_miss.first,
             FIRST_MESSAGE_RATIO.verdict(miss.first[0] / floor_miss.first[0]),
@@ -1025,7 +1033,7 @@ def _print_latencies(results: Results) -> None:
             MISS_ANSWER_P50.verdict(miss.answer[0]),
         ),
         (
-            f"first message, cache hit ({hit.direct:.0%} direct)",
+            f"{first}, cache hit ({hit.direct:.0%} direct)",
             hit.first,
             floor_hit.first,
             FIRST_MESSAGE_RATIO.verdict(hit.first[0] / floor_hit.first[0]),
@@ -1291,6 +1299,11 @@ def parse_options(argv: list[str] | None = None) -> Options:
         "come slower than the limiter's 25/s, so latencies show a lone request, not the queue",
     )
     parser.add_argument(
+        "--drafts",
+        action="store_true",
+        help="the fake knows drafts (Bot API 9.3+): private chats get typing, a draft, the answer",
+    )
+    parser.add_argument(
         "--open-rate", type=float, default=24.0, help="open loop at Telegram's pace: requests/s"
     )
     parser.add_argument(
@@ -1316,6 +1329,7 @@ def parse_options(argv: list[str] | None = None) -> Options:
         open_rate=args.open_rate,
         open_seconds=args.open_seconds,
         think_ms=args.think_ms,
+        drafts=args.drafts,
     )
 
 

@@ -63,14 +63,17 @@ def test_bench_table_has_row_when_run_in_process(
     assert row in bench_run.stdout
 
 
-def test_bare_bot_makes_the_calls_ours_made(bench_run: subprocess.CompletedProcess[str]) -> None:
+@pytest.mark.parametrize("kind", ["cache miss", "cache hit"])
+def test_bare_bot_makes_the_calls_ours_made(
+    bench_run: subprocess.CompletedProcess[str], kind: str
+) -> None:
     """The floor replays the calls captured from our bot: a drift would make it no floor."""
     rows = {}
     for line in bench_run.stdout.splitlines():
-        for label in ("ours, cache miss", "bare bot (floor)"):
-            if line.startswith(f"{label} ") and "sendChatAction" in line:
+        for label in (f"ours, {kind}", f"bare bot (floor), {kind}"):
+            if line.startswith(f"{label} ") and "sendRichMessage" in line:
                 rows[label] = line[len(label) :].split()
-    assert rows["bare bot (floor)"] == rows["ours, cache miss"]
+    assert rows[f"bare bot (floor), {kind}"] == rows[f"ours, {kind}"]
 
 
 @pytest.fixture(scope="module")
