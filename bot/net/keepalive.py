@@ -70,6 +70,8 @@ class _Origin:
     host: str
     port: int
     tls: bool
+    authority: str
+    """The Host header: the host, and the port when it is not the scheme's own."""
 
     @classmethod
     def of(cls, url: str) -> tuple[_Origin, str]:
@@ -82,7 +84,8 @@ class _Origin:
         target = parts.path or "/"
         if parts.query:
             target = f"{target}?{parts.query}"
-        return cls(parts.hostname, port, tls), target
+        authority = parts.netloc.rpartition("@")[2]
+        return cls(parts.hostname, port, tls, authority), target
 
 
 class KeepAlivePool:
@@ -106,7 +109,7 @@ class KeepAlivePool:
             raise RuntimeError("the Bot API connection pool is closed")
         origin, target = _Origin.of(url)
         head = (
-            f"POST {target} HTTP/1.1\r\nHost: {origin.host}\r\n"
+            f"POST {target} HTTP/1.1\r\nHost: {origin.authority}\r\n"
             f"User-Agent: {self._user_agent}\r\nContent-Type: application/json\r\n"
             f"Content-Length: {len(body)}\r\nAccept: application/json\r\n\r\n"
         ).encode("ascii")

@@ -126,7 +126,9 @@ async def test_parameters_go_as_one_json_body(bot: Bot, api: ScriptedBotApi) -> 
         api_kwargs={"text": None, "rich_message": {"html": "<p>é 🧵</p>"}},
     )
     [received] = api.received
-    assert received.head.startswith("POST /bot1:token/editMessageText HTTP/1.1\r\n")
+    assert received.head.startswith(
+        f"POST /bot1:token/editMessageText HTTP/1.1\r\nHost: 127.0.0.1:{api.port}\r\n"
+    )
     assert (received.content_type, orjson.loads(received.body)) == (
         "application/json",
         {
