@@ -64,7 +64,7 @@ import redis  # noqa: E402
 from starlette.requests import Request  # noqa: E402
 from starlette.responses import Response  # noqa: E402
 
-from bot import wiring  # noqa: E402
+from bot import running, wiring  # noqa: E402
 from bot.listener import CONCURRENT_UPDATES  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from tests.fakes.fxtwitter import FakeFxTwitter, FakeThread, FakeTweet, XStore, build_thread  # noqa: E402
@@ -509,7 +509,7 @@ async def running_bot(
     """Start the bot; yield (name, pid) of every process to measure; stop it afterwards."""
     if options.in_process:
         stop = asyncio.Event()
-        task = asyncio.create_task(wiring.run_all(isolated_settings(settings), stop=stop))
+        task = asyncio.create_task(running.run_all(isolated_settings(settings), stop=stop))
         try:
             await wait_for_ready(telegram, get_me=1, is_dead=task.done)
             yield [("bench + bot (in process)", os.getpid())]

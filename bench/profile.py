@@ -36,7 +36,8 @@ ROLES = ("listener", "worker")
 _LOOP = "BaseEventLoop.run_forever "
 _IMPORT = "<frozen importlib._bootstrap"
 _OURS = "(bot/"
-_WIRING = "(bot/wiring.py)"  # building the process and closing it; requests run in tasks
+# Building the process and closing it; requests run in tasks.
+_STARTING = ("(bot/wiring.py)", "(bot/running.py)")
 _FRAME = re.compile(r"^(?P<function>.*) \((?P<file>[^:]*)(?::\d+)?\)$")
 
 
@@ -92,7 +93,7 @@ def summarise(files: list[Path], *, top: int) -> str:
             count = int(count_text)
             frames = [frame_name(frame) for frame in stack.split(";")]
             if not any(name.startswith(_LOOP) for name in frames) or any(
-                _IMPORT in name or _WIRING in name for name in frames
+                _IMPORT in name or any(part in name for part in _STARTING) for name in frames
             ):
                 continue  # starting or stopping: imports, building clients, outside the loop
             total += count

@@ -95,15 +95,15 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     # Imported here: Telegram, Redis and the web server are not needed by `unroll`.
     from telegram.error import InvalidToken
 
-    from bot import wiring
+    from bot import running
 
     try:
         if args.command == "run":
-            asyncio.run(wiring.run_all(settings))
+            asyncio.run(running.run_all(settings))
         elif args.command == "listener":
-            asyncio.run(wiring.run_listener(settings))
+            asyncio.run(running.run_listener(settings))
         else:
-            asyncio.run(wiring.run_worker(settings, concurrency=args.concurrency))
+            asyncio.run(running.run_worker(settings, concurrency=args.concurrency))
     except KeyboardInterrupt:
         pass
     except InvalidToken:

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from bot import wiring, worker
+from bot import running, worker
 from bot.settings import Settings
 from tests.conftest import RedisServer, eventually
 from tests.fakes.bluesky import FakeBluesky
@@ -155,13 +155,13 @@ async def start_bot(
     bot_settings: Callable[..., Settings], telegram: FakeTelegram
 ) -> AsyncIterator[Callable[..., Any]]:
     """Start `unroll-bot run` in this event loop; stopped when the test ends."""
-    running: list[tuple[asyncio.Event, asyncio.Task[None]]] = []
+    parts: list[tuple[asyncio.Event, asyncio.Task[None]]] = []
 
     async def start(**overrides: Any) -> Settings:
         settings = bot_settings(**overrides)
         stop = asyncio.Event()
-        task = asyncio.create_task(wiring.run_all(settings, stop=stop))
-        running.append((stop, task))
+        task = asyncio.create_task(running.run_all(settings, stop=stop))
+        parts.append((stop, task))
         # The first long poll arriving means the bot is up; its answer would cost a poll timeout.
         await eventually(lambda: bool(telegram.calls_to("getUpdates")) or task.done())
         if task.done():
@@ -169,7 +169,7 @@ async def start_bot(
         return settings
 
     yield start
-    for stop, task in running:
+    for stop, task in parts:
         stop.set()
         await asyncio.wait_for(task, timeout=20)
 
@@ -197,12 +197,12 @@ async def answers_in(telegram: FakeTelegram, chat: FakeChat, *, count: int = 1) 
 
 @pytest.fixture
 async def start_part(telegram: FakeTelegram) -> AsyncIterator[Callable[..., Any]]:
-    """Run one of wiring's `run_*` entry points in this event loop until the test ends.
+    """Run one of `bot.running`'s `run_*` entry points in this event loop until the test ends.
 
     `start(run, settings, ready=METHOD)` waits for the first Bot API call to METHOD (None: no
     wait); a part that fails to start fails the test with its own error.
     """
-    running: list[tuple[asyncio.Event, asyncio.Task[None]]] = []
+    parts: list[tuple[asyncio.Event, asyncio.Task[None]]] = []
 
     async def start(
         run: Callable[..., Coroutine[Any, Any, None]],
@@ -212,14 +212,14 @@ async def start_part(telegram: FakeTelegram) -> AsyncIterator[Callable[..., Any]
     ) -> None:
         stop = asyncio.Event()
         task = asyncio.create_task(run(settings, stop=stop))
-        running.append((stop, task))
+        parts.append((stop, task))
         if ready is not None:
             await eventually(lambda: bool(telegram.calls_to(ready)) or task.done())
         if task.done():
             task.result()
 
     yield start
-    for stop, task in running:
+    for stop, task in parts:
         stop.set()
         await asyncio.wait_for(task, timeout=20)
 
@@ -286,6 +286,6 @@ async def bot_process(tmp_path: Path) -> AsyncIterator[Callable[..., Awaitable[B
         return started[-1]
 
     yield start
-    for running in started:
-        running.kill()
-        await running.process.wait()
+    for part in started:
+        part.kill()
+        await part.process.wait()

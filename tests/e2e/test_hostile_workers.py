@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable, Iterator
 
 import pytest
 
-from bot import wiring
+from bot import running
 from bot.answering.texts import APOLOGY, progress
 from bot.errors import ReplyLoopError
 from bot.i18n import ENGLISH
@@ -79,7 +79,7 @@ async def test_ordinary_requests_after_hostile_links_are_all_answered(
         job_reclaim_idle_s=2,
         telegram_private_per_s=100,
     )
-    await start_part(wiring.run_listener, settings, ready="getUpdates")
+    await start_part(running.run_listener, settings, ready="getUpdates")
     workers = [await bot_process("worker", settings) for _ in range(2)]
     hostile_links = [looping.mastodon_url("1"), looping.mastodon_url("2")]
     hostile_links += [self_looping.mastodon_url("1")]

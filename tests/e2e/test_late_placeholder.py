@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from bot import wiring
+from bot import running
 from bot.listener import texts
 from bot.settings import Settings
 from tests.conftest import eventually
@@ -120,7 +120,7 @@ async def test_a_job_whose_worker_died_is_answered_once(
     thread = fxtwitter.add(build_thread(3, rich=False))
     fxtwitter.delay_s = 5.0
     settings = bot_settings(job_reclaim_idle_s=1.0, placeholder_after_ms=placeholder_after_ms)
-    await start_part(wiring.run_listener, settings, ready="getUpdates")
+    await start_part(running.run_listener, settings, ready="getUpdates")
     doomed = await bot_process("worker", settings)
     group = telegram.group("Readers")
     telegram.user_sends(group, f"@unrolltestbot {x_link(thread)}", user=telegram.user())

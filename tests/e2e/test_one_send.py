@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from bot import wiring
+from bot import running
 from bot.settings import Settings
 from tests.conftest import eventually
 from tests.e2e.conftest import BotProcess, x_link
@@ -64,7 +64,7 @@ async def test_a_job_whose_worker_died_sends_no_second_reply(
     thread = fxtwitter.add(build_thread(3, rich=False))
     fxtwitter.delay_s = 5.0
     settings = bot_settings(job_reclaim_idle_s=1.0)
-    await start_part(wiring.run_listener, settings, ready="getUpdates")
+    await start_part(running.run_listener, settings, ready="getUpdates")
     doomed = await bot_process("worker", settings)
     chat = drafting.private_chat(drafting.user())
     drafting.user_sends(chat, x_link(thread))

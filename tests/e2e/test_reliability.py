@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from bot import wiring
+from bot import running
 from bot.answering.texts import APOLOGY
 from bot.keyspace import connect
 from bot.metrics import REGISTRY
@@ -103,7 +103,7 @@ async def test_job_of_killed_worker_is_finished_by_another_worker(
     thread = fxtwitter.add(build_thread(3, rich=False))
     fxtwitter.delay_s = 5.0  # the first worker is still fetching when it is killed
     settings = bot_settings(job_reclaim_idle_s=1.0)
-    await start_part(wiring.run_listener, settings, ready="getUpdates")
+    await start_part(running.run_listener, settings, ready="getUpdates")
     doomed = await bot_process("worker", settings)
     chat = new_chat(telegram)
     ask(telegram, chat, thread)
@@ -247,7 +247,7 @@ async def test_worker_stopped_mid_job_hands_it_back_within_its_grace(
     thread = fxtwitter.add(build_thread(3, rich=False))
     fxtwitter.delay_s = 60.0  # the upstream hangs for the first worker
     grace = {"shutdown_grace_s": 1.0, "job_reclaim_idle_s": 60.0}
-    await start_part(wiring.run_listener, bot_settings(**grace), ready="getUpdates")
+    await start_part(running.run_listener, bot_settings(**grace), ready="getUpdates")
     stopping = await bot_process("worker", bot_settings(**grace))
     chat = new_chat(telegram)
     ask(telegram, chat, thread)

@@ -9,7 +9,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from pydantic import ValidationError
 
-from bot import wiring
+from bot import running
 from bot.settings import Settings
 from bot.web import SECRET_HEADER
 from tests.conftest import eventually
@@ -72,7 +72,7 @@ async def webhook_bot(
     settings = bot_settings(
         web_port=port, webhook_url=f"http://127.0.0.1:{port}/webhook", webhook_secret=SECRET
     )
-    await start_part(wiring.run_all, settings, ready="setWebhook")
+    await start_part(running.run_all, settings, ready="setWebhook")
     await eventually(lambda: serving(settings))
     return settings
 
@@ -169,7 +169,7 @@ async def test_healthz_fails_while_no_worker_is_alive(
     bot_settings: Callable[..., Settings], start_part: Callable[..., Awaitable[None]]
 ) -> None:
     settings = bot_settings()
-    await start_part(wiring.run_listener, settings, ready="getUpdates")
+    await start_part(running.run_listener, settings, ready="getUpdates")
     await eventually(lambda: serving(settings))
     response = await get(settings, "/healthz")
     assert (response.status_code, response.json()) == (
@@ -267,7 +267,7 @@ async def test_worker_process_serves_its_job_counters(
 ) -> None:
     """`unroll-bot worker` has /metrics of its own, so a scrape sees the jobs it settled."""
     thread = fxtwitter.add(build_thread(3, rich=False))
-    await start_part(wiring.run_listener, bot_settings(), ready="getUpdates")
+    await start_part(running.run_listener, bot_settings(), ready="getUpdates")
     worker_settings = bot_settings()  # a web port of its own
     await bot_process("worker", worker_settings)
     await eventually(lambda: serving(worker_settings), timeout_s=20)
@@ -292,7 +292,7 @@ async def test_worker_whose_port_is_taken_still_works(
     """A worker sharing the listener's WEB_PORT loses its /metrics, not its jobs."""
     thread = fxtwitter.add(build_thread(3, rich=False))
     settings = bot_settings()
-    await start_part(wiring.run_listener, settings, ready="getUpdates")
+    await start_part(running.run_listener, settings, ready="getUpdates")
     await eventually(lambda: serving(settings))
     worker = await bot_process("worker", settings)
     chat = telegram.private_chat(telegram.user())

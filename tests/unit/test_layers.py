@@ -79,7 +79,7 @@ LAYERS: dict[str, Layer] = {
         any_stdlib=True,
     ),
     "composition": Layer(
-        ("wiring", "settings", "oneshot", "__main__", "__init__"),
+        ("wiring", "running", "settings", "oneshot", "__main__", "__init__"),
         uses=("model", "cleaning", "rendering", "core", "adapters", "observability", "answers",
               ENTRY_POINTS, "composition", "words", "catalogs"),
         packages=frozenset({"telegram", "uvicorn", "pydantic", "pydantic_settings", "redis"}),
