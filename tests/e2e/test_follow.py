@@ -80,6 +80,15 @@ async def follow(telegram: FakeTelegram, user: FakeUser, chat: FakeChat) -> Json
     return telegram.messages_in(chat)[-1]
 
 
+async def ask_and_follow(
+    telegram: FakeTelegram, user: FakeUser, chat: FakeChat, thread: FakeThread
+) -> Json:
+    """Ask for `thread` in `chat`, wait for the answer, and follow it; return it redrawn."""
+    telegram.user_sends(chat, x_link(thread))
+    await answers_in(telegram, chat)
+    return await follow(telegram, user, chat)
+
+
 def grow(fxtwitter: FakeFxTwitter, thread: FakeThread, posts: int) -> None:
     for n in range(posts):
         fxtwitter.append_self_reply(thread, f"And one more thing, number {n + 1}.")
@@ -112,9 +121,7 @@ async def test_followed_answer_is_edited_in_place_and_one_reply_says_so(
     thread: FakeThread,
 ) -> None:
     await start_bot(**QUICK)
-    telegram.user_sends(dm, x_link(thread))
-    await answers_in(telegram, dm)
-    answer = await follow(telegram, alice, dm)
+    answer = await ask_and_follow(telegram, alice, dm, thread)
     grow(fxtwitter, thread, 2)
     await eventually(lambda: len(telegram.sent_to(dm)) == 2)
     await asyncio.sleep(QUIET_S)
@@ -176,9 +183,7 @@ async def test_answer_that_outgrows_a_message_becomes_a_teaser_whose_page_keeps_
     thread: FakeThread,
 ) -> None:
     await start_bot(**QUICK, telegraph_api_url=telegraph.url)
-    telegram.user_sends(dm, x_link(thread))
-    await answers_in(telegram, dm)
-    await follow(telegram, alice, dm)
+    await ask_and_follow(telegram, alice, dm, thread)
     for n in range(3):  # about 4,500 characters: past one message
         fxtwitter.append_self_reply(thread, f"Long post {n}. " + "All work and no play. " * 70)
     await eventually(lambda: len(telegram.sent_to(dm)) == 2)
@@ -205,9 +210,7 @@ async def test_unfollowed_answer_is_left_alone(
     thread: FakeThread,
 ) -> None:
     await start_bot(**QUICK)
-    telegram.user_sends(dm, x_link(thread))
-    await answers_in(telegram, dm)
-    followed = await follow(telegram, alice, dm)
+    followed = await ask_and_follow(telegram, alice, dm, thread)
     telegram.press_button(alice, followed, button(followed, "Unfollow"))
     await eventually(lambda: "🔔 Follow" in labels(telegram.messages_in(dm)[-1]))
     grow(fxtwitter, thread, 2)
@@ -226,9 +229,7 @@ async def test_a_chat_past_its_cap_is_refused_politely(
 ) -> None:
     other = fxtwitter.add(build_thread(2, rich=False))
     await start_bot(**QUICK, follow_max_per_chat=1)
-    telegram.user_sends(dm, x_link(thread))
-    await answers_in(telegram, dm)
-    await follow(telegram, alice, dm)
+    await ask_and_follow(telegram, alice, dm, thread)
     telegram.user_sends(dm, x_link(other))
     await answers_in(telegram, dm, count=2)
     second = telegram.messages_in(dm)[-1]
@@ -247,9 +248,7 @@ async def test_a_blocked_bot_stops_following_quietly(
     thread: FakeThread,
 ) -> None:
     await start_bot(**QUICK)
-    telegram.user_sends(dm, x_link(thread))
-    await answers_in(telegram, dm)
-    await follow(telegram, alice, dm)
+    await ask_and_follow(telegram, alice, dm, thread)
     telegram.block_chat(dm)
     grow(fxtwitter, thread, 1)
     await eventually(lambda: bool(refused_edits(telegram, dm)))
@@ -269,9 +268,7 @@ async def test_a_deleted_answer_stops_the_follow_quietly(
 ) -> None:
     """Telegram's 400 for a message that is gone: no new answer, no more edits."""
     await start_bot(**QUICK)
-    telegram.user_sends(dm, x_link(thread))
-    await answers_in(telegram, dm)
-    answer = await follow(telegram, alice, dm)
+    answer = await ask_and_follow(telegram, alice, dm, thread)
     telegram.user_deletes(dm, answer)
     grow(fxtwitter, thread, 1)
     await eventually(lambda: bool(refused_edits(telegram, dm, status=400)))
@@ -290,9 +287,7 @@ async def test_a_deleted_post_is_reported_like_new_ones(
 ) -> None:
     thread = fxtwitter.add(build_thread(3, rich=False))
     await start_bot(**QUICK)
-    telegram.user_sends(dm, x_link(thread))
-    await answers_in(telegram, dm)
-    await follow(telegram, alice, dm)
+    await ask_and_follow(telegram, alice, dm, thread)
     thread.chain[1].deleted = True
     await eventually(lambda: len(telegram.sent_to(dm)) == 2)
     assert telegram.sent_to(dm)[1] == "−1 post deleted ↑"
@@ -308,9 +303,7 @@ async def test_a_deleted_thread_ends_the_follow_with_one_message(
     thread: FakeThread,
 ) -> None:
     await start_bot(**QUICK)
-    telegram.user_sends(dm, x_link(thread))
-    await answers_in(telegram, dm)
-    await follow(telegram, alice, dm)
+    await ask_and_follow(telegram, alice, dm, thread)
     thread.chain[0].deleted = True
     await eventually(lambda: len(telegram.sent_to(dm)) == 2)
     await asyncio.sleep(QUIET_S)
@@ -327,9 +320,7 @@ async def test_a_follow_ends_after_its_time_without_new_posts(
     thread: FakeThread,
 ) -> None:
     await start_bot(**QUICK, follow_for_s=0.5)
-    telegram.user_sends(dm, x_link(thread))
-    await answers_in(telegram, dm)
-    await follow(telegram, alice, dm)
+    await ask_and_follow(telegram, alice, dm, thread)
     await asyncio.sleep(QUIET_S)  # quiet for longer than FOLLOW_FOR_S: the follow has ended
     grow(fxtwitter, thread, 2)
     await asyncio.sleep(QUIET_S)
@@ -383,9 +374,7 @@ async def test_follows_survive_a_killed_process_and_two_processes_check_once(
     settings = bot_settings(**{**QUICK, "follow_first_check_s": 1.0, "job_reclaim_idle_s": 1.0})
     doomed = await bot_process("run", settings)
     await eventually(lambda: bool(telegram.calls_to("getUpdates")), timeout_s=20)
-    telegram.user_sends(dm, x_link(thread))
-    await answers_in(telegram, dm)
-    await follow(telegram, alice, dm)
+    await ask_and_follow(telegram, alice, dm, thread)
     doomed.kill()
     await doomed.process.wait()
     grow(fxtwitter, thread, 2)
@@ -432,9 +421,7 @@ async def test_following_lists_the_threads_and_unfollows_from_the_list(
     thread: FakeThread,
 ) -> None:
     await start_bot(**QUICK)
-    telegram.user_sends(dm, x_link(thread))
-    await answers_in(telegram, dm)
-    await follow(telegram, alice, dm)
+    await ask_and_follow(telegram, alice, dm, thread)
     telegram.user_sends(dm, "/following")
     await answers_in(telegram, dm, count=2)
     listing = telegram.messages_in(dm)[-1]
@@ -454,9 +441,7 @@ async def test_unfollow_command_ends_the_follow_of_its_link(
     thread: FakeThread,
 ) -> None:
     await start_bot(**QUICK)
-    telegram.user_sends(dm, x_link(thread))
-    await answers_in(telegram, dm)
-    await follow(telegram, alice, dm)
+    await ask_and_follow(telegram, alice, dm, thread)
     telegram.user_sends(dm, f"/unfollow {x_link(thread)}")
     await eventually(lambda: telegram.sent_to(dm)[-1] == texts.UNFOLLOWED)
     grow(fxtwitter, thread, 1)
