@@ -21,11 +21,30 @@ The rules, all allow-lists or exact character classes:
 
 from __future__ import annotations
 
+import operator
 import re
 import unicodedata
 from dataclasses import replace
+from typing import Any, TypeVar
 
-from bot.model import Author, LinkCard, Media, Poll, Post, Quote, Segment, SegmentKind, Thread
+from bot.model import (
+    Author,
+    LinkCard,
+    Media,
+    Poll,
+    PollOption,
+    Post,
+    Quote,
+    Report,
+    Segment,
+    SegmentKind,
+    Thread,
+)
+
+_Model = TypeVar(
+    "_Model", Thread, Report, Author, Post, Segment, Media, Quote, LinkCard, Poll, PollOption
+)
+_T = TypeVar("_T")
 
 SAFE_SCHEMES = frozenset({"http", "https"})
 
@@ -100,18 +119,39 @@ def sanitize_thread(thread: Thread) -> Thread:
     dropped alone. A card with an unsafe URL is dropped; an unsafe card image is dropped
     alone. A post, author or thread URL that is unsafe becomes "" (the model requires a
     string), and an unsafe quote URL None.
+
+    Every part the rules leave equal comes back as the same object: most of a fetched thread
+    is harmless, and rebuilding it would only cost time (here and in cleaning, whose steps
+    recognise an untouched post by identity).
     """
-    return replace(
+    report = _kept_or_replaced(
+        thread.report,
+        note=_optional_text(thread.report.note),
+        other_branch_url=safe_url(thread.report.other_branch_url),
+    )
+    return _kept_or_replaced(
         thread,
         url=safe_url(thread.url) or "",
         author=_author(thread.author),
-        posts=tuple(_post(post) for post in thread.posts),
-        report=replace(
-            thread.report,
-            note=_optional_text(thread.report.note),
-            other_branch_url=safe_url(thread.report.other_branch_url),
-        ),
+        posts=_all_kept_or_new(thread.posts, tuple(_post(post) for post in thread.posts)),
+        report=report,
     )
+
+
+def _kept_or_replaced(value: _Model, **fields: Any) -> _Model:
+    """Return `value` itself when every given field equals its own, else a copy with them."""
+    for name, new in fields.items():
+        if getattr(value, name) != new:
+            return replace(value, **fields)
+    return value
+
+
+def _all_kept_or_new(old: tuple[_T, ...], new: tuple[_T, ...]) -> tuple[_T, ...]:
+    """Return the old tuple when every item came back as itself, so callers can compare
+    tuples by identity."""
+    if len(old) == len(new) and all(map(operator.is_, old, new)):
+        return old
+    return new
 
 
 def _visible(text: str) -> list[str]:
@@ -140,11 +180,11 @@ def _author(author: Author) -> Author:
     handle = clean_name(author.handle)
     # A name made only of invisible characters would leave the byline empty.
     name = clean_name(author.name) or handle
-    return Author(handle=handle, name=name, url=safe_url(author.url) or "")
+    return _kept_or_replaced(author, handle=handle, name=name, url=safe_url(author.url) or "")
 
 
 def _post(post: Post) -> Post:
-    return replace(
+    return _kept_or_replaced(
         post,
         url=safe_url(post.url) or "",
         text=_segments(post.text),
@@ -157,33 +197,34 @@ def _post(post: Post) -> Post:
 
 
 def _segments(segments: tuple[Segment, ...]) -> tuple[Segment, ...]:
-    return tuple(_segment(segment) for segment in segments)
+    return _all_kept_or_new(segments, tuple(_segment(segment) for segment in segments))
 
 
 def _segment(segment: Segment) -> Segment:
     text = clean_text(segment.text)
     if segment.url is None:
-        return Segment(segment.kind, text)
+        return segment if text == segment.text else Segment(segment.kind, text)
     url = safe_url(segment.url)
     if url is None and segment.kind is SegmentKind.LINK:
         return Segment(SegmentKind.TEXT, text)
-    return Segment(segment.kind, text, url)
+    return _kept_or_replaced(segment, text=text, url=url)
 
 
 def _media(media: tuple[Media, ...]) -> tuple[Media, ...]:
-    return tuple(
-        _media_item(item, url) for item in media if (url := safe_url(item.url)) is not None
+    return _all_kept_or_new(
+        media,
+        tuple(_media_item(item, url) for item in media if (url := safe_url(item.url)) is not None),
     )
 
 
 def _media_item(item: Media, url: str) -> Media:
-    return replace(
+    return _kept_or_replaced(
         item, url=url, alt=clean_text(item.alt), thumbnail_url=safe_url(item.thumbnail_url)
     )
 
 
 def _quote(quote: Quote) -> Quote:
-    return replace(
+    return _kept_or_replaced(
         quote,
         url=safe_url(quote.url),
         author=_author(quote.author) if quote.author else None,
@@ -196,7 +237,8 @@ def _card(card: LinkCard) -> LinkCard | None:
     url = safe_url(card.url)
     if url is None:
         return None
-    return LinkCard(
+    return _kept_or_replaced(
+        card,
         url=url,
         title=clean_text(card.title),
         description=clean_text(card.description),
@@ -205,8 +247,10 @@ def _card(card: LinkCard) -> LinkCard | None:
 
 
 def _poll(poll: Poll) -> Poll:
-    options = tuple(replace(option, label=clean_text(option.label)) for option in poll.options)
-    return replace(poll, options=options)
+    options = tuple(
+        _kept_or_replaced(option, label=clean_text(option.label)) for option in poll.options
+    )
+    return _kept_or_replaced(poll, options=_all_kept_or_new(poll.options, options))
 
 
 def _optional_text(text: str | None) -> str | None:
