@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import replace
 
-from bot.cleaning.segments import tidy_segments
+from bot.cleaning.segments import text_segment, tidy_segments
 from bot.model import Post, Segment, SegmentKind, Thread
 
 # "@alice", "@alice@example.social" or "@alice.bsky.social" written as plain text.
@@ -50,7 +50,7 @@ def _drop_leading_mentions(post: Post, known: set[str]) -> Post:
             return _with_text(post, post.text[index:])
         rest = _drop_text_mentions(segment.text, known)
         if rest.strip():
-            return _with_text(post, (Segment(SegmentKind.TEXT, rest), *post.text[index + 1 :]))
+            return _with_text(post, (text_segment(rest, segment), *post.text[index + 1 :]))
     return _with_text(post, ())
 
 

@@ -28,7 +28,7 @@ from bot.cleaning.markers import (
     read_end,
     read_start,
 )
-from bot.cleaning.segments import is_blank_text, tidy_segments
+from bot.cleaning.segments import is_blank_text, text_segment, tidy_segments
 from bot.model import Post, Segment, SegmentKind, Thread
 
 # How far a counter may run ahead of its post's position (posts the source never saw).
@@ -207,8 +207,9 @@ def _read_post(post: Post, index: int, total: int) -> _PostEdges:
     # never claim the same token.
     lower = start.counter_cut if same and start else 0
     end = read_end(text[lower:tail], opener=opener, final=final, opens_post=same)
-    shifted = Edge(end.marker_cut + lower, end.candidate, end.counter_cut + lower)
-    return _PostEdges(start, shifted, end_index, tail if tail < len(text) else None)
+    if lower:
+        end = Edge(end.marker_cut + lower, end.candidate, end.counter_cut + lower)
+    return _PostEdges(start, end, end_index, tail if tail < len(text) else None)
 
 
 def _end_index(segments: tuple[Segment, ...]) -> int:
@@ -242,14 +243,14 @@ def _cut(post: Post, edges: _PostEdges, confirmed: set[Side]) -> Post:
     if edges.same_segment:
         text = segments[0].text
         kept = text[start_cut : max(start_cut, end_cut)] + _rest(text, tail)
-        segments[0] = Segment(SegmentKind.TEXT, kept)
+        segments[0] = text_segment(kept, segments[0])
     else:
         if edges.start is not None:
-            segments[0] = Segment(SegmentKind.TEXT, segments[0].text[start_cut:])
+            segments[0] = text_segment(segments[0].text[start_cut:], segments[0])
         if edges.end is not None:
-            text = segments[edges.end_index].text
-            kept = text[:end_cut] + _rest(text, tail)
-            segments[edges.end_index] = Segment(SegmentKind.TEXT, kept)
+            last = segments[edges.end_index]
+            kept = last.text[:end_cut] + _rest(last.text, tail)
+            segments[edges.end_index] = text_segment(kept, last)
     tidied = tidy_segments(segments)
     if tidied == post.text:
         return post

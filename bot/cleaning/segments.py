@@ -29,10 +29,21 @@ def tidy_segments(segments: Iterable[Segment]) -> tuple[Segment, ...]:
         else:
             merged.append(segment)
     if merged and merged[0].kind is SegmentKind.TEXT:
-        merged[0] = Segment(SegmentKind.TEXT, merged[0].text.lstrip())
+        merged[0] = text_segment(merged[0].text.lstrip(), merged[0])
     if merged and merged[-1].kind is SegmentKind.TEXT:
-        merged[-1] = Segment(SegmentKind.TEXT, merged[-1].text.rstrip())
+        merged[-1] = text_segment(merged[-1].text.rstrip(), merged[-1])
     return tuple(s for s in merged if s.kind is not SegmentKind.TEXT or s.text)
+
+
+def text_segment(text: str, was: Segment) -> Segment:
+    """Return a plain TEXT segment showing `text`: `was` itself when it is exactly that.
+
+    Steps cut only a few edges; handing the untouched segments back as they were lets the
+    result be recognised as unchanged by identity, without building equal copies.
+    """
+    if was.text == text and was.kind is SegmentKind.TEXT and was.url is None:
+        return was
+    return Segment(SegmentKind.TEXT, text)
 
 
 def _is_tidy(segments: tuple[Segment, ...]) -> bool:
