@@ -47,12 +47,12 @@ class UnrollJobs:
 
     async def process(self, job: Job) -> None:
         """Fetch (unless a previous delivery already did) and answer everyone."""
-        recorded = await self.queue.job_result(job)
-        if recorded is not None:
-            await self._answer_all(job, decode_result(recorded))
+        state = await self.queue.state(job)
+        if state.result is not None:
+            await self._answer_all(job, decode_result(state.result))
             return
         started = time.perf_counter()
-        pending = await self._pending(job)
+        pending = await self._decoded(job, state.undelivered)
         if not pending:
             return  # nobody left to answer (their requests expired with the job's data)
         # Every request of a job asks for the same thread; any of them names it.
@@ -109,8 +109,13 @@ class UnrollJobs:
             await self.follow.settle(request, result)
 
     async def _pending(self, job: Job) -> list[tuple[int, UnrollRequest]]:
+        return await self._decoded(job, await self.queue.undelivered(job))
+
+    async def _decoded(
+        self, job: Job, undelivered: list[tuple[int, bytes]]
+    ) -> list[tuple[int, UnrollRequest]]:
         pending: list[tuple[int, UnrollRequest]] = []
-        for index, raw in await self.queue.undelivered(job):
+        for index, raw in undelivered:
             try:
                 pending.append((index, decode_request(raw)))
             except (AttributeError, KeyError, TypeError, ValueError):

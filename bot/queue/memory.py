@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from bot.expiring import ExpiringMap
 from bot.keyspace import DEAD_LETTERS_MAXLEN, INFLIGHT_TTL_MS
-from bot.queue import LEASE_PER_RECLAIM, Job, Outcome, QueueStats, Submission
+from bot.queue import LEASE_PER_RECLAIM, Job, JobState, Outcome, QueueStats, Submission
 
 
 @dataclass
@@ -111,10 +111,10 @@ class MemoryJobQueue:
             data.result = result
         self._end_flight(job)
 
-    async def job_result(self, job: Job) -> bytes | None:
-        """Return what `finish` recorded for the job."""
+    async def state(self, job: Job) -> JobState:
+        """Return what `finish` recorded for the job and its requests not answered yet."""
         data = self._jobs.get(job.id)
-        return None if data is None else data.result
+        return JobState(None if data is None else data.result, await self.undelivered(job))
 
     async def requests(self, job: Job) -> list[bytes]:
         """Return the job's requests in arrival order."""

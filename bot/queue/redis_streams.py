@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar, cast
 
 from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
 from redis.exceptions import ResponseError
 
 from bot.keyspace import (
@@ -28,7 +29,7 @@ from bot.keyspace import (
     Keys,
     load_script,
 )
-from bot.queue import LEASE_PER_RECLAIM, Job, Outcome, QueueStats, Submission
+from bot.queue import LEASE_PER_RECLAIM, Job, JobState, Outcome, QueueStats, Submission
 
 _T = TypeVar("_T")
 _StreamReply = list[tuple[bytes, list[tuple[bytes, dict[bytes, bytes]]]]]
@@ -124,9 +125,14 @@ class RedisJobQueue:
         keys = [self._keys.result(job.key), self._keys.inflight(job.key), self._keys.job(job.id)]
         await self._run("finish", keys, [result, max(ttl_s, 0), job.id])
 
-    async def job_result(self, job: Job) -> bytes | None:
-        """Return what `finish` recorded for the job."""
-        return cast(bytes | None, await self._redis.hget(self._keys.job(job.id), "result"))
+    async def state(self, job: Job) -> JobState:
+        """Return what `finish` recorded for the job and its requests not answered yet: one
+        round trip."""
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hget(self._keys.job(job.id), "result")
+            self._read_undelivered(pipe, job)
+            result, members, raw = await pipe.execute()
+        return JobState(result, _undelivered(members, raw))
 
     async def requests(self, job: Job) -> list[bytes]:
         """Return the job's requests in arrival order."""
@@ -149,11 +155,14 @@ class RedisJobQueue:
     async def undelivered(self, job: Job) -> list[tuple[int, bytes]]:
         """Return the requests not answered yet, with their indexes: one round trip."""
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.smembers(self._keys.job_delivered(job.id))
-            pipe.lrange(self._keys.job_requests(job.id), 0, -1)
+            self._read_undelivered(pipe, job)
             members, raw = await pipe.execute()
-        done = {int(member) for member in members}
-        return [(index, request) for index, request in enumerate(raw) if index not in done]
+        return _undelivered(members, raw)
+
+    def _read_undelivered(self, pipe: Pipeline, job: Job) -> None:
+        """Queue the two reads `_undelivered` takes: answered indexes, then every request."""
+        pipe.smembers(self._keys.job_delivered(job.id))
+        pipe.lrange(self._keys.job_requests(job.id), 0, -1)
 
     async def ack(self, job: Job) -> None:
         """Settle the job for good and delete its data."""
@@ -290,6 +299,11 @@ class RedisJobQueue:
         except ResponseError as error:
             if not str(error).startswith("BUSYGROUP"):
                 raise
+
+
+def _undelivered(delivered: set[bytes], requests: list[bytes]) -> list[tuple[int, bytes]]:
+    done = {int(member) for member in delivered}
+    return [(index, request) for index, request in enumerate(requests) if index not in done]
 
 
 def _job_from_entry(entry_id: bytes, fields: dict[bytes, bytes]) -> Job:
