@@ -50,7 +50,7 @@ class RedisJobQueue:
             name: load_script(redis, name)
             for name in (
                 "submit",
-                "reclaim",
+                "claim",
                 "renew",
                 "finish",
                 "ack",
@@ -93,16 +93,16 @@ class RedisJobQueue:
         return Submission(outcome, reply[1].decode(), None)
 
     async def claim(self, consumer: str, *, count: int, block_s: float) -> list[Job]:
-        """Hand out reclaimable jobs first, then new ones; wait up to `block_s` for any."""
+        """Hand out reclaimable jobs first, then new ones; wait up to `block_s` for any.
+
+        Taking over and reading new entries is one script, one round trip; only when it found
+        nothing does a blocking read wait for new entries.
+        """
         await self.move_due_retries()
-        jobs = await self._with_group(lambda: self._reclaim(consumer, count))
-        if len(jobs) < count:
-            # Only wait for new entries when there was nothing to take over.
-            block_ms = int(block_s * 1000) if block_s > 0 and not jobs else None
-            new = await self._with_group(
-                lambda: self._read_new(consumer, count - len(jobs), block_ms)
-            )
-            jobs += new
+        jobs = await self._with_group(lambda: self._take(consumer, count))
+        if not jobs and block_s > 0:
+            block_ms = int(block_s * 1000)
+            jobs = await self._with_group(lambda: self._read_new(consumer, count, block_ms))
         return jobs
 
     async def renew(self, job: Job, consumer: str) -> None:
@@ -243,15 +243,18 @@ class RedisJobQueue:
     async def _run(self, script: str, keys: Sequence[str], args: Sequence[Any]) -> Any:
         return await self._scripts[script](keys=list(keys), args=list(args))
 
-    async def _reclaim(self, consumer: str, count: int) -> list[Job]:
+    async def _take(self, consumer: str, count: int) -> list[Job]:
         args = [GROUP, consumer, self._reclaim_idle_ms, count]
-        rows = await self._run("reclaim", [self._keys.stream], args)
-        return [
+        taken_over, new = await self._run("claim", [self._keys.stream], args)
+        jobs = [
             Job(job.decode(), key.decode(), int(n), entry.decode(), failures=int(failures))
-            for entry, job, key, n, failures in rows
+            for entry, job, key, n, failures in taken_over
         ]
+        # From a script, an entry's fields come as one flat list: field, value, field, …
+        pairs = ((entry, zip(flat[::2], flat[1::2], strict=True)) for entry, flat in new)
+        return jobs + [_job_from_entry(entry, dict(fields)) for entry, fields in pairs]
 
-    async def _read_new(self, consumer: str, count: int, block_ms: int | None) -> list[Job]:
+    async def _read_new(self, consumer: str, count: int, block_ms: int) -> list[Job]:
         streams: dict[Any, Any] = {self._keys.stream: ">"}
         reply = await self._redis.xreadgroup(GROUP, consumer, streams, count=count, block=block_ms)
         # RESP2 shape: [[stream, [(entry id, {field: value}), ...]]], or None after the wait.

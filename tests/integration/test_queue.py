@@ -215,6 +215,26 @@ async def test_job_of_silent_consumer_is_reclaimed(backend: Backend) -> None:
     assert [(job.id, job.deliveries) for job in taken] == [(submission.job_id, 2)]
 
 
+async def test_claim_fills_with_new_jobs_after_the_ones_taken_over(backend: Backend) -> None:
+    queue = backend.queue(reclaim_idle_s=0.1)
+    stale = await queue.submit(KEY, b"r1")
+    await _claim_one(queue, "gone")
+    await asyncio.sleep(0.2)  # past the idle threshold
+    fresh = await queue.submit("x:x.com:2", b"r2")
+    await queue.submit("x:x.com:3", b"r3")
+    jobs = await queue.claim("b", count=2, block_s=0)
+    assert [(job.id, job.deliveries) for job in jobs] == [(stale.job_id, 2), (fresh.job_id, 1)]
+
+
+async def test_claim_waits_for_a_new_job_when_none_is_there(backend: Backend) -> None:
+    queue = backend.queue()
+    await queue.claim("a", count=1, block_s=0)  # the consumer group exists from here on
+    claimed = asyncio.create_task(queue.claim("a", count=1, block_s=5))
+    await asyncio.sleep(0.1)
+    submission = await queue.submit(KEY, b"r1")
+    assert [job.id for job in await claimed] == [submission.job_id]
+
+
 async def test_renewed_job_is_not_reclaimed(backend: Backend) -> None:
     queue = backend.queue(reclaim_idle_s=1.0)
     await queue.submit(KEY, b"r1")
