@@ -15,8 +15,9 @@ from __future__ import annotations
 from bisect import insort
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from enum import StrEnum
+from typing import NamedTuple
 
 from bot.cleaning.markers import (
     STRONG_FORMS,
@@ -42,9 +43,11 @@ class Side(StrEnum):
     END = "end"
 
 
-@dataclass(frozen=True, slots=True)
-class Counter:
-    """A candidate counter placed in the thread: which post, which edge, which position."""
+class Counter(NamedTuple):
+    """A candidate counter placed in the thread: which post, which edge, which position.
+
+    This and `_PostEdges` are named tuples like `Edge`, for the same reason.
+    """
 
     post: int
     side: Side
@@ -70,8 +73,7 @@ _FIXED_TOTAL = frozenset({Form.FRACTION, Form.OF})
 _TRAILING_KINDS = frozenset({SegmentKind.LINK, SegmentKind.HASHTAG})
 
 
-@dataclass(frozen=True, slots=True)
-class _PostEdges:
+class _PostEdges(NamedTuple):
     start: Edge | None
     end: Edge | None
     end_index: int = 0  # the TEXT segment the end was read in
