@@ -55,7 +55,6 @@ class RedisJobQueue:
                 "finish",
                 "ack",
                 "retry",
-                "move_due",
                 "dead_letter",
                 "release",
             )
@@ -93,12 +92,12 @@ class RedisJobQueue:
         return Submission(outcome, reply[1].decode(), None)
 
     async def claim(self, consumer: str, *, count: int, block_s: float) -> list[Job]:
-        """Hand out reclaimable jobs first, then new ones; wait up to `block_s` for any.
+        """Move due retries back, hand out reclaimable jobs first, then new ones; wait up to
+        `block_s` for any.
 
-        Taking over and reading new entries is one script, one round trip; only when it found
-        nothing does a blocking read wait for new entries.
+        Everything but the wait is one script, one round trip; only when it found nothing
+        does a blocking read wait for new entries.
         """
-        await self.move_due_retries()
         jobs = await self._with_group(lambda: self._take(consumer, count))
         if not jobs and block_s > 0:
             block_ms = int(block_s * 1000)
@@ -195,10 +194,7 @@ class RedisJobQueue:
 
     async def move_due_retries(self) -> int:
         """Queue again every parked job whose time has come (at most 100 per call)."""
-        keys = [self._keys.delayed, self._keys.stream]
-        moved = await self._run(
-            "move_due", keys, [self._keys.job_prefix, _MOVE_DUE_BATCH, STREAM_MAXLEN]
-        )
+        moved, _taken_over, _new = await self._claim("", 0)
         return int(moved)
 
     async def dead_letter(self, job: Job, reason: str) -> str | None:
@@ -243,9 +239,15 @@ class RedisJobQueue:
     async def _run(self, script: str, keys: Sequence[str], args: Sequence[Any]) -> Any:
         return await self._scripts[script](keys=list(keys), args=list(args))
 
+    async def _claim(self, consumer: str, count: int) -> list[Any]:
+        """Run claim.lua: {moved, taken over, new} (see the script)."""
+        keys = [self._keys.delayed, self._keys.stream]
+        moving = [self._keys.job_prefix, _MOVE_DUE_BATCH, STREAM_MAXLEN]
+        taking = [GROUP, consumer, self._reclaim_idle_ms, count]
+        return cast(list[Any], await self._run("claim", keys, [*moving, *taking]))
+
     async def _take(self, consumer: str, count: int) -> list[Job]:
-        args = [GROUP, consumer, self._reclaim_idle_ms, count]
-        taken_over, new = await self._run("claim", [self._keys.stream], args)
+        _moved, taken_over, new = await self._claim(consumer, count)
         jobs = [
             Job(job.decode(), key.decode(), int(n), entry.decode(), failures=int(failures))
             for entry, job, key, n, failures in taken_over
