@@ -106,11 +106,13 @@ class JobQueue(Protocol):
         """
         ...
 
-    async def finish(self, job: Job, result: bytes, *, ttl_s: int) -> None:
-        """Cache `result` for the key for `ttl_s`, record it for the job, end the single flight.
+    async def finish(self, job: Job, result: bytes, *, ttl_s: int) -> list[tuple[int, bytes]]:
+        """Cache `result` for the key for `ttl_s`, record it for the job, end the single flight;
+        return the requests not answered yet, as `undelivered` does.
 
         Atomic: later submits for the key get CACHED (or, with `fresh`, a new job), so the
-        job's request list is frozen from here on. `ttl_s` <= 0 records without caching.
+        job's request list is frozen from here on, and the one returned is final.
+        `ttl_s` <= 0 records without caching.
         """
         ...
 

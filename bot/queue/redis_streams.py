@@ -12,7 +12,7 @@ redis-py's retry.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any, TypeVar, cast
 
 from redis.asyncio import Redis
@@ -119,10 +119,13 @@ class RedisJobQueue:
             [GROUP, consumer, job.entry_id, job.id, self._lease_ms, JOB_TTL_MS],
         )
 
-    async def finish(self, job: Job, result: bytes, *, ttl_s: int) -> None:
-        """Cache and record `result`, and end the single flight, in one step."""
+    async def finish(self, job: Job, result: bytes, *, ttl_s: int) -> list[tuple[int, bytes]]:
+        """Cache and record `result`, end the single flight and read the requests not
+        answered yet, in one step."""
         keys = [self._keys.result(job.key), self._keys.inflight(job.key), self._keys.job(job.id)]
-        await self._run("finish", keys, [result, max(ttl_s, 0), job.id])
+        keys += [self._keys.job_requests(job.id), self._keys.job_delivered(job.id)]
+        requests, answered = await self._run("finish", keys, [result, max(ttl_s, 0), job.id])
+        return _undelivered(answered, requests)
 
     async def state(self, job: Job) -> JobState:
         """Return what `finish` recorded for the job and its requests not answered yet: one
@@ -306,7 +309,7 @@ class RedisJobQueue:
                 raise
 
 
-def _undelivered(delivered: set[bytes], requests: list[bytes]) -> list[tuple[int, bytes]]:
+def _undelivered(delivered: Iterable[bytes], requests: list[bytes]) -> list[tuple[int, bytes]]:
     done = {int(member) for member in delivered}
     return [(index, request) for index, request in enumerate(requests) if index not in done]
 

@@ -432,6 +432,15 @@ async def test_undelivered_leaves_out_the_requests_answered(backend: Backend) ->
     assert await queue.undelivered(job) == [(0, b"r1"), (2, b"r3")]
 
 
+async def test_finish_returns_the_requests_not_answered(backend: Backend) -> None:
+    queue = backend.queue()
+    await queue.submit(KEY, b"r1")
+    job = await _claim_one(queue)
+    await queue.submit(KEY, b"r2")
+    await queue.mark_delivered(job, 0)
+    assert await queue.finish(job, b"result", ttl_s=60) == [(1, b"r2")]
+
+
 async def test_state_reads_the_result_and_the_requests_not_answered(backend: Backend) -> None:
     queue = backend.queue()
     await queue.submit(KEY, b"r1")
