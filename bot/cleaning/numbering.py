@@ -29,7 +29,7 @@ from bot.cleaning.markers import (
     read_end,
     read_start,
 )
-from bot.cleaning.segments import is_blank_text, text_segment, tidy_segments
+from bot.cleaning.segments import is_blank_text, text_segment, tidy_segments, with_posts
 from bot.model import Post, Segment, SegmentKind, Thread
 
 # How far a counter may run ahead of its post's position (posts the source never saw).
@@ -94,7 +94,7 @@ def strip_numbering(thread: Thread) -> Thread:
         _cut(post, post_edges, confirmed_sides.get(i, set()))
         for i, (post, post_edges) in enumerate(zip(thread.posts, edges, strict=True))
     )
-    return replace(thread, posts=posts)
+    return with_posts(thread, posts)
 
 
 def find_counters(counters: Iterable[Counter]) -> set[Counter]:

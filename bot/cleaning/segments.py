@@ -7,9 +7,23 @@ TEXT dropped), so no step has to reason about segment boundaries on its own.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable
+from dataclasses import replace
 
-from bot.model import Post, Segment, SegmentKind
+from bot.model import Post, Segment, SegmentKind, Thread
+
+
+def with_posts(thread: Thread, posts: Iterable[Post]) -> Thread:
+    """Return the thread holding `posts`: the thread itself when each came back as it was.
+
+    Every step runs on every post, in every round, and most leave a thread as it is; handing
+    it back unchanged saves a copy and lets the round see at a glance that nothing changed.
+    """
+    posts = tuple(posts)
+    if len(posts) == len(thread.posts) and all(map(operator.is_, posts, thread.posts)):
+        return thread
+    return replace(thread, posts=posts)
 
 
 def tidy_segments(segments: Iterable[Segment]) -> tuple[Segment, ...]:
