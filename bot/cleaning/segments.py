@@ -13,6 +13,8 @@ from dataclasses import replace
 
 from bot.model import Post, Segment, SegmentKind, Thread
 
+_TEXT = SegmentKind.TEXT
+
 
 def with_posts(thread: Thread, posts: Iterable[Post]) -> Thread:
     """Return the thread holding `posts`: the thread itself when each came back as it was.
@@ -65,23 +67,23 @@ def _is_tidy(segments: tuple[Segment, ...]) -> bool:
 
     That is: no empty TEXT, no two TEXT side by side, and a TEXT at either end that is
     trimmed already and carries no `url` (trimming rebuilds an edge TEXT without one).
+    Written out flat: it runs for every post at every step of every round.
     """
     after_text = False
     for segment in segments:
-        is_text = segment.kind is SegmentKind.TEXT
-        if is_text and (after_text or not segment.text):
-            return False
-        after_text = is_text
+        if segment.kind is _TEXT:
+            if after_text or not segment.text:
+                return False
+            after_text = True
+        else:
+            after_text = False
     if not segments:
         return True
+    # Every TEXT is known to be non-empty here, so its first and last characters exist.
     first, last = segments[0], segments[-1]
-    return _is_trimmed_edge(first, first.text[:1]) and _is_trimmed_edge(last, last.text[-1:])
-
-
-def _is_trimmed_edge(segment: Segment, outer_char: str) -> bool:
-    if segment.kind is not SegmentKind.TEXT:
-        return True
-    return segment.url is None and not outer_char.isspace()
+    if first.kind is _TEXT and (first.url is not None or first.text[0].isspace()):
+        return False
+    return last.kind is not _TEXT or (last.url is None and not last.text[-1].isspace())
 
 
 def has_attachments(post: Post) -> bool:
