@@ -21,7 +21,6 @@ The rules, all allow-lists or exact character classes:
 
 from __future__ import annotations
 
-import operator
 import re
 import unicodedata
 from dataclasses import replace
@@ -39,12 +38,12 @@ from bot.model import (
     Segment,
     SegmentKind,
     Thread,
+    kept_if_unchanged,
 )
 
 _Model = TypeVar(
     "_Model", Thread, Report, Author, Post, Segment, Media, Quote, LinkCard, Poll, PollOption
 )
-_T = TypeVar("_T")
 
 SAFE_SCHEMES = frozenset({"http", "https"})
 
@@ -133,7 +132,7 @@ def sanitize_thread(thread: Thread) -> Thread:
         thread,
         url=safe_url(thread.url) or "",
         author=_author(thread.author),
-        posts=_all_kept_or_new(thread.posts, tuple(_post(post) for post in thread.posts)),
+        posts=kept_if_unchanged(thread.posts, tuple(_post(post) for post in thread.posts)),
         report=report,
     )
 
@@ -144,14 +143,6 @@ def _kept_or_replaced(value: _Model, **fields: Any) -> _Model:
         if getattr(value, name) != new:
             return replace(value, **fields)
     return value
-
-
-def _all_kept_or_new(old: tuple[_T, ...], new: tuple[_T, ...]) -> tuple[_T, ...]:
-    """Return the old tuple when every item came back as itself, so callers can compare
-    tuples by identity."""
-    if len(old) == len(new) and all(map(operator.is_, old, new)):
-        return old
-    return new
 
 
 def _visible(text: str) -> list[str]:
@@ -197,7 +188,7 @@ def _post(post: Post) -> Post:
 
 
 def _segments(segments: tuple[Segment, ...]) -> tuple[Segment, ...]:
-    return _all_kept_or_new(segments, tuple(_segment(segment) for segment in segments))
+    return kept_if_unchanged(segments, tuple(_segment(segment) for segment in segments))
 
 
 def _segment(segment: Segment) -> Segment:
@@ -211,7 +202,7 @@ def _segment(segment: Segment) -> Segment:
 
 
 def _media(media: tuple[Media, ...]) -> tuple[Media, ...]:
-    return _all_kept_or_new(
+    return kept_if_unchanged(
         media,
         tuple(_media_item(item, url) for item in media if (url := safe_url(item.url)) is not None),
     )
@@ -250,7 +241,7 @@ def _poll(poll: Poll) -> Poll:
     options = tuple(
         _kept_or_replaced(option, label=clean_text(option.label)) for option in poll.options
     )
-    return _kept_or_replaced(poll, options=_all_kept_or_new(poll.options, options))
+    return _kept_or_replaced(poll, options=kept_if_unchanged(poll.options, options))
 
 
 def _optional_text(text: str | None) -> str | None:

@@ -7,11 +7,10 @@ TEXT dropped), so no step has to reason about segment boundaries on its own.
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Iterable
 from dataclasses import replace
 
-from bot.model import Post, Segment, SegmentKind, Thread
+from bot.model import Post, Segment, SegmentKind, Thread, kept_if_unchanged
 
 _TEXT = SegmentKind.TEXT
 
@@ -22,10 +21,8 @@ def with_posts(thread: Thread, posts: Iterable[Post]) -> Thread:
     Every step runs on every post, in every round, and most leave a thread as it is; handing
     it back unchanged saves a copy and lets the round see at a glance that nothing changed.
     """
-    posts = tuple(posts)
-    if len(posts) == len(thread.posts) and all(map(operator.is_, posts, thread.posts)):
-        return thread
-    return replace(thread, posts=posts)
+    kept = kept_if_unchanged(thread.posts, tuple(posts))
+    return thread if kept is thread.posts else replace(thread, posts=kept)
 
 
 def tidy_segments(segments: Iterable[Segment]) -> tuple[Segment, ...]:
