@@ -47,12 +47,13 @@ class UnrollJobs:
 
     async def process(self, job: Job) -> None:
         """Fetch (unless a previous delivery already did) and answer everyone."""
-        recorded = await self.queue.job_result(job)
-        if recorded is not None:
-            await self._answer_all(job, decode_result(recorded))
+        state = await self.queue.state(job)
+        if state.result is not None:
+            resumed = await self._decoded(job, state.undelivered)
+            await self._answer_all(job, decode_result(state.result), resumed)
             return
         started = time.perf_counter()
-        pending = await self._pending(job)
+        pending = await self._decoded(job, state.undelivered)
         if not pending:
             return  # nobody left to answer (their requests expired with the job's data)
         # Every request of a job asks for the same thread; any of them names it.
@@ -64,15 +65,16 @@ class UnrollJobs:
         )
         metrics.JOB_DURATION.labels(stage="fetch").observe(time.perf_counter() - started)
         encoded = encode_result(thread)
-        await self.queue.finish(job, encoded, ttl_s=self.result_ttl_s)
+        # Requests that joined during the fetch are in: finish froze the list it returns.
+        undelivered = await self.queue.finish(job, encoded, ttl_s=self.result_ttl_s)
         if self.archive is not None:
             await self.archive.keep(thread, encoded=encoded)
-        await self._answer_all(job, thread)
+        await self._answer_all(job, thread, await self._decoded(job, undelivered))
 
     async def fail(self, job: Job, error: UnrollError) -> None:
         """Cache the failure briefly, so a dead viral link does not hammer the source."""
-        await self.queue.finish(job, encode_result(error), ttl_s=self.failure_ttl_s)
-        await self._answer_all(job, error)
+        undelivered = await self.queue.finish(job, encode_result(error), ttl_s=self.failure_ttl_s)
+        await self._answer_all(job, error, await self._decoded(job, undelivered))
 
     async def give_up(self, job: Job, reason: str) -> None:
         """Apologise to every requester not answered yet."""
@@ -86,10 +88,15 @@ class UnrollJobs:
                 await self.queue.mark_delivered(job, index)
                 log.info("request answered", extra={"job": job.id, "answer": "apology"})
 
-    async def _answer_all(self, job: Job, result: Thread | UnrollError) -> None:
+    async def _answer_all(
+        self,
+        job: Job,
+        result: Thread | UnrollError,
+        pending: list[tuple[int, UnrollRequest]],
+    ) -> None:
         started = time.perf_counter()
         answer = type(result).__name__
-        for index, request in await self._pending(job):
+        for index, request in pending:
             # Under the id the listener logged for this request, so one id follows it through.
             with logged_as(request.request_id):
                 if self._is_check(request):
@@ -109,8 +116,13 @@ class UnrollJobs:
             await self.follow.settle(request, result)
 
     async def _pending(self, job: Job) -> list[tuple[int, UnrollRequest]]:
+        return await self._decoded(job, await self.queue.undelivered(job))
+
+    async def _decoded(
+        self, job: Job, undelivered: list[tuple[int, bytes]]
+    ) -> list[tuple[int, UnrollRequest]]:
         pending: list[tuple[int, UnrollRequest]] = []
-        for index, raw in await self.queue.undelivered(job):
+        for index, raw in undelivered:
             try:
                 pending.append((index, decode_request(raw)))
             except (AttributeError, KeyError, TypeError, ValueError):

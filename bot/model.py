@@ -6,11 +6,15 @@ them. Nothing downstream of a source ever sees an upstream dict.
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import TypeVar
 
 from bot.language import language_tag, most_common
+
+_T = TypeVar("_T")
 
 
 class Platform(StrEnum):
@@ -236,3 +240,15 @@ class Thread:
         past the sources (a test, an old cache entry) cannot bring an ill-formed one.
         """
         return most_common(language_tag(post.language) for post in self.posts)
+
+
+def kept_if_unchanged(old: tuple[_T, ...], new: tuple[_T, ...]) -> tuple[_T, ...]:
+    """Return `old` when `new` holds the very same objects, else `new`.
+
+    The steps that rebuild a thread (sanitizing, cleaning) hand back every part they leave
+    alone as it was; keeping the old tuple too lets the next one see by identity, without
+    comparing fields, that nothing changed.
+    """
+    if len(old) == len(new) and all(map(operator.is_, old, new)):
+        return old
+    return new

@@ -24,8 +24,26 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import replace
+from typing import Any, TypeVar
 
-from bot.model import Author, LinkCard, Media, Poll, Post, Quote, Segment, SegmentKind, Thread
+from bot.model import (
+    Author,
+    LinkCard,
+    Media,
+    Poll,
+    PollOption,
+    Post,
+    Quote,
+    Report,
+    Segment,
+    SegmentKind,
+    Thread,
+    kept_if_unchanged,
+)
+
+_Model = TypeVar(
+    "_Model", Thread, Report, Author, Post, Segment, Media, Quote, LinkCard, Poll, PollOption
+)
 
 SAFE_SCHEMES = frozenset({"http", "https"})
 
@@ -100,18 +118,31 @@ def sanitize_thread(thread: Thread) -> Thread:
     dropped alone. A card with an unsafe URL is dropped; an unsafe card image is dropped
     alone. A post, author or thread URL that is unsafe becomes "" (the model requires a
     string), and an unsafe quote URL None.
+
+    Every part the rules leave equal comes back as the same object: most of a fetched thread
+    is harmless, and rebuilding it would only cost time (here and in cleaning, whose steps
+    recognise an untouched post by identity).
     """
-    return replace(
+    report = _kept_or_replaced(
+        thread.report,
+        note=_optional_text(thread.report.note),
+        other_branch_url=safe_url(thread.report.other_branch_url),
+    )
+    return _kept_or_replaced(
         thread,
         url=safe_url(thread.url) or "",
         author=_author(thread.author),
-        posts=tuple(_post(post) for post in thread.posts),
-        report=replace(
-            thread.report,
-            note=_optional_text(thread.report.note),
-            other_branch_url=safe_url(thread.report.other_branch_url),
-        ),
+        posts=kept_if_unchanged(thread.posts, tuple(_post(post) for post in thread.posts)),
+        report=report,
     )
+
+
+def _kept_or_replaced(value: _Model, **fields: Any) -> _Model:
+    """Return `value` itself when every given field equals its own, else a copy with them."""
+    for name, new in fields.items():
+        if getattr(value, name) != new:
+            return replace(value, **fields)
+    return value
 
 
 def _visible(text: str) -> list[str]:
@@ -140,11 +171,11 @@ def _author(author: Author) -> Author:
     handle = clean_name(author.handle)
     # A name made only of invisible characters would leave the byline empty.
     name = clean_name(author.name) or handle
-    return Author(handle=handle, name=name, url=safe_url(author.url) or "")
+    return _kept_or_replaced(author, handle=handle, name=name, url=safe_url(author.url) or "")
 
 
 def _post(post: Post) -> Post:
-    return replace(
+    return _kept_or_replaced(
         post,
         url=safe_url(post.url) or "",
         text=_segments(post.text),
@@ -157,33 +188,34 @@ def _post(post: Post) -> Post:
 
 
 def _segments(segments: tuple[Segment, ...]) -> tuple[Segment, ...]:
-    return tuple(_segment(segment) for segment in segments)
+    return kept_if_unchanged(segments, tuple(_segment(segment) for segment in segments))
 
 
 def _segment(segment: Segment) -> Segment:
     text = clean_text(segment.text)
     if segment.url is None:
-        return Segment(segment.kind, text)
+        return segment if text == segment.text else Segment(segment.kind, text)
     url = safe_url(segment.url)
     if url is None and segment.kind is SegmentKind.LINK:
         return Segment(SegmentKind.TEXT, text)
-    return Segment(segment.kind, text, url)
+    return _kept_or_replaced(segment, text=text, url=url)
 
 
 def _media(media: tuple[Media, ...]) -> tuple[Media, ...]:
-    return tuple(
-        _media_item(item, url) for item in media if (url := safe_url(item.url)) is not None
+    return kept_if_unchanged(
+        media,
+        tuple(_media_item(item, url) for item in media if (url := safe_url(item.url)) is not None),
     )
 
 
 def _media_item(item: Media, url: str) -> Media:
-    return replace(
+    return _kept_or_replaced(
         item, url=url, alt=clean_text(item.alt), thumbnail_url=safe_url(item.thumbnail_url)
     )
 
 
 def _quote(quote: Quote) -> Quote:
-    return replace(
+    return _kept_or_replaced(
         quote,
         url=safe_url(quote.url),
         author=_author(quote.author) if quote.author else None,
@@ -196,7 +228,8 @@ def _card(card: LinkCard) -> LinkCard | None:
     url = safe_url(card.url)
     if url is None:
         return None
-    return LinkCard(
+    return _kept_or_replaced(
+        card,
         url=url,
         title=clean_text(card.title),
         description=clean_text(card.description),
@@ -205,8 +238,10 @@ def _card(card: LinkCard) -> LinkCard | None:
 
 
 def _poll(poll: Poll) -> Poll:
-    options = tuple(replace(option, label=clean_text(option.label)) for option in poll.options)
-    return replace(poll, options=options)
+    options = tuple(
+        _kept_or_replaced(option, label=clean_text(option.label)) for option in poll.options
+    )
+    return _kept_or_replaced(poll, options=kept_if_unchanged(poll.options, options))
 
 
 def _optional_text(text: str | None) -> str | None:

@@ -13,8 +13,8 @@ post's edge, an emoji, a closing quote or bracket, a sentence end of any script 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 
 class Form(StrEnum):
@@ -38,8 +38,7 @@ STRONG_FORMS = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Candidate:
+class Candidate(NamedTuple):
     """A number at a post's edge that may be a thread counter."""
 
     form: Form
@@ -47,13 +46,15 @@ class Candidate:
     total: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Edge:
+class Edge(NamedTuple):
     """What one edge of a text holds, as offsets into that text.
 
     At the start the text from the cut on remains; at the end the text up to the cut does.
     `marker_cut` removes the plain markers only; `counter_cut` also removes the candidate and
     any markers beyond it, and applies when numbering confirms the candidate.
+
+    This and `Candidate` are named tuples rather than frozen dataclasses, as immutable and
+    built several times faster: cleaning reads both edges of every post in every round.
     """
 
     marker_cut: int

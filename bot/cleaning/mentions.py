@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import replace
 
-from bot.cleaning.segments import tidy_segments
+from bot.cleaning.segments import text_segment, tidy_segments, with_posts
 from bot.model import Post, Segment, SegmentKind, Thread
 
 # "@alice", "@alice@example.social" or "@alice.bsky.social" written as plain text.
@@ -39,7 +39,7 @@ def strip_reply_mentions(thread: Thread) -> Thread:
     for post in replies:
         posts.append(_drop_leading_mentions(post, known))
         known |= _mentioned(post.text)
-    return replace(thread, posts=tuple(posts))
+    return with_posts(thread, posts)
 
 
 def _drop_leading_mentions(post: Post, known: set[str]) -> Post:
@@ -50,7 +50,7 @@ def _drop_leading_mentions(post: Post, known: set[str]) -> Post:
             return _with_text(post, post.text[index:])
         rest = _drop_text_mentions(segment.text, known)
         if rest.strip():
-            return _with_text(post, (Segment(SegmentKind.TEXT, rest), *post.text[index + 1 :]))
+            return _with_text(post, (text_segment(rest, segment), *post.text[index + 1 :]))
     return _with_text(post, ())
 
 

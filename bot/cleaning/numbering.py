@@ -15,8 +15,9 @@ from __future__ import annotations
 from bisect import insort
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from enum import StrEnum
+from typing import NamedTuple
 
 from bot.cleaning.markers import (
     STRONG_FORMS,
@@ -28,7 +29,7 @@ from bot.cleaning.markers import (
     read_end,
     read_start,
 )
-from bot.cleaning.segments import is_blank_text, tidy_segments
+from bot.cleaning.segments import is_blank_text, text_segment, tidy_segments, with_posts
 from bot.model import Post, Segment, SegmentKind, Thread
 
 # How far a counter may run ahead of its post's position (posts the source never saw).
@@ -42,9 +43,11 @@ class Side(StrEnum):
     END = "end"
 
 
-@dataclass(frozen=True, slots=True)
-class Counter:
-    """A candidate counter placed in the thread: which post, which edge, which position."""
+class Counter(NamedTuple):
+    """A candidate counter placed in the thread: which post, which edge, which position.
+
+    This and `_PostEdges` are named tuples like `Edge`, for the same reason.
+    """
 
     post: int
     side: Side
@@ -70,8 +73,7 @@ _FIXED_TOTAL = frozenset({Form.FRACTION, Form.OF})
 _TRAILING_KINDS = frozenset({SegmentKind.LINK, SegmentKind.HASHTAG})
 
 
-@dataclass(frozen=True, slots=True)
-class _PostEdges:
+class _PostEdges(NamedTuple):
     start: Edge | None
     end: Edge | None
     end_index: int = 0  # the TEXT segment the end was read in
@@ -92,7 +94,7 @@ def strip_numbering(thread: Thread) -> Thread:
         _cut(post, post_edges, confirmed_sides.get(i, set()))
         for i, (post, post_edges) in enumerate(zip(thread.posts, edges, strict=True))
     )
-    return replace(thread, posts=posts)
+    return with_posts(thread, posts)
 
 
 def find_counters(counters: Iterable[Counter]) -> set[Counter]:
@@ -207,8 +209,9 @@ def _read_post(post: Post, index: int, total: int) -> _PostEdges:
     # never claim the same token.
     lower = start.counter_cut if same and start else 0
     end = read_end(text[lower:tail], opener=opener, final=final, opens_post=same)
-    shifted = Edge(end.marker_cut + lower, end.candidate, end.counter_cut + lower)
-    return _PostEdges(start, shifted, end_index, tail if tail < len(text) else None)
+    if lower:
+        end = Edge(end.marker_cut + lower, end.candidate, end.counter_cut + lower)
+    return _PostEdges(start, end, end_index, tail if tail < len(text) else None)
 
 
 def _end_index(segments: tuple[Segment, ...]) -> int:
@@ -242,14 +245,14 @@ def _cut(post: Post, edges: _PostEdges, confirmed: set[Side]) -> Post:
     if edges.same_segment:
         text = segments[0].text
         kept = text[start_cut : max(start_cut, end_cut)] + _rest(text, tail)
-        segments[0] = Segment(SegmentKind.TEXT, kept)
+        segments[0] = text_segment(kept, segments[0])
     else:
         if edges.start is not None:
-            segments[0] = Segment(SegmentKind.TEXT, segments[0].text[start_cut:])
+            segments[0] = text_segment(segments[0].text[start_cut:], segments[0])
         if edges.end is not None:
-            text = segments[edges.end_index].text
-            kept = text[:end_cut] + _rest(text, tail)
-            segments[edges.end_index] = Segment(SegmentKind.TEXT, kept)
+            last = segments[edges.end_index]
+            kept = last.text[:end_cut] + _rest(last.text, tail)
+            segments[edges.end_index] = text_segment(kept, last)
     tidied = tidy_segments(segments)
     if tidied == post.text:
         return post

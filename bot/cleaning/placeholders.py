@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from bot.cleaning.segments import tidy_segments
+from bot.cleaning.segments import tidy_segments, with_posts
 from bot.model import Post, Segment, SegmentKind, Thread
 
 _MEDIA_PAGE = re.compile(
@@ -34,7 +34,7 @@ def is_media_placeholder(url: str, *, has_media: bool) -> bool:
 
 def strip_media_placeholders(thread: Thread) -> Thread:
     """Drop media placeholder links from the end of every post."""
-    return replace(thread, posts=tuple(_strip_post(post) for post in thread.posts))
+    return with_posts(thread, map(_strip_post, thread.posts))
 
 
 def _strip_post(post: Post) -> Post:

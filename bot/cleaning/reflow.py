@@ -12,7 +12,7 @@ from dataclasses import replace
 from itertools import pairwise
 
 from bot.cleaning.markers import find_tail
-from bot.cleaning.segments import has_attachments, is_blank
+from bot.cleaning.segments import has_attachments, is_blank, with_posts
 from bot.model import Post, SegmentKind, Thread
 
 # A colon ends the post on purpose: what it introduces reads as its own paragraph.
@@ -83,8 +83,8 @@ def _runs_on(post: Post, following: Post) -> bool:
 
 
 def _with_flags(thread: Thread, flags: list[bool]) -> Thread:
-    posts = tuple(
+    posts = (
         post if post.joins_next == flag else replace(post, joins_next=flag)
         for post, flag in zip(thread.posts, flags, strict=True)
     )
-    return thread if posts == thread.posts else replace(thread, posts=posts)
+    return with_posts(thread, posts)

@@ -8,8 +8,21 @@ TEXT dropped), so no step has to reason about segment boundaries on its own.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 
-from bot.model import Post, Segment, SegmentKind
+from bot.model import Post, Segment, SegmentKind, Thread, kept_if_unchanged
+
+_TEXT = SegmentKind.TEXT
+
+
+def with_posts(thread: Thread, posts: Iterable[Post]) -> Thread:
+    """Return the thread holding `posts`: the thread itself when each came back as it was.
+
+    Every step runs on every post, in every round, and most leave a thread as it is; handing
+    it back unchanged saves a copy and lets the round see at a glance that nothing changed.
+    """
+    kept = kept_if_unchanged(thread.posts, tuple(posts))
+    return thread if kept is thread.posts else replace(thread, posts=kept)
 
 
 def tidy_segments(segments: Iterable[Segment]) -> tuple[Segment, ...]:
@@ -29,10 +42,21 @@ def tidy_segments(segments: Iterable[Segment]) -> tuple[Segment, ...]:
         else:
             merged.append(segment)
     if merged and merged[0].kind is SegmentKind.TEXT:
-        merged[0] = Segment(SegmentKind.TEXT, merged[0].text.lstrip())
+        merged[0] = text_segment(merged[0].text.lstrip(), merged[0])
     if merged and merged[-1].kind is SegmentKind.TEXT:
-        merged[-1] = Segment(SegmentKind.TEXT, merged[-1].text.rstrip())
+        merged[-1] = text_segment(merged[-1].text.rstrip(), merged[-1])
     return tuple(s for s in merged if s.kind is not SegmentKind.TEXT or s.text)
+
+
+def text_segment(text: str, was: Segment) -> Segment:
+    """Return a plain TEXT segment showing `text`: `was` itself when it is exactly that.
+
+    Steps cut only a few edges; handing the untouched segments back as they were lets the
+    result be recognised as unchanged by identity, without building equal copies.
+    """
+    if was.text == text and was.kind is SegmentKind.TEXT and was.url is None:
+        return was
+    return Segment(SegmentKind.TEXT, text)
 
 
 def _is_tidy(segments: tuple[Segment, ...]) -> bool:
@@ -40,23 +64,23 @@ def _is_tidy(segments: tuple[Segment, ...]) -> bool:
 
     That is: no empty TEXT, no two TEXT side by side, and a TEXT at either end that is
     trimmed already and carries no `url` (trimming rebuilds an edge TEXT without one).
+    Written out flat: it runs for every post at every step of every round.
     """
     after_text = False
     for segment in segments:
-        is_text = segment.kind is SegmentKind.TEXT
-        if is_text and (after_text or not segment.text):
-            return False
-        after_text = is_text
+        if segment.kind is _TEXT:
+            if after_text or not segment.text:
+                return False
+            after_text = True
+        else:
+            after_text = False
     if not segments:
         return True
+    # Every TEXT is known to be non-empty here, so its first and last characters exist.
     first, last = segments[0], segments[-1]
-    return _is_trimmed_edge(first, first.text[:1]) and _is_trimmed_edge(last, last.text[-1:])
-
-
-def _is_trimmed_edge(segment: Segment, outer_char: str) -> bool:
-    if segment.kind is not SegmentKind.TEXT:
-        return True
-    return segment.url is None and not outer_char.isspace()
+    if first.kind is _TEXT and (first.url is not None or first.text[0].isspace()):
+        return False
+    return last.kind is not _TEXT or (last.url is None and not last.text[-1].isspace())
 
 
 def has_attachments(post: Post) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 from urllib.parse import unquote, urlsplit
 
+from bot.cleaning.segments import with_posts
 from bot.model import Post, Segment, SegmentKind, Thread
 
 TRACKING_PREFIXES = ("utm_", "__hs", "_hs")
@@ -50,7 +51,7 @@ def strip_tracking_links(thread: Thread) -> Thread:
     The card previews the author's own link, so it gets the same clean URL; quotes are someone
     else's post and stay as they are.
     """
-    return replace(thread, posts=tuple(_clean_post(post) for post in thread.posts))
+    return with_posts(thread, map(_clean_post, thread.posts))
 
 
 def _clean_post(post: Post) -> Post:

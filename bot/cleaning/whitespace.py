@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from bot.cleaning.segments import has_attachments, is_blank, tidy_segments
+from bot.cleaning.segments import has_attachments, is_blank, tidy_segments, with_posts
 from bot.model import Post, Segment, SegmentKind, Thread
 
 _CARRIAGE_RETURN = re.compile(r"\r\n?")
@@ -28,7 +28,7 @@ def collapse_blank_lines(text: str) -> str:
 
 def tidy_whitespace(thread: Thread) -> Thread:
     """Trim every post and collapse its blank lines."""
-    return replace(thread, posts=tuple(_tidy_post(post) for post in thread.posts))
+    return with_posts(thread, map(_tidy_post, thread.posts))
 
 
 def _tidy_post(post: Post) -> Post:

@@ -15,7 +15,9 @@ from __future__ import annotations
 import gettext as _gettext
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cache
 
+from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_decimal
 
@@ -56,12 +58,20 @@ class Words:
 
     def number(self, value: float) -> str:
         """Return e.g. "1,234" (en) or "1 234" (ru)."""
-        return format_decimal(value, locale=self.language)
+        return format_decimal(value, locale=_locale(self.language))
 
     def date(self, moment: date | datetime) -> str:
         """Return a date, e.g. "3 Mar 2025" (en) or "3 марта 2025 г." (ru)."""
         pattern = _DATE_PATTERNS.get(self.language, "long")
-        return format_date(moment, pattern, locale=self.language).translate(_DIRECTION_MARKS)
+        text = format_date(moment, pattern, locale=_locale(self.language))
+        return text.translate(_DIRECTION_MARKS)
+
+
+@cache
+def _locale(language: str) -> Locale:
+    """Return Babel's locale for `language`, parsed once: parsing it again for every number
+    and date cost more than the formatting. Languages are the catalogs' few names."""
+    return Locale.parse(language)
 
 
 ENGLISH = Words(SOURCE_LANGUAGE)

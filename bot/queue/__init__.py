@@ -54,6 +54,15 @@ class Submission:
 
 
 @dataclass(frozen=True, slots=True)
+class JobState:
+    """Where a job stands: the result `finish` recorded for it (None before that), and its
+    requests not answered yet, with their indexes, in arrival order."""
+
+    result: bytes | None
+    undelivered: list[tuple[int, bytes]]
+
+
+@dataclass(frozen=True, slots=True)
 class QueueStats:
     """Gauges for the metrics chore and for admission control.
 
@@ -97,16 +106,22 @@ class JobQueue(Protocol):
         """
         ...
 
-    async def finish(self, job: Job, result: bytes, *, ttl_s: int) -> None:
-        """Cache `result` for the key for `ttl_s`, record it for the job, end the single flight.
+    async def finish(self, job: Job, result: bytes, *, ttl_s: int) -> list[tuple[int, bytes]]:
+        """Cache `result` for the key for `ttl_s`, record it for the job, end the single flight;
+        return the requests not answered yet, as `undelivered` does.
 
         Atomic: later submits for the key get CACHED (or, with `fresh`, a new job), so the
-        job's request list is frozen from here on. `ttl_s` <= 0 records without caching.
+        job's request list is frozen from here on, and the one returned is final.
+        `ttl_s` <= 0 records without caching.
         """
         ...
 
-    async def job_result(self, job: Job) -> bytes | None:
-        """Return what `finish` recorded, so a redelivered job resumes delivery."""
+    async def state(self, job: Job) -> JobState:
+        """Return what `finish` recorded and the requests not answered yet, read at once.
+
+        A redelivered job resumes from it: delivery without fetching again when a result is
+        recorded, and only to the requesters still waiting.
+        """
         ...
 
     async def requests(self, job: Job) -> list[bytes]:

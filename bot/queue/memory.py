@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from bot.expiring import ExpiringMap
 from bot.keyspace import DEAD_LETTERS_MAXLEN, INFLIGHT_TTL_MS
-from bot.queue import LEASE_PER_RECLAIM, Job, Outcome, QueueStats, Submission
+from bot.queue import LEASE_PER_RECLAIM, Job, JobState, Outcome, QueueStats, Submission
 
 
 @dataclass
@@ -102,19 +102,21 @@ class MemoryJobQueue:
             if self._inflight.get(job.key) == job.id:
                 self._set_flight(job.key, job.id, lease_s=self._lease_s)
 
-    async def finish(self, job: Job, result: bytes, *, ttl_s: int) -> None:
-        """Cache and record `result`, and end the single flight."""
+    async def finish(self, job: Job, result: bytes, *, ttl_s: int) -> list[tuple[int, bytes]]:
+        """Cache and record `result`, end the single flight; return the requests not answered
+        yet."""
         if ttl_s > 0:
             self._results.set(job.key, result, expires_at=self._clock() + ttl_s)
         data = self._jobs.get(job.id)
         if data is not None:
             data.result = result
         self._end_flight(job)
+        return await self.undelivered(job)
 
-    async def job_result(self, job: Job) -> bytes | None:
-        """Return what `finish` recorded for the job."""
+    async def state(self, job: Job) -> JobState:
+        """Return what `finish` recorded for the job and its requests not answered yet."""
         data = self._jobs.get(job.id)
-        return None if data is None else data.result
+        return JobState(None if data is None else data.result, await self.undelivered(job))
 
     async def requests(self, job: Job) -> list[bytes]:
         """Return the job's requests in arrival order."""

@@ -12,10 +12,11 @@ redis-py's retry.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any, TypeVar, cast
 
 from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
 from redis.exceptions import ResponseError
 
 from bot.keyspace import (
@@ -28,7 +29,7 @@ from bot.keyspace import (
     Keys,
     load_script,
 )
-from bot.queue import LEASE_PER_RECLAIM, Job, Outcome, QueueStats, Submission
+from bot.queue import LEASE_PER_RECLAIM, Job, JobState, Outcome, QueueStats, Submission
 
 _T = TypeVar("_T")
 _StreamReply = list[tuple[bytes, list[tuple[bytes, dict[bytes, bytes]]]]]
@@ -49,12 +50,11 @@ class RedisJobQueue:
             name: load_script(redis, name)
             for name in (
                 "submit",
-                "reclaim",
+                "claim",
                 "renew",
                 "finish",
                 "ack",
                 "retry",
-                "move_due",
                 "dead_letter",
                 "release",
             )
@@ -92,16 +92,16 @@ class RedisJobQueue:
         return Submission(outcome, reply[1].decode(), None)
 
     async def claim(self, consumer: str, *, count: int, block_s: float) -> list[Job]:
-        """Hand out reclaimable jobs first, then new ones; wait up to `block_s` for any."""
-        await self.move_due_retries()
-        jobs = await self._with_group(lambda: self._reclaim(consumer, count))
-        if len(jobs) < count:
-            # Only wait for new entries when there was nothing to take over.
-            block_ms = int(block_s * 1000) if block_s > 0 and not jobs else None
-            new = await self._with_group(
-                lambda: self._read_new(consumer, count - len(jobs), block_ms)
-            )
-            jobs += new
+        """Move due retries back, hand out reclaimable jobs first, then new ones; wait up to
+        `block_s` for any.
+
+        Everything but the wait is one script, one round trip; only when it found nothing
+        does a blocking read wait for new entries.
+        """
+        jobs = await self._with_group(lambda: self._take(consumer, count))
+        if not jobs and block_s > 0:
+            block_ms = int(block_s * 1000)
+            jobs = await self._with_group(lambda: self._read_new(consumer, count, block_ms))
         return jobs
 
     async def renew(self, job: Job, consumer: str) -> None:
@@ -119,14 +119,22 @@ class RedisJobQueue:
             [GROUP, consumer, job.entry_id, job.id, self._lease_ms, JOB_TTL_MS],
         )
 
-    async def finish(self, job: Job, result: bytes, *, ttl_s: int) -> None:
-        """Cache and record `result`, and end the single flight, in one step."""
+    async def finish(self, job: Job, result: bytes, *, ttl_s: int) -> list[tuple[int, bytes]]:
+        """Cache and record `result`, end the single flight and read the requests not
+        answered yet, in one step."""
         keys = [self._keys.result(job.key), self._keys.inflight(job.key), self._keys.job(job.id)]
-        await self._run("finish", keys, [result, max(ttl_s, 0), job.id])
+        keys += [self._keys.job_requests(job.id), self._keys.job_delivered(job.id)]
+        requests, answered = await self._run("finish", keys, [result, max(ttl_s, 0), job.id])
+        return _undelivered(answered, requests)
 
-    async def job_result(self, job: Job) -> bytes | None:
-        """Return what `finish` recorded for the job."""
-        return cast(bytes | None, await self._redis.hget(self._keys.job(job.id), "result"))
+    async def state(self, job: Job) -> JobState:
+        """Return what `finish` recorded for the job and its requests not answered yet: one
+        round trip."""
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hget(self._keys.job(job.id), "result")
+            self._read_undelivered(pipe, job)
+            result, members, raw = await pipe.execute()
+        return JobState(result, _undelivered(members, raw))
 
     async def requests(self, job: Job) -> list[bytes]:
         """Return the job's requests in arrival order."""
@@ -149,11 +157,14 @@ class RedisJobQueue:
     async def undelivered(self, job: Job) -> list[tuple[int, bytes]]:
         """Return the requests not answered yet, with their indexes: one round trip."""
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.smembers(self._keys.job_delivered(job.id))
-            pipe.lrange(self._keys.job_requests(job.id), 0, -1)
+            self._read_undelivered(pipe, job)
             members, raw = await pipe.execute()
-        done = {int(member) for member in members}
-        return [(index, request) for index, request in enumerate(raw) if index not in done]
+        return _undelivered(members, raw)
+
+    def _read_undelivered(self, pipe: Pipeline, job: Job) -> None:
+        """Queue the two reads `_undelivered` takes: answered indexes, then every request."""
+        pipe.smembers(self._keys.job_delivered(job.id))
+        pipe.lrange(self._keys.job_requests(job.id), 0, -1)
 
     async def ack(self, job: Job) -> None:
         """Settle the job for good and delete its data."""
@@ -186,10 +197,7 @@ class RedisJobQueue:
 
     async def move_due_retries(self) -> int:
         """Queue again every parked job whose time has come (at most 100 per call)."""
-        keys = [self._keys.delayed, self._keys.stream]
-        moved = await self._run(
-            "move_due", keys, [self._keys.job_prefix, _MOVE_DUE_BATCH, STREAM_MAXLEN]
-        )
+        moved, _taken_over, _new = await self._claim("", 0)
         return int(moved)
 
     async def dead_letter(self, job: Job, reason: str) -> str | None:
@@ -234,15 +242,24 @@ class RedisJobQueue:
     async def _run(self, script: str, keys: Sequence[str], args: Sequence[Any]) -> Any:
         return await self._scripts[script](keys=list(keys), args=list(args))
 
-    async def _reclaim(self, consumer: str, count: int) -> list[Job]:
-        args = [GROUP, consumer, self._reclaim_idle_ms, count]
-        rows = await self._run("reclaim", [self._keys.stream], args)
-        return [
-            Job(job.decode(), key.decode(), int(n), entry.decode(), failures=int(failures))
-            for entry, job, key, n, failures in rows
-        ]
+    async def _claim(self, consumer: str, count: int) -> list[Any]:
+        """Run claim.lua: {moved, taken over, new} (see the script)."""
+        keys = [self._keys.delayed, self._keys.stream]
+        moving = [self._keys.job_prefix, _MOVE_DUE_BATCH, STREAM_MAXLEN]
+        taking = [GROUP, consumer, self._reclaim_idle_ms, count]
+        return cast(list[Any], await self._run("claim", keys, [*moving, *taking]))
 
-    async def _read_new(self, consumer: str, count: int, block_ms: int | None) -> list[Job]:
+    async def _take(self, consumer: str, count: int) -> list[Job]:
+        _moved, taken_over, new = await self._claim(consumer, count)
+        jobs = [
+            Job(job.decode(), key.decode(), int(n), entry.decode(), failures=int(failures))
+            for entry, job, key, n, failures in taken_over
+        ]
+        # From a script, an entry's fields come as one flat list: field, value, field, …
+        pairs = ((entry, zip(flat[::2], flat[1::2], strict=True)) for entry, flat in new)
+        return jobs + [_job_from_entry(entry, dict(fields)) for entry, fields in pairs]
+
+    async def _read_new(self, consumer: str, count: int, block_ms: int) -> list[Job]:
         streams: dict[Any, Any] = {self._keys.stream: ">"}
         reply = await self._redis.xreadgroup(GROUP, consumer, streams, count=count, block=block_ms)
         # RESP2 shape: [[stream, [(entry id, {field: value}), ...]]], or None after the wait.
@@ -290,6 +307,11 @@ class RedisJobQueue:
         except ResponseError as error:
             if not str(error).startswith("BUSYGROUP"):
                 raise
+
+
+def _undelivered(delivered: Iterable[bytes], requests: list[bytes]) -> list[tuple[int, bytes]]:
+    done = {int(member) for member in delivered}
+    return [(index, request) for index, request in enumerate(requests) if index not in done]
 
 
 def _job_from_entry(entry_id: bytes, fields: dict[bytes, bytes]) -> Job:

@@ -8,7 +8,7 @@ from typing import cast
 import pytest
 
 from bot.keyspace import Keys, connect
-from bot.queue import Job, JobQueue, Outcome, Submission
+from bot.queue import Job, JobQueue, JobState, Outcome, Submission
 from bot.queue.redis_streams import RedisJobQueue
 from tests.conftest import RedisServer, eventually
 from tests.integration.conftest import Backend
@@ -215,6 +215,26 @@ async def test_job_of_silent_consumer_is_reclaimed(backend: Backend) -> None:
     assert [(job.id, job.deliveries) for job in taken] == [(submission.job_id, 2)]
 
 
+async def test_claim_fills_with_new_jobs_after_the_ones_taken_over(backend: Backend) -> None:
+    queue = backend.queue(reclaim_idle_s=0.1)
+    stale = await queue.submit(KEY, b"r1")
+    await _claim_one(queue, "gone")
+    await asyncio.sleep(0.2)  # past the idle threshold
+    fresh = await queue.submit("x:x.com:2", b"r2")
+    await queue.submit("x:x.com:3", b"r3")
+    jobs = await queue.claim("b", count=2, block_s=0)
+    assert [(job.id, job.deliveries) for job in jobs] == [(stale.job_id, 2), (fresh.job_id, 1)]
+
+
+async def test_claim_waits_for_a_new_job_when_none_is_there(backend: Backend) -> None:
+    queue = backend.queue()
+    await queue.claim("a", count=1, block_s=0)  # the consumer group exists from here on
+    claimed = asyncio.create_task(queue.claim("a", count=1, block_s=5))
+    await asyncio.sleep(0.1)
+    submission = await queue.submit(KEY, b"r1")
+    assert [job.id for job in await claimed] == [submission.job_id]
+
+
 async def test_renewed_job_is_not_reclaimed(backend: Backend) -> None:
     queue = backend.queue(reclaim_idle_s=1.0)
     await queue.submit(KEY, b"r1")
@@ -235,13 +255,13 @@ async def test_mark_delivered_true_only_first_time(backend: Backend) -> None:
     assert marks == [True, False, True]
 
 
-async def test_job_result_recorded_by_finish(backend: Backend) -> None:
+async def test_state_holds_the_result_recorded_by_finish(backend: Backend) -> None:
     queue = backend.queue()
     await queue.submit(KEY, b"r1")
     job = await _claim_one(queue)
-    before = await queue.job_result(job)
+    before = await queue.state(job)
     await queue.finish(job, b"result", ttl_s=60)
-    assert (before, await queue.job_result(job)) == (None, b"result")
+    assert (before.result, (await queue.state(job)).result) == (None, b"result")
 
 
 async def test_finish_without_ttl_records_but_does_not_cache(backend: Backend) -> None:
@@ -249,7 +269,7 @@ async def test_finish_without_ttl_records_but_does_not_cache(backend: Backend) -
     await queue.submit(KEY, b"r1")
     job = await _claim_one(queue)
     await queue.finish(job, b"result", ttl_s=0)
-    assert (await queue.cached_result(KEY), await queue.job_result(job)) == (None, b"result")
+    assert (await queue.cached_result(KEY), (await queue.state(job)).result) == (None, b"result")
 
 
 async def test_short_cache_ttl_expires(backend: Backend) -> None:
@@ -410,6 +430,25 @@ async def test_undelivered_leaves_out_the_requests_answered(backend: Backend) ->
     await queue.submit(KEY, b"r3")
     await queue.mark_delivered(job, 1)
     assert await queue.undelivered(job) == [(0, b"r1"), (2, b"r3")]
+
+
+async def test_finish_returns_the_requests_not_answered(backend: Backend) -> None:
+    queue = backend.queue()
+    await queue.submit(KEY, b"r1")
+    job = await _claim_one(queue)
+    await queue.submit(KEY, b"r2")
+    await queue.mark_delivered(job, 0)
+    assert await queue.finish(job, b"result", ttl_s=60) == [(1, b"r2")]
+
+
+async def test_state_reads_the_result_and_the_requests_not_answered(backend: Backend) -> None:
+    queue = backend.queue()
+    await queue.submit(KEY, b"r1")
+    job = await _claim_one(queue)
+    await queue.submit(KEY, b"r2")
+    await queue.finish(job, b"result", ttl_s=60)
+    await queue.mark_delivered(job, 0)
+    assert await queue.state(job) == JobState(b"result", [(1, b"r2")])
 
 
 async def test_successor_of_dead_letter_holds_the_flight(backend: Backend) -> None:

@@ -127,6 +127,23 @@ def test_sanitize_leaves_a_harmless_thread_as_it_was(sample: Callable[[], Thread
     assert sanitize_thread(sample()) == sample()
 
 
+@pytest.mark.parametrize(
+    "sample",
+    [rich_thread, long_thread, x_thread, mastodon_thread, bluesky_thread],
+    ids=lambda f: f.__name__,
+)
+def test_sanitize_returns_a_harmless_thread_itself(sample: Callable[[], Thread]) -> None:
+    """Nothing is rebuilt when nothing needs cleaning (cleaning then sees the same posts)."""
+    harmless = sample()
+    assert sanitize_thread(harmless) is harmless
+
+
+def test_sanitize_keeps_the_harmless_posts_of_a_hostile_thread() -> None:
+    harmless = post(1, text("fine"))
+    hostile = thread(post(0, link("this", EVIL)), harmless)
+    assert sanitize_thread(hostile).posts[1] is harmless
+
+
 def test_sanitize_turns_unsafe_link_into_text() -> None:
     hostile = thread(post(0, text("see "), link("this", EVIL)))
     assert sanitize_thread(hostile).posts[0].text == (text("see "), text("this"))

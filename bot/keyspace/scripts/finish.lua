@@ -1,7 +1,9 @@
 -- Finish a job, atomically: cache the result, record it for the job, end the single flight.
--- From here on submits for the key get the cached result, so the request list is frozen.
--- KEYS: 1 result, 2 inflight marker, 3 job hash
+-- From here on submits for the key get the cached result, so the request list is frozen: it
+-- is returned with the indexes already answered, for the worker to answer the rest.
+-- KEYS: 1 result, 2 inflight marker, 3 job hash, 4 job's requests, 5 job's answered indexes
 -- ARGV: 1 result, 2 cache TTL s (0: record without caching), 3 job id
+-- Returns {requests, answered indexes}.
 if tonumber(ARGV[2]) > 0 then
   redis.call("SET", KEYS[1], ARGV[1], "EX", ARGV[2])
 end
@@ -12,4 +14,4 @@ end
 if redis.call("GET", KEYS[2]) == ARGV[3] then
   redis.call("DEL", KEYS[2])
 end
-return 1
+return {redis.call("LRANGE", KEYS[4], 0, -1), redis.call("SMEMBERS", KEYS[5])}

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.cleaning.segments import tidy_segments
+from bot.cleaning.segments import text_segment, tidy_segments, with_posts
 from bot.model import Segment, SegmentKind
-from tests.samples import link, text
+from tests.samples import link, post, text, thread
 
 MENTION = Segment(SegmentKind.MENTION, "@bob", "https://x.com/bob")
 
@@ -41,3 +41,35 @@ def test_tidy_segments_returns_tidy_segments_as_they_are() -> None:
     """Steps compare the result with the post's text, so a tidy post must cost no rebuild."""
     segments = (text("Hello "), MENTION, text(" and "), link("l", "https://l"))
     assert tidy_segments(segments) is segments
+
+
+def test_tidy_segments_keeps_an_edge_it_did_not_trim() -> None:
+    """Only the joint that needed it is rebuilt; the untouched edge stays the same object."""
+    last = text(" world")
+    tidied = tidy_segments((text(" Hello"), MENTION, last))
+    assert (tidied, tidied[-1] is last) == ((text("Hello"), MENTION, last), True)
+
+
+def test_text_segment_reuses_a_segment_that_already_shows_the_text() -> None:
+    segment = text("kept")
+    assert text_segment("kept", segment) is segment
+
+
+@pytest.mark.parametrize(
+    "was",
+    [text("before"), Segment(SegmentKind.TEXT, "after", "https://l"), link("after", "https://l")],
+    ids=["other-text", "text-with-url", "link"],
+)
+def test_text_segment_builds_plain_text_otherwise(was: Segment) -> None:
+    assert text_segment("after", was) == Segment(SegmentKind.TEXT, "after")
+
+
+def test_with_posts_hands_back_the_thread_when_every_post_came_back() -> None:
+    sample = thread(post(0), post(1))
+    assert with_posts(sample, list(sample.posts)) is sample
+
+
+def test_with_posts_holds_the_new_posts_otherwise() -> None:
+    sample = thread(post(0), post(1))
+    changed = post(1, text("changed"))
+    assert with_posts(sample, [sample.posts[0], changed]).posts == (sample.posts[0], changed)

@@ -40,6 +40,16 @@ def test_numbers_are_written_as_the_language_does(language: str, expected: str) 
     assert words_for(language).number(1234) == expected
 
 
+def test_each_language_keeps_its_own_locale_between_calls() -> None:
+    """Locales are parsed once per language; one language's must never serve another."""
+    spoken = [words_for(language).number(1234) for language in ("en", "de", "en", "de")]
+    dated = [words_for(language).date(date(2025, 3, 3)) for language in ("en", "ru", "en")]
+    assert (spoken, dated) == (
+        ["1,234", "1.234", "1,234", "1.234"],
+        ["3 Mar 2025", "3 марта 2025\u202fг.", "3 Mar 2025"],
+    )
+
+
 @pytest.mark.parametrize(
     ("language", "expected"),
     [
