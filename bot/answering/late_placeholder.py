@@ -97,6 +97,14 @@ async def send_if_slow(
                 await sender.delete(target, int(recorded))
 
 
+def answered_at_once(request: UnrollRequest) -> UnrollRequest:
+    """Return the request as answered before its timer could start (a cache hit, answered by
+    the listener in the same step): nothing races it, so it is one reply and needs no claim."""
+    if request.answer is not Answer.REPLY_OR_PLACEHOLDER:
+        return request
+    return replace(request, answer=Answer.REPLY)
+
+
 async def settle(store: ValueStore, request: UnrollRequest) -> UnrollRequest:
     """Return the request as it is to be answered: as one reply, or by editing the placeholder.
 

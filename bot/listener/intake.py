@@ -150,6 +150,8 @@ async def submit(services: Services, request: UnrollRequest, *, fresh: bool = Fa
         extra={"key": key, "outcome": submission.outcome.value, "job": submission.job_id},
     )
     if submission.outcome is Outcome.CACHED and submission.result is not None:
+        # The placeholder timer starts only for a queued job: this answer races nothing.
+        request = late_placeholder.answered_at_once(request)
         try:
             await services.answerer.answer(request, decode_result(submission.result))
         except NotDeliveredError:

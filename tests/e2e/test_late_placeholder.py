@@ -11,11 +11,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
+from redis.asyncio import Redis
 
 from bot import running
 from bot.listener import texts
 from bot.settings import Settings
-from tests.conftest import eventually
+from tests.conftest import RedisServer, eventually
 from tests.e2e.conftest import BotProcess, answers_in, x_link
 from tests.fakes.fxtwitter import FakeFxTwitter, build_thread
 from tests.fakes.telegram import FakeChat, FakeTelegram
@@ -69,6 +70,29 @@ async def test_a_cache_hit_in_another_group_is_one_send(
         telegram.calls_to("sendChatAction", second.id),
         len(fxtwitter.server.requests.all()),
     ) == (["sendMessage"], [], 1)
+
+
+@pytest.mark.parametrize("backend", ["redis"], indirect=True)
+async def test_a_cache_hit_stores_no_claim(
+    telegram: FakeTelegram,
+    fxtwitter: FakeFxTwitter,
+    start_bot: Callable[..., Any],
+    redis_server: RedisServer,
+    key_prefix: str,
+) -> None:
+    """Answered by the listener before any timer starts, a hit has nothing to race: no claim
+    is written (a round trip and a day-long key saved per hit); the miss keeps its own."""
+    thread = fxtwitter.add(build_thread(3, rich=False))
+    await start_bot()
+    first, second = telegram.group("Readers"), telegram.group("Writers")
+    telegram.user_sends(first, f"@unrolltestbot {x_link(thread)}", user=telegram.user())
+    await answers_in(telegram, first)
+    telegram.user_sends(second, f"@unrolltestbot {x_link(thread)}", user=telegram.user("Bob"))
+    await answers_in(telegram, second)
+    redis = Redis.from_url(redis_server.url)
+    claims = await redis.keys(f"{key_prefix}value:placeholder:*")
+    await redis.aclose()
+    assert (len(claims), limited_sends(telegram, second)) == (1, ["sendMessage"])
 
 
 async def test_a_slow_answer_gets_the_placeholder_then_edits_it(
