@@ -83,15 +83,12 @@ async def accept_in_chat(
             return None
         if await _point_to_earlier_answer(services, request):
             return None
-        if (
-            services.placeholder_after_s > 0
-            and not following
-            and not await _shows_drafts(services, request)
-        ):
+        drafts = await _shows_drafts(services, request)
+        if services.placeholder_after_s > 0 and not following and not drafts:
             # One send per answer when it is quick; a placeholder only if it is not.
             request = replace(request, answer=Answer.REPLY_OR_PLACEHOLDER)
         else:
-            request = await _show_progress(services, request, reply_to.message_id)
+            request = await _show_progress(services, request, reply_to.message_id, drafts=drafts)
     except UndeliverableError:
         return None
     outcome = await submit(services, request)
@@ -104,15 +101,15 @@ async def accept_in_chat(
 
 
 async def _show_progress(
-    services: Services, request: UnrollRequest, reply_to: int
+    services: Services, request: UnrollRequest, reply_to: int, *, drafts: bool
 ) -> UnrollRequest:
-    """Show "typing" and then a draft or a placeholder, before the job is queued; return the
-    request naming how its answer is to come."""
+    """Show "typing" and then a draft (where `drafts`) or a placeholder, before the job is
+    queued; return the request naming how its answer is to come."""
     sender = services.answerer.sender
     target = target_of(request)
     placeholder_text = words_for(request.language).gettext(texts.PLACEHOLDER)
     await sender.typing(target)  # at once: Telegram does not count it as a message
-    if await _shows_drafts(services, request):
+    if drafts:
         # One send per answer: a draft shows progress, the answer is one new reply. The
         # draft goes before the job, so a quick answer cannot be followed by it.
         await sender.draft(target, placeholder_text, draft_id=draft_id(request))
