@@ -124,23 +124,13 @@ class JobQueue(Protocol):
         """
         ...
 
-    async def requests(self, job: Job) -> list[bytes]:
-        """Return the requests attached to the job, in the order they arrived."""
-        ...
-
     async def mark_delivered(self, job: Job, index: int) -> bool:
         """Record that request `index` was answered; True only the first time."""
         ...
 
-    async def delivered(self, job: Job) -> set[int]:
-        """Return the indexes of the requests already answered (to resume after a crash)."""
-        ...
-
     async def undelivered(self, job: Job) -> list[tuple[int, bytes]]:
-        """Return the requests not answered yet, with their indexes, in arrival order.
-
-        What `delivered` and `requests` say together, read at once.
-        """
+        """Return the requests not answered yet, with their indexes, in arrival order (to
+        resume after a crash), read at once."""
         ...
 
     async def ack(self, job: Job) -> None:

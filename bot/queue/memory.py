@@ -118,11 +118,6 @@ class MemoryJobQueue:
         data = self._jobs.get(job.id)
         return JobState(None if data is None else data.result, await self.undelivered(job))
 
-    async def requests(self, job: Job) -> list[bytes]:
-        """Return the job's requests in arrival order."""
-        data = self._jobs.get(job.id)
-        return [] if data is None else list(data.requests)
-
     async def mark_delivered(self, job: Job, index: int) -> bool:
         """Record request `index` as answered; True only the first time."""
         data = self._jobs.get(job.id)
@@ -130,11 +125,6 @@ class MemoryJobQueue:
             return False
         data.delivered.add(index)
         return True
-
-    async def delivered(self, job: Job) -> set[int]:
-        """Return the indexes of the requests already answered."""
-        data = self._jobs.get(job.id)
-        return set(data.delivered) if data is not None else set()
 
     async def undelivered(self, job: Job) -> list[tuple[int, bytes]]:
         """Return the requests not answered yet, with their indexes, in arrival order."""

@@ -136,10 +136,6 @@ class RedisJobQueue:
             result, members, raw = await pipe.execute()
         return JobState(result, _undelivered(members, raw))
 
-    async def requests(self, job: Job) -> list[bytes]:
-        """Return the job's requests in arrival order."""
-        return cast(list[bytes], await self._redis.lrange(self._keys.job_requests(job.id), 0, -1))
-
     async def mark_delivered(self, job: Job, index: int) -> bool:
         """Record request `index` as answered; True only the first time."""
         name = self._keys.job_delivered(job.id)
@@ -148,11 +144,6 @@ class RedisJobQueue:
             pipe.pexpire(name, JOB_TTL_MS)
             added, _ = await pipe.execute()
         return bool(added)
-
-    async def delivered(self, job: Job) -> set[int]:
-        """Return the indexes of the requests already answered."""
-        members = await self._redis.smembers(self._keys.job_delivered(job.id))
-        return {int(member) for member in members}
 
     async def undelivered(self, job: Job) -> list[tuple[int, bytes]]:
         """Return the requests not answered yet, with their indexes: one round trip."""

@@ -65,8 +65,7 @@ class RecordingHandler:
         self.apologised += await self._answer_pending(job)
 
     async def _answer_pending(self, job: Job) -> list[bytes]:
-        done = await self.queue.delivered(job)
-        pending = [(i, r) for i, r in enumerate(await self.queue.requests(job)) if i not in done]
+        pending = await self.queue.undelivered(job)
         for index, _request in pending:
             await self.queue.mark_delivered(job, index)
         return [request for _index, request in pending]
