@@ -20,7 +20,7 @@ from tests.fakes.bluesky import FakeBluesky
 from tests.fakes.fxtwitter import FakeFxTwitter, FakeThread
 from tests.fakes.mastodon import FakeMastodon
 from tests.fakes.server import free_port
-from tests.fakes.telegram import FakeChat, FakeTelegram
+from tests.fakes.telegram import FakeChat, FakeTelegram, Json
 from tests.fakes.telegraph import FakeTelegraph
 from tests.integration.conftest import own_redis_server  # noqa: F401  (a fixture, reused)
 
@@ -178,6 +178,17 @@ def x_link(thread: FakeThread, index: int = 0, *, host: str = "x.com") -> str:
     """Return the web link of post `index` of a fake X thread."""
     tweet = thread.chain[index]
     return f"https://{host}/{thread.author.handle}/status/{tweet.id}"
+
+
+def labels(message: Json) -> list[str]:
+    """Return the texts of a message's inline buttons, row by row."""
+    return [button["text"] for row in message["reply_markup"]["inline_keyboard"] for button in row]
+
+
+def button_data(message: Json, label: str) -> str:
+    """Return the callback data of the button whose text contains `label`."""
+    rows = message["reply_markup"]["inline_keyboard"]
+    return next(str(b["callback_data"]) for row in rows for b in row if label in b["text"])
 
 
 async def answers_in(telegram: FakeTelegram, chat: FakeChat, *, count: int = 1) -> list[str]:

@@ -17,7 +17,7 @@ import pytest
 from telegram.constants import MessageLimit
 
 from tests.conftest import eventually
-from tests.e2e.conftest import answers_in, memory_only, x_link
+from tests.e2e.conftest import answers_in, button_data, memory_only, x_link
 from tests.fakes.fxtwitter import FakeFxTwitter, FakeThread, build_thread
 from tests.fakes.server import free_port
 from tests.fakes.telegram import FakeChat, FakeTelegram, FakeUser, Json
@@ -52,12 +52,6 @@ def long_thread(fxtwitter: FakeFxTwitter) -> FakeThread:
 def links_in(message: Json) -> list[str]:
     """Return the targets of a message's text links, in order."""
     return [e["url"] for e in message.get("entities", []) if e["type"] == "text_link"]
-
-
-def button_data(message: Json, label: str) -> str:
-    """Return the callback data of the button whose text contains `label`."""
-    rows = message["reply_markup"]["inline_keyboard"]
-    return next(str(b["callback_data"]) for row in rows for b in row if label in b["text"])
 
 
 async def test_long_thread_answered_with_teaser_linking_telegraph_page(

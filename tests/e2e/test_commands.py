@@ -10,9 +10,9 @@ import pytest
 from bot.listener import texts
 from bot.listener.texts import ADMINS_ONLY
 from tests.conftest import eventually
-from tests.e2e.conftest import answers_in, memory_only, x_link
+from tests.e2e.conftest import answers_in, labels, memory_only, x_link
 from tests.fakes.fxtwitter import FakeFxTwitter, build_thread
-from tests.fakes.telegram import FakeChat, FakeTelegram, FakeUser, Json
+from tests.fakes.telegram import FakeChat, FakeTelegram, FakeUser
 from tests.fakes.telegraph import FakeTelegraph
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.usefixtures("quick_worker_stop")]
@@ -26,11 +26,6 @@ def alice(telegram: FakeTelegram) -> FakeUser:
 @pytest.fixture
 def dm(telegram: FakeTelegram, alice: FakeUser) -> FakeChat:
     return telegram.private_chat(alice)
-
-
-def labels(message: Json) -> list[str]:
-    """Return the texts of a message's inline buttons, row by row."""
-    return [button["text"] for row in message["reply_markup"]["inline_keyboard"] for button in row]
 
 
 async def change_setting(

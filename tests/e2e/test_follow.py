@@ -18,7 +18,7 @@ from bot.i18n import ENGLISH
 from bot.listener import texts
 from bot.settings import Settings
 from tests.conftest import eventually
-from tests.e2e.conftest import BotProcess, answers_in, memory_only, x_link
+from tests.e2e.conftest import BotProcess, answers_in, button_data, labels, memory_only, x_link
 from tests.fakes.fxtwitter import FakeFxTwitter, FakeThread, build_thread
 from tests.fakes.telegram import FakeChat, FakeTelegram, FakeUser, Json
 from tests.fakes.telegraph import FakeTelegraph
@@ -58,16 +58,6 @@ def thread(fxtwitter: FakeFxTwitter) -> FakeThread:
     return fxtwitter.add(build_thread(2, rich=False))
 
 
-def button(message: Json, label: str) -> str:
-    """Return the callback data of the button whose text contains `label`."""
-    rows = message["reply_markup"]["inline_keyboard"]
-    return next(str(b["callback_data"]) for row in rows for b in row if label in b["text"])
-
-
-def labels(message: Json) -> list[str]:
-    return [b["text"] for row in message["reply_markup"]["inline_keyboard"] for b in row]
-
-
 def toasts(telegram: FakeTelegram) -> list[str]:
     return [str(c.params.get("text", "")) for c in telegram.calls_to("answerCallbackQuery")]
 
@@ -75,7 +65,7 @@ def toasts(telegram: FakeTelegram) -> list[str]:
 async def follow(telegram: FakeTelegram, user: FakeUser, chat: FakeChat) -> Json:
     """Press Follow under the bot's last message in `chat`; return that message once redrawn."""
     answer = telegram.messages_in(chat)[-1]
-    telegram.press_button(user, answer, button(answer, "Follow"))
+    telegram.press_button(user, answer, button_data(answer, "Follow"))
     await eventually(lambda: "🔕 Unfollow" in labels(telegram.messages_in(chat)[-1]))
     return telegram.messages_in(chat)[-1]
 
@@ -211,7 +201,7 @@ async def test_unfollowed_answer_is_left_alone(
 ) -> None:
     await start_bot(**QUICK)
     followed = await ask_and_follow(telegram, alice, dm, thread)
-    telegram.press_button(alice, followed, button(followed, "Unfollow"))
+    telegram.press_button(alice, followed, button_data(followed, "Unfollow"))
     await eventually(lambda: "🔔 Follow" in labels(telegram.messages_in(dm)[-1]))
     grow(fxtwitter, thread, 2)
     await asyncio.sleep(QUIET_S)
@@ -233,7 +223,7 @@ async def test_a_chat_past_its_cap_is_refused_politely(
     telegram.user_sends(dm, x_link(other))
     await answers_in(telegram, dm, count=2)
     second = telegram.messages_in(dm)[-1]
-    telegram.press_button(alice, second, button(second, "Follow"))
+    telegram.press_button(alice, second, button_data(second, "Follow"))
     await eventually(lambda: texts.follow_cap(1, ENGLISH) in toasts(telegram))
     assert labels(telegram.messages_in(dm)[-1])[1] == "🔔 Follow"
 
@@ -426,7 +416,7 @@ async def test_following_lists_the_threads_and_unfollows_from_the_list(
     await answers_in(telegram, dm, count=2)
     listing = telegram.messages_in(dm)[-1]
     listed = (listing["text"].splitlines()[1], labels(listing))
-    telegram.press_button(alice, listing, button(listing, "Unfollow 1"))
+    telegram.press_button(alice, listing, button_data(listing, "Unfollow 1"))
     await eventually(lambda: telegram.sent_to(dm)[-1] == texts.FOLLOWING_NONE)
     assert listed == (f"1. https://x.com/i/status/{thread.chain[0].id}", ["🔕 Unfollow 1"])
 
@@ -467,7 +457,7 @@ async def test_in_groups_only_the_follower_or_an_admin_unfollows(
     telegram.user_sends(group, f"{x_link(thread)} @unrolltestbot", user=alice)
     await answers_in(telegram, group)
     followed = await follow(telegram, alice, group)
-    telegram.press_button(bob, followed, button(followed, "Unfollow"))
+    telegram.press_button(bob, followed, button_data(followed, "Unfollow"))
     await eventually(lambda: len(toasts(telegram)) == 2)
     await asyncio.sleep(0.3)  # a redraw would follow its toast at once
     assert ("🔕 Unfollow" in labels(telegram.messages_in(group)[-1])) is still_followed
@@ -490,7 +480,7 @@ async def test_a_group_that_switched_following_off_refuses_follows(
     telegram.user_sends(group, f"{x_link(thread)} @unrolltestbot", user=alice)
     await answers_in(telegram, group, count=2)
     answer = telegram.messages_in(group)[-1]
-    telegram.press_button(alice, answer, button(answer, "Follow"))
+    telegram.press_button(alice, answer, button_data(answer, "Follow"))
     await eventually(lambda: texts.FOLLOWING_OFF in toasts(telegram))
     assert labels(telegram.messages_in(group)[-1])[1] == "🔔 Follow"
 
@@ -511,7 +501,9 @@ async def test_a_followed_inline_answer_is_edited_in_place(
     inline_id = telegram.choose_inline_result(alice, query_id, call.params["results"][0]["id"])
     assert inline_id is not None
     await eventually(lambda: "Original on X" in telegram.inline_message(inline_id)["text"])
-    telegram.press_button(alice, inline_id, button(telegram.inline_message(inline_id), "Follow"))
+    telegram.press_button(
+        alice, inline_id, button_data(telegram.inline_message(inline_id), "Follow")
+    )
     await eventually(lambda: "🔕 Unfollow" in labels(telegram.inline_message(inline_id)))
     grow(fxtwitter, thread, 1)
     await eventually(

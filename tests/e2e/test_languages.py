@@ -12,9 +12,9 @@ from bot import scheduler
 from bot.i18n.catalogs import languages, words_for
 from bot.listener import texts
 from tests.conftest import eventually
-from tests.e2e.conftest import memory_only, x_link
+from tests.e2e.conftest import button_data, labels, memory_only, x_link
 from tests.fakes.fxtwitter import FakeFxTwitter, build_thread
-from tests.fakes.telegram import FakeChat, FakeTelegram, Json
+from tests.fakes.telegram import FakeChat, FakeTelegram
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.usefixtures("quick_worker_stop")]
 
@@ -32,11 +32,6 @@ async def answers(telegram: FakeTelegram, chat: FakeChat, *, count: int = 1) -> 
 
     await eventually(settled)
     return telegram.sent_to(chat)
-
-
-def labels(message: Json) -> list[str]:
-    """Return the texts of a message's inline buttons, row by row."""
-    return [button["text"] for row in message["reply_markup"]["inline_keyboard"] for button in row]
 
 
 @memory_only
@@ -171,13 +166,7 @@ async def test_refresh_press_is_acknowledged_in_the_pressers_language(
     telegram.user_sends(dm, x_link(thread))
     await answers(telegram, dm)
     answer = telegram.messages_in(dm)[-1]
-    [refresh] = [
-        button["callback_data"]
-        for row in answer["reply_markup"]["inline_keyboard"]
-        for button in row
-        if button["text"] == "🔄 Оновити"
-    ]
-    telegram.press_button(olena, answer, refresh)
+    telegram.press_button(olena, answer, button_data(answer, "🔄 Оновити"))
     toast = await telegram.wait_for_call("answerCallbackQuery")
     assert toast.params.get("text") == "Оновлюю…"
 
@@ -198,13 +187,7 @@ async def test_followed_answer_is_updated_in_the_language_it_was_followed_in(
     telegram.user_sends(dm, x_link(thread))
     await answers(telegram, dm)
     answer = telegram.messages_in(dm)[-1]
-    [follow] = [
-        button["callback_data"]
-        for row in answer["reply_markup"]["inline_keyboard"]
-        for button in row
-        if button["text"] == "🔔 Следить"
-    ]
-    telegram.press_button(masha, answer, follow)
+    telegram.press_button(masha, answer, button_data(answer, "🔔 Следить"))
     toast = await telegram.wait_for_call("answerCallbackQuery")
     for n in range(2):
         fxtwitter.append_self_reply(thread, f"And one more thing, number {n + 1}.")
