@@ -11,7 +11,6 @@ from telegram import Update
 from bot.answering import callback_data, plan
 from bot.answering.executor import target_of
 from bot.answering.texts import NOT_CACHED
-from bot.codec import decode_result
 from bot.delivery import UndeliverableError
 from bot.i18n.catalogs import words_for
 from bot.listener import texts
@@ -77,7 +76,7 @@ async def answer_button(update: Update, context: UnrollContext) -> None:
 
 async def _refresh(services: Services, request: UnrollRequest) -> None:
     cached = await services.queue.cached_result(str(request.key))
-    previous = decode_result(cached) if cached else None
+    previous = services.recent_threads.decoded(cached) if cached else None
     if isinstance(previous, Thread):
         request = replace(request, previous_posts=previous.report.posts)
     # `fresh` skips the cached result without dropping it: if the new fetch fails, the last
@@ -87,7 +86,7 @@ async def _refresh(services: Services, request: UnrollRequest) -> None:
 
 async def _send_file(services: Services, request: UnrollRequest, file_format: Format) -> None:
     cached = await services.queue.cached_result(str(request.key))
-    result = decode_result(cached) if cached else None
+    result = services.recent_threads.decoded(cached) if cached else None
     if not isinstance(result, Thread) and services.archive is not None:
         result = await services.archive.recall(request.key)  # the answer outlived the cache
     target = target_of(request)

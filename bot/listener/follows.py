@@ -13,7 +13,6 @@ from telegram import CallbackQuery
 
 from bot.answering import plan
 from bot.answering.callback_data import button_ref
-from bot.codec import decode_result
 from bot.follow import changes
 from bot.follow.records import Follower, FollowOutcome
 from bot.i18n.catalogs import words_for
@@ -109,7 +108,7 @@ async def unfollow_allowed(
 async def snapshot_of_cached(services: Services, key: ThreadKey) -> str | None:
     """Return the snapshot of the thread as cached: what an answer drawn now shows."""
     cached = await services.queue.cached_result(str(key))
-    result = decode_result(cached) if cached else None
+    result = services.recent_threads.decoded(cached) if cached else None
     return changes.snapshot_of(result) if isinstance(result, Thread) else None
 
 

@@ -28,7 +28,6 @@ from bot import links
 from bot.answering import callback_data
 from bot.answering.plan import answer_buttons
 from bot.cleaning import ReadingMode
-from bot.codec import decode_result
 from bot.delivery import InputRichMessageContent, Target
 from bot.errors import UnrollError
 from bot.i18n import Words
@@ -113,7 +112,7 @@ async def _cached_offer(
     cached = await services.queue.cached_result(str(key))
     if cached is None:
         return None
-    result = decode_result(cached)
+    result = services.recent_threads.decoded(cached)
     if not isinstance(result, Thread):
         sentence = result.user_message(words)
         return _article("x-error", words.gettext(texts.INLINE_ERROR_TITLE), sentence, sentence)

@@ -19,7 +19,7 @@ from bot import metrics
 from bot.answering import late_placeholder, plan
 from bot.answering.executor import draft_id, target_of
 from bot.answering.texts import ALREADY_UNROLLED
-from bot.codec import decode_result, encode
+from bot.codec import encode
 from bot.delivery import NotDeliveredError, Target, UndeliverableError
 from bot.errors import UnrollError
 from bot.i18n.catalogs import words_for
@@ -149,8 +149,9 @@ async def submit(services: Services, request: UnrollRequest, *, fresh: bool = Fa
     if submission.outcome is Outcome.CACHED and submission.result is not None:
         # The placeholder timer starts only for a queued job: this answer races nothing.
         request = late_placeholder.answered_at_once(request)
+        result = services.recent_threads.decoded(submission.result)
         try:
-            await services.answerer.answer(request, decode_result(submission.result))
+            await services.answerer.answer(request, result)
         except NotDeliveredError:
             # Telegram failed in transit: a job answers it, with its tries, when it is back.
             log.warning("cached answer not delivered: queued", extra={"key": key})

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from redis.asyncio import Redis
 
-from bot import running
+from bot import metrics, running
 from bot.listener import texts
 from bot.settings import Settings
 from tests.conftest import RedisServer, eventually
@@ -70,6 +70,30 @@ async def test_a_cache_hit_in_another_group_is_one_send(
         telegram.calls_to("sendChatAction", second.id),
         len(fxtwitter.server.requests.all()),
     ) == (["sendMessage"], [], 1)
+
+
+async def test_a_thread_asked_again_and_again_is_presented_once_by_the_listener(
+    telegram: FakeTelegram, fxtwitter: FakeFxTwitter, start_bot: Callable[..., Any]
+) -> None:
+    """A viral link in many groups: the cached bytes decode to one Thread, so the second hit
+    reuses the first hit's cleaning and rendering (the miss was presented by the worker)."""
+    thread = fxtwitter.add(build_thread(3, rich=False))
+    await start_bot()
+    before = presentations_made()
+    for index, name in enumerate(("Readers", "Writers", "Editors")):
+        group = telegram.group(name)
+        telegram.user_sends(group, f"@unrolltestbot {x_link(thread)}", user=telegram.user(name))
+        await answers_in(telegram, group)
+        assert limited_sends(telegram, group) == ["sendMessage"], index
+    assert presentations_made() - before == 2
+
+
+def presentations_made() -> float:
+    """Return how many times this process cleaned a thread for an answer."""
+    samples = metrics.REGISTRY.get_sample_value(
+        "unroll_job_duration_seconds_count", {"stage": "render"}
+    )
+    return samples or 0.0
 
 
 @pytest.mark.parametrize("backend", ["redis"], indirect=True)
