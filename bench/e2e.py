@@ -14,7 +14,9 @@ reply. Latencies run from the driver's `user_sends` to the moment the fake Teleg
 the first message (the placeholder or draft, or the answer sent directly) and the answer (the
 first send or edit that is not a placeholder or progress note); p50 and p99 come from
 `--requests` cache misses (each a distinct thread), then as many cache hits (the same threads
-asked again from new chats), with at most `--concurrency` requests in flight. Throughput:
+asked again from new chats), then as many repeat hits (asked a third time: the listener has
+decoded and presented them once already, as for a link going round many groups), with at most
+`--concurrency` requests in flight. Throughput:
 `--burst` distinct threads posted at once, completed per second, first with Telegram's pace in
 the shared limiter (25 messages a second) and then with its global rate raised to
 `--raised-rate`; and, at Telegram's pace, an open loop: `--open-rate` requests a second for
@@ -74,6 +76,8 @@ from tests.fakes.telegraph import FakeTelegraph  # noqa: E402
 
 TELEGRAM_GLOBAL_PER_S = 25.0
 """The limiter's default global pace (bot/limiter.py), named in the table."""
+RECENT_WINDOW = 20
+"""Threads hit, then hit again, together: fewer than the listener keeps decoded (32)."""
 
 BARE_BOT = Path(__file__).with_name("bare_bot.py")
 STOP_SHARE = 0.5
@@ -678,8 +682,10 @@ class Results:
 
     miss: Latencies | None = None
     hit: Latencies | None = None
+    repeat_hit: Latencies | None = None
     floor_miss: Latencies | None = None
     floor_hit: Latencies | None = None
+    floor_repeat_hit: Latencies | None = None
     fetch: tuple[float, float] = (math.nan, math.nan)
     """p50 and p99 ms of the bare fetch of the threads the misses asked for."""
     calls: dict[str, dict[str, float]] = field(default_factory=dict)
@@ -800,24 +806,32 @@ class Bench:
                 misses, floor_misses, fetched = await self.alternate(
                     recorder, floor, links, fetcher
                 )
-                hits, floor_hits, _ = await self.alternate(recorder, floor, links)
+                hits, floor_hits, repeats, floor_repeats = await self.hits_and_repeats(
+                    recorder, floor, links
+                )
                 floor_calls = {
                     "bare bot (floor), cache miss": calls_per_request(
                         floor.telegram, floor_misses
                     ),
                     "bare bot (floor), cache hit": calls_per_request(floor.telegram, floor_hits),
+                    "bare bot (floor), repeat hit": calls_per_request(
+                        floor.telegram, floor_repeats
+                    ),
                 }
             self.results.miss = latencies(recorder, misses)
             self.results.hit = latencies(recorder, hits)
             self.results.floor_miss = latencies(floor, floor_misses)
             self.results.floor_hit = latencies(floor, floor_hits)
+            self.results.repeat_hit = latencies(recorder, repeats)
+            self.results.floor_repeat_hit = latencies(floor, floor_repeats)
             self.results.fetch = percentiles_ms(fetched)
             self.results.calls["ours, cache miss"] = calls_per_request(recorder.telegram, misses)
             self.results.calls["ours, cache hit"] = calls_per_request(recorder.telegram, hits)
+            self.results.calls["ours, repeat hit"] = calls_per_request(recorder.telegram, repeats)
             self.results.calls |= floor_calls
             if not options.in_process:  # in process, our side would include the fakes
                 per_request = {
-                    k: 1000 * v / (2 * len(links)) for k, v in self.latency_cpu_s.items()
+                    k: 1000 * v / (3 * len(links)) for k, v in self.latency_cpu_s.items()
                 }
                 self.results.request_cpu = {
                     "ours (listener, worker, Redis)": per_request["ours"],
@@ -840,6 +854,21 @@ class Bench:
                 self.results.burst_cpu[name] = (100 * used / elapsed, 1000 * used / len(burst))
         self.results.load.append(os.getloadavg()[0])
         return self.results
+
+    async def hits_and_repeats(
+        self, ours: Recorder, floor: Recorder, links: list[str]
+    ) -> tuple[list[FakeChat], list[FakeChat], list[FakeChat], list[FakeChat]]:
+        """Ask for `links` again (cache hits), and each window of them a third time right
+        after (repeat hits), as a link going round many groups is: within what the listener
+        keeps decoded (RECENT_WINDOW threads at a time)."""
+        chats: tuple[list[FakeChat], ...] = ([], [], [], [])
+        for start in range(0, len(links), RECENT_WINDOW):
+            window = links[start : start + RECENT_WINDOW]
+            for offset in (0, 2):  # hits, then repeats
+                ours_chats, floor_chats, _ = await self.alternate(ours, floor, window)
+                chats[offset].extend(ours_chats)
+                chats[offset + 1].extend(floor_chats)
+        return chats[0], chats[1], chats[2], chats[3]
 
     async def alternate(
         self, ours: Recorder, floor: Recorder, links: list[str], fetcher: BareFetcher | None = None
@@ -1012,12 +1041,15 @@ def _print_latencies(results: Results, options: Options) -> None:
         f"{'latency from the update, ms':<42} {'ours p50':>8} {'p99':>6} {'floor p50':>9} "
         f"{'p99':>6} {'ours/floor p50':>14} {'p99':>5}  target"
     )
-    miss, hit = results.miss, results.hit
+    miss, hit, repeat = results.miss, results.hit, results.repeat_hit
     floor_miss, floor_hit = results.floor_miss, results.floor_hit
+    floor_repeat = results.floor_repeat_hit
     assert miss is not None
     assert hit is not None
+    assert repeat is not None
     assert floor_miss is not None
     assert floor_hit is not None
+    assert floor_repeat is not None
     first = "first draft" if options.drafts else "first message"
     rows = [
         (
@@ -1039,6 +1071,13 @@ def _print_latencies(results: Results, options: Options) -> None:
             FIRST_MESSAGE_RATIO.verdict(hit.first[0] / floor_hit.first[0]),
         ),
         ("answer, cache hit", hit.answer, floor_hit.answer, ""),
+        (
+            f"{first}, repeat hit ({repeat.direct:.0%} direct)",
+            repeat.first,
+            floor_repeat.first,
+            FIRST_MESSAGE_RATIO.verdict(repeat.first[0] / floor_repeat.first[0]),
+        ),
+        ("answer, repeat hit", repeat.answer, floor_repeat.answer, ""),
     ]
     for label, ours, floor, verdict in rows:
         print(

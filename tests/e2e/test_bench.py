@@ -46,6 +46,8 @@ def test_bench_exits_cleanly_when_run_in_process(
         "answer, cache miss",
         "first message, cache hit",
         "answer, cache hit",
+        "first message, repeat hit",
+        "answer, repeat hit",
         "limiter at Telegram's 25 msg/s",
         "limiter raised to 10000 msg/s",
         "open loop, 24 requests/s offered",
@@ -63,7 +65,7 @@ def test_bench_table_has_row_when_run_in_process(
     assert row in bench_run.stdout
 
 
-@pytest.mark.parametrize("kind", ["cache miss", "cache hit"])
+@pytest.mark.parametrize("kind", ["cache miss", "cache hit", "repeat hit"])
 def test_bare_bot_makes_the_calls_ours_made(
     bench_run: subprocess.CompletedProcess[str], kind: str
 ) -> None:
