@@ -109,14 +109,21 @@ def _decoder(hint: Any) -> Decoder:
     """Return the function that rebuilds a value of type `hint` from its plain JSON form.
 
     It is worked out once per type from the type hints, so decoding a thread does no type
-    inspection per value. JSON null stays None whatever the hint.
+    inspection per value. JSON null stays None whatever the hint; a value JSON holds as it is
+    (text, numbers, flags) gets `_as_is`, which the dataclass decoder skips.
     """
     decode_value = _value_decoder(hint)
+    if decode_value is _as_is:
+        return _as_is
 
     def decode_or_none(value: Any) -> Any:
         return None if value is None else decode_value(value)
 
     return decode_or_none
+
+
+def _as_is(value: Any) -> Any:
+    return value
 
 
 def _value_decoder(hint: Any) -> Decoder:
@@ -126,22 +133,43 @@ def _value_decoder(hint: Any) -> Decoder:
         return _decoder(options[0])
     if origin is tuple:
         decode_item = _decoder(typing.get_args(hint)[0])
-        return lambda value: tuple(decode_item(item) for item in value)
+        return lambda value: tuple([decode_item(item) for item in value])
     if isinstance(hint, type) and dataclasses.is_dataclass(hint):
         return _dataclass_decoder(hint)
     if isinstance(hint, type) and issubclass(hint, Enum):
-        return hint
+        return _enum_decoder(hint)
     if hint is datetime:
         return datetime.fromisoformat
-    return lambda value: value
+    return _as_is
+
+
+def _enum_decoder(cls: type[Enum]) -> Decoder:
+    # A dict lookup: calling the Enum class costs ten times as much, for every segment's kind.
+    members = {member.value: member for member in cls}
+
+    def decode_enum(value: Any) -> Any:
+        try:
+            return members[value]
+        except (KeyError, TypeError):
+            raise ValueError(f"{value!r} is not a valid {cls.__name__}") from None
+
+    return decode_enum
 
 
 def _dataclass_decoder(cls: type) -> Decoder:
     hints = typing.get_type_hints(cls)
-    # Keys the class does not know (a field removed since the value was encoded) are skipped.
-    fields = {field.name: _decoder(hints[field.name]) for field in dataclasses.fields(cls)}
+    names = frozenset(field.name for field in dataclasses.fields(cls))
+    # Only the fields whose JSON form differs from the value are converted; the rest pass.
+    converters = {
+        name: decoder for name in names if (decoder := _decoder(hints[name])) is not _as_is
+    }
 
     def decode_dataclass(value: dict[str, Any]) -> Any:
-        return cls(**{key: fields[key](item) for key, item in value.items() if key in fields})
+        # Keys the class does not know (a field removed since the value was encoded) are skipped.
+        arguments = {key: item for key, item in value.items() if key in names}
+        for name, convert in converters.items():
+            if name in arguments:
+                arguments[name] = convert(arguments[name])
+        return cls(**arguments)
 
     return decode_dataclass

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta, timezone
 
+import orjson
 import pytest
 
 from bot import errors
@@ -106,3 +107,13 @@ def test_follow_recorded_before_languages_updates_in_english() -> None:
     """Follow records written before `language` existed keep working, in English."""
     old = b'{"user_id":7,"destination":"private","chat_id":7,"message_id":3}'
     assert decode(Follower, old).language == "en"
+
+
+@pytest.mark.parametrize("kind", ["sticker", 7, ["text"]])
+def test_an_unknown_kind_is_a_value_error_as_callers_expect(kind: object) -> None:
+    """Readers of the queue and the archive skip what fails with ValueError (among others):
+    a value written by a newer bot, or garbage, must fail that way and no other."""
+    plain = orjson.loads(encode_result(rich_thread()))
+    plain["thread"]["posts"][0]["text"][0]["kind"] = kind
+    with pytest.raises(ValueError, match="is not a valid SegmentKind"):
+        decode_result(orjson.dumps(plain))
