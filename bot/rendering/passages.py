@@ -98,6 +98,12 @@ def _joined_text(run: Sequence[Post]) -> list[Segment]:
 
 def _trim(segments: Sequence[Segment]) -> Paragraph:
     """Strip whitespace at both ends of a run of segments, dropping TEXT emptied by it."""
+    if not segments:
+        return ()
+    # Most posts and paragraphs need nothing stripped; checking their two ends is enough.
+    first, last = segments[0], segments[-1]
+    if _is_kept_edge(first, first.text[:1]) and _is_kept_edge(last, last.text[-1:]):
+        return tuple(segments)
     start, end = 0, len(segments)
     while start < end and _is_text(segments[start]) and not segments[start].text.strip():
         start += 1
@@ -110,6 +116,12 @@ def _trim(segments: Sequence[Segment]) -> Paragraph:
     if result and _is_text(last := result[-1]) and not _is_trimmed(last, last.text[-1:]):
         result[-1] = Segment(SegmentKind.TEXT, last.text.rstrip())
     return tuple(result)
+
+
+def _is_kept_edge(segment: Segment, outer_char: str) -> bool:
+    """Tell whether trimming leaves an edge segment as it is: a link, mention or hashtag, or
+    plain text without a url whose outer character is there and is not whitespace."""
+    return not _is_text(segment) or (outer_char != "" and _is_trimmed(segment, outer_char))
 
 
 def _is_trimmed(segment: Segment, outer_char: str) -> bool:

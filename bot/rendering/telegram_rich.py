@@ -22,12 +22,12 @@ file links as media sources; the bot uses only the first).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from bot import safety
 from bot.i18n import N_, Words
-from bot.model import LinkCard, Media, MediaType, Poll, Post, Quote, Segment, SegmentKind, Thread
+from bot.model import LinkCard, Media, MediaType, Poll, Post, Quote, Thread
 from bot.rendering import RenderOptions, summary
 from bot.rendering.direction import is_rtl
 from bot.rendering.passages import Passage, group_passages, split_paragraphs
@@ -38,6 +38,7 @@ from bot.rendering.rich_markup import (
     block,
     element,
     image,
+    inline,
     join,
     link,
     measures,
@@ -250,7 +251,7 @@ def _passage(passage: Passage, words: Words) -> Part:
     if passage.gap_before:
         gap = summary.gap_text(passage.gap_before, words)
         parts.append(block("p", element("i", text(gap))))
-    parts.extend(block("p", _segments(paragraph)) for paragraph in passage.paragraphs)
+    parts.extend(block("p", inline(paragraph)) for paragraph in passage.paragraphs)
     for post in passage.posts:
         parts.extend(_attachments(post, words))
     return join(parts)
@@ -316,13 +317,6 @@ def _quote(quote: Quote, words: Words) -> Part:
         missing = text(summary.quote_unavailable(words))
         return block("blockquote", block("p", element("i", missing)))
     head = block("p", element("b", link(summary.quote_caption(quote, words), quote.url)))
-    paragraphs = [block("p", _segments(p)) for p in split_paragraphs(quote.text)]
+    paragraphs = [block("p", inline(p)) for p in split_paragraphs(quote.text)]
     media = [block("p", link(summary.media_caption(m, words), m.url)) for m in quote.media]
     return block("blockquote", join([head, *paragraphs, *media]))
-
-
-def _segments(segments: Iterable[Segment]) -> Part:
-    # Links, mentions and hashtags all link to their target; plain text stays text.
-    return join(
-        text(s.text) if s.kind is SegmentKind.TEXT else link(s.text, s.url) for s in segments
-    )
