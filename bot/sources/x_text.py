@@ -18,13 +18,17 @@ PLATFORM = Platform.X.value
 X_WEB = "https://x.com"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class XEntity:
     """One entity of an X post's text: `[start, end)` in code points, and what it becomes.
 
     `kind` None drops the range from the text (a media placeholder link). `expected` is what X
     says sits in the range (the t.co link, the handle, the tag); it tells which text the offsets
     count in, see `build_segments`.
+
+    Not frozen, though nothing assigns to it: a frozen dataclass sets each of its six fields
+    through `object.__setattr__`, which made building one four times as slow, and a post
+    builds one per entity of its text.
     """
 
     start: int
