@@ -81,9 +81,14 @@ def safe_url(url: str | None) -> str | None:
     if match is None:
         return None
     scheme, authority = match.groups()
-    if scheme.lower() not in SAFE_SCHEMES or not authority or "@" in authority:
+    lowered = scheme.lower()
+    if lowered not in SAFE_SCHEMES or not authority or "@" in authority:
         return None
-    return scheme.lower() + url[len(scheme) :].replace(" ", "%20")
+    if scheme == lowered and " " not in url:
+        # Nearly every URL: returning the very string spares a copy, and lets the sanitizer's
+        # comparison of old and new values end at their identity.
+        return url
+    return lowered + url[len(scheme) :].replace(" ", "%20")
 
 
 def is_safe_url(url: str | None) -> bool:

@@ -18,13 +18,17 @@ PLATFORM = Platform.X.value
 X_WEB = "https://x.com"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class XEntity:
     """One entity of an X post's text: `[start, end)` in code points, and what it becomes.
 
     `kind` None drops the range from the text (a media placeholder link). `expected` is what X
     says sits in the range (the t.co link, the handle, the tag); it tells which text the offsets
     count in, see `build_segments`.
+
+    Not frozen, though nothing assigns to it: a frozen dataclass sets each of its six fields
+    through `object.__setattr__`, which made building one four times as slow, and a post
+    builds one per entity of its text.
     """
 
     start: int
@@ -69,18 +73,32 @@ def build_segments(
     start, end = (
         (display_range[0], display_range[1]) if len(display_range) == 2 else (0, len(text))
     )
+
+    def plain(run: str) -> str:
+        return html.unescape(run) if still_escaped else run
+
     segments: list[Segment] = []
+    # Plain text since the last entity shown: a dropped entity (a media link) leaves the runs
+    # on either side of it as one, and each Segment is built once, when its text is complete.
+    pending = ""
     cursor = start
     for entity in sorted(entities, key=lambda item: item.start):
         if entity.start < cursor or entity.end > end:
             continue
-        _append_text(segments, text[cursor : entity.start], unescape=still_escaped)
+        pending += plain(text[cursor : entity.start])
         if entity.kind is not None:
+            if pending:
+                segments.append(Segment(SegmentKind.TEXT, pending))
+                pending = ""
             shown = entity.display or text[entity.start : entity.end]
-            segments.append(Segment(entity.kind, shown, entity.url))
+            if shown:
+                segments.append(Segment(entity.kind, shown, entity.url))
         cursor = entity.end
-    _append_text(segments, text[cursor:end], unescape=still_escaped)
-    return _trimmed(segments)
+    # The space before a removed media link would otherwise end the post.
+    pending = (pending + plain(text[cursor:end])).rstrip()
+    if pending:
+        segments.append(Segment(SegmentKind.TEXT, pending))
+    return tuple(segments)
 
 
 def _offset_text(raw_text: str, entities: Sequence[XEntity]) -> tuple[str, bool]:
@@ -94,21 +112,3 @@ def _offset_text(raw_text: str, entities: Sequence[XEntity]) -> tuple[str, bool]
 def _sits_at(text: str, entity: XEntity) -> bool:
     found = text[entity.start : entity.end].casefold()
     return entity.expected is None or found.endswith(entity.expected.casefold())
-
-
-def _append_text(segments: list[Segment], text: str, *, unescape: bool) -> None:
-    text = html.unescape(text) if unescape else text
-    if not text:
-        return
-    if segments and segments[-1].kind is SegmentKind.TEXT:
-        # A dropped entity (a media link) leaves two runs of plain text side by side.
-        segments[-1] = Segment(SegmentKind.TEXT, segments[-1].text + text)
-    else:
-        segments.append(Segment(SegmentKind.TEXT, text))
-
-
-def _trimmed(segments: list[Segment]) -> tuple[Segment, ...]:
-    if segments and segments[-1].kind is SegmentKind.TEXT:
-        # The space before a removed media link would otherwise end the post.
-        segments[-1] = Segment(SegmentKind.TEXT, segments[-1].text.rstrip())
-    return tuple(segment for segment in segments if segment.text)
