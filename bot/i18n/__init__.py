@@ -15,7 +15,7 @@ from __future__ import annotations
 import gettext as _gettext
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import cache
+from functools import cache, lru_cache
 
 from babel import Locale
 from babel.dates import format_date
@@ -58,13 +58,13 @@ class Words:
 
     def number(self, value: float) -> str:
         """Return e.g. "1,234" (en) or "1 234" (ru)."""
-        return format_decimal(value, locale=_locale(self.language))
+        return _number(self.language, value)
 
     def date(self, moment: date | datetime) -> str:
         """Return a date, e.g. "3 Mar 2025" (en) or "3 марта 2025 г." (ru)."""
-        pattern = _DATE_PATTERNS.get(self.language, "long")
-        text = format_date(moment, pattern, locale=_locale(self.language))
-        return text.translate(_DIRECTION_MARKS)
+        # A time's date is what Babel would show of it; keyed by the day, one entry serves
+        # every post and thread of that day.
+        return _date(self.language, moment.date() if isinstance(moment, datetime) else moment)
 
 
 @cache
@@ -72,6 +72,20 @@ def _locale(language: str) -> Locale:
     """Return Babel's locale for `language`, parsed once: parsing it again for every number
     and date cost more than the formatting. Languages are the catalogs' few names."""
     return Locale.parse(language)
+
+
+# Babel takes some 10 µs for a number or a date, and a rendered answer asks for several (counts,
+# poll shares, the thread's date), mostly the same few again and again: remembered per
+# language. Bounded, since upstreams choose the numbers.
+@lru_cache(maxsize=4096, typed=True)
+def _number(language: str, value: float) -> str:
+    return format_decimal(value, locale=_locale(language))
+
+
+@lru_cache(maxsize=4096)
+def _date(language: str, day: date) -> str:
+    pattern = _DATE_PATTERNS.get(language, "long")
+    return format_date(day, pattern, locale=_locale(language)).translate(_DIRECTION_MARKS)
 
 
 ENGLISH = Words(SOURCE_LANGUAGE)
