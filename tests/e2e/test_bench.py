@@ -129,3 +129,26 @@ def test_render_bench_prints_a_row_per_output() -> None:
     )
     rows = {line.split()[0] for line in run.stdout.splitlines()[2:] if line.strip()}
     assert (run.returncode, {"text", "markdown", "telegram", "telegraph"} <= rows) == (0, True)
+
+
+def test_steps_bench_prints_a_row_per_step() -> None:
+    """bench/steps.py calls the pipeline's functions by name; a rename must not rot it."""
+    run = subprocess.run(
+        [sys.executable, str(BENCH.with_name("steps.py")), "--threads", "2", "--rounds", "1"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    steps = [line.rsplit(None, 1)[0] for line in run.stdout.splitlines()[1:]]
+    assert (run.returncode, steps) == (
+        0,
+        [
+            "read (parse, finish, sanitize)",
+            "encode the result",
+            "decode the result",
+            "clean (reflow)",
+            "rich render",
+            "all of them",
+        ],
+    )
