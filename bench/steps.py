@@ -13,8 +13,9 @@ thread, every step a worker or a listener runs on it without I/O:
 - rich render: the rich message of the cleaned thread (what `Presentation.rich` renders).
 
 It prints the median over threads of each step's median over `--rounds` (ms, with
-`time.perf_counter`). The figures are those of a warm process running one step in a loop, so
-they come out lower than the same work's share of a busy worker (bench/profile.py shows those).
+`time.perf_counter`, after warm-up calls: `render.py`'s `median_ms`). The figures are those of
+a warm process running one step in a loop, so they come out lower than the same work's share
+of a busy worker (bench/profile.py shows those).
 Figures are recorded in bench/README.md.
 """
 
@@ -23,7 +24,6 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -33,6 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script: the fakes live in the tests package
     sys.path.insert(0, str(ROOT))
 
+from bench.render import median_ms  # noqa: E402
 from bot.cleaning import ReadingMode  # noqa: E402
 from bot.codec import decode_result, encode_result  # noqa: E402
 from bot.i18n import Words  # noqa: E402
@@ -86,16 +87,6 @@ def steps_of(key: ThreadKey, body: bytes, words: Words) -> dict[str, Callable[[]
     }
 
 
-def timed(step: Callable[[], object], rounds: int) -> float:
-    """Return the median ms of `rounds` runs of `step`."""
-    runs = []
-    for _ in range(rounds):
-        started = time.perf_counter()
-        step()
-        runs.append(time.perf_counter() - started)
-    return statistics.median(runs) * 1000
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--threads", type=int, default=50)
@@ -107,7 +98,7 @@ def main() -> None:
     for key, body in answers(options.threads, options.posts):
         steps = steps_of(key, body, words)
         for name, step in steps.items():
-            figures.setdefault(name, []).append(timed(step, options.rounds))
+            figures.setdefault(name, []).append(median_ms(step, options.rounds))
     print(
         f"pure steps of one unroll, {options.threads} threads of {options.posts} posts, "
         f"median ms over threads of each thread's median of {options.rounds} runs"
