@@ -60,8 +60,12 @@ _LEGACY_DESTINATIONS = {
 }
 
 
-def encode_result(result: Thread | UnrollError) -> bytes:
-    """Serialise what a job produced: the thread, or the error every requester is told."""
+def encode_result(result: Thread | UnrollError, shown: object | None = None) -> bytes:
+    """Serialise what a job produced: the thread, or the error every requester is told.
+
+    `shown`, a dataclass, travels with a thread: what an answer rendered of it
+    (`decode_result_and_shown` reads it back).
+    """
     if isinstance(result, UnrollError):
         failure = {
             "type": type(result).__name__,
@@ -71,12 +75,27 @@ def encode_result(result: Thread | UnrollError) -> bytes:
             "retry_after": getattr(result, "retry_after", None),
         }
         return orjson.dumps({"error": failure})
-    return _dumps({"thread": result})
+    return _dumps({"thread": result} if shown is None else {"thread": result, "shown": shown})
 
 
 def decode_result(data: bytes) -> Thread | UnrollError:
-    """Invert `encode_result`."""
+    """Invert `encode_result` (leaving out what was shown)."""
+    return _result(orjson.loads(data))
+
+
+def decode_result_and_shown(data: bytes, shown: type[T]) -> tuple[Thread | UnrollError, T | None]:
+    """Invert `encode_result`, with what it was given as `shown`: None when nothing was, or
+    when that no longer reads as a `shown` (written by another version of the bot)."""
     plain = orjson.loads(data)
+    hint: type = shown  # as in `decode`
+    try:
+        kept = typing.cast(T | None, _decoder(hint)(plain.get("shown")))
+    except (AttributeError, KeyError, TypeError, ValueError):
+        kept = None
+    return _result(plain), kept
+
+
+def _result(plain: dict[str, Any]) -> Thread | UnrollError:
     if "thread" in plain:
         return typing.cast(Thread, _decoder(Thread)(plain["thread"]))
     failure = plain["error"]

@@ -18,6 +18,22 @@ from bot.i18n import ENGLISH, Words
 from bot.model import Thread
 from bot.rendering import Format, RenderOptions, telegram_html, telegram_rich, telegraph
 
+RENDERED_VERSION = 1
+"""Raised whenever the rich message a thread renders to changes: a rendering kept by another
+version of the bot is then rendered again instead of shown."""
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """The rich message a presentation rendered for `mode` in `language`, kept with the cached
+    result: a listener answering the thread's first hit shows it without cleaning and rendering
+    the thread again."""
+
+    mode: ReadingMode
+    language: str
+    rich: telegram_rich.RichMessage
+    version: int = RENDERED_VERSION
+
 
 @dataclass
 class Presentation:
@@ -26,10 +42,18 @@ class Presentation:
 
     source: Thread
     mode: ReadingMode
-    thread: Thread
     words: Words = ENGLISH
+    _thread: Thread | None = field(default=None, repr=False)
     _documents: dict[str, str | bytes] = field(default_factory=dict, repr=False)
     _rich: dict[str | None, telegram_rich.RichMessage] = field(default_factory=dict, repr=False)
+
+    @property
+    def thread(self) -> Thread:
+        """Return the cleaned thread (cleaned when first asked, for a presentation made from a
+        rendering: its answer needs none)."""
+        if self._thread is None:
+            self._thread = clean_thread(self.source, self.mode)
+        return self._thread
 
     def document(self, format: Format) -> str | bytes:
         """Return the thread as a document of `format` (rendered once)."""
@@ -46,6 +70,10 @@ class Presentation:
     def teaser(self, page_url: str) -> str:
         """Return the short Telegram message that points to a page holding the thread."""
         return telegram_html.render_teaser(self.thread, page_url, RenderOptions(words=self.words))
+
+    def rendered(self) -> Rendered:
+        """Return the whole thread's rich message, to keep with the cached result."""
+        return Rendered(self.mode, self.words.language, self.rich())
 
     def rich(self, continue_url: str | None = None) -> telegram_rich.RichMessage:
         """Return the thread as one rich message; when it cannot hold every post, it ends
@@ -69,11 +97,17 @@ def present(
     thread: Thread, mode: ReadingMode = ReadingMode.REFLOW, words: Words = ENGLISH
 ) -> Presentation:
     """Clean `thread` for `mode`, ready to render in any output in the language of `words`."""
-    return Presentation(source=thread, mode=mode, thread=clean_thread(thread, mode), words=words)
+    return Presentation(thread, mode, words, _thread=clean_thread(thread, mode))
+
+
+def from_rendered(thread: Thread, rendered: Rendered, words: Words) -> Presentation:
+    """Return `thread` presented as `rendered` shows it (`words` speak its language); the
+    thread is cleaned only if something else than that rich message is asked for."""
+    return Presentation(thread, rendered.mode, words, _rich={None: rendered.rich})
 
 
 def translated(presentation: Presentation, words: Words) -> Presentation:
     """Return the same cleaned thread, to be shown in the language of `words` (no cleaning)."""
     if words.language == presentation.words.language:
         return presentation
-    return Presentation(presentation.source, presentation.mode, presentation.thread, words)
+    return Presentation(presentation.source, presentation.mode, words, _thread=presentation.thread)

@@ -10,9 +10,17 @@ import pytest
 
 from bot import errors
 from bot.cleaning import ReadingMode
-from bot.codec import decode, decode_request, decode_result, encode, encode_result
+from bot.codec import (
+    decode,
+    decode_request,
+    decode_result,
+    decode_result_and_shown,
+    encode,
+    encode_result,
+)
 from bot.follow.records import Follower
 from bot.model import Thread, ThreadKey
+from bot.presentation import Rendered, present
 from bot.request import Answer, Destination, OutputPreference, UnrollRequest
 from tests.samples import long_thread, rich_thread
 
@@ -117,3 +125,18 @@ def test_an_unknown_kind_is_a_value_error_as_callers_expect(kind: object) -> Non
     plain["thread"]["posts"][0]["text"][0]["kind"] = kind
     with pytest.raises(ValueError, match="is not a valid SegmentKind"):
         decode_result(orjson.dumps(plain))
+
+
+def test_a_result_carries_what_was_shown_of_it() -> None:
+    thread = rich_thread()
+    shown = present(thread).rendered()
+    assert decode_result_and_shown(encode_result(thread, shown), Rendered) == (thread, shown)
+
+
+def test_a_result_without_a_readable_rendering_shows_none() -> None:
+    """Written before renderings were kept, or by a bot whose rendering no longer reads."""
+    thread = rich_thread()
+    plain = orjson.loads(encode_result(thread, present(thread).rendered()))
+    plain["shown"]["rich"] = "not a message"
+    results = [encode_result(thread), orjson.dumps(plain)]
+    assert [decode_result_and_shown(data, Rendered) for data in results] == [(thread, None)] * 2
