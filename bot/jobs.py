@@ -64,7 +64,11 @@ class UnrollJobs:
             progress=self._progress_reporter(job),
         )
         metrics.JOB_DURATION.labels(stage="fetch").observe(time.perf_counter() - started)
-        encoded = encode_result(thread)
+        # The first answer's rich message goes with the result: a listener answering a hit in
+        # the same mode and language shows it as it is (answering renders it anyway).
+        asking = [request for _, request in pending if not self._is_check(request)]
+        shown = await self.answerer.rendering(thread, asking[0]) if asking else None
+        encoded = encode_result(thread, shown)
         # Requests that joined during the fetch are in: finish froze the list it returns.
         undelivered = await self.queue.finish(job, encoded, ttl_s=self.result_ttl_s)
         if self.archive is not None:

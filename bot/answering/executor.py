@@ -30,6 +30,7 @@ from bot.answering.plan import (
     SendRich,
     Step,
 )
+from bot.answering.recent_threads import RecentThreads
 from bot.cleaning import ReadingMode
 from bot.delivery import (
     MessageGoneError,
@@ -42,7 +43,7 @@ from bot.errors import UnrollError
 from bot.i18n import ENGLISH, Words
 from bot.i18n.catalogs import words_for
 from bot.model import Thread
-from bot.presentation import Presentation, present
+from bot.presentation import RENDERED_VERSION, Presentation, Rendered, from_rendered, present
 from bot.request import Answer, UnrollRequest
 from bot.store import AnswerMemory, ValueStore
 
@@ -101,6 +102,10 @@ class Answerer:
     _prepared: OrderedDict[tuple[str, ReadingMode, str], _Prepared] = field(
         default_factory=OrderedDict
     )
+    _recent: RecentThreads = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._recent = RecentThreads(on_rendered=self.adopt)
 
     async def answer(self, request: UnrollRequest, result: Thread | UnrollError) -> bool:
         """Edit the request's placeholder (or earlier answer) into the result.
@@ -146,6 +151,29 @@ class Answerer:
         """Return `thread` presented for `mode` in the language of `words`, cleaned once
         however many ask."""
         return self._prepare(thread, mode, words).presentation
+
+    def decoded(self, cached: bytes) -> Thread | UnrollError:
+        """Return the result the cache holds as `cached`: the same Thread for the same bytes
+        while recent, its presentation taken from the rendering kept with it."""
+        return self._recent.decoded(cached)
+
+    async def rendering(self, thread: Thread, request: UnrollRequest) -> Rendered | None:
+        """Return the rich message `request` will be answered with, to keep with the cached
+        result (None where the answer will not be rich)."""
+        if not plan.may_be_rich(request) or not await self.sender.knows_rich_messages():
+            return None
+        return self.present(thread, request.reading_mode, words_for(request.language)).rendered()
+
+    def adopt(self, thread: Thread, rendered: Rendered) -> None:
+        """Take `rendered` (made by whoever answered first) as `thread`'s presentation for its
+        mode and language, so that answering from it needs no cleaning and rendering."""
+        if rendered.version != RENDERED_VERSION:
+            return  # another version of the bot rendered it: render it again here
+        slot = (str(thread.key), rendered.mode, rendered.language)
+        kept = self._prepared.get(slot)
+        if kept is None or kept.presentation.source is not thread:
+            words = words_for(rendered.language)
+            self._keep(slot, _Prepared(from_rendered(thread, rendered, words)))
 
     async def _facts(self, request: UnrollRequest, prepared: _Prepared, *, rich: bool) -> Facts:
         earlier = await self._earlier_answer(request)
@@ -326,11 +354,14 @@ class Answerer:
             # Cleaned now; each output is rendered when an answer first needs it.
             prepared = _Prepared(present(thread, mode, words))
             metrics.JOB_DURATION.labels(stage="render").observe(time.perf_counter() - started)
-            self._prepared[slot] = prepared
-            while len(self._prepared) > PRESENTATIONS_KEPT:
-                self._prepared.popitem(last=False)
-        self._prepared.move_to_end(slot)
+        self._keep(slot, prepared)
         return prepared
+
+    def _keep(self, slot: tuple[str, ReadingMode, str], prepared: _Prepared) -> None:
+        self._prepared[slot] = prepared
+        self._prepared.move_to_end(slot)
+        while len(self._prepared) > PRESENTATIONS_KEPT:
+            self._prepared.popitem(last=False)
 
     async def _page_url(self, prepared: _Prepared, *, followed: bool) -> str | None:
         if not prepared.page_tried:

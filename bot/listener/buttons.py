@@ -76,7 +76,7 @@ async def answer_button(update: Update, context: UnrollContext) -> None:
 
 async def _refresh(services: Services, request: UnrollRequest) -> None:
     cached = await services.queue.cached_result(str(request.key))
-    previous = services.recent_threads.decoded(cached) if cached else None
+    previous = services.answerer.decoded(cached) if cached else None
     if isinstance(previous, Thread):
         request = replace(request, previous_posts=previous.report.posts)
     # `fresh` skips the cached result without dropping it: if the new fetch fails, the last
@@ -86,7 +86,7 @@ async def _refresh(services: Services, request: UnrollRequest) -> None:
 
 async def _send_file(services: Services, request: UnrollRequest, file_format: Format) -> None:
     cached = await services.queue.cached_result(str(request.key))
-    result = services.recent_threads.decoded(cached) if cached else None
+    result = services.answerer.decoded(cached) if cached else None
     if not isinstance(result, Thread) and services.archive is not None:
         result = await services.archive.recall(request.key)  # the answer outlived the cache
     target = target_of(request)

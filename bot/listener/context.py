@@ -13,7 +13,6 @@ from bot.answering.executor import Answerer
 from bot.archive import ThreadArchive
 from bot.follow.checks import FollowRules
 from bot.follow.records import FollowStore, MemoryFollowStore
-from bot.listener.recent_threads import RecentThreads
 from bot.queue import JobQueue
 from bot.store import ChatStore
 
@@ -31,7 +30,6 @@ class Services:
     archive: ThreadArchive | None = None  # threads kept for answers' links and file buttons
     placeholder_after_s: float = 0.7  # a slower answer gets a placeholder first (0: always)
     placeholder_timers: set[asyncio.Task[None]] = field(default_factory=set)
-    recent_threads: RecentThreads = field(default_factory=RecentThreads)  # cached, decoded
 
 
 class UnrollApplication(Application[Any, Any, Any, Any, Any, Any]):

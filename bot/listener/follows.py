@@ -108,7 +108,7 @@ async def unfollow_allowed(
 async def snapshot_of_cached(services: Services, key: ThreadKey) -> str | None:
     """Return the snapshot of the thread as cached: what an answer drawn now shows."""
     cached = await services.queue.cached_result(str(key))
-    result = services.recent_threads.decoded(cached) if cached else None
+    result = services.answerer.decoded(cached) if cached else None
     return changes.snapshot_of(result) if isinstance(result, Thread) else None
 
 

@@ -112,7 +112,7 @@ async def _cached_offer(
     cached = await services.queue.cached_result(str(key))
     if cached is None:
         return None
-    result = services.recent_threads.decoded(cached)
+    result = services.answerer.decoded(cached)
     if not isinstance(result, Thread):
         sentence = result.user_message(words)
         return _article("x-error", words.gettext(texts.INLINE_ERROR_TITLE), sentence, sentence)

@@ -149,7 +149,7 @@ async def submit(services: Services, request: UnrollRequest, *, fresh: bool = Fa
     if submission.outcome is Outcome.CACHED and submission.result is not None:
         # The placeholder timer starts only for a queued job: this answer races nothing.
         request = late_placeholder.answered_at_once(request)
-        result = services.recent_threads.decoded(submission.result)
+        result = services.answerer.decoded(submission.result)
         try:
             await services.answerer.answer(request, result)
         except NotDeliveredError:

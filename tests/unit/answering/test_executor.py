@@ -7,9 +7,10 @@ from typing import cast
 
 from bot.answering.executor import PRESENTATIONS_KEPT, Answerer
 from bot.answering.pages import PagePublisher
-from bot.cleaning import ReadingMode
+from bot.cleaning import ReadingMode, clean_thread
 from bot.delivery import Sender
 from bot.model import ThreadKey
+from bot.presentation import RENDERED_VERSION, present
 from bot.store import MemoryChatStore
 from tests.samples import long_thread
 
@@ -43,3 +44,24 @@ def test_presentations_kept_are_bounded() -> None:
         other = replace(thread, key=ThreadKey.parse(f"x:x.com:{1000 + index}"))
         writer.present(other, ReadingMode.REFLOW)
     assert writer.present(thread, ReadingMode.REFLOW) is not first
+
+
+def test_a_rendering_kept_with_the_result_is_shown_without_cleaning() -> None:
+    """A thread's first hit in a listener: the worker's rich message is the presentation's;
+    the thread is cleaned only when something else is asked of it."""
+    thread = long_thread(2)
+    rendered = present(thread, ReadingMode.REFLOW).rendered()
+    writer = answerer()
+    writer.adopt(thread, rendered)
+    presentation = writer.present(thread, ReadingMode.REFLOW)
+    assert (presentation.rich() is rendered.rich, presentation._thread) == (True, None)
+    assert presentation.thread == clean_thread(thread, ReadingMode.REFLOW)
+
+
+def test_a_rendering_by_another_version_or_for_another_language_is_rendered_again() -> None:
+    thread = long_thread(2)
+    rendered = present(thread, ReadingMode.REFLOW).rendered()
+    writer = answerer()
+    writer.adopt(thread, replace(rendered, version=RENDERED_VERSION + 1))
+    writer.adopt(thread, replace(rendered, language="ru"))
+    assert writer.present(thread, ReadingMode.REFLOW).rich() is not rendered.rich

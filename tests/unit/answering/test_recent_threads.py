@@ -3,8 +3,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot import errors
+from bot.answering.recent_threads import RecentThreads
 from bot.codec import encode_result
-from bot.listener.recent_threads import RecentThreads
+from bot.presentation import present
 from tests.samples import long_thread, rich_thread
 
 
@@ -44,3 +45,14 @@ def test_the_least_recently_asked_goes_first() -> None:
     recent.decoded(a)  # a is the most recent now, so c pushes b out
     recent.decoded(c)
     assert (recent.decoded(a) is kept_a, recent.decoded(b) is kept_b) == (True, False)
+
+
+def test_the_rendering_kept_with_a_result_is_handed_on_once() -> None:
+    thread = rich_thread()
+    rendered = present(thread).rendered()
+    handed: list[tuple[object, object]] = []
+    recent = RecentThreads(on_rendered=lambda *given: handed.append(given))
+    cached = encode_result(thread, rendered)
+    first = recent.decoded(cached)
+    recent.decoded(cached)
+    assert handed == [(first, rendered)]
