@@ -187,7 +187,7 @@ def _plan_thread(
     if request.answer is Answer.FOLLOW:
         return _plan_follow(request, presentation, facts)
     buttons = _buttons(request, facts.button_ref, words)
-    note = _refresh_note(request, presentation.thread, words)
+    note = _refresh_note(request, presentation, words)
     remember = _remember(request)
     if (rich := _rich_message(request, presentation, facts)) is not None:
         return (EditRich(_with_rich_note(rich, note), buttons), *remember)
@@ -306,13 +306,13 @@ def _remember(request: UnrollRequest) -> tuple[Step, ...]:
     return (RememberAnswer(),) if in_group and known else ()
 
 
-def _refresh_note(request: UnrollRequest, thread: Thread, words: Words) -> str:
+def _refresh_note(request: UnrollRequest, presentation: Presentation, words: Words) -> str:
     if request.answer is not Answer.REFRESH:
-        return ""
-    previous = request.previous_posts
-    if previous is None or previous == thread.report.posts:
+        return ""  # and the thread need not be cleaned for it (a rendering may be all there is)
+    previous, posts = request.previous_posts, presentation.thread.report.posts
+    if previous is None or previous == posts:
         return f"\n\n<i>{words.gettext(texts.REFRESH_UNCHANGED)}</i>"
-    return f"\n\n<i>{texts.refresh_change(thread.report.posts - previous, words)}</i>"
+    return f"\n\n<i>{texts.refresh_change(posts - previous, words)}</i>"
 
 
 def _with_rich_note(message: telegram_rich.RichMessage, note: str) -> telegram_rich.RichMessage:

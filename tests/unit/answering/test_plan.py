@@ -25,7 +25,7 @@ from bot.answering.plan import (
 from bot.errors import PostUnavailableError
 from bot.i18n import ENGLISH
 from bot.model import ThreadKey
-from bot.presentation import Presentation, present
+from bot.presentation import Presentation, from_rendered, present
 from bot.request import Answer, AnswerStyle, Destination, OutputPreference, UnrollRequest
 from tests.samples import long_thread
 
@@ -242,6 +242,14 @@ def test_a_thread_that_fits_a_rich_message_is_one_rich_edit(long: Presentation) 
     (step,) = plan_answer(request(), long, RICH)
     assert isinstance(step, EditRich)
     assert (step.message.complete, step.message) == (True, long.rich())
+
+
+def test_a_rich_answer_from_a_kept_rendering_cleans_nothing(long: Presentation) -> None:
+    """A thread's first hit shows the worker's rendering: planning it must not clean."""
+    shown = from_rendered(long.source, long.rendered(), ENGLISH)
+    (step,) = plan_answer(request(), shown, RICH)
+    assert isinstance(step, EditRich)
+    assert (step.message, shown._thread) == (long.rich(), None)
 
 
 def test_a_rich_message_too_short_for_the_thread_links_to_the_page() -> None:
