@@ -75,7 +75,17 @@ def encode_result(result: Thread | UnrollError, shown: object | None = None) -> 
             "retry_after": getattr(result, "retry_after", None),
         }
         return orjson.dumps({"error": failure})
-    return _dumps({"thread": result} if shown is None else {"thread": result, "shown": shown})
+    encoded = _dumps({"thread": result})
+    return encoded if shown is None else with_shown(encoded, shown)
+
+
+def with_shown(encoded: bytes, shown: object) -> bytes:
+    """Return `encode_result(thread, shown)` made from `encode_result(thread)`, without encoding
+    the thread again: the worker keeps the thread alone in the archive and with what its answer
+    shows in the cache."""
+    if not encoded.startswith(b'{"thread":'):
+        raise ValueError("only a thread travels with what was shown of it")
+    return encoded[:-1] + b',"shown":' + _dumps(shown) + b"}"
 
 
 def decode_result(data: bytes) -> Thread | UnrollError:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from bot import metrics
 from bot.answering.executor import Answerer
 from bot.archive import ThreadArchive
-from bot.codec import decode_request, decode_result, encode_result
+from bot.codec import decode_request, decode_result, encode_result, with_shown
 from bot.errors import SourceError, UnrollError
 from bot.follow.checks import FollowChecks
 from bot.logs import logged_as
@@ -64,13 +64,15 @@ class UnrollJobs:
             progress=self._progress_reporter(job),
         )
         metrics.JOB_DURATION.labels(stage="fetch").observe(time.perf_counter() - started)
-        # The first answer's rich message goes with the result: a listener answering a hit in
-        # the same mode and language shows it as it is (answering renders it anyway).
+        encoded = encode_result(thread)
+        # The first answer's rich message goes with the cached result (the archive keeps the
+        # thread alone): a listener answering a hit in the same mode and language shows it as
+        # it is. Answering renders it anyway.
         asking = [request for _, request in pending if not self._is_check(request)]
         shown = await self.answerer.rendering(thread, asking[0]) if asking else None
-        encoded = encode_result(thread, shown)
+        cached = encoded if shown is None else with_shown(encoded, shown)
         # Requests that joined during the fetch are in: finish froze the list it returns.
-        undelivered = await self.queue.finish(job, encoded, ttl_s=self.result_ttl_s)
+        undelivered = await self.queue.finish(job, cached, ttl_s=self.result_ttl_s)
         if self.archive is not None:
             await self.archive.keep(thread, encoded=encoded)
         await self._answer_all(job, thread, await self._decoded(job, undelivered))

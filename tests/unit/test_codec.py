@@ -17,6 +17,7 @@ from bot.codec import (
     decode_result_and_shown,
     encode,
     encode_result,
+    with_shown,
 )
 from bot.follow.records import Follower
 from bot.model import Thread, ThreadKey
@@ -131,6 +132,22 @@ def test_a_result_carries_what_was_shown_of_it() -> None:
     thread = rich_thread()
     shown = present(thread).rendered()
     assert decode_result_and_shown(encode_result(thread, shown), Rendered) == (thread, shown)
+
+
+def test_what_was_shown_can_join_a_thread_already_encoded() -> None:
+    thread = rich_thread()
+    shown = present(thread).rendered()
+    joined = with_shown(encode_result(thread), shown)
+    assert (decode_result_and_shown(joined, Rendered), decode_result(joined)) == (
+        (thread, shown),
+        thread,
+    )
+
+
+def test_a_failure_cannot_carry_what_was_shown() -> None:
+    failure = encode_result(errors.PostUnavailableError("gone", platform="x", host="x.com"))
+    with pytest.raises(ValueError, match="only a thread"):
+        with_shown(failure, present(rich_thread()).rendered())
 
 
 def test_a_result_without_a_readable_rendering_shows_none() -> None:
