@@ -60,12 +60,8 @@ _LEGACY_DESTINATIONS = {
 }
 
 
-def encode_result(result: Thread | UnrollError, shown: object | None = None) -> bytes:
-    """Serialise what a job produced: the thread, or the error every requester is told.
-
-    `shown`, a dataclass, travels with a thread: what an answer rendered of it
-    (`decode_result_and_shown` reads it back).
-    """
+def encode_result(result: Thread | UnrollError) -> bytes:
+    """Serialise what a job produced: the thread, or the error every requester is told."""
     if isinstance(result, UnrollError):
         failure = {
             "type": type(result).__name__,
@@ -75,14 +71,14 @@ def encode_result(result: Thread | UnrollError, shown: object | None = None) -> 
             "retry_after": getattr(result, "retry_after", None),
         }
         return orjson.dumps({"error": failure})
-    encoded = _dumps({"thread": result})
-    return encoded if shown is None else with_shown(encoded, shown)
+    return _dumps({"thread": result})
 
 
 def with_shown(encoded: bytes, shown: object) -> bytes:
-    """Return `encode_result(thread, shown)` made from `encode_result(thread)`, without encoding
-    the thread again: the worker keeps the thread alone in the archive and with what its answer
-    shows in the cache."""
+    """Return `encode_result(thread)` with `shown`, a dataclass, travelling along: what an
+    answer rendered of the thread (`decode_result_and_shown` reads it back). Joined to the
+    bytes, so the thread is encoded once: the worker keeps it alone in the archive and with
+    what its answer shows in the cache."""
     if not encoded.startswith(b'{"thread":'):
         raise ValueError("only a thread travels with what was shown of it")
     return encoded[:-1] + b',"shown":' + _dumps(shown) + b"}"

@@ -68,8 +68,8 @@ class UnrollJobs:
         # The first answer's rich message goes with the cached result (the archive keeps the
         # thread alone): a listener answering a hit in the same mode and language shows it as
         # it is. Answering renders it anyway.
-        asking = [request for _, request in pending if not self._is_check(request)]
-        shown = await self.answerer.rendering(thread, asking[0]) if asking else None
+        first = next((request for _, request in pending if not self._is_check(request)), None)
+        shown = await self.answerer.rendering(thread, first) if first else None
         cached = encoded if shown is None else with_shown(encoded, shown)
         # Requests that joined during the fetch are in: finish froze the list it returns.
         undelivered = await self.queue.finish(job, cached, ttl_s=self.result_ttl_s)

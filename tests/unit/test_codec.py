@@ -128,13 +128,7 @@ def test_an_unknown_kind_is_a_value_error_as_callers_expect(kind: object) -> Non
         decode_result(orjson.dumps(plain))
 
 
-def test_a_result_carries_what_was_shown_of_it() -> None:
-    thread = rich_thread()
-    shown = present(thread).rendered()
-    assert decode_result_and_shown(encode_result(thread, shown), Rendered) == (thread, shown)
-
-
-def test_what_was_shown_can_join_a_thread_already_encoded() -> None:
+def test_a_result_carries_what_was_shown_and_plain_decoding_leaves_it_out() -> None:
     thread = rich_thread()
     shown = present(thread).rendered()
     joined = with_shown(encode_result(thread), shown)
@@ -153,7 +147,7 @@ def test_a_failure_cannot_carry_what_was_shown() -> None:
 def test_a_result_without_a_readable_rendering_shows_none() -> None:
     """Written before renderings were kept, or by a bot whose rendering no longer reads."""
     thread = rich_thread()
-    plain = orjson.loads(encode_result(thread, present(thread).rendered()))
+    plain = orjson.loads(with_shown(encode_result(thread), present(thread).rendered()))
     plain["shown"]["rich"] = "not a message"
     results = [encode_result(thread), orjson.dumps(plain)]
     assert [decode_result_and_shown(data, Rendered) for data in results] == [(thread, None)] * 2

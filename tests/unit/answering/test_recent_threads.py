@@ -4,7 +4,7 @@ from dataclasses import replace
 
 from bot import errors
 from bot.answering.recent_threads import RecentThreads
-from bot.codec import encode_result
+from bot.codec import encode_result, with_shown
 from bot.presentation import present
 from tests.samples import long_thread, rich_thread
 
@@ -52,7 +52,7 @@ def test_the_rendering_kept_with_a_result_is_handed_on_once() -> None:
     rendered = present(thread).rendered()
     handed: list[tuple[object, object]] = []
     recent = RecentThreads(on_rendered=lambda *given: handed.append(given))
-    cached = encode_result(thread, rendered)
+    cached = with_shown(encode_result(thread), rendered)
     first = recent.decoded(cached)
     recent.decoded(cached)
     assert handed == [(first, rendered)]
