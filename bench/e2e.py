@@ -864,14 +864,15 @@ class Bench:
         """Ask for `links` again (cache hits), and each window of them a third time right
         after (repeat hits), as a link going round many groups is: within what the listener
         keeps decoded (RECENT_WINDOW threads at a time)."""
-        chats: tuple[list[FakeChat], ...] = ([], [], [], [])
+        hits: tuple[list[FakeChat], list[FakeChat]] = ([], [])  # ours, the floor's
+        repeats: tuple[list[FakeChat], list[FakeChat]] = ([], [])
         for start in range(0, len(links), RECENT_WINDOW):
             window = links[start : start + RECENT_WINDOW]
-            for offset in (0, 2):  # hits, then repeats
-                ours_chats, floor_chats, _ = await self.alternate(ours, floor, window)
-                chats[offset].extend(ours_chats)
-                chats[offset + 1].extend(floor_chats)
-        return chats[0], chats[1], chats[2], chats[3]
+            for ours_chats, floor_chats in (hits, repeats):
+                asked, floor_asked, _ = await self.alternate(ours, floor, window)
+                ours_chats.extend(asked)
+                floor_chats.extend(floor_asked)
+        return *hits, *repeats
 
     async def alternate(
         self, ours: Recorder, floor: Recorder, links: list[str], fetcher: BareFetcher | None = None

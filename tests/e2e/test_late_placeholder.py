@@ -18,7 +18,7 @@ from bot.listener import texts
 from bot.settings import Settings
 from tests.conftest import RedisServer, eventually
 from tests.e2e.conftest import BotProcess, answers_in, x_link
-from tests.fakes.fxtwitter import FakeFxTwitter, build_thread
+from tests.fakes.fxtwitter import FakeFxTwitter, FakeThread, build_thread
 from tests.fakes.telegram import FakeChat, FakeTelegram
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.usefixtures("quick_worker_stop")]
@@ -31,6 +31,16 @@ def limited_sends(telegram: FakeTelegram, chat: FakeChat) -> list[str]:
     """Return the limited calls aimed at `chat`, in the order they were made."""
     calls = [call for method in LIMITED for call in telegram.calls_to(method, chat.id)]
     return [call.method for call in sorted(calls, key=lambda call: call.time)]
+
+
+async def asked_in_two_groups(telegram: FakeTelegram, thread: FakeThread) -> FakeChat:
+    """Ask for `thread` in one group, then (a cache hit) in another; return the other."""
+    first, second = telegram.group("Readers"), telegram.group("Writers")
+    telegram.user_sends(first, f"@unrolltestbot {x_link(thread)}", user=telegram.user())
+    await answers_in(telegram, first)
+    telegram.user_sends(second, f"@unrolltestbot {x_link(thread)}", user=telegram.user("Bob"))
+    await answers_in(telegram, second)
+    return second
 
 
 def answered(telegram: FakeTelegram, chat: FakeChat) -> bool:
@@ -60,11 +70,7 @@ async def test_a_cache_hit_in_another_group_is_one_send(
     """The one call of all: no "typing" either, the answer being there already."""
     thread = fxtwitter.add(build_thread(3, rich=False))
     await start_bot()
-    first, second = telegram.group("Readers"), telegram.group("Writers")
-    telegram.user_sends(first, f"@unrolltestbot {x_link(thread)}", user=telegram.user())
-    await answers_in(telegram, first)
-    telegram.user_sends(second, f"@unrolltestbot {x_link(thread)}", user=telegram.user("Bob"))
-    await answers_in(telegram, second)
+    second = await asked_in_two_groups(telegram, thread)
     assert (
         limited_sends(telegram, second),
         telegram.calls_to("sendChatAction", second.id),
@@ -123,11 +129,7 @@ async def test_a_cache_hit_stores_no_claim(
     is written (a round trip and a day-long key saved per hit); the miss keeps its own."""
     thread = fxtwitter.add(build_thread(3, rich=False))
     await start_bot()
-    first, second = telegram.group("Readers"), telegram.group("Writers")
-    telegram.user_sends(first, f"@unrolltestbot {x_link(thread)}", user=telegram.user())
-    await answers_in(telegram, first)
-    telegram.user_sends(second, f"@unrolltestbot {x_link(thread)}", user=telegram.user("Bob"))
-    await answers_in(telegram, second)
+    second = await asked_in_two_groups(telegram, thread)
     redis = Redis.from_url(redis_server.url)
     claims = await redis.keys(f"{key_prefix}value:placeholder:*")
     await redis.aclose()
