@@ -159,10 +159,13 @@ class Answerer:
 
     async def rendering(self, thread: Thread, request: UnrollRequest) -> Rendered | None:
         """Return the rich message `request` will be answered with, to keep with the cached
-        result (None where the answer will not be rich)."""
+        result (None where the answer will not be rich, or not whole: a thread too long for
+        one message is rendered again anyway, ending with its page's link)."""
         if not plan.may_be_rich(request) or not await self.sender.knows_rich_messages():
             return None
-        return self.present(thread, request.reading_mode, words_for(request.language)).rendered()
+        words = words_for(request.language)
+        rendered = self.present(thread, request.reading_mode, words).rendered()
+        return rendered if rendered.rich.complete else None
 
     def adopt(self, thread: Thread, rendered: Rendered) -> None:
         """Take `rendered` (made by whoever answered first) as `thread`'s presentation for its

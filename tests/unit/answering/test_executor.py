@@ -11,6 +11,7 @@ from bot.cleaning import ReadingMode, clean_thread
 from bot.delivery import Sender
 from bot.model import ThreadKey
 from bot.presentation import RENDERED_VERSION, present
+from bot.request import Answer, UnrollRequest
 from bot.store import MemoryChatStore
 from tests.samples import long_thread
 
@@ -65,3 +66,22 @@ def test_a_rendering_by_another_version_or_for_another_language_is_rendered_agai
     writer.adopt(thread, replace(rendered, version=RENDERED_VERSION + 1))
     writer.adopt(thread, replace(rendered, language="ru"))
     assert writer.present(thread, ReadingMode.REFLOW).rich() is not rendered.rich
+
+
+class _RichSender:
+    async def knows_rich_messages(self) -> bool:
+        return True
+
+
+async def test_only_a_whole_rich_message_is_kept_with_the_result() -> None:
+    """A thread too long for one rich message is rendered again with its page's link anyway:
+    keeping the cut one would only take room in the cache."""
+    writer = Answerer(
+        sender=cast(Sender, _RichSender()),
+        pages=cast(PagePublisher, None),
+        store=MemoryChatStore(),
+    )
+    asked = UnrollRequest(request_id="r1", key=long_thread(2).key, answer=Answer.REPLY, user_id=7)
+    short = await writer.rendering(long_thread(2), asked)
+    long = await writer.rendering(long_thread(400), asked)
+    assert (short is not None and short.rich.complete, long) == (True, None)
