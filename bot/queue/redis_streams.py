@@ -16,7 +16,6 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any, TypeVar, cast
 
 from redis.asyncio import Redis
-from redis.asyncio.client import Pipeline
 from redis.exceptions import ResponseError
 
 from bot.keyspace import (
@@ -57,6 +56,8 @@ class RedisJobQueue:
                 "retry",
                 "dead_letter",
                 "release",
+                "state",
+                "deliver",
             )
         }
 
@@ -130,32 +131,24 @@ class RedisJobQueue:
     async def state(self, job: Job) -> JobState:
         """Return what `finish` recorded for the job and its requests not answered yet: one
         round trip."""
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.hget(self._keys.job(job.id), "result")
-            self._read_undelivered(pipe, job)
-            result, members, raw = await pipe.execute()
+        result, members, raw = await self._read_state(job)
         return JobState(result, _undelivered(members, raw))
 
     async def mark_delivered(self, job: Job, index: int) -> bool:
         """Record request `index` as answered; True only the first time."""
-        name = self._keys.job_delivered(job.id)
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.sadd(name, index)
-            pipe.pexpire(name, JOB_TTL_MS)
-            added, _ = await pipe.execute()
-        return bool(added)
+        keys = [self._keys.job_delivered(job.id)]
+        return bool(await self._run("deliver", keys, [index, JOB_TTL_MS]))
 
     async def undelivered(self, job: Job) -> list[tuple[int, bytes]]:
         """Return the requests not answered yet, with their indexes: one round trip."""
-        async with self._redis.pipeline(transaction=True) as pipe:
-            self._read_undelivered(pipe, job)
-            members, raw = await pipe.execute()
+        _result, members, raw = await self._read_state(job)
         return _undelivered(members, raw)
 
-    def _read_undelivered(self, pipe: Pipeline, job: Job) -> None:
-        """Queue the two reads `_undelivered` takes: answered indexes, then every request."""
-        pipe.smembers(self._keys.job_delivered(job.id))
-        pipe.lrange(self._keys.job_requests(job.id), 0, -1)
+    async def _read_state(self, job: Job) -> list[Any]:
+        """Run state.lua: {result or None, answered indexes, requests}."""
+        keys = [self._keys.job(job.id), self._keys.job_delivered(job.id)]
+        keys.append(self._keys.job_requests(job.id))
+        return cast(list[Any], await self._run("state", keys, []))
 
     async def ack(self, job: Job) -> None:
         """Settle the job for good and delete its data."""
