@@ -1,15 +1,20 @@
-"""A small HTTP/1.1 keep-alive client for one trusted origin: the Bot API.
+"""A small HTTP/1.1 keep-alive client for configured origins: the Bot API and the API roots.
 
 Adapter layer. Every answer, placeholder and typing action is one POST to the Bot API, and
 through httpx each cost the listener about 1.7 ms of CPU on the bench machine (bench/README.md,
 "A lean transport for the Bot API"): httpcore walks every pooled connection and asks each
 socket for its peer whenever a request starts or ends, anyio wraps each read and write in a
-cancel scope, and h11 sends the head and the body as two writes. The Bot API needs none of
-that: one origin, one method (POST), small JSON bodies and answers with a length. This client
-keeps up to `size` connections open, writes each request in one piece and reads the answer by
-its `Content-Length` (or chunks, or to the end). It is not a general client: no redirects,
-proxies or cookies, and it is only pointed at the configured Bot API server, never at an
-address a user chose (upstreams go through `bot.net.http` and its guard).
+cancel scope, and h11 sends the head and the body as two writes. A worker's fetch from a
+configured API root (FxTwitter, Bluesky, the X API, Telegraph) paid the same through httpx's
+own transport; `bot.net.http` now plugs `KeepAliveTransport` into its trusted httpx client, so
+httpx keeps building requests and reading answers (timeouts, byte caps and redirects stay
+there) while this module only moves the bytes.
+
+This client keeps up to `size` connections per origin open, writes each request in one piece
+and reads the answer by its `Content-Length` (or chunks, or to the end), in pieces of at most
+`_PIECE` bytes so a caller's byte cap stops a hostile answer early. It is not a general client:
+no proxies, cookies or redirects of its own, and it is only pointed at configured origins,
+never at an address a user chose (those go through `bot.net.guard`).
 """
 
 from __future__ import annotations
@@ -17,15 +22,20 @@ from __future__ import annotations
 import asyncio
 import ssl
 import time
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 import certifi
+import httpx
 
 # httpx's default: an idle connection older than this is closed rather than reused, so a server
 # that closes idle connections sooner is rarely caught in the act.
 KEEPALIVE_S = 5.0
 _MAX_HEAD = 64 * 1024
+_PIECE = 64 * 1024
+"""Most body bytes read (and handed on) at once."""
+_NO_BODY = frozenset({204, 304})
 
 
 class PoolTimeoutError(Exception):
@@ -89,7 +99,7 @@ class _Origin:
 
 
 class KeepAlivePool:
-    """Up to `size` keep-alive connections per origin; `post` sends one request on one."""
+    """Up to `size` keep-alive connections per origin; `send` carries one request on one."""
 
     def __init__(self, *, size: int, user_agent: str) -> None:
         self._size = size
@@ -102,39 +112,64 @@ class KeepAlivePool:
     async def post(self, url: str, body: bytes, timeouts: Timeouts) -> tuple[int, bytes]:
         """Send `body` as JSON to `url`; return the answer's status and body.
 
+        Raises what `send` and `Answer.body` raise.
+        """
+        origin, _target = _Origin.of(url)
+        headers = [
+            ("Host", origin.authority),
+            ("User-Agent", self._user_agent),
+            ("Content-Type", "application/json"),
+            ("Content-Length", str(len(body))),
+            ("Accept", "application/json"),
+        ]
+        answer = await self.send("POST", url, headers, body, timeouts)
+        try:
+            return answer.status, b"".join([piece async for piece in answer.body(timeouts.read)])
+        finally:
+            answer.release()
+
+    async def send(
+        self,
+        method: str,
+        url: str,
+        headers: Sequence[tuple[str, str]],
+        body: bytes,
+        timeouts: Timeouts,
+    ) -> Answer:
+        """Send one request (`headers` complete, Host included); return its answer once its
+        head has come. The answer holds the connection until it is `release`d.
+
         Raises `PoolTimeoutError`, `TimeoutError`, `OSError` (connection failures),
         `asyncio.IncompleteReadError` or `ProtocolError`; the caller maps them to its own.
         """
         if self._closed:
-            raise RuntimeError("the Bot API connection pool is closed")
+            raise RuntimeError("the connection pool is closed")
         origin, target = _Origin.of(url)
-        head = (
-            f"POST {target} HTTP/1.1\r\nHost: {origin.authority}\r\n"
-            f"User-Agent: {self._user_agent}\r\nContent-Type: application/json\r\n"
-            f"Content-Length: {len(body)}\r\nAccept: application/json\r\n\r\n"
-        ).encode("ascii")
+        lines = [f"{method} {target} HTTP/1.1", *(f"{name}: {value}" for name, value in headers)]
+        request = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
         slots = self._slots.setdefault(origin, asyncio.Semaphore(self._size))
         try:
             async with asyncio.timeout(timeouts.pool):
                 await slots.acquire()
         except TimeoutError:
-            raise PoolTimeoutError("every Bot API connection stayed busy") from None
+            raise PoolTimeoutError(f"every connection to {origin.host} stayed busy") from None
         try:
             connection = self._idle_connection(origin)
             if connection is not None:
                 try:
-                    return await self._exchange(origin, connection, head + body, timeouts)
+                    return await self._exchange(origin, slots, connection, request, timeouts)
                 except _ClosedBeforeAnswer:
                     # The server closed the idle connection as we wrote: it read nothing of
                     # this request (it answers what it reads before closing), so send it again.
                     pass
             connection = await self._connect(origin, timeouts)
             try:
-                return await self._exchange(origin, connection, head + body, timeouts)
+                return await self._exchange(origin, slots, connection, request, timeouts)
             except _ClosedBeforeAnswer as exc:
                 raise ProtocolError("the server closed the connection without an answer") from exc
-        finally:
+        except BaseException:
             slots.release()
+            raise
 
     @property
     def closed(self) -> bool:
@@ -172,16 +207,20 @@ class KeepAlivePool:
         return _Connection(reader, writer)
 
     def _tls_context(self) -> ssl.SSLContext:
-        """The CA bundle httpx used (certifi's), so the trust is the same as before."""
+        """The CA bundle httpx uses (certifi's), so the trust is the same as through httpx."""
         if self._tls is None:
             self._tls = ssl.create_default_context(cafile=certifi.where())
         return self._tls
 
     async def _exchange(
-        self, origin: _Origin, connection: _Connection, request: bytes, timeouts: Timeouts
-    ) -> tuple[int, bytes]:
-        """Write the request and read its answer; keep the connection if it may be reused."""
-        done = False
+        self,
+        origin: _Origin,
+        slots: asyncio.Semaphore,
+        connection: _Connection,
+        request: bytes,
+        timeouts: Timeouts,
+    ) -> Answer:
+        """Write the request and read the head of its answer."""
         try:
             try:
                 connection.writer.write(request)
@@ -190,27 +229,108 @@ class KeepAlivePool:
             except (ConnectionResetError, BrokenPipeError) as exc:
                 raise _ClosedBeforeAnswer from exc
             async with asyncio.timeout(timeouts.read):
-                status, body, keep = await _read_response(connection.reader)
-            done = True
-        finally:
-            if not done:
-                # Cancelled, timed out or broken mid-exchange: what is left on the connection
-                # is unknown, so it is not reused.
-                connection.close()
-        if keep and not self._closed:
-            connection.idle_since = time.monotonic()
-            self._idle.setdefault(origin, []).append(connection)
+                status, headers = await _read_head(connection.reader)
+            framing = _Framing.of(status, headers)
+        except BaseException:
+            # Cancelled, timed out or broken mid-exchange: what is left on the connection is
+            # unknown, so it is not reused.
+            connection.close()
+            raise
+        return Answer(status, headers, framing, self, origin, slots, connection)
+
+    def _put_back(self, origin: _Origin, connection: _Connection) -> None:
+        if self._closed:
+            connection.close()
+            return
+        connection.idle_since = time.monotonic()
+        self._idle.setdefault(origin, []).append(connection)
+
+
+@dataclass(frozen=True, slots=True)
+class _Framing:
+    """Where an answer's body ends: after `length` bytes, at the last chunk, or at the end of
+    the connection (`keep` is then False)."""
+
+    length: int | None
+    chunked: bool
+    keep: bool
+
+    @classmethod
+    def of(cls, status: int, headers: list[tuple[str, str]]) -> _Framing:
+        named = {name.lower(): value for name, value in headers}
+        keep = named.get("connection", "").lower() != "close"
+        if status in _NO_BODY or 100 <= status < 200:
+            return cls(0, False, keep)
+        if "chunked" in named.get("transfer-encoding", "").lower():
+            return cls(None, True, keep)
+        length = named.get("content-length")
+        if length is None:
+            return cls(None, False, False)
+        if not (length.isascii() and length.isdigit() and len(length) <= 18):
+            raise ProtocolError(f"bad Content-Length: {length[:20]!r}")
+        return cls(int(length), False, keep)
+
+
+class Answer:
+    """An answer whose head has come: its status and headers, and its body to read once.
+
+    It holds its connection (and the pool's slot) until `release`, which keeps the connection
+    for the next request only when the whole body was read.
+    """
+
+    def __init__(
+        self,
+        status: int,
+        headers: list[tuple[str, str]],
+        framing: _Framing,
+        pool: KeepAlivePool,
+        origin: _Origin,
+        slots: asyncio.Semaphore,
+        connection: _Connection,
+    ) -> None:
+        self.status = status
+        self.headers = headers
+        self._framing = framing
+        self._pool = pool
+        self._origin = origin
+        self._slots = slots
+        self._connection: _Connection | None = connection
+        self._read_whole = False
+
+    async def body(self, read_timeout: float | None) -> AsyncIterator[bytes]:
+        """Yield the body in pieces of at most `_PIECE` bytes; `read_timeout` bounds each wait.
+
+        Raises `TimeoutError`, `OSError`, `asyncio.IncompleteReadError` or `ProtocolError`.
+        """
+        if self._connection is None:
+            raise RuntimeError("the answer was released")
+        reader = self._connection.reader
+        if self._framing.chunked:
+            pieces = _chunks(reader, read_timeout)
+        else:
+            pieces = _pieces(reader, self._framing.length, read_timeout)
+        async for piece in pieces:
+            yield piece
+        self._read_whole = True
+
+    def release(self) -> None:
+        """Give the connection back (or close it) and free the slot; later calls do nothing."""
+        connection, self._connection = self._connection, None
+        if connection is None:
+            return
+        if self._read_whole and self._framing.keep:
+            self._pool._put_back(self._origin, connection)
         else:
             connection.close()
-        return status, body
+        self._slots.release()
 
 
 class _ClosedBeforeAnswer(Exception):
     """The connection ended before a single byte of the answer arrived."""
 
 
-async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bytes, bool]:
-    """Read one HTTP/1.1 answer: its status, body, and whether the connection stays open."""
+async def _read_head(reader: asyncio.StreamReader) -> tuple[int, list[tuple[str, str]]]:
+    """Read an HTTP/1.1 answer's status line and headers."""
     try:
         head = await reader.readuntil(b"\r\n\r\n")
     except asyncio.IncompleteReadError as exc:
@@ -224,41 +344,128 @@ async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bytes, bool
     lines = head[:-4].decode("latin-1").split("\r\n")
     version, _, rest = lines[0].partition(" ")
     code = rest[:3]
-    if not version.startswith("HTTP/1.") or not code.isdigit():
+    if not version.startswith("HTTP/1.") or not (code.isascii() and code.isdigit()):
         raise ProtocolError(f"not an HTTP/1.x status line: {lines[0][:80]!r}")
-    headers: dict[str, str] = {}
+    headers: list[tuple[str, str]] = []
     for line in lines[1:]:
         name, sep, value = line.partition(":")
         if not sep:
             raise ProtocolError(f"malformed header line: {line[:80]!r}")
-        headers[name.strip().lower()] = value.strip()
-    keep = version == "HTTP/1.1" and headers.get("connection", "").lower() != "close"
-    if "chunked" in headers.get("transfer-encoding", "").lower():
-        body = await _read_chunks(reader)
-    elif (length := headers.get("content-length")) is not None:
-        if not length.isdigit():
-            raise ProtocolError(f"bad Content-Length: {length[:20]!r}")
-        body = await reader.readexactly(int(length))
-    else:
-        body = await reader.read()  # the answer ends with the connection
-        keep = False
-    return int(code), body, keep
+        headers.append((name.strip(), value.strip()))
+    if version != "HTTP/1.1":
+        headers.append(("Connection", "close"))  # HTTP/1.0 keeps nothing open by default
+    return int(code), headers
 
 
-async def _read_chunks(reader: asyncio.StreamReader) -> bytes:
-    """Read a chunked body and its trailers."""
-    parts: list[bytes] = []
+async def _pieces(
+    reader: asyncio.StreamReader, length: int | None, read_timeout: float | None
+) -> AsyncIterator[bytes]:
+    """Yield `length` bytes (all up to the end of the connection when None) in pieces."""
+    left = length
+    while left is None or left > 0:
+        async with asyncio.timeout(read_timeout):
+            piece = await reader.read(_PIECE if left is None else min(left, _PIECE))
+        if not piece:
+            if left is None:
+                return
+            raise asyncio.IncompleteReadError(b"", left)
+        if left is not None:
+            left -= len(piece)
+        yield piece
+
+
+async def _chunks(
+    reader: asyncio.StreamReader, read_timeout: float | None
+) -> AsyncIterator[bytes]:
+    """Yield a chunked body in pieces, then read its trailers."""
     while True:
-        size_line = await reader.readuntil(b"\r\n")
+        async with asyncio.timeout(read_timeout):
+            size_line = await _line(reader)
         size_text = size_line.split(b";", 1)[0].strip()
+        if not size_text or len(size_text) > 16:
+            raise ProtocolError(f"bad chunk size: {size_text[:20]!r}")
         try:
             size = int(size_text, 16)
         except ValueError:
             raise ProtocolError(f"bad chunk size: {size_text[:20]!r}") from None
         if size == 0:
-            while await reader.readuntil(b"\r\n") != b"\r\n":
-                pass  # trailers, unused
-            return b"".join(parts)
-        parts.append(await reader.readexactly(size))
-        if await reader.readexactly(2) != b"\r\n":
-            raise ProtocolError("a chunk did not end with CRLF")
+            async with asyncio.timeout(read_timeout):
+                while await _line(reader) != b"\r\n":
+                    pass  # trailers, unused
+            return
+        async for piece in _pieces(reader, size, read_timeout):
+            yield piece
+        async with asyncio.timeout(read_timeout):
+            if await reader.readexactly(2) != b"\r\n":
+                raise ProtocolError("a chunk did not end with CRLF")
+
+
+async def _line(reader: asyncio.StreamReader) -> bytes:
+    try:
+        return await reader.readuntil(b"\r\n")
+    except asyncio.LimitOverrunError as exc:
+        raise ProtocolError("a chunk line is too long") from exc
+
+
+class KeepAliveTransport(httpx.AsyncBaseTransport):
+    """httpx's transport over a `KeepAlivePool`, for clients that reach configured origins.
+
+    httpx still builds each request (URL, params, form bodies, headers) and reads each answer
+    through `Response.aiter_raw` (timeouts per read, caps by the caller); failures come out as
+    the httpx exceptions its own transport raises, so callers map them as before.
+    """
+
+    def __init__(self, *, size: int, user_agent: str) -> None:
+        self._pool = KeepAlivePool(size=size, user_agent=user_agent)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        timeout = request.extensions.get("timeout", {})
+        timeouts = Timeouts(
+            connect=timeout.get("connect"),
+            write=timeout.get("write"),
+            read=timeout.get("read"),
+            pool=timeout.get("pool"),
+        )
+        headers = [
+            (name.decode("latin-1"), value.decode("latin-1"))
+            for name, value in request.headers.raw
+        ]
+        body = await request.aread()
+        try:
+            answer = await self._pool.send(
+                request.method, str(request.url), headers, body, timeouts
+            )
+        except PoolTimeoutError as exc:
+            raise httpx.PoolTimeout(str(exc), request=request) from exc
+        except TimeoutError as exc:
+            raise httpx.TimeoutException("timed out", request=request) from exc
+        except (OSError, asyncio.IncompleteReadError, ProtocolError) as exc:
+            raise httpx.TransportError(f"{type(exc).__name__}: {exc}", request=request) from exc
+        return httpx.Response(
+            answer.status,
+            headers=answer.headers,
+            stream=_Body(answer, timeouts.read, request),
+            extensions={"http_version": b"HTTP/1.1"},
+        )
+
+    async def aclose(self) -> None:
+        await self._pool.close()
+
+
+class _Body(httpx.AsyncByteStream):
+    def __init__(self, answer: Answer, read_timeout: float | None, request: httpx.Request) -> None:
+        self._answer = answer
+        self._read_timeout = read_timeout
+        self._request = request
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        try:
+            async for piece in self._answer.body(self._read_timeout):
+                yield piece
+        except TimeoutError as exc:
+            raise httpx.ReadTimeout("timed out", request=self._request) from exc
+        except (OSError, asyncio.IncompleteReadError, ProtocolError) as exc:
+            raise httpx.ReadError(f"{type(exc).__name__}: {exc}", request=self._request) from exc
+
+    async def aclose(self) -> None:
+        self._answer.release()

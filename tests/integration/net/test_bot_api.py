@@ -9,8 +9,7 @@ from __future__ import annotations
 import asyncio
 import ssl
 import subprocess
-from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import orjson
@@ -19,104 +18,28 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import NetworkError, TimedOut
 
 from bot.net.bot_api import JsonBotRequest
+from tests.fakes.scripted_http import OK, ScriptedServer, by_length
 from tests.fakes.server import free_port
-
-OK = orjson.dumps({"ok": True, "result": True})
-
-
-@dataclass
-class Received:
-    connection: int
-    head: str
-    body: bytes
-
-    @property
-    def content_type(self) -> str:
-        for line in self.head.split("\r\n"):
-            name, _, value = line.partition(":")
-            if name.lower() == "content-type":
-                return value.strip()
-        return ""
-
-
-def by_length(body: bytes = OK, *, extra: str = "") -> bytes:
-    return (
-        f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n{extra}"
-        f"Content-Length: {len(body)}\r\n\r\n"
-    ).encode() + body
-
-
-# What the server does with one request: the bytes to answer, None to close without answering,
-# or an awaitable that never ends (a stalled server).
-Answer = Callable[[Received], bytes | Awaitable[None] | None]
-
-
-@dataclass
-class ScriptedBotApi:
-    """A Bot API server that records each request and answers as `answer` says."""
-
-    port: int
-    answer: Answer = lambda _: by_length()
-    received: list[Received] = field(default_factory=list)
-    connections: int = 0
-    arrived: asyncio.Condition = field(default_factory=asyncio.Condition)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/bot"
-
-    async def until_received(self, count: int) -> None:
-        async with self.arrived:
-            await self.arrived.wait_for(lambda: len(self.received) >= count)
-
-    async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.connections += 1
-        connection = self.connections
-        try:
-            while True:
-                try:
-                    head = (await reader.readuntil(b"\r\n\r\n")).decode()
-                except asyncio.IncompleteReadError:
-                    return
-                length = next(
-                    int(line.split(":", 1)[1])
-                    for line in head.split("\r\n")
-                    if line.lower().startswith("content-length:")
-                )
-                received = Received(connection, head, await reader.readexactly(length))
-                async with self.arrived:
-                    self.received.append(received)
-                    self.arrived.notify_all()
-                answer = self.answer(received)
-                if answer is None:
-                    return
-                if not isinstance(answer, bytes):
-                    await answer
-                    return
-                writer.write(answer)
-                await writer.drain()
-        finally:
-            writer.close()
 
 
 @pytest.fixture
-async def api() -> AsyncIterator[ScriptedBotApi]:
-    api = ScriptedBotApi(free_port())
+async def api() -> AsyncIterator[ScriptedServer]:
+    api = ScriptedServer(free_port())
     server = await asyncio.start_server(api.serve, "127.0.0.1", api.port)
     yield api
     server.close()
 
 
 @pytest.fixture
-async def bot(api: ScriptedBotApi) -> AsyncIterator[Bot]:
+async def bot(api: ScriptedServer) -> AsyncIterator[Bot]:
     request = JsonBotRequest(connection_pool_size=2, read_timeout=1.0, pool_timeout=0.2)
-    bot = Bot("1:token", base_url=api.url, request=request, get_updates_request=request)
+    bot = Bot("1:token", base_url=f"{api.url}/bot", request=request, get_updates_request=request)
     await request.initialize()
     yield bot
     await request.shutdown()
 
 
-async def test_parameters_go_as_one_json_body(bot: Bot, api: ScriptedBotApi) -> None:
+async def test_parameters_go_as_one_json_body(bot: Bot, api: ScriptedServer) -> None:
     buttons = InlineKeyboardMarkup([[InlineKeyboardButton("Refresh", callback_data="r:x")]])
     await bot.edit_message_text(
         text="",
@@ -140,7 +63,7 @@ async def test_parameters_go_as_one_json_body(bot: Bot, api: ScriptedBotApi) -> 
     )
 
 
-async def test_a_file_still_goes_as_multipart(bot: Bot, api: ScriptedBotApi) -> None:
+async def test_a_file_still_goes_as_multipart(bot: Bot, api: ScriptedServer) -> None:
     api.answer = lambda _: by_length(
         orjson.dumps(
             {
@@ -154,7 +77,7 @@ async def test_a_file_still_goes_as_multipart(bot: Bot, api: ScriptedBotApi) -> 
 
 
 async def test_requests_one_after_another_share_one_connection(
-    bot: Bot, api: ScriptedBotApi
+    bot: Bot, api: ScriptedServer
 ) -> None:
     for _ in range(3):
         assert await bot.send_chat_action(chat_id=5, action="typing")
@@ -162,7 +85,7 @@ async def test_requests_one_after_another_share_one_connection(
 
 
 async def test_a_chunked_answer_is_read_and_the_connection_kept(
-    bot: Bot, api: ScriptedBotApi
+    bot: Bot, api: ScriptedServer
 ) -> None:
     chunked = (
         b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
@@ -176,7 +99,7 @@ async def test_a_chunked_answer_is_read_and_the_connection_kept(
 
 
 async def test_an_answer_that_closes_the_connection_is_not_reused(
-    bot: Bot, api: ScriptedBotApi
+    bot: Bot, api: ScriptedServer
 ) -> None:
     api.answer = lambda _: by_length(extra="Connection: close\r\n")
     assert await bot.send_chat_action(chat_id=5, action="typing")
@@ -185,7 +108,7 @@ async def test_an_answer_that_closes_the_connection_is_not_reused(
 
 
 async def test_an_idle_connection_the_server_dropped_is_replaced_unseen(
-    bot: Bot, api: ScriptedBotApi
+    bot: Bot, api: ScriptedServer
 ) -> None:
     # The server reads the second request on the kept connection, then closes it unanswered,
     # as a server whose keep-alive time ran out at that moment does.
@@ -196,7 +119,7 @@ async def test_an_idle_connection_the_server_dropped_is_replaced_unseen(
 
 
 async def test_a_new_connection_closed_unanswered_is_a_network_error(
-    bot: Bot, api: ScriptedBotApi
+    bot: Bot, api: ScriptedServer
 ) -> None:
     api.answer = lambda _: None
     with pytest.raises(NetworkError, match="without an answer"):
@@ -205,7 +128,7 @@ async def test_a_new_connection_closed_unanswered_is_a_network_error(
 
 
 async def test_a_slow_answer_times_out_and_its_connection_is_dropped(
-    bot: Bot, api: ScriptedBotApi
+    bot: Bot, api: ScriptedServer
 ) -> None:
     api.answer = lambda r: asyncio.sleep(30) if len(api.received) == 1 else by_length()
     with pytest.raises(TimedOut):
@@ -214,7 +137,7 @@ async def test_a_slow_answer_times_out_and_its_connection_is_dropped(
     assert [r.connection for r in api.received] == [1, 2]
 
 
-async def test_busy_connections_give_a_pool_timeout(bot: Bot, api: ScriptedBotApi) -> None:
+async def test_busy_connections_give_a_pool_timeout(bot: Bot, api: ScriptedServer) -> None:
     api.answer = lambda r: asyncio.sleep(30)
     stalled = [
         asyncio.create_task(bot.send_chat_action(chat_id=5, action="typing")) for _ in range(2)
@@ -229,7 +152,7 @@ async def test_busy_connections_give_a_pool_timeout(bot: Bot, api: ScriptedBotAp
 
 
 async def test_a_cancelled_request_does_not_leave_its_connection_half_read(
-    bot: Bot, api: ScriptedBotApi
+    bot: Bot, api: ScriptedServer
 ) -> None:
     api.answer = lambda r: asyncio.sleep(30) if len(api.received) == 1 else by_length()
     cancelled = asyncio.create_task(bot.send_chat_action(chat_id=5, action="typing"))
@@ -251,7 +174,7 @@ async def test_a_refused_connection_is_a_network_error() -> None:
 
 
 async def test_a_request_after_shutdown_is_refused_until_initialized_again(
-    bot: Bot, api: ScriptedBotApi
+    bot: Bot, api: ScriptedServer
 ) -> None:
     await bot.request.shutdown()
     with pytest.raises(NetworkError, match="not initialized"):
@@ -278,7 +201,7 @@ def self_signed(tmp_path: Path) -> ssl.SSLContext:
 async def test_an_https_server_must_show_a_trusted_certificate(
     self_signed: ssl.SSLContext,
 ) -> None:
-    api = ScriptedBotApi(free_port())
+    api = ScriptedServer(free_port())
     server = await asyncio.start_server(api.serve, "127.0.0.1", api.port, ssl=self_signed)
     request = JsonBotRequest(connection_pool_size=1)
     bot = Bot("1:token", base_url=f"https://127.0.0.1:{api.port}/bot", request=request)
