@@ -229,8 +229,8 @@ class KeepAlivePool:
             except (ConnectionResetError, BrokenPipeError) as exc:
                 raise _ClosedBeforeAnswer from exc
             async with asyncio.timeout(timeouts.read):
-                status, headers = await _read_head(connection.reader)
-            framing = _Framing.of(status, headers)
+                version, status, headers = await _read_head(connection.reader)
+            framing = _Framing.of(version, status, headers)
         except BaseException:
             # Cancelled, timed out or broken mid-exchange: what is left on the connection is
             # unknown, so it is not reused.
@@ -256,9 +256,10 @@ class _Framing:
     keep: bool
 
     @classmethod
-    def of(cls, status: int, headers: list[tuple[str, str]]) -> _Framing:
+    def of(cls, version: str, status: int, headers: list[tuple[str, str]]) -> _Framing:
         named = {name.lower(): value for name, value in headers}
-        keep = named.get("connection", "").lower() != "close"
+        # HTTP/1.0 keeps nothing open unless asked; nor does this client ask.
+        keep = version == "HTTP/1.1" and named.get("connection", "").lower() != "close"
         if status in _NO_BODY or 100 <= status < 200:
             return cls(0, False, keep)
         if "chunked" in named.get("transfer-encoding", "").lower():
@@ -329,8 +330,8 @@ class _ClosedBeforeAnswer(Exception):
     """The connection ended before a single byte of the answer arrived."""
 
 
-async def _read_head(reader: asyncio.StreamReader) -> tuple[int, list[tuple[str, str]]]:
-    """Read an HTTP/1.1 answer's status line and headers."""
+async def _read_head(reader: asyncio.StreamReader) -> tuple[str, int, list[tuple[str, str]]]:
+    """Read an HTTP/1.x answer's version, status and headers."""
     try:
         head = await reader.readuntil(b"\r\n\r\n")
     except asyncio.IncompleteReadError as exc:
@@ -352,9 +353,7 @@ async def _read_head(reader: asyncio.StreamReader) -> tuple[int, list[tuple[str,
         if not sep:
             raise ProtocolError(f"malformed header line: {line[:80]!r}")
         headers.append((name.strip(), value.strip()))
-    if version != "HTTP/1.1":
-        headers.append(("Connection", "close"))  # HTTP/1.0 keeps nothing open by default
-    return int(code), headers
+    return version, int(code), headers
 
 
 async def _pieces(
