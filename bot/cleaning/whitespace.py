@@ -31,7 +31,7 @@ def tidy_whitespace(thread: Thread) -> Thread:
 
 
 def _tidy_post(post: Post) -> Post:
-    segments = tidy_segments(_collapse_segment(s) for s in post.text)
+    segments = tidy_segments(map(_collapse_segment, post.text))
     return post if segments == post.text else with_changes(post, text=segments)
 
 
