@@ -7,10 +7,11 @@ them. Nothing downstream of a source ever sees an upstream dict.
 from __future__ import annotations
 
 import operator
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from enum import StrEnum
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from bot.language import language_tag, most_common
 
@@ -252,3 +253,40 @@ def kept_if_unchanged(old: tuple[_T, ...], new: tuple[_T, ...]) -> tuple[_T, ...
     if len(old) == len(new) and all(map(operator.is_, old, new)):
         return old
     return new
+
+
+# The classes `with_changes` copies: frozen, and every field a positional one.
+Model = TypeVar(
+    "Model", Thread, Report, Author, Post, Segment, Media, Quote, LinkCard, Poll, PollOption
+)
+
+
+def with_changes(value: Model, **changes: Any) -> Model:
+    """Return a copy of `value` with `changes`, as `dataclasses.replace` does, but faster.
+
+    Cleaning copies posts in every step of every round. `replace` looks the class's fields up
+    and passes them all by keyword on each call; reading them with one getter and passing them
+    by position builds the same object in about two thirds of the time.
+    """
+    cls = type(value)
+    layout = _LAYOUTS.get(cls) or _LAYOUTS.setdefault(cls, _layout(cls))
+    values = list(layout.read(value))
+    for name, new in changes.items():
+        values[layout.positions[name]] = new
+    return cls(*values)
+
+
+@dataclass(frozen=True, slots=True)
+class _Layout:
+    """Where each field of a model class sits among its constructor's arguments."""
+
+    positions: dict[str, int]
+    read: Callable[[Any], tuple[Any, ...]]  # every field's value, in that order
+
+
+def _layout(cls: type) -> _Layout:
+    names = [f.name for f in fields(cls)]
+    return _Layout({name: i for i, name in enumerate(names)}, operator.attrgetter(*names))
+
+
+_LAYOUTS: dict[type, _Layout] = {}

@@ -23,26 +23,21 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import replace
-from typing import Any, TypeVar
+from typing import Any
 
 from bot.model import (
     Author,
     LinkCard,
     Media,
+    Model,
     Poll,
-    PollOption,
     Post,
     Quote,
-    Report,
     Segment,
     SegmentKind,
     Thread,
     kept_if_unchanged,
-)
-
-_Model = TypeVar(
-    "_Model", Thread, Report, Author, Post, Segment, Media, Quote, LinkCard, Poll, PollOption
+    with_changes,
 )
 
 SAFE_SCHEMES = frozenset({"http", "https"})
@@ -142,11 +137,11 @@ def sanitize_thread(thread: Thread) -> Thread:
     )
 
 
-def _kept_or_replaced(value: _Model, **fields: Any) -> _Model:
+def _kept_or_replaced(value: Model, **fields: Any) -> Model:
     """Return `value` itself when every given field equals its own, else a copy with them."""
     for name, new in fields.items():
         if getattr(value, name) != new:
-            return replace(value, **fields)
+            return with_changes(value, **fields)
     return value
 
 

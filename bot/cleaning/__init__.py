@@ -1,7 +1,8 @@
 """Cleaning: the ordered Thread → Thread steps that make a thread read well. Pure: no I/O.
 
 Each step takes a Thread and returns a new one, like a structlog processor; `TEXT_STEPS`
-lists them in the order they run. Quotes, media, polls and cards are never touched.
+lists them in the order they run. Steps are pure (the rounds skip repeating a step on a thread
+it handed back). Quotes, media, polls and cards are never touched.
 """
 
 from __future__ import annotations
@@ -46,15 +47,32 @@ def clean_thread(thread: Thread, mode: ReadingMode = ReadingMode.REFLOW) -> Thre
     Removing one marker can uncover another at the same edge ("@bob 🧵 1/"), so the text
     steps run in rounds until nothing changes; that is what makes cleaning idempotent.
     """
+    return LAYOUT_STEPS[mode](_clean_text(thread))
+
+
+def _clean_text(thread: Thread) -> Thread:
+    """Run the text steps in rounds until a round changes nothing, or MAX_ROUNDS have run.
+
+    Steps are pure: one that handed back the very thread it was given would hand it back
+    again, so it is skipped until another step changes the thread; and once every step has
+    handed back the current thread, the rounds left could change nothing. Most threads need
+    one round that cuts and a second that only confirms, and this spares most of the second.
+    """
+    steps = set(TEXT_STEPS)
+    unchanged_by: set[Step] = set()
     for _ in range(MAX_ROUNDS):
-        cleaned = _run(TEXT_STEPS, thread)
-        if cleaned == thread:
-            break
-        thread = cleaned
-    return LAYOUT_STEPS[mode](thread)
-
-
-def _run(steps: tuple[Step, ...], thread: Thread) -> Thread:
-    for step in steps:
-        thread = step(thread)
+        before = thread
+        for step in TEXT_STEPS:
+            if step in unchanged_by:
+                continue
+            cleaned = step(thread)
+            if cleaned is not thread:
+                unchanged_by.clear()
+                thread = cleaned
+                continue
+            unchanged_by.add(step)
+            if unchanged_by == steps:  # what finishing the rounds would return
+                return before if thread == before else thread
+        if thread == before:
+            return before
     return thread

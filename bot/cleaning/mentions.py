@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import replace
 
 from bot.cleaning.segments import text_segment, tidy_segments, with_posts
-from bot.model import Post, Segment, SegmentKind, Thread
+from bot.model import Post, Segment, SegmentKind, Thread, with_changes
 
 # "@alice", "@alice@example.social" or "@alice.bsky.social" written as plain text.
 _TEXT_MENTION = re.compile(r"\s*@([A-Za-z0-9_][\w.-]*(?:@[\w.-]+)?)(?=\s|\Z)")
@@ -64,7 +63,7 @@ def _drop_text_mentions(text: str, known: set[str]) -> str:
 
 def _with_text(post: Post, segments: tuple[Segment, ...]) -> Post:
     segments = tidy_segments(segments)
-    return post if segments == post.text else replace(post, text=segments)
+    return post if segments == post.text else with_changes(post, text=segments)
 
 
 def _mentioned(segments: Iterable[Segment]) -> set[str]:

@@ -15,7 +15,6 @@ from __future__ import annotations
 from bisect import insort
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import replace
 from enum import StrEnum
 from typing import NamedTuple
 
@@ -30,7 +29,7 @@ from bot.cleaning.markers import (
     read_start,
 )
 from bot.cleaning.segments import is_blank_text, text_segment, tidy_segments, with_posts
-from bot.model import Post, Segment, SegmentKind, Thread
+from bot.model import Post, Segment, SegmentKind, Thread, with_changes
 
 # How far a counter may run ahead of its post's position (posts the source never saw).
 MAX_LEAD = 2
@@ -258,7 +257,7 @@ def _cut(post: Post, edges: _PostEdges, confirmed: set[Side]) -> Post:
         return post
     removed_end = post.text[edges.end_index].text[end_cut:tail] if edges.end else ""
     closed = post.closed_by_marker or has_pointer(removed_end)
-    return replace(post, text=tidied, closed_by_marker=closed)
+    return with_changes(post, text=tidied, closed_by_marker=closed)
 
 
 def _rest(text: str, tail: int | None) -> str:

@@ -8,10 +8,9 @@ attachment the renderers already show, so it goes. Only links at the very end ar
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 
 from bot.cleaning.segments import tidy_segments, with_posts
-from bot.model import Post, Segment, SegmentKind, Thread
+from bot.model import Post, Segment, SegmentKind, Thread, with_changes
 
 _MEDIA_PAGE = re.compile(
     r"^(?:https?://)?(?:www\.|mobile\.)?(?:x|twitter)\.com/\w+/status/\d+/(?:photo|video)/\d+",
@@ -46,7 +45,7 @@ def _strip_post(post: Post) -> Post:
     ):
         segments[-1:] = shorter
     tidied = tidy_segments(segments)
-    return post if tidied == post.text else replace(post, text=tidied)
+    return post if tidied == post.text else with_changes(post, text=tidied)
 
 
 def _without_trailing_placeholder(segment: Segment, has_media: bool) -> list[Segment] | None:

@@ -8,12 +8,11 @@ author's own paragraphs survive. Original mode clears every mark: one paragraph 
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import replace
 from itertools import pairwise
 
 from bot.cleaning.markers import find_tail
 from bot.cleaning.segments import has_attachments, is_blank, with_posts
-from bot.model import Post, SegmentKind, Thread
+from bot.model import Post, SegmentKind, Thread, with_changes
 
 # A colon ends the post on purpose: what it introduces reads as its own paragraph.
 SENTENCE_ENDS = frozenset(".!?:")
@@ -84,7 +83,7 @@ def _runs_on(post: Post, following: Post) -> bool:
 
 def _with_flags(thread: Thread, flags: list[bool]) -> Thread:
     posts = (
-        post if post.joins_next == flag else replace(post, joins_next=flag)
+        post if post.joins_next == flag else with_changes(post, joins_next=flag)
         for post, flag in zip(thread.posts, flags, strict=True)
     )
     return with_posts(thread, posts)

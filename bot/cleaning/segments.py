@@ -8,9 +8,8 @@ TEXT dropped), so no step has to reason about segment boundaries on its own.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import replace
 
-from bot.model import Post, Segment, SegmentKind, Thread, kept_if_unchanged
+from bot.model import Post, Segment, SegmentKind, Thread, kept_if_unchanged, with_changes
 
 _TEXT = SegmentKind.TEXT
 
@@ -22,7 +21,7 @@ def with_posts(thread: Thread, posts: Iterable[Post]) -> Thread:
     it back unchanged saves a copy and lets the round see at a glance that nothing changed.
     """
     kept = kept_if_unchanged(thread.posts, tuple(posts))
-    return thread if kept is thread.posts else replace(thread, posts=kept)
+    return thread if kept is thread.posts else with_changes(thread, posts=kept)
 
 
 def tidy_segments(segments: Iterable[Segment]) -> tuple[Segment, ...]:

@@ -7,11 +7,10 @@ text that showed the tracked URL is rebuilt from the clean one, so no tracking s
 
 from __future__ import annotations
 
-from dataclasses import replace
 from urllib.parse import unquote, urlsplit
 
 from bot.cleaning.segments import with_posts
-from bot.model import Post, Segment, SegmentKind, Thread
+from bot.model import Post, Segment, SegmentKind, Thread, with_changes
 
 TRACKING_PREFIXES = ("utm_", "__hs", "_hs")
 TRACKING_PARAMS = frozenset(
@@ -58,10 +57,10 @@ def _clean_post(post: Post) -> Post:
     segments = tuple(_clean_link(s) if s.kind is SegmentKind.LINK else s for s in post.text)
     card = post.card
     if card is not None and strip_tracking(card.url) != card.url:
-        card = replace(card, url=strip_tracking(card.url))
+        card = with_changes(card, url=strip_tracking(card.url))
     if segments == post.text and card is post.card:
         return post
-    return replace(post, text=segments, card=card)
+    return with_changes(post, text=segments, card=card)
 
 
 def _clean_link(segment: Segment) -> Segment:

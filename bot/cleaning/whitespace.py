@@ -7,10 +7,9 @@ leave no stray spaces or blank lines behind).
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 
 from bot.cleaning.segments import has_attachments, is_blank, tidy_segments, with_posts
-from bot.model import Post, Segment, SegmentKind, Thread
+from bot.model import Post, Segment, SegmentKind, Thread, with_changes
 
 _CARRIAGE_RETURN = re.compile(r"\r\n?")
 _SPACE_BEFORE_NEWLINE = re.compile(r"[ \t]+\n")
@@ -32,8 +31,8 @@ def tidy_whitespace(thread: Thread) -> Thread:
 
 
 def _tidy_post(post: Post) -> Post:
-    segments = tidy_segments(_collapse_segment(s) for s in post.text)
-    return post if segments == post.text else replace(post, text=segments)
+    segments = tidy_segments(map(_collapse_segment, post.text))
+    return post if segments == post.text else with_changes(post, text=segments)
 
 
 def _collapse_segment(segment: Segment) -> Segment:
@@ -58,9 +57,9 @@ def drop_empty_posts(thread: Thread) -> Thread:
             carried_gap += post.gap_before
             continue
         if carried_gap:
-            post = replace(post, gap_before=post.gap_before + carried_gap)
+            post = with_changes(post, gap_before=post.gap_before + carried_gap)
             carried_gap = 0
         kept.append(post)
     if not kept or len(kept) == len(thread.posts):
         return thread
-    return replace(thread, posts=tuple(kept))
+    return with_changes(thread, posts=tuple(kept))

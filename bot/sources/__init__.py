@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
 from bot import safety
 from bot.errors import ResponseTooLargeError, SourceTimeoutError, UnsupportedPlatformError
 from bot.i18n import N_
-from bot.model import Platform, Post, Thread, ThreadKey
+from bot.model import Platform, Post, Thread, ThreadKey, with_changes
 from bot.net.budget import FetchBudget
 from bot.net.http import HttpClient
 
@@ -101,14 +101,16 @@ def finish_thread(thread: Thread, max_posts: int) -> Thread:
     posts = list(_unique(thread.posts))
     report = thread.report
     if len(posts) != len(thread.posts):
-        report = replace(report, posts=len(posts))
+        report = with_changes(report, posts=len(posts))
     if len(posts) > max_posts:
         posts = posts[:max_posts]
-        report = replace(report, posts=max_posts, complete=False, note=cap_note(max_posts))
+        report = with_changes(report, posts=max_posts, complete=False, note=cap_note(max_posts))
     if report.other_branch_posts:
         # The author's other branches are posts of the thread that are not shown.
-        report = replace(report, complete=False)
-    finished = replace(thread, posts=tuple(posts), report=report, fetched_at=datetime.now(UTC))
+        report = with_changes(report, complete=False)
+    finished = with_changes(
+        thread, posts=tuple(posts), report=report, fetched_at=datetime.now(UTC)
+    )
     return safety.sanitize_thread(finished)
 
 

@@ -10,7 +10,6 @@ an unreadable `createdAt`) is passed over, so one such post never sinks a whole 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from datetime import datetime
 from urllib.parse import quote
 
@@ -26,6 +25,7 @@ from bot.model import (
     Quote,
     Segment,
     SegmentKind,
+    with_changes,
 )
 from bot.sources.json_reader import JsonObject, parse_time
 
@@ -143,7 +143,7 @@ def _media(embed: JsonObject) -> tuple[Media, ...]:
 
 
 def _image(image: JsonObject, thumb_key: str) -> Media:
-    return replace(
+    return with_changes(
         _visual(image, MediaType.PHOTO, "fullsize"),
         thumbnail_url=image.optional_string(thumb_key) or None,
     )

@@ -30,12 +30,12 @@ from __future__ import annotations
 
 import ipaddress
 from collections import deque
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from bot.errors import PostPrivateError, PostUnavailableError, ReplyLoopError, SourceError
 from bot.i18n import N_
-from bot.model import Platform, Report, Thread, ThreadKey
+from bot.model import Platform, Report, Thread, ThreadKey, with_changes
 from bot.net.http import HttpClient
 from bot.sources import CUT_SHORT_NOTE, FETCH_LIMITS, ProgressCallback, SourceConfig
 from bot.sources.json_reader import JsonObject
@@ -310,7 +310,7 @@ def _thread(
 ) -> Thread:
     posts = [read_post(status, key.host) for status in chain]
     if gap:
-        posts[0] = replace(posts[0], gap_before=1)
+        posts[0] = with_changes(posts[0], gap_before=1)
     note = CUT_SHORT_NOTE if walk.cut_short else None
     if gap:
         note = N_("An earlier post of this thread was deleted, so it starts after that gap.")

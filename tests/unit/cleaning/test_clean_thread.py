@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.cleaning import ReadingMode, clean_thread
-from bot.model import LinkCard, Media, MediaType, SegmentKind, Thread
+import bot.cleaning as cleaning
+from bot.cleaning import TEXT_STEPS, ReadingMode, Step, clean_thread
+from bot.model import LinkCard, Media, MediaType, SegmentKind, Thread, with_changes
 from tests.samples import link, post, rich_thread, text, thread
 from tests.unit.cleaning.build import texts_of, thread_of
 
@@ -211,3 +213,51 @@ def test_reflow_keeps_break_after_trailing_hashtags() -> None:
         ["Cats purr #cats #pets", "Dogs bark"],
         False,
     )
+
+
+def _recording(steps: list[str], step: Step) -> Step:
+    """Return `step`, noting its name in `steps` each time it runs."""
+
+    def recorded(value: Thread) -> Thread:
+        steps.append(step.__name__)
+        return step(value)
+
+    return recorded
+
+
+def _removing(word: str, *, unless: str | None = None) -> Step:
+    """Return a step that removes `word` from every post, except where `unless` still shows."""
+
+    def remove(value: Thread) -> Thread:
+        posts = tuple(
+            p
+            if word not in p.plain_text or (unless and unless in p.plain_text)
+            else with_changes(p, text=(text(p.plain_text.replace(word, "").strip()),))
+            for p in value.posts
+        )
+        return with_changes(value, posts=posts) if posts != value.posts else value
+
+    remove.__name__ = f"remove_{word}"
+    return remove
+
+
+def test_clean_thread_runs_each_step_once_on_a_thread_none_changes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A step that handed a thread back is not asked again (tidy_whitespace is listed twice)."""
+    ran: list[str] = []
+    recorded = {step: _recording(ran, step) for step in TEXT_STEPS}
+    monkeypatch.setattr(cleaning, "TEXT_STEPS", tuple(recorded[step] for step in TEXT_STEPS))
+    plain = thread_of("Cats purr.", "Dogs bark.")
+    assert clean_thread(plain) == plain
+    assert sorted(ran) == sorted({step.__name__ for step in TEXT_STEPS})
+
+
+def test_clean_thread_asks_a_step_again_once_a_later_step_changed_the_thread(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """ "B" goes only once "A" is gone, and "A" goes after "B" was looked at: skipping the first
+    step for having handed back the thread of the first round would leave "B" behind."""
+    steps = (_removing("B", unless="A"), _removing("A"))
+    monkeypatch.setattr(cleaning, "TEXT_STEPS", steps)
+    assert texts_of(clean_thread(thread_of("A B C", "C"))) == ["C", "C"]
