@@ -40,6 +40,12 @@ def test_web_url_kept(url: str) -> None:
     assert safe_url(url) == url
 
 
+def test_web_url_kept_as_the_same_string() -> None:
+    """The sanitizer keeps a harmless part by comparing old and new values, best by identity."""
+    url = "".join(["https://example.com/", "a?x=1"])
+    assert safe_url(url) is url
+
+
 def test_space_inside_written_as_percent_20() -> None:
     assert safe_url("https://example.com/a b") == "https://example.com/a%20b"
 
