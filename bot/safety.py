@@ -200,7 +200,17 @@ def _post(post: Post) -> Post:
 
 
 def _segments(segments: tuple[Segment, ...]) -> tuple[Segment, ...]:
+    if _are_harmless(segments):
+        return segments
     return kept_if_unchanged(segments, tuple(_segment(segment) for segment in segments))
+
+
+def _are_harmless(segments: tuple[Segment, ...]) -> bool:
+    """Tell whether no rule changes any of the segments, asking once for all their text."""
+    for segment in segments:
+        if segment.url is not None and not _PLAIN_WEB_URL.fullmatch(segment.url):
+            return False
+    return not _XML_FORBIDDEN.search("".join([segment.text for segment in segments]))
 
 
 def _segment(segment: Segment) -> Segment:
@@ -214,6 +224,8 @@ def _segment(segment: Segment) -> Segment:
 
 
 def _media(media: tuple[Media, ...]) -> tuple[Media, ...]:
+    if not media:
+        return media  # most posts have none: no need to build an empty tuple to compare
     return kept_if_unchanged(
         media,
         tuple(_media_item(item, url) for item in media if (url := safe_url(item.url)) is not None),

@@ -155,6 +155,12 @@ def test_sanitize_turns_unsafe_link_into_text() -> None:
     assert sanitize_thread(hostile).posts[0].text == (text("see "), text("this"))
 
 
+def test_sanitize_writes_a_link_url_in_its_safe_form() -> None:
+    hostile = thread(post(0, text("see "), link("this", "HTTPS://example.com/a b")))
+    cleaned = sanitize_thread(hostile).posts[0].text
+    assert cleaned == (text("see "), link("this", "https://example.com/a%20b"))
+
+
 def test_sanitize_keeps_mention_kind_without_its_url() -> None:
     mention = Segment(SegmentKind.MENTION, "@bob", "tg://resolve?domain=bob")
     hostile = thread(post(0, mention, text(" hi")))
