@@ -103,6 +103,11 @@ def is_safe_url(url: str | None) -> bool:
     return safe_url(url) is not None
 
 
+def is_clean_text(text: str) -> bool:
+    """Tell whether `clean_text` leaves the text as it is."""
+    return _XML_FORBIDDEN.search(text) is None
+
+
 def clean_text(text: str) -> str:
     """Return the text without the characters XML 1.0 forbids."""
     return _XML_FORBIDDEN.sub("", text)
@@ -210,7 +215,7 @@ def _are_harmless(segments: tuple[Segment, ...]) -> bool:
     for segment in segments:
         if segment.url is not None and not _PLAIN_WEB_URL.fullmatch(segment.url):
             return False
-    return not _XML_FORBIDDEN.search("".join([segment.text for segment in segments]))
+    return is_clean_text("".join([segment.text for segment in segments]))
 
 
 def _segment(segment: Segment) -> Segment:

@@ -12,7 +12,8 @@ passes `safety.clean_text`.
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 from bot import safety
@@ -33,6 +34,9 @@ class Part(NamedTuple):
     media: int = 0
     depth: int = 0
 
+
+_MARKUP_CHARS = re.compile("[&<>\n]")
+"""What `_escaped` writes differently: the three characters HTML escapes, and a line break."""
 
 EMPTY = Part("")
 DIVIDER = Part("<hr>", blocks=1, depth=1)
@@ -56,7 +60,7 @@ def link(value: str, url: str | None) -> Part:
     return _wrap(_link_opening(target), "</a>", inner, blocks=0)
 
 
-def inline(segments: Iterable[Segment]) -> Part:
+def inline(segments: Sequence[Segment]) -> Part:
     """Return segments as one part: links, mentions and hashtags link to their URL, plain text
     stays text.
 
@@ -64,13 +68,18 @@ def inline(segments: Iterable[Segment]) -> Part:
     in one pass: paragraphs hold most of a thread's segments, and building a part for each only
     to take it apart again in `join` was the largest cost of a rich render.
     """
+    # Asked once of the whole paragraph: nearly all text holds nothing to clean, and most
+    # paragraphs nothing to escape or break either, so their text is their markup.
+    written = "".join([segment.text for segment in segments])
+    clean = safety.is_clean_text(written)
+    plain = clean and _MARKUP_CHARS.search(written) is None
     markup: list[str] = []
     chars = depth = 0
     for segment in segments:
-        value = safety.clean_text(segment.text)
+        value = segment.text if clean else safety.clean_text(segment.text)
         if not value:
             continue
-        piece, piece_depth = _escaped(value)
+        piece, piece_depth = (value, 0) if plain else _escaped(value)
         target = None if segment.kind is SegmentKind.TEXT else safety.safe_url(segment.url)
         if target is not None:
             piece, piece_depth = _link_opening(target) + piece + "</a>", piece_depth + 1
