@@ -47,11 +47,17 @@ _XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\ufff
 # Anything a browser or Markdown would drop or reinterpret inside a URL: C0 and C1 controls,
 # every space but U+0020 (a URL must start with its scheme, so a space cannot lead), the
 # backslash browsers read as "/", and the invisible format characters.
-_URL_UNSAFE = re.compile(
-    "[\x00-\x1f\x7f-\xa0\\\\\u00ad\u061c\u1680\u180e\u2000-\u200f\u2028-\u202f"
-    "\u205f-\u206f\u3000\ufeff\ufff9-\ufffb]"
+_URL_UNSAFE_CHARS = (
+    "\x00-\x1f\x7f-\xa0\\\\\u00ad\u061c\u1680\u180e\u2000-\u200f\u2028-\u202f"
+    "\u205f-\u206f\u3000\ufeff\ufff9-\ufffb"
 )
+_URL_UNSAFE = re.compile(f"[{_URL_UNSAFE_CHARS}]")
 _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://([^/?#]*)")
+# The shape nearly every URL has, which `safe_url` returns as it is: a lower-case web scheme, a
+# host without credentials, and nothing unsafe and no space anywhere. One match tells it.
+_PLAIN_WEB_URL = re.compile(
+    f"https?://[^/?#@ {_URL_UNSAFE_CHARS}]+(?:[/?#][^ {_URL_UNSAFE_CHARS}]*)?"
+)
 _ZERO_WIDTH_JOINER = "\u200d"
 # Letters that draw nothing, used to make a name look blank or padded (not category Cf).
 _BLANK_FILLERS = frozenset("\u034f\u115f\u1160\u17b4\u17b5\u3164\uffa0")
@@ -70,6 +76,10 @@ def safe_url(url: str | None) -> str | None:
     including relative URLs: the bot has no base for them, and a browser would resolve them
     against the page that shows them.
     """
+    if url is None or _PLAIN_WEB_URL.fullmatch(url):
+        # Returning the very string spares a copy, and lets the sanitizer's comparison of old
+        # and new values end at their identity.
+        return url
     if not url or _URL_UNSAFE.search(url):
         return None
     match = _SCHEME.match(url)
@@ -79,16 +89,18 @@ def safe_url(url: str | None) -> str | None:
     lowered = scheme.lower()
     if lowered not in SAFE_SCHEMES or not authority or "@" in authority:
         return None
-    if scheme == lowered and " " not in url:
-        # Nearly every URL: returning the very string spares a copy, and lets the sanitizer's
-        # comparison of old and new values end at their identity.
-        return url
+    # Not the plain shape, so the scheme's case or a space inside needs writing anew.
     return lowered + url[len(scheme) :].replace(" ", "%20")
 
 
 def is_safe_url(url: str | None) -> bool:
     """Tell whether `safe_url` lets the URL through."""
     return safe_url(url) is not None
+
+
+def is_clean_text(text: str) -> bool:
+    """Tell whether `clean_text` leaves the text as it is."""
+    return _XML_FORBIDDEN.search(text) is None
 
 
 def clean_text(text: str) -> str:
@@ -188,7 +200,17 @@ def _post(post: Post) -> Post:
 
 
 def _segments(segments: tuple[Segment, ...]) -> tuple[Segment, ...]:
+    if _are_harmless(segments):
+        return segments
     return kept_if_unchanged(segments, tuple(_segment(segment) for segment in segments))
+
+
+def _are_harmless(segments: tuple[Segment, ...]) -> bool:
+    """Tell whether no rule changes any of the segments, asking once for all their text."""
+    for segment in segments:
+        if segment.url is not None and not _PLAIN_WEB_URL.fullmatch(segment.url):
+            return False
+    return is_clean_text("".join([segment.text for segment in segments]))
 
 
 def _segment(segment: Segment) -> Segment:
@@ -202,6 +224,8 @@ def _segment(segment: Segment) -> Segment:
 
 
 def _media(media: tuple[Media, ...]) -> tuple[Media, ...]:
+    if not media:
+        return media  # most posts have none: no need to build an empty tuple to compare
     return kept_if_unchanged(
         media,
         tuple(_media_item(item, url) for item in media if (url := safe_url(item.url)) is not None),

@@ -58,23 +58,26 @@ def group_passages(posts: Sequence[Post]) -> tuple[Passage, ...]:
 
 def split_paragraphs(segments: Sequence[Segment]) -> tuple[Paragraph, ...]:
     """Split text at blank lines inside TEXT segments, trimming each paragraph; drop empty ones."""
-    paragraphs: list[list[Segment]] = [[]]
+    current: list[Segment] = []
+    paragraphs = [current]
     for segment in segments:
+        text = segment.text
         if segment.kind is not SegmentKind.TEXT:
-            paragraphs[-1].append(segment)
+            current.append(segment)
             continue
-        pieces = _PARAGRAPH_BREAK.split(segment.text)
+        # Most text holds no line break, so no paragraph break either: no need to ask the regex.
+        pieces = _PARAGRAPH_BREAK.split(text) if "\n" in text else (text,)
         if len(pieces) == 1 and segment.url is None:
-            if segment.text:
-                paragraphs[-1].append(segment)  # no break in it: the segment as it is
+            if text:
+                current.append(segment)  # no break in it: the segment as it is
             continue
         for index, piece in enumerate(pieces):
             if index:
-                paragraphs.append([])
+                current = []
+                paragraphs.append(current)
             if piece:
-                paragraphs[-1].append(Segment(SegmentKind.TEXT, piece))
-    trimmed = (_trim(paragraph) for paragraph in paragraphs)
-    return tuple(paragraph for paragraph in trimmed if paragraph)
+                current.append(Segment(SegmentKind.TEXT, piece))
+    return tuple(filter(None, map(_trim, paragraphs)))  # empty paragraphs dropped
 
 
 def _runs_on(previous: Post, post: Post) -> bool:
@@ -110,10 +113,11 @@ def _trim(segments: Sequence[Segment]) -> Paragraph:
     while end > start and _is_text(segments[end - 1]) and not segments[end - 1].text.strip():
         end -= 1
     result = list(segments[start:end])
-    # An edge TEXT is written anew (without a url) unless it is trimmed plain text already.
-    if result and _is_text(first := result[0]) and not _is_trimmed(first, first.text[:1]):
+    # An edge TEXT is written anew (without a url) unless it is trimmed plain text already;
+    # what is left of one at an edge is not blank, so its outer character is there.
+    if result and not _is_kept_edge(first := result[0], first.text[:1]):
         result[0] = Segment(SegmentKind.TEXT, first.text.lstrip())
-    if result and _is_text(last := result[-1]) and not _is_trimmed(last, last.text[-1:]):
+    if result and not _is_kept_edge(last := result[-1], last.text[-1:]):
         result[-1] = Segment(SegmentKind.TEXT, last.text.rstrip())
     return tuple(result)
 
@@ -121,11 +125,9 @@ def _trim(segments: Sequence[Segment]) -> Paragraph:
 def _is_kept_edge(segment: Segment, outer_char: str) -> bool:
     """Tell whether trimming leaves an edge segment as it is: a link, mention or hashtag, or
     plain text without a url whose outer character is there and is not whitespace."""
-    return not _is_text(segment) or (outer_char != "" and _is_trimmed(segment, outer_char))
-
-
-def _is_trimmed(segment: Segment, outer_char: str) -> bool:
-    return segment.url is None and not outer_char.isspace()
+    return segment.kind is not SegmentKind.TEXT or (
+        outer_char != "" and segment.url is None and not outer_char.isspace()
+    )
 
 
 def _is_text(segment: Segment) -> bool:

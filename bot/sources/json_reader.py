@@ -50,17 +50,17 @@ class JsonObject:
 
     def string(self, key: str) -> str:
         """Return the required string `key`."""
-        value = self.optional_string(key)
-        if value is None:
-            raise self._error(f"lacks the string {key!r}")
-        return value
+        value = self.data.get(key)
+        if isinstance(value, str):
+            return value
+        raise self._error(_string_problem(key, value))
 
     def optional_string(self, key: str) -> str | None:
         """Return the string `key`, or None when it is absent or null."""
         value = self.data.get(key)
         if value is None or isinstance(value, str):
             return value
-        raise self._error(f"has a non-string {key!r}")
+        raise self._error(_string_problem(key, value))
 
     def text(self, key: str) -> str:
         """Return the string `key`, empty when it is absent or null."""
@@ -91,7 +91,9 @@ class JsonObject:
 
     def integers(self, key: str) -> list[int]:
         """Return the list of integers `key` (offset pairs), empty when absent or null."""
-        return [self._integer(key, item) for item in self._list(key)]
+        # An exact int needs no further question (a bool, also an int, is refused).
+        items = self._list(key)
+        return [item if type(item) is int else self._integer(key, item) for item in items]
 
     def strings(self, key: str) -> list[str]:
         """Return the list of strings `key` (ids, keys), empty when absent or null."""
@@ -117,6 +119,8 @@ class JsonObject:
     def child(self, key: str) -> JsonObject | None:
         """Return the object `key`, or None when it is absent or null."""
         value = self.data.get(key)
+        if isinstance(value, dict):
+            return JsonObject(value, self.platform)  # the common case, without a second call
         return None if value is None else self._object(key, value)
 
     def child_or_empty(self, key: str) -> JsonObject:
@@ -125,7 +129,11 @@ class JsonObject:
 
     def children(self, key: str) -> list[JsonObject]:
         """Return the list of objects `key`, empty when it is absent or null."""
-        return [self._object(key, item) for item in self._list(key)]
+        platform = self.platform
+        return [
+            JsonObject(item, platform) if isinstance(item, dict) else self._object(key, item)
+            for item in self._list(key)
+        ]
 
     def _list(self, key: str) -> list[object]:
         value = self.data.get(key)
@@ -153,6 +161,12 @@ class JsonObject:
 
     def _error(self, problem: str) -> SourceError:
         return SourceError(f"{self.platform} answer {problem}", platform=self.platform)
+
+
+def _string_problem(key: str, value: object) -> str:
+    # `string` asks the dict itself rather than through `optional_string`: it is the
+    # commonest question of a parse, and a second call cost more than the answer.
+    return f"lacks the string {key!r}" if value is None else f"has a non-string {key!r}"
 
 
 def _not_an_object(platform: str, what: str) -> SourceError:

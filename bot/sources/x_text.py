@@ -8,6 +8,7 @@ and share the cutting here.
 from __future__ import annotations
 
 import html
+import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import quote as url_quote
@@ -74,18 +75,16 @@ def build_segments(
         (display_range[0], display_range[1]) if len(display_range) == 2 else (0, len(text))
     )
 
-    def plain(run: str) -> str:
-        return html.unescape(run) if still_escaped else run
-
     segments: list[Segment] = []
     # Plain text since the last entity shown: a dropped entity (a media link) leaves the runs
     # on either side of it as one, and each Segment is built once, when its text is complete.
     pending = ""
     cursor = start
-    for entity in sorted(entities, key=lambda item: item.start):
+    for entity in sorted(entities, key=_START):
         if entity.start < cursor or entity.end > end:
             continue
-        pending += plain(text[cursor : entity.start])
+        run = text[cursor : entity.start]
+        pending += html.unescape(run) if still_escaped else run
         if entity.kind is not None:
             if pending:
                 segments.append(Segment(SegmentKind.TEXT, pending))
@@ -95,10 +94,14 @@ def build_segments(
                 segments.append(Segment(entity.kind, shown, entity.url))
         cursor = entity.end
     # The space before a removed media link would otherwise end the post.
-    pending = (pending + plain(text[cursor:end])).rstrip()
+    run = text[cursor:end]
+    pending = (pending + (html.unescape(run) if still_escaped else run)).rstrip()
     if pending:
         segments.append(Segment(SegmentKind.TEXT, pending))
     return tuple(segments)
+
+
+_START = operator.attrgetter("start")
 
 
 def _offset_text(raw_text: str, entities: Sequence[XEntity]) -> tuple[str, bool]:

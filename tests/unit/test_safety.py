@@ -40,6 +40,12 @@ def test_web_url_kept(url: str) -> None:
     assert safe_url(url) == url
 
 
+def test_web_url_kept_as_the_same_string() -> None:
+    """The sanitizer keeps a harmless part by comparing old and new values, best by identity."""
+    url = "".join(["https://example.com/", "a?x=1"])
+    assert safe_url(url) is url
+
+
 def test_space_inside_written_as_percent_20() -> None:
     assert safe_url("https://example.com/a b") == "https://example.com/a%20b"
 
@@ -147,6 +153,12 @@ def test_sanitize_keeps_the_harmless_posts_of_a_hostile_thread() -> None:
 def test_sanitize_turns_unsafe_link_into_text() -> None:
     hostile = thread(post(0, text("see "), link("this", EVIL)))
     assert sanitize_thread(hostile).posts[0].text == (text("see "), text("this"))
+
+
+def test_sanitize_writes_a_link_url_in_its_safe_form() -> None:
+    hostile = thread(post(0, text("see "), link("this", "HTTPS://example.com/a b")))
+    cleaned = sanitize_thread(hostile).posts[0].text
+    assert cleaned == (text("see "), link("this", "https://example.com/a%20b"))
 
 
 def test_sanitize_keeps_mention_kind_without_its_url() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.model import Media, MediaType, Post, Segment
+from bot.model import Media, MediaType, Post, Segment, SegmentKind
 from bot.rendering.passages import group_passages, split_paragraphs
 from tests.samples import link, post, text
 
@@ -93,3 +93,11 @@ def test_split_paragraphs_at_blank_lines(
 ) -> None:
     paragraphs = split_paragraphs(segments)
     assert ["".join(s.text for s in paragraph) for paragraph in paragraphs] == expected
+
+
+def test_split_paragraphs_writes_text_with_a_url_anew_without_it() -> None:
+    """Only links, mentions and hashtags carry a URL; a TEXT segment with one loses it."""
+    odd = Segment(SegmentKind.TEXT, " a\n\nb ", url="https://x.com")
+    inner = Segment(SegmentKind.TEXT, "c", url="https://x.com")
+    paragraphs = split_paragraphs((odd, inner))
+    assert paragraphs == ((text("a"),), (text("b "), text("c")))

@@ -73,6 +73,7 @@ def test_reader_returns_value_when_type_fits(reader: str, value: object, expecte
         ("number", float("inf")),  # orjson refuses it, but a reader must not trust that
         ("number", float("nan")),
         ("integers", [1, "2"]),
+        ("integers", [1, True]),  # a bool is an int to Python, not to JSON
         ("integers", 3),
         ("strings", [1]),
         ("time", None),
@@ -83,6 +84,7 @@ def test_reader_returns_value_when_type_fits(reader: str, value: object, expecte
         ("child_or_empty", "a"),
         ("children", {"a": 1}),
         ("children", [1]),
+        ("children", [{}, None]),
     ],
 )
 def test_reader_raises_source_error_when_type_is_wrong(reader: str, value: object) -> None:
