@@ -22,7 +22,7 @@ import warnings
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from telegram import (
     Bot,
@@ -224,8 +224,10 @@ class Sender:
         *,
         reply_to: int | None = None,
         buttons: InlineKeyboardMarkup | None = None,
-    ) -> Message:
-        """Send a rich message to a chat, replying to `reply_to` when it still exists.
+    ) -> int:
+        """Send a rich message to a chat, replying to `reply_to` when it still exists; return
+        its message id (PTB's `Message` of it would cost about 0.17 ms of CPU to build, and
+        only the id is read).
 
         Raises:
             RichUnsupportedError: the server has no `sendRichMessage`; nothing was sent.
@@ -241,17 +243,15 @@ class Sender:
         if reply_to:
             arguments["reply_parameters"] = reply_parameters(reply_to)
 
-        async def send() -> Message:
+        async def send() -> int:
             try:
-                sent = await self.bot.do_api_request(
-                    "sendRichMessage", api_kwargs=arguments, return_type=Message
-                )
+                sent = await self.bot.do_api_request("sendRichMessage", api_kwargs=arguments)
             except (EndPointNotFound, InvalidToken) as exc:
                 # PTB raises EndPointNotFound for a 404 once the bot is initialised, and
                 # InvalidToken before that; a bad token would fail the classic send next.
                 raise self._rich_unsupported(exc) from exc
             self.rich_supported = True
-            return cast(Message, sent)
+            return int(sent["message_id"])
 
         return await self._call(target, send)
 

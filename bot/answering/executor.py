@@ -239,8 +239,8 @@ class Answerer:
                 sent_id = await self.store.get_value(journal)
                 if sent_id is None:
                     sent = await self._carry_out_step(request, target, step, presentation)
-                    assert sent is not None, "a step that adds a message returns it"
-                    sent_id = str(sent.message_id)
+                    assert sent is not None, "a step that adds a message returns its id"
+                    sent_id = str(sent)
                     await self.store.set_value(journal, sent_id, ttl_s=SENT_JOURNAL_TTL_S)
                 answer_id = answer_id or int(sent_id)
         except UndeliverableError:
@@ -253,27 +253,28 @@ class Answerer:
         target: Target,
         step: Step,
         presentation: Presentation | None,
-    ) -> Message | None:
+    ) -> int | None:
         """Carry out one step (not RememberAnswer: `_carry_out` knows the answer's id); return
-        the message it added, if it added one."""
+        the id of the message it added, if it added one."""
         match step:
             case Edit():
                 await self._edit(request, target, step)
             case EditRich():
                 await self._edit_rich(request, target, step)
             case SendPart():
-                return await self._send_part(request, target, step)
+                return (await self._send_part(request, target, step)).message_id
             case SendRich():
                 return await self.sender.send_rich(
                     target, step.message, reply_to=request.replies_to, buttons=step.buttons
                 )
             case SendDocument():
                 assert presentation is not None, "a document step needs the thread"
-                return await self._send_document(target, step, presentation)
+                return (await self._send_document(target, step, presentation)).message_id
             case Notify():
-                return await self.sender.send(
+                notice = await self.sender.send(
                     target, step.html, reply_to=request.message_id, quiet=step.quiet
                 )
+                return notice.message_id
         return None
 
     async def _edit(self, request: UnrollRequest, target: Target, step: Edit) -> None:

@@ -15,7 +15,7 @@ from telegram.error import BadRequest
 from bot.delivery import RichUnsupportedError, Sender, Target, UndeliverableError
 from bot.rendering import telegram_rich
 from bot.rendering.telegram_rich import RichMessage
-from tests.fakes.telegram import FakeChat, FakeTelegram
+from tests.fakes.telegram import FakeChat, FakeTelegram, Json
 from tests.samples import post, rich_thread, text, thread
 
 BUTTONS = InlineKeyboardMarkup([[InlineKeyboardButton("Refresh", callback_data="r")]])
@@ -27,6 +27,12 @@ def chat(fake: FakeTelegram, sender: Sender) -> FakeChat:
     return fake.private_chat(fake.user("Alice"))
 
 
+def _stored(fake: FakeTelegram, chat: FakeChat, message_id: int) -> Json:
+    """Return the message `message_id` of `chat` as the fake Bot API now holds it."""
+    [message] = [m for m in fake.messages_in(chat) if m["message_id"] == message_id]
+    return message
+
+
 def _message(html: str, *, is_rtl: bool = False) -> RichMessage:
     return RichMessage(html, is_rtl, 1, 1, chars=0, blocks=0, media=0, depth=0)
 
@@ -35,9 +41,9 @@ async def test_send_rich_delivers_the_rendered_html(
     fake: FakeTelegram, sender: Sender, chat: FakeChat
 ) -> None:
     message = telegram_rich.render(rich_thread())
-    sent = await sender.send_rich(Target(chat_id=chat.id), message, buttons=BUTTONS)
+    sent_id = await sender.send_rich(Target(chat_id=chat.id), message, buttons=BUTTONS)
     assert fake.rich_sent_to(chat) == [{"html": message.html}]
-    assert sent.reply_markup == BUTTONS
+    assert _stored(fake, chat, sent_id)["reply_markup"] == BUTTONS.to_dict()
     assert sender.rich_supported is True
 
 
@@ -46,9 +52,8 @@ async def test_send_rich_replies_and_marks_right_to_left(
 ) -> None:
     asked = await sender.send(Target(chat_id=chat.id), "https://x.com/ada/status/1")
     hebrew = telegram_rich.render(thread(post(0, text("שלום עולם, זה שרשור"))))
-    sent = await sender.send_rich(Target(chat_id=chat.id), hebrew, reply_to=asked.message_id)
-    assert sent.reply_to_message is not None
-    assert sent.reply_to_message.message_id == asked.message_id
+    sent_id = await sender.send_rich(Target(chat_id=chat.id), hebrew, reply_to=asked.message_id)
+    assert _stored(fake, chat, sent_id)["reply_to_message"]["message_id"] == asked.message_id
     assert fake.rich_sent_to(chat) == [{"html": hebrew.html, "is_rtl": True}]
 
 
