@@ -440,15 +440,25 @@ class KeepAliveTransport(httpx.AsyncBaseTransport):
             raise httpx.TimeoutException("timed out", request=request) from exc
         except (OSError, asyncio.IncompleteReadError, ProtocolError) as exc:
             raise httpx.TransportError(f"{type(exc).__name__}: {exc}", request=request) from exc
-        return httpx.Response(
-            answer.status,
-            headers=answer.headers,
-            stream=_Body(answer, timeouts.read, request),
-            extensions={"http_version": b"HTTP/1.1"},
-        )
+        try:
+            return httpx.Response(
+                answer.status,
+                # As bytes: httpx would encode text as ASCII, and an upstream may send any byte.
+                headers=_raw(answer.headers),
+                stream=_Body(answer, timeouts.read, request),
+                extensions={"http_version": b"HTTP/1.1"},
+            )
+        except BaseException:
+            answer.release()  # nobody else holds it yet
+            raise
 
     async def aclose(self) -> None:
         await self._pool.close()
+
+
+def _raw(headers: list[tuple[str, str]]) -> list[tuple[bytes, bytes]]:
+    """Return headers as the bytes they came as (`_read_head` read them as Latin-1)."""
+    return [(name.encode("latin-1"), value.encode("latin-1")) for name, value in headers]
 
 
 class _Body(httpx.AsyncByteStream):

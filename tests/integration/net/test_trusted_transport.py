@@ -54,6 +54,18 @@ async def test_gets_share_one_connection_and_send_the_clients_headers(
     assert "\r\nAccept-Encoding: gzip, deflate" in head
 
 
+@pytest.mark.parametrize(
+    "name", ["café".encode(), "café".encode("latin-1")], ids=["utf-8", "latin-1"]
+)
+async def test_header_bytes_beyond_ascii_are_read_as_httpx_reads_them(
+    http: HttpClient, api: ScriptedServer, name: bytes
+) -> None:
+    head = b"HTTP/1.1 200 OK\r\nX-Name: " + name + b"\r\nContent-Length: %d\r\n\r\n" % len(OK)
+    api.answer = lambda _: head + OK
+    response = await http.get(api.url)
+    assert (response.content, response.headers["x-name"]) == (OK, "café")
+
+
 async def test_a_form_goes_with_its_length(http: HttpClient, api: ScriptedServer) -> None:
     await http.post(f"{api.url}/createPage", data={"title": "Ada's thread"})
     [received] = api.received
