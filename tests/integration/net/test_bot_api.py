@@ -23,14 +23,6 @@ from tests.fakes.server import free_port
 
 
 @pytest.fixture
-async def api() -> AsyncIterator[ScriptedServer]:
-    api = ScriptedServer(free_port())
-    server = await asyncio.start_server(api.serve, "127.0.0.1", api.port)
-    yield api
-    server.close()
-
-
-@pytest.fixture
 async def bot(api: ScriptedServer) -> AsyncIterator[Bot]:
     request = JsonBotRequest(connection_pool_size=2, read_timeout=1.0, pool_timeout=0.2)
     bot = Bot("1:token", base_url=f"{api.url}/bot", request=request, get_updates_request=request)

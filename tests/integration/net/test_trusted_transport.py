@@ -20,14 +20,6 @@ from tests.fakes.server import free_port
 
 
 @pytest.fixture
-async def api() -> AsyncIterator[ScriptedServer]:
-    api = ScriptedServer(free_port())
-    server = await asyncio.start_server(api.serve, "127.0.0.1", api.port)
-    yield api
-    server.close()
-
-
-@pytest.fixture
 async def http(api: ScriptedServer) -> AsyncIterator[HttpClient]:
     # After the server, so closed before it: the server then sees its connections end.
     client = HttpClient(limits=HttpLimits(timeout_s=0.5, deadline_s=5, max_bytes=1000))
