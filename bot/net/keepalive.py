@@ -112,7 +112,7 @@ class KeepAlivePool:
     async def post(self, url: str, body: bytes, timeouts: Timeouts) -> tuple[int, bytes]:
         """Send `body` as JSON to `url`; return the answer's status and body.
 
-        Raises what `send` and `Answer.body` raise.
+        Raises what `send` and `Exchange.body` raise.
         """
         origin, _target = _Origin.of(url)
         headers = [
@@ -122,11 +122,12 @@ class KeepAlivePool:
             ("Content-Length", str(len(body))),
             ("Accept", "application/json"),
         ]
-        answer = await self.send("POST", url, headers, body, timeouts)
+        exchange = await self.send("POST", url, headers, body, timeouts)
         try:
-            return answer.status, b"".join([piece async for piece in answer.body(timeouts.read)])
+            pieces = [piece async for piece in exchange.body(timeouts.read)]
+            return exchange.status, b"".join(pieces)
         finally:
-            answer.release()
+            exchange.release()
 
     async def send(
         self,
@@ -135,7 +136,7 @@ class KeepAlivePool:
         headers: Sequence[tuple[str, str]],
         body: bytes,
         timeouts: Timeouts,
-    ) -> Answer:
+    ) -> Exchange:
         """Send one request (`headers` complete, Host included); return its answer once its
         head has come. The answer holds the connection until it is `release`d.
 
@@ -219,7 +220,7 @@ class KeepAlivePool:
         connection: _Connection,
         request: bytes,
         timeouts: Timeouts,
-    ) -> Answer:
+    ) -> Exchange:
         """Write the request and read the head of its answer."""
         try:
             try:
@@ -236,7 +237,7 @@ class KeepAlivePool:
             # unknown, so it is not reused.
             connection.close()
             raise
-        return Answer(status, headers, framing, self, origin, slots, connection)
+        return Exchange(status, headers, framing, self, origin, slots, connection)
 
     def _put_back(self, origin: _Origin, connection: _Connection) -> None:
         if self._closed:
@@ -272,8 +273,9 @@ class _Framing:
         return cls(int(length), False, keep)
 
 
-class Answer:
-    """An answer whose head has come: its status and headers, and its body to read once.
+class Exchange:
+    """One request whose answer's head has come: its status and headers, and its body to read
+    once.
 
     It holds its connection (and the pool's slot) until `release`, which keeps the connection
     for the next request only when the whole body was read.
@@ -431,7 +433,7 @@ class KeepAliveTransport(httpx.AsyncBaseTransport):
         ]
         body = await request.aread()
         try:
-            answer = await self._pool.send(
+            exchange = await self._pool.send(
                 request.method, str(request.url), headers, body, timeouts
             )
         except PoolTimeoutError as exc:
@@ -442,14 +444,14 @@ class KeepAliveTransport(httpx.AsyncBaseTransport):
             raise httpx.TransportError(f"{type(exc).__name__}: {exc}", request=request) from exc
         try:
             return httpx.Response(
-                answer.status,
+                exchange.status,
                 # As bytes: httpx would encode text as ASCII, and an upstream may send any byte.
-                headers=_raw(answer.headers),
-                stream=_Body(answer, timeouts.read, request),
+                headers=_raw(exchange.headers),
+                stream=_Body(exchange, timeouts.read, request),
                 extensions={"http_version": b"HTTP/1.1"},
             )
         except BaseException:
-            answer.release()  # nobody else holds it yet
+            exchange.release()  # nobody else holds it yet
             raise
 
     async def aclose(self) -> None:
@@ -462,14 +464,18 @@ def _raw(headers: list[tuple[str, str]]) -> list[tuple[bytes, bytes]]:
 
 
 class _Body(httpx.AsyncByteStream):
-    def __init__(self, answer: Answer, read_timeout: float | None, request: httpx.Request) -> None:
-        self._answer = answer
+    """An exchange's body as httpx reads it, failures as httpx's transport raises them."""
+
+    def __init__(
+        self, exchange: Exchange, read_timeout: float | None, request: httpx.Request
+    ) -> None:
+        self._exchange = exchange
         self._read_timeout = read_timeout
         self._request = request
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         try:
-            async for piece in self._answer.body(self._read_timeout):
+            async for piece in self._exchange.body(self._read_timeout):
                 yield piece
         except TimeoutError as exc:
             raise httpx.ReadTimeout("timed out", request=self._request) from exc
@@ -477,4 +483,4 @@ class _Body(httpx.AsyncByteStream):
             raise httpx.ReadError(f"{type(exc).__name__}: {exc}", request=self._request) from exc
 
     async def aclose(self) -> None:
-        self._answer.release()
+        self._exchange.release()
