@@ -174,10 +174,19 @@ _COUNTERS_START = [
 ]
 _COUNTERS_END = [(f, _end(p)) for f, p in _COUNTERS]
 
-# Matches where any counter pattern matches at the start (each keeps its own anchors). Most
-# post starts hold no counter: asking this once says so in a quarter of the time asking each
-# pattern takes, and only a start it matches is read pattern by pattern.
+# Matches where any counter pattern matches at the start (each keeps its own anchors).
 _ANY_COUNTER_AT_START = re.compile("|".join(f"(?:{p.pattern})" for _, p in _COUNTERS_START))
+# Matches where any start pattern but the opener's matches, and says which kind: `marker` is
+# set when a plain marker's pattern matches, else `counter` is (the alternatives are tried in
+# that order). Most post starts hold neither, and every start is read again once a round has
+# cut a token: asking this once says so in about a third of the time asking each kind takes,
+# and a counter is then read pattern by pattern only where one starts. The opener's pattern,
+# the slowest to ask, is asked in a thread's first post only.
+_TOKEN_AT_START = re.compile(
+    "(?P<marker>"
+    + "|".join(f"(?:{p.pattern})" for p in (_EMOJI_AT_START, *_WORDS_AT_START))
+    + f")|(?P<counter>{_ANY_COUNTER_AT_START.pattern})"
+)
 
 
 def read_start(text: str, *, opener: bool = False, closes_post: bool = True) -> Edge:
@@ -189,12 +198,14 @@ def read_start(text: str, *, opener: bool = False, closes_post: bool = True) -> 
     position, marker_cut, candidate = 0, 0, None
     while True:
         position = len(text) - len(text[position:].lstrip())
-        match = _match_plain_start(text, position, opener=opener, closes_post=closes_post)
-        if match:
+        token = _TOKEN_AT_START.match(text, position)
+        if (opener or (token and token["marker"] is not None)) and (
+            match := _match_plain_start(text, position, opener=opener, closes_post=closes_post)
+        ):
             position = match.end()
             marker_cut = position if candidate is None else marker_cut
             continue
-        if candidate is None and (found := _counter_start(text, position, closes_post)):
+        if candidate is None and token and (found := _counter_start(text, position, closes_post)):
             candidate, position = found
             continue
         return Edge(marker_cut, candidate, position if candidate else marker_cut)
@@ -298,8 +309,7 @@ def _follows_clause(text: str, start: int, opens_post: bool) -> bool:
 
 
 def _counter_start(text: str, position: int, closes_post: bool) -> tuple[Candidate, int] | None:
-    if not _ANY_COUNTER_AT_START.match(text, position):
-        return None
+    """Read a counter at position; asked only where `_TOKEN_AT_START` matches."""
     for form, pattern in _COUNTERS_START:
         match = pattern.match(text, position)
         if match and (closes_post or match.end() < len(text)):
