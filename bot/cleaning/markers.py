@@ -163,11 +163,12 @@ def _end(pattern: str) -> re.Pattern[str]:
 _EMOJI_AT_START = re.compile(rf"{_EMOJI_MARKER}(?:\s*[:：])?")
 _EMOJI_AT_END = re.compile(rf"{_EMOJI_MARKER}\Z")
 _WORDS_AT_START = [_start(p) for p in _WORD_MARKERS]
-_WORDS_AT_END = [_end(p) for p in _WORD_MARKERS]
+_WORDS_AT_END = tuple(_end(p) for p in _WORD_MARKERS)
 _OPENER_AT_START = re.compile(_OPENER_START)
 _OPENER_AT_END = _end(_OPENER_END)
 _OPENER_WRAPPED_AT_END = _end(_OPENER_WRAPPED)
 _FINAL_AT_END = _end(_FINAL_WORD)
+_OPENER_WORDS_AT_END = (_OPENER_WRAPPED_AT_END, *_WORDS_AT_END)
 _COUNTERS_START = [
     *((f, _start(f"{p}{_START_TAIL}")) for f, p in _COUNTERS),
     *((f, _start(p)) for f, p in _START_ONLY_COUNTERS),
@@ -280,16 +281,16 @@ def _match_plain_start(
 def _match_plain_end(
     text: str, end: int, *, opener: bool, final: bool, opens_post: bool
 ) -> re.Match[str] | None:
+    window = _window(end)
     # Openers first: "a 🧵" must go whole, not leave a dangling "a" behind its emoji.
     for allowed, pattern in ((opener, _OPENER_AT_END), (final, _FINAL_AT_END)):
-        match = pattern.search(text, _window(end), end) if allowed else None
+        match = pattern.search(text, window, end) if allowed else None
         if match and _follows_clause(text, match.start(), opens_post):
             return match
-    if match := _EMOJI_AT_END.search(text, _window(end), end):
+    if match := _EMOJI_AT_END.search(text, window, end):
         return match
-    words = [_OPENER_WRAPPED_AT_END, *_WORDS_AT_END] if opener else _WORDS_AT_END
-    for pattern in words:
-        match = pattern.search(text, _window(end), end)
+    for pattern in _OPENER_WORDS_AT_END if opener else _WORDS_AT_END:
+        match = pattern.search(text, window, end)
         if match and match.start() < end and (opens_post or match.start() > 0):
             return match
     return None
