@@ -9,9 +9,11 @@ from hypothesis import strategies as st
 from bot.cleaning.markers import (
     _ANY_COUNTER_AT_START,
     _COUNTERS_START,
+    _EMOJI,
     _EMOJI_AT_START,
     _TOKEN_AT_START,
     _WORDS_AT_START,
+    has_pointer,
 )
 from tests.data.counters.corpus import CASES
 
@@ -87,3 +89,14 @@ def test_token_at_start_finds_every_kind_of_marker(marker: str, after: str) -> N
 def test_token_at_start_agrees_on_every_corpus_post() -> None:
     posts = [post for case in CASES for post in case.posts]
     assert all(_token_kind_agrees(post, 0) for post in posts)
+
+
+@pytest.mark.parametrize("emoji", ["🧵", "👇", "👇🏽", "⬇️", "⬇", "⤵️", "🔽", *_EMOJI])
+def test_has_pointer_finds_every_read_on_emoji(emoji: str) -> None:
+    assert has_pointer(f"more {emoji}")
+    assert has_pointer(f"{emoji} more")
+
+
+def test_has_pointer_finds_nothing_in_other_text() -> None:
+    assert not has_pointer("")
+    assert not has_pointer("more 🌍 ⬆️ ⤴ 🔼 👆 below/end")
