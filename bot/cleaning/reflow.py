@@ -11,8 +11,8 @@ import unicodedata
 from itertools import pairwise
 
 from bot.cleaning.markers import find_tail
-from bot.cleaning.segments import has_attachments, is_blank, with_posts
-from bot.model import Post, SegmentKind, Thread, with_changes
+from bot.cleaning.segments import HASHTAG, LINK, has_attachments, is_blank, with_posts
+from bot.model import Post, Thread, with_changes
 
 # A colon ends the post on purpose: what it introduces reads as its own paragraph.
 SENTENCE_ENDS = frozenset(".!?:")
@@ -50,7 +50,7 @@ def ends_mid_sentence(post: Post) -> bool:
     if not post.text or is_blank(post):
         return False
     last = post.text[-1]
-    if last.kind in (SegmentKind.LINK, SegmentKind.HASHTAG):
+    if last.kind in (LINK, HASHTAG):
         return False
     return is_open_ending(last.text)
 
