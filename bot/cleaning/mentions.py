@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from bot.cleaning.segments import text_segment, tidy_segments, with_posts
-from bot.model import Post, Segment, SegmentKind, Thread, with_changes
+from bot.cleaning.segments import MENTION, TEXT, text_segment, tidy_segments, with_posts
+from bot.model import Post, Segment, Thread, with_changes
 
 # "@alice", "@alice@example.social" or "@alice.bsky.social" written as plain text.
 _TEXT_MENTION = re.compile(r"\s*@([A-Za-z0-9_][\w.-]*(?:@[\w.-]+)?)(?=\s|\Z)")
@@ -43,9 +43,9 @@ def strip_reply_mentions(thread: Thread) -> Thread:
 
 def _drop_leading_mentions(post: Post, known: set[str]) -> Post:
     for index, segment in enumerate(post.text):
-        if segment.kind is SegmentKind.MENTION and handle_key(segment.text) in known:
+        if segment.kind is MENTION and handle_key(segment.text) in known:
             continue
-        if segment.kind is not SegmentKind.TEXT:
+        if segment.kind is not TEXT:
             return _with_text(post, post.text[index:])
         rest = _drop_text_mentions(segment.text, known)
         if rest.strip():
@@ -69,8 +69,8 @@ def _with_text(post: Post, segments: tuple[Segment, ...]) -> Post:
 def _mentioned(segments: Iterable[Segment]) -> set[str]:
     keys: set[str] = set()
     for segment in segments:
-        if segment.kind is SegmentKind.MENTION:
+        if segment.kind is MENTION:
             keys.add(handle_key(segment.text))
-        elif segment.kind is SegmentKind.TEXT and "@" in segment.text:  # skip the regex scan
+        elif segment.kind is TEXT and "@" in segment.text:  # skip the regex scan
             keys.update(handle_key(m) for m in _WRITTEN_MENTION.findall(segment.text))
     return keys

@@ -28,8 +28,16 @@ from bot.cleaning.markers import (
     read_end,
     read_start,
 )
-from bot.cleaning.segments import is_blank_text, text_segment, tidy_segments, with_posts
-from bot.model import Post, Segment, SegmentKind, Thread, with_changes
+from bot.cleaning.segments import (
+    HASHTAG,
+    LINK,
+    TEXT,
+    is_blank_text,
+    text_segment,
+    tidy_segments,
+    with_posts,
+)
+from bot.model import Post, Segment, Thread, with_changes
 
 # How far a counter may run ahead of its post's position (posts the source never saw).
 MAX_LEAD = 2
@@ -40,6 +48,10 @@ class Side(StrEnum):
 
     START = "start"
     END = "end"
+
+
+# As module constants for the per-post code, like `segments.TEXT`.
+_START, _END = Side.START, Side.END
 
 
 class Counter(NamedTuple):
@@ -69,7 +81,7 @@ _STRONG = "strong"
 # Forms that state a total which every counter of the sequence repeats ("1/2 cup" then
 # "2/3 of voters" is no sequence).
 _FIXED_TOTAL = frozenset({Form.FRACTION, Form.OF})
-_TRAILING_KINDS = frozenset({SegmentKind.LINK, SegmentKind.HASHTAG})
+_TRAILING_KINDS = frozenset({LINK, HASHTAG})
 
 
 class _PostEdges(NamedTuple):
@@ -105,7 +117,7 @@ def find_counters(counters: Iterable[Counter]) -> set[Counter]:
                 families[family].append(counter)
     confirmed: set[Counter] = set()
     for members in families.values():
-        confirmed |= _confirm_family(sorted(members, key=lambda c: (c.post, c.side != Side.START)))
+        confirmed |= _confirm_family(sorted(members, key=lambda c: (c.post, c.side != _START)))
     return confirmed
 
 
@@ -195,10 +207,10 @@ def _read_post(post: Post, index: int, total: int) -> _PostEdges:
     same = end_index == 0
     opener, final = index == 0, index == total - 1
     start = None
-    if first.kind is SegmentKind.TEXT:
+    if first.kind is TEXT:
         start = read_start(first.text, opener=opener, closes_post=len(segments) == 1)
     last = segments[end_index]
-    if last.kind is not SegmentKind.TEXT:
+    if last.kind is not TEXT:
         return _PostEdges(start, None)
     text = last.text
     tail = find_tail(text)
@@ -228,7 +240,7 @@ def _counters(thread: Thread, edges: list[_PostEdges]) -> list[Counter]:
     ordinal = 0
     for index, (post, post_edges) in enumerate(zip(thread.posts, edges, strict=True)):
         ordinal += 1 + post.gap_before
-        for side, edge in ((Side.START, post_edges.start), (Side.END, post_edges.end)):
+        for side, edge in ((_START, post_edges.start), (_END, post_edges.end)):
             if edge is not None and edge.candidate is not None:
                 counters.append(Counter(index, side, ordinal, edge.candidate))
     return counters
@@ -236,10 +248,10 @@ def _counters(thread: Thread, edges: list[_PostEdges]) -> list[Counter]:
 
 def _cut(post: Post, edges: _PostEdges, confirmed: set[Side]) -> Post:
     segments = list(post.text)
-    start_cut = _cut_at(edges.start, Side.START in confirmed)
-    end_cut = _cut_at(edges.end, Side.END in confirmed)
+    start_cut = _cut_at(edges.start, _START in confirmed)
+    end_cut = _cut_at(edges.end, _END in confirmed)
     tail = edges.end_tail
-    if tail is not None and Side.END not in confirmed:
+    if tail is not None and _END not in confirmed:
         end_cut = tail  # before hashtags or links only a confirmed counter goes
     if edges.same_segment:
         text = segments[0].text

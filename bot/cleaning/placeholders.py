@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 
-from bot.cleaning.segments import tidy_segments, with_posts
-from bot.model import Post, Segment, SegmentKind, Thread, with_changes
+from bot.cleaning.segments import LINK, TEXT, tidy_segments, with_posts
+from bot.model import Post, Segment, Thread, with_changes
 
 _MEDIA_PAGE = re.compile(
     r"^(?:https?://)?(?:www\.|mobile\.)?(?:x|twitter)\.com/\w+/status/\d+/(?:photo|video)/\d+",
@@ -50,10 +50,10 @@ def _strip_post(post: Post) -> Post:
 
 def _without_trailing_placeholder(segment: Segment, has_media: bool) -> list[Segment] | None:
     """Return what is left of the last segment once its placeholder is cut, or None."""
-    if segment.kind is SegmentKind.LINK:
+    if segment.kind is LINK:
         targets = (segment.url or "", segment.text)
         return [] if any(is_media_placeholder(t, has_media=has_media) for t in targets) else None
-    if segment.kind is not SegmentKind.TEXT:
+    if segment.kind is not TEXT:
         return None
     trimmed = segment.text.rstrip()
     if not trimmed:
@@ -62,5 +62,5 @@ def _without_trailing_placeholder(segment: Segment, has_media: bool) -> list[Seg
     # reads only that word, not the whole post.
     word = trimmed.rsplit(maxsplit=1)[-1]
     if is_media_placeholder(word, has_media=has_media):
-        return [Segment(SegmentKind.TEXT, trimmed[: -len(word)].rstrip())]
+        return [Segment(TEXT, trimmed[: -len(word)].rstrip())]
     return None

@@ -11,8 +11,8 @@ import unicodedata
 from itertools import pairwise
 
 from bot.cleaning.markers import find_tail
-from bot.cleaning.segments import has_attachments, is_blank, with_posts
-from bot.model import Post, SegmentKind, Thread, with_changes
+from bot.cleaning.segments import HASHTAG, LINK, has_attachments, is_blank, with_posts
+from bot.model import Post, Thread, with_changes
 
 # A colon ends the post on purpose: what it introduces reads as its own paragraph.
 SENTENCE_ENDS = frozenset(".!?:")
@@ -45,12 +45,13 @@ def ends_mid_sentence(post: Post) -> bool:
     """Say whether the post's text stops mid-sentence.
 
     A trailing link or hashtag closes the post (it is a reference, not part of a phrase); a
-    trailing mention is a word like any other.
+    trailing mention is a word like any other. A blank post needs no test of its own: its
+    last segment is blank too, and blank text is no open ending.
     """
-    if not post.text or is_blank(post):
+    if not post.text:
         return False
     last = post.text[-1]
-    if last.kind in (SegmentKind.LINK, SegmentKind.HASHTAG):
+    if last.kind in (LINK, HASHTAG):
         return False
     return is_open_ending(last.text)
 
@@ -78,7 +79,7 @@ def _runs_on(post: Post, following: Post) -> bool:
         return False
     if post.closed_by_marker:
         return False
-    return not is_blank(following) and ends_mid_sentence(post)
+    return ends_mid_sentence(post) and not is_blank(following)
 
 
 def _with_flags(thread: Thread, flags: list[bool]) -> Thread:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from urllib.parse import unquote, urlsplit
 
-from bot.cleaning.segments import with_posts
-from bot.model import Post, Segment, SegmentKind, Thread, with_changes
+from bot.cleaning.segments import LINK, with_posts
+from bot.model import Post, Segment, Thread, with_changes
 
 TRACKING_PREFIXES = ("utm_", "__hs", "_hs")
 TRACKING_PARAMS = frozenset(
@@ -54,7 +54,7 @@ def strip_tracking_links(thread: Thread) -> Thread:
 
 
 def _clean_post(post: Post) -> Post:
-    segments = tuple(_clean_link(s) if s.kind is SegmentKind.LINK else s for s in post.text)
+    segments = tuple(_clean_link(s) if s.kind is LINK else s for s in post.text)
     card = post.card
     if card is not None and strip_tracking(card.url) != card.url:
         card = with_changes(card, url=strip_tracking(card.url))
@@ -69,7 +69,7 @@ def _clean_link(segment: Segment) -> Segment:
     url = strip_tracking(segment.url)
     if url == segment.url:
         return segment
-    return Segment(SegmentKind.LINK, _visible_text(segment.text, segment.url, url), url)
+    return Segment(LINK, _visible_text(segment.text, segment.url, url), url)
 
 
 def _visible_text(text: str, old_url: str, new_url: str) -> str:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 
-from bot.cleaning.segments import has_attachments, is_blank, tidy_segments, with_posts
-from bot.model import Post, Segment, SegmentKind, Thread, with_changes
+from bot.cleaning.segments import TEXT, has_attachments, is_blank, tidy_segments, with_posts
+from bot.model import Post, Segment, Thread, with_changes
 
 _CARRIAGE_RETURN = re.compile(r"\r\n?")
 _SPACE_BEFORE_NEWLINE = re.compile(r"[ \t]+\n")
@@ -36,12 +36,12 @@ def _tidy_post(post: Post) -> Post:
 
 
 def _collapse_segment(segment: Segment) -> Segment:
-    if segment.kind is not SegmentKind.TEXT:
+    if segment.kind is not TEXT:
         return segment
     text = collapse_blank_lines(segment.text)
     if text == segment.text and segment.url is None:
         return segment  # most segments: no new object, so the post can come back as it was
-    return Segment(SegmentKind.TEXT, text)
+    return Segment(TEXT, text)
 
 
 def drop_empty_posts(thread: Thread) -> Thread:

@@ -1,11 +1,20 @@
-"""Marker grammar internals: the one-pattern check that spares asking every counter pattern."""
+"""Marker grammar internals: the one-pattern checks that spare asking every pattern."""
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.cleaning.markers import _ANY_COUNTER_AT_START, _COUNTERS_START
+from bot.cleaning.markers import (
+    _ANY_COUNTER_AT_START,
+    _COUNTERS_START,
+    _EMOJI,
+    _EMOJI_AT_START,
+    _TOKEN_AT_START,
+    _WORDS_AT_START,
+    has_pointer,
+)
 from tests.data.counters.corpus import CASES
 
 # Pieces counters are made of, so drawn texts often hold one, a near miss, or a look-alike.
@@ -13,6 +22,19 @@ PIECES = (
     "1", "2", "10", "１", "٣", "३", "/", "／", "(", ")", "[", "]", "（", "）", "【", "】", ".",
     "．", "、", ":", " ", " — ", "n", "x", "?", "∞", "of", "de", "von", "из", "Part", "teil",
     "Часть", "パート", "1️⃣", "🔟", "②", "❷", "➋", "a", "猫", "。", "\n",
+)  # fmt: skip
+# Whole markers and counters of every kind, and pieces of them, for the check that tells the
+# kind of token at a start.
+MARKERS = (
+    "🧵", "👇", "👇🏽", "⬇️", "⤵", "🔽", "🧵:", "(cont.)", "[continued]", "cont'd", "Cont.",
+    "/end", "/the end", "FIN/", "(the end)", "x/", "n/n", "?/5", "1/", "(2/10)", "[3/n]", "/4",
+    "2/n", "3/5", "(2)", "2 of 10", "2️⃣", "②", "3.", "4)", "Part 2:", "Teil 3", "パート2",
+)  # fmt: skip
+# Openers are asked in a thread's first post only, by their own pattern.
+OPENERS = ("Thread:", "A thread 🧵", "a long thread…", "Hilo 🧵", "тред:")
+MARKER_PIECES = (
+    *PIECES, *MARKERS, *OPENERS, "cont", "inued", "'d", "end", "fin", "the", "thread", "Thread",
+    "A", "short", "-", "–", "…", "...", "：",
 )  # fmt: skip
 
 
@@ -33,3 +55,48 @@ def test_any_counter_at_start_matches_where_some_counter_pattern_does(
 def test_any_counter_at_start_agrees_on_every_corpus_post() -> None:
     posts = [post for case in CASES for post in case.posts]
     assert all(_agrees_with_each_pattern(post, 0) for post in posts)
+
+
+def _kind_at_start(text: str, position: int) -> str | None:
+    """Return which kind of start pattern matches at position, as `_TOKEN_AT_START` must."""
+    if any(p.match(text, position) for p in (_EMOJI_AT_START, *_WORDS_AT_START)):
+        return "marker"
+    if any(pattern.match(text, position) for _, pattern in _COUNTERS_START):
+        return "counter"
+    return None
+
+
+def _token_kind_agrees(text: str, position: int) -> bool:
+    token = _TOKEN_AT_START.match(text, position)
+    return (token and token.lastgroup) == _kind_at_start(text, position)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.sampled_from(MARKER_PIECES), max_size=8).map("".join), st.integers(0, 3))
+def test_token_at_start_tells_the_kind_that_matches(text: str, position: int) -> None:
+    """A start it missed would keep its marker or counter; a wrong kind would skip one."""
+    assert _token_kind_agrees(text, min(position, len(text)))
+
+
+@pytest.mark.parametrize("marker", [*MARKERS, *OPENERS])
+@pytest.mark.parametrize("after", ["", " why", "\nwhy"])
+def test_token_at_start_finds_every_kind_of_marker(marker: str, after: str) -> None:
+    text = f"{marker}{after}"
+    assert _kind_at_start(text, 0) or marker in OPENERS, text
+    assert _token_kind_agrees(text, 0)
+
+
+def test_token_at_start_agrees_on_every_corpus_post() -> None:
+    posts = [post for case in CASES for post in case.posts]
+    assert all(_token_kind_agrees(post, 0) for post in posts)
+
+
+@pytest.mark.parametrize("emoji", ["🧵", "👇", "👇🏽", "⬇️", "⬇", "⤵️", "🔽", *_EMOJI])
+def test_has_pointer_finds_every_read_on_emoji(emoji: str) -> None:
+    assert has_pointer(f"more {emoji}")
+    assert has_pointer(f"{emoji} more")
+
+
+def test_has_pointer_finds_nothing_in_other_text() -> None:
+    assert not has_pointer("")
+    assert not has_pointer("more 🌍 ⬆️ ⤴ 🔼 👆 below/end")

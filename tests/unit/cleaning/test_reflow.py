@@ -19,6 +19,7 @@ from tests.unit.cleaning.build import thread_of, with_post
     ("value", "expected"),
     [
         pytest.param("and then we", True, id="mid-sentence"),
+        pytest.param(" \n\u3000", False, id="blank"),
         pytest.param("first, second,", True, id="comma"),
         pytest.param("it went —", True, id="dash"),
         pytest.param("so I waited...", True, id="ellipsis-dots"),
@@ -39,6 +40,12 @@ from tests.unit.cleaning.build import thread_of, with_post
 )
 def test_is_open_ending(value: str, expected: bool) -> None:
     assert is_open_ending(value) is expected
+
+
+@pytest.mark.parametrize("kind", list(SegmentKind))
+def test_ends_mid_sentence_false_when_post_is_blank(kind: SegmentKind) -> None:
+    """It skips asking whether the post is blank; a blank last segment must say no itself."""
+    assert not ends_mid_sentence(post(0, text(" \n "), Segment(kind, " ")))
 
 
 def test_ends_mid_sentence_false_when_post_ends_with_link() -> None:
