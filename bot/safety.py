@@ -26,6 +26,8 @@ import unicodedata
 from typing import Any
 
 from bot.model import (
+    LINK,
+    TEXT,
     Author,
     LinkCard,
     Media,
@@ -34,7 +36,6 @@ from bot.model import (
     Post,
     Quote,
     Segment,
-    SegmentKind,
     Thread,
     kept_if_unchanged,
     with_changes,
@@ -218,8 +219,8 @@ def _segment(segment: Segment) -> Segment:
     if segment.url is None:
         return segment if text == segment.text else Segment(segment.kind, text)
     url = safe_url(segment.url)
-    if url is None and segment.kind is SegmentKind.LINK:
-        return Segment(SegmentKind.TEXT, text)
+    if url is None and segment.kind is LINK:
+        return Segment(TEXT, text)
     return _kept_or_replaced(segment, text=text, url=url)
 
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from bot.cleaning.segments import MENTION, TEXT, text_segment, tidy_segments, with_posts
-from bot.model import Post, Segment, Thread, with_changes
+from bot.cleaning.segments import text_segment, tidy_segments, with_posts
+from bot.model import MENTION, TEXT, Post, Segment, Thread, with_changes
 
 # "@alice", "@alice@example.social" or "@alice.bsky.social" written as plain text.
 _TEXT_MENTION = re.compile(r"\s*@([A-Za-z0-9_][\w.-]*(?:@[\w.-]+)?)(?=\s|\Z)")

@@ -28,16 +28,8 @@ from bot.cleaning.markers import (
     read_end,
     read_start,
 )
-from bot.cleaning.segments import (
-    HASHTAG,
-    LINK,
-    TEXT,
-    is_blank_text,
-    text_segment,
-    tidy_segments,
-    with_posts,
-)
-from bot.model import Post, Segment, Thread, with_changes
+from bot.cleaning.segments import is_blank_text, text_segment, tidy_segments, with_posts
+from bot.model import HASHTAG, LINK, TEXT, Post, Segment, Thread, with_changes
 
 # How far a counter may run ahead of its post's position (posts the source never saw).
 MAX_LEAD = 2

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 
-from bot.cleaning.segments import LINK, TEXT, tidy_segments, with_posts
-from bot.model import Post, Segment, Thread, with_changes
+from bot.cleaning.segments import tidy_segments, with_posts
+from bot.model import LINK, TEXT, Post, Segment, Thread, with_changes
 
 _MEDIA_PAGE = re.compile(
     r"^(?:https?://)?(?:www\.|mobile\.)?(?:x|twitter)\.com/\w+/status/\d+/(?:photo|video)/\d+",

@@ -11,8 +11,8 @@ import unicodedata
 from itertools import pairwise
 
 from bot.cleaning.markers import find_tail
-from bot.cleaning.segments import HASHTAG, LINK, has_attachments, is_blank, with_posts
-from bot.model import Post, Thread, with_changes
+from bot.cleaning.segments import has_attachments, is_blank, with_posts
+from bot.model import HASHTAG, LINK, Post, Thread, with_changes
 
 # A colon ends the post on purpose: what it introduces reads as its own paragraph.
 SENTENCE_ENDS = frozenset(".!?:")

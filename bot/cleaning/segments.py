@@ -9,15 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from bot.model import Post, Segment, SegmentKind, Thread, kept_if_unchanged, with_changes
-
-# The kinds as module constants, for the loops that test them on every segment of every post
-# in every step: reading a member off its enum class goes through the enum metaclass's
-# attribute hook, some 70 ns on Python 3.11, ten times reading a global.
-TEXT = SegmentKind.TEXT
-LINK = SegmentKind.LINK
-MENTION = SegmentKind.MENTION
-HASHTAG = SegmentKind.HASHTAG
+from bot.model import TEXT, Post, Segment, Thread, kept_if_unchanged, with_changes
 
 
 def with_posts(thread: Thread, posts: Iterable[Post]) -> Thread:

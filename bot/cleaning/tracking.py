@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from urllib.parse import unquote, urlsplit
 
-from bot.cleaning.segments import LINK, with_posts
-from bot.model import Post, Segment, Thread, with_changes
+from bot.cleaning.segments import with_posts
+from bot.model import LINK, Post, Segment, Thread, with_changes
 
 TRACKING_PREFIXES = ("utm_", "__hs", "_hs")
 TRACKING_PARAMS = frozenset(

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 
-from bot.cleaning.segments import TEXT, has_attachments, is_blank, tidy_segments, with_posts
-from bot.model import Post, Segment, Thread, with_changes
+from bot.cleaning.segments import has_attachments, is_blank, tidy_segments, with_posts
+from bot.model import TEXT, Post, Segment, Thread, with_changes
 
 _CARRIAGE_RETURN = re.compile(r"\r\n?")
 _SPACE_BEFORE_NEWLINE = re.compile(r"[ \t]+\n")

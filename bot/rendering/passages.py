@@ -11,10 +11,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.model import Post, Segment, SegmentKind
+from bot.model import TEXT, Post, Segment
 
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
-_JOINT = Segment(SegmentKind.TEXT, " ")
+_JOINT = Segment(TEXT, " ")
 
 Paragraph = tuple[Segment, ...]
 
@@ -62,7 +62,7 @@ def split_paragraphs(segments: Sequence[Segment]) -> tuple[Paragraph, ...]:
     paragraphs = [current]
     for segment in segments:
         text = segment.text
-        if segment.kind is not SegmentKind.TEXT:
+        if segment.kind is not TEXT:
             current.append(segment)
             continue
         # Most text holds no line break, so no paragraph break either: no need to ask the regex.
@@ -76,7 +76,7 @@ def split_paragraphs(segments: Sequence[Segment]) -> tuple[Paragraph, ...]:
                 current = []
                 paragraphs.append(current)
             if piece:
-                current.append(Segment(SegmentKind.TEXT, piece))
+                current.append(Segment(TEXT, piece))
     return tuple(filter(None, map(_trim, paragraphs)))  # empty paragraphs dropped
 
 
@@ -116,19 +116,19 @@ def _trim(segments: Sequence[Segment]) -> Paragraph:
     # An edge TEXT is written anew (without a url) unless it is trimmed plain text already;
     # what is left of one at an edge is not blank, so its outer character is there.
     if result and not _is_kept_edge(first := result[0], first.text[:1]):
-        result[0] = Segment(SegmentKind.TEXT, first.text.lstrip())
+        result[0] = Segment(TEXT, first.text.lstrip())
     if result and not _is_kept_edge(last := result[-1], last.text[-1:]):
-        result[-1] = Segment(SegmentKind.TEXT, last.text.rstrip())
+        result[-1] = Segment(TEXT, last.text.rstrip())
     return tuple(result)
 
 
 def _is_kept_edge(segment: Segment, outer_char: str) -> bool:
     """Tell whether trimming leaves an edge segment as it is: a link, mention or hashtag, or
     plain text without a url whose outer character is there and is not whitespace."""
-    return segment.kind is not SegmentKind.TEXT or (
+    return segment.kind is not TEXT or (
         outer_char != "" and segment.url is None and not outer_char.isspace()
     )
 
 
 def _is_text(segment: Segment) -> bool:
-    return segment.kind is SegmentKind.TEXT
+    return segment.kind is TEXT

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 from bot import safety
-from bot.model import Segment, SegmentKind
+from bot.model import TEXT, Segment
 
 
 class Part(NamedTuple):
@@ -81,7 +81,7 @@ def inline(segments: Sequence[Segment]) -> Part:
         if not value:
             continue
         piece, piece_depth = (value, 0) if plain else _escaped(value)
-        target = None if segment.kind is SegmentKind.TEXT else safety.safe_url(segment.url)
+        target = None if segment.kind is TEXT else safety.safe_url(segment.url)
         if target is not None:
             piece, piece_depth = _link_opening(target) + piece + "</a>", piece_depth + 1
         markup.append(piece)

@@ -15,6 +15,9 @@ from bot.errors import PostUnavailableError, SourceError
 from bot.i18n import N_
 from bot.language import language_tag
 from bot.model import (
+    HASHTAG,
+    LINK,
+    MENTION,
     Author,
     LinkCard,
     Media,
@@ -26,7 +29,6 @@ from bot.model import (
     Quote,
     Report,
     Segment,
-    SegmentKind,
     Thread,
     ThreadKey,
 )
@@ -190,11 +192,11 @@ def _facet_entity(facet: JsonObject) -> XEntity | None:
     if kind == "url":
         target = facet.optional_string("replacement") or original
         display = facet.optional_string("display") or target
-        return XEntity(start, end, SegmentKind.LINK, target, display, expected=original)
+        return XEntity(start, end, LINK, target, display, expected=original)
     if kind == "mention" and original:
-        return XEntity(start, end, SegmentKind.MENTION, mention_url(original), expected=original)
+        return XEntity(start, end, MENTION, mention_url(original), expected=original)
     if kind == "hashtag" and original:
-        return XEntity(start, end, SegmentKind.HASHTAG, hashtag_url(original), expected=original)
+        return XEntity(start, end, HASHTAG, hashtag_url(original), expected=original)
     if kind == "media":
         return XEntity(start, end, None, expected=original)
     return None  # cashtags and note-tweet styling stay plain text

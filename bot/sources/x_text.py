@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import quote as url_quote
 
-from bot.model import Author, Platform, Segment, SegmentKind
+from bot.model import TEXT, Author, Platform, Segment, SegmentKind
 
 PLATFORM = Platform.X.value
 X_WEB = "https://x.com"
@@ -87,7 +87,7 @@ def build_segments(
         pending += html.unescape(run) if still_escaped else run
         if entity.kind is not None:
             if pending:
-                segments.append(Segment(SegmentKind.TEXT, pending))
+                segments.append(Segment(TEXT, pending))
                 pending = ""
             shown = entity.display or text[entity.start : entity.end]
             if shown:
@@ -97,7 +97,7 @@ def build_segments(
     run = text[cursor:end]
     pending = (pending + (html.unescape(run) if still_escaped else run)).rstrip()
     if pending:
-        segments.append(Segment(SegmentKind.TEXT, pending))
+        segments.append(Segment(TEXT, pending))
     return tuple(segments)
 
 
