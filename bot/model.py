@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from enum import StrEnum
+from functools import cache
 from typing import Any, TypeVar
 
 from bot.language import language_tag, most_common
@@ -278,7 +279,8 @@ def with_changes(value: Model, **changes: Any) -> Model:
     by position builds the same object in about two thirds of the time.
     """
     cls = type(value)
-    layout = _LAYOUTS.get(cls) or _LAYOUTS.setdefault(cls, _layout(cls))
+    key: type = cls  # mypy cannot tell that every type[T] is hashable
+    layout = _layout(key)
     values = list(layout.read(value))
     for name, new in changes.items():
         values[layout.positions[name]] = new
@@ -293,9 +295,7 @@ class _Layout:
     read: Callable[[Any], tuple[Any, ...]]  # every field's value, in that order
 
 
+@cache
 def _layout(cls: type) -> _Layout:
     names = [f.name for f in fields(cls)]
     return _Layout({name: i for i, name in enumerate(names)}, operator.attrgetter(*names))
-
-
-_LAYOUTS: dict[type, _Layout] = {}
