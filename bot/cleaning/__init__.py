@@ -58,6 +58,7 @@ def _clean_text(thread: Thread) -> Thread:
     handed back the current thread, the rounds left could change nothing. Most threads need
     one round that cuts and a second that only confirms, and this spares most of the second.
     """
+    steps = set(TEXT_STEPS)
     unchanged_by: set[Step] = set()
     for _ in range(MAX_ROUNDS):
         before = thread
@@ -70,7 +71,7 @@ def _clean_text(thread: Thread) -> Thread:
                 thread = cleaned
                 continue
             unchanged_by.add(step)
-            if len(unchanged_by) == len(TEXT_STEPS):  # what finishing the rounds would return
+            if unchanged_by == steps:  # what finishing the rounds would return
                 return before if thread == before else thread
         if thread == before:
             return before
