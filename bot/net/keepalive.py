@@ -158,14 +158,14 @@ class KeepAlivePool:
             connection = self._idle_connection(origin)
             if connection is not None:
                 try:
-                    return await self._exchange(origin, slots, connection, request, timeouts)
+                    return await self._exchange(origin, connection, request, timeouts)
                 except _ClosedBeforeAnswer:
                     # The server closed the idle connection as we wrote: it read nothing of
                     # this request (it answers what it reads before closing), so send it again.
                     pass
             connection = await self._connect(origin, timeouts)
             try:
-                return await self._exchange(origin, slots, connection, request, timeouts)
+                return await self._exchange(origin, connection, request, timeouts)
             except _ClosedBeforeAnswer as exc:
                 raise ProtocolError("the server closed the connection without an answer") from exc
         except BaseException:
@@ -216,7 +216,6 @@ class KeepAlivePool:
     async def _exchange(
         self,
         origin: _Origin,
-        slots: asyncio.Semaphore,
         connection: _Connection,
         request: bytes,
         timeouts: Timeouts,
@@ -237,14 +236,16 @@ class KeepAlivePool:
             # unknown, so it is not reused.
             connection.close()
             raise
-        return Exchange(status, headers, framing, self, origin, slots, connection)
+        return Exchange(status, headers, framing, self, origin, connection)
 
-    def _put_back(self, origin: _Origin, connection: _Connection) -> None:
-        if self._closed:
+    def _settle(self, origin: _Origin, connection: _Connection, *, reusable: bool) -> None:
+        """Keep the connection for the next request (or close it) and free its slot."""
+        if reusable and not self._closed:
+            connection.idle_since = time.monotonic()
+            self._idle.setdefault(origin, []).append(connection)
+        else:
             connection.close()
-            return
-        connection.idle_since = time.monotonic()
-        self._idle.setdefault(origin, []).append(connection)
+        self._slots[origin].release()
 
 
 @dataclass(frozen=True, slots=True)
@@ -288,7 +289,6 @@ class Exchange:
         framing: _Framing,
         pool: KeepAlivePool,
         origin: _Origin,
-        slots: asyncio.Semaphore,
         connection: _Connection,
     ) -> None:
         self.status = status
@@ -296,7 +296,6 @@ class Exchange:
         self._framing = framing
         self._pool = pool
         self._origin = origin
-        self._slots = slots
         self._connection: _Connection | None = connection
         self._read_whole = False
 
@@ -319,13 +318,9 @@ class Exchange:
     def release(self) -> None:
         """Give the connection back (or close it) and free the slot; later calls do nothing."""
         connection, self._connection = self._connection, None
-        if connection is None:
-            return
-        if self._read_whole and self._framing.keep:
-            self._pool._put_back(self._origin, connection)
-        else:
-            connection.close()
-        self._slots.release()
+        if connection is not None:
+            reusable = self._read_whole and self._framing.keep
+            self._pool._settle(self._origin, connection, reusable=reusable)
 
 
 class _ClosedBeforeAnswer(Exception):
