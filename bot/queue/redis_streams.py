@@ -131,7 +131,7 @@ class RedisJobQueue:
     async def state(self, job: Job) -> JobState:
         """Return what `finish` recorded for the job and its requests not answered yet: one
         round trip."""
-        result, members, raw = await self._read_state(job)
+        members, raw, result = await self._read_state(job, with_result=True)
         return JobState(result, _undelivered(members, raw))
 
     async def mark_delivered(self, job: Job, index: int) -> bool:
@@ -141,13 +141,17 @@ class RedisJobQueue:
 
     async def undelivered(self, job: Job) -> list[tuple[int, bytes]]:
         """Return the requests not answered yet, with their indexes: one round trip."""
-        _result, members, raw = await self._read_state(job)
+        members, raw, _none = await self._read_state(job, with_result=False)
         return _undelivered(members, raw)
 
-    async def _read_state(self, job: Job) -> list[Any]:
-        """Run state.lua: {result or None, answered indexes, requests}."""
-        keys = [self._keys.job(job.id), self._keys.job_delivered(job.id)]
-        keys.append(self._keys.job_requests(job.id))
+    async def _read_state(self, job: Job, *, with_result: bool) -> list[Any]:
+        """Run state.lua: {answered indexes, requests, the result (None unless `with_result`)}.
+
+        The result is the whole encoded thread: read only where it is used.
+        """
+        keys = [self._keys.job_delivered(job.id), self._keys.job_requests(job.id)]
+        if with_result:
+            keys.append(self._keys.job(job.id))
         return cast(list[Any], await self._run("state", keys, []))
 
     async def ack(self, job: Job) -> None:
