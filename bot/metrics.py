@@ -27,7 +27,7 @@ JOBS = Counter(
     ["outcome"],
     registry=REGISTRY,
 )
-JOB_OUTCOMES = ("done", "failed", "retried", "dead", "released")
+JOB_OUTCOMES = ("done", "failed", "retried", "deferred", "dead", "dropped", "released")
 
 JOB_DURATION = Histogram(
     "unroll_job_duration_seconds",

@@ -7,7 +7,10 @@ source's `retry_after`); a non-retryable one gets its final answer through `hand
 other exception is a bug, logged and counted as a failed try. A job that used up its
 `max_deliveries` tries (a crashed hand-out costs `CRASH_WEIGHT` of one) goes to the dead-letter
 stream; requesters who waited through all of them get an apology, and those who came after its
-first failure are handed to a new job (`JobQueue.dead_letter`).
+first failure are handed to a new job (`JobQueue.dead_letter`). A job whose answer (or
+apology) Telegram did not take in transit (`NotDeliveredError`) spends no try: its work is
+done, so it is deferred, with the same backoff, and delivers once Telegram takes messages again
+(answers already sent are skipped).
 Running jobs have their claims renewed, so a slow job is not taken over while it runs.
 """
 
@@ -22,6 +25,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
 from typing import Protocol
 
+from bot.delivery import NotDeliveredError
 from bot.errors import RateLimitedError, UnrollError
 from bot.logs import logged_as
 from bot.metrics import JOB_DURATION, JOBS, UPSTREAM_429
@@ -40,6 +44,12 @@ A crash is mostly not the job's fault: a deploy, the OOM killer or a lost host t
 job their worker ran, and a full try each would bury innocent neighbours of a poison job. Half
 a try still buries a job that kills every worker it reaches, after twice as many hand-outs."""
 
+MAX_DEFERRALS = 40
+"""How often a job's delivery is put off before its answers are dropped, on record.
+
+With full-jitter backoff capped at a minute that is about a quarter of an hour of Telegram not
+taking messages: an outage longer than that would not let an apology through either."""
+
 _HEARTBEATS_PER_TTL = 3
 """A heartbeat lives this many renew periods, so one slow renewal does not look like a death."""
 
@@ -48,7 +58,8 @@ class JobHandler(Protocol):
     """What a worker does with a job; every method must be safe to run again for the job."""
 
     async def process(self, job: Job) -> None:
-        """Fetch the thread, `finish` the job and answer every request; may raise anything."""
+        """Fetch the thread, `finish` the job and answer every request; may raise anything
+        (`NotDeliveredError` when Telegram did not take an answer)."""
         ...
 
     async def fail(self, job: Job, error: UnrollError) -> None:
@@ -80,8 +91,9 @@ def backoff_s(
 
 
 def tries_spent(job: Job) -> float:
-    """Return how much of its tries the job used before this hand-out: crashes count less."""
-    crashes = max(job.deliveries - 1 - job.failures, 0)
+    """Return how much of its tries the job used before this hand-out: crashes count less, and
+    hand-outs deferred for Telegram's sake not at all."""
+    crashes = max(job.deliveries - 1 - job.failures - job.deferrals, 0)
     return job.failures + CRASH_WEIGHT * crashes
 
 
@@ -195,6 +207,8 @@ class Worker:
         started = time.monotonic()
         try:
             outcome = await self._attempt(job)
+        except NotDeliveredError as error:
+            outcome = await self._defer(job, error)
         except Exception as exc:  # the per-job guard: a bug costs a delivery, not the worker
             log.exception("job %s crashed", job.id)
             outcome = await self._retry_or_bury(job, f"crashed: {type(exc).__name__}")
@@ -207,9 +221,13 @@ class Worker:
         )
 
     async def _attempt(self, job: Job) -> str:
+        if tries_spent(job) >= 2 * self._max_deliveries:
+            # Buried before, and even its apology keeps crashing: stop, on record.
+            return await self._drop(job, f"handed out {job.deliveries} times")
         if tries_spent(job) >= self._max_deliveries:
-            # Handed out again and again without settling: it keeps killing its workers.
-            return await self._bury(job, f"handed out {job.deliveries} times")
+            # Handed out again and again without settling (it keeps killing its workers), or
+            # buried before and only its apology waits.
+            return await self._bury(job, f"handed out {job.deliveries} times", this_try=False)
         try:
             await self._handler.process(job)
         except UnrollError as error:
@@ -233,7 +251,7 @@ class Worker:
         self, job: Job, reason: str, *, retry_after_s: float | None = None
     ) -> str:
         if tries_spent(job) + 1 >= self._max_deliveries:
-            return await self._bury(job, reason)
+            return await self._bury(job, reason, this_try=True)
         delay_s = backoff_s(
             job.deliveries,
             base_s=self._backoff_base_s,
@@ -243,13 +261,40 @@ class Worker:
         await self._queue.retry_later(job, delay_s)
         return "retried"
 
-    async def _bury(self, job: Job, reason: str) -> str:
+    async def _bury(self, job: Job, reason: str, *, this_try: bool) -> str:
+        """Dead-letter the job and apologise; `this_try` says this hand-out was its last try
+        (not a hand-out after the tries were spent)."""
         successor = await self._queue.dead_letter(job, reason)
         if successor is not None:
             log.info("requests that came after the first failure go to job %s", successor)
-        await self._handler.give_up(job, reason)
+        try:
+            await self._handler.give_up(job, reason)
+        except NotDeliveredError as error:
+            # Dead-lettered once; with this try counted, its next hand-out only apologises.
+            return await self._defer(job, error, count_try=this_try)
         await self._queue.ack(job)
         return "dead"
+
+    async def _defer(self, job: Job, error: NotDeliveredError, *, count_try: bool = False) -> str:
+        """Bring the job back later to deliver; the try counts only when `count_try`."""
+        if job.deferrals >= MAX_DEFERRALS:
+            return await self._drop(job, f"not delivered: {error}")
+        delay_s = backoff_s(
+            job.deferrals + 1, base_s=self._backoff_base_s, cap_s=self._backoff_cap_s
+        )
+        log.warning("job %s waits to deliver for %.1fs: %s", job.id, delay_s, error)
+        if count_try:
+            await self._queue.retry_later(job, delay_s)
+        else:
+            await self._queue.defer(job, delay_s)
+        return "deferred"
+
+    async def _drop(self, job: Job, reason: str) -> str:
+        """Give up on a job without answering: nothing more can be sent for it."""
+        log.error("job %s dropped unanswered: %s", job.id, reason)
+        await self._queue.dead_letter(job, reason)
+        await self._queue.ack(job)
+        return "dropped"
 
     @asynccontextmanager
     async def _keeping_claims(self) -> AsyncIterator[asyncio.Task[None]]:

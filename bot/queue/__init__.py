@@ -32,8 +32,11 @@ class Job:
     entry_id: str = ""
     """The backend's handle for this hand-out (a stream entry id); opaque to callers."""
     failures: int = 0
-    """Earlier tries that failed and were retried (`retry_later`). The other earlier hand-outs,
-    `deliveries - 1 - failures`, ended without settling: their worker crashed."""
+    """Earlier tries that failed and were retried (`retry_later`)."""
+    deferrals: int = 0
+    """Earlier hand-outs whose answers Telegram did not take in transit (`defer`). The other
+    earlier hand-outs, `deliveries - 1 - failures - deferrals`, ended without settling: their
+    worker crashed."""
 
 
 class Outcome(StrEnum):
@@ -148,6 +151,13 @@ class JobQueue(Protocol):
         """
         ...
 
+    async def defer(self, job: Job, delay_s: float) -> None:
+        """Take the job out of the queue and bring it back after `delay_s`, one delivery on,
+        without counting a failed try: its work is done and only its answers wait (Telegram
+        did not take them in transit). Counts a deferral (`Job.deferrals`).
+        """
+        ...
+
     async def release(self, job: Job) -> None:
         """Hand the job back unfinished, to be claimed again at once (a worker shutting down).
 
@@ -160,13 +170,15 @@ class JobQueue(Protocol):
         ...
 
     async def dead_letter(self, job: Job, reason: str) -> str | None:
-        """Record the job as dead, settle its hand-out, and return the id of its successor.
+        """Record the job as dead and return the id of its successor.
 
-        Atomic. Requests that attached after the job's first failed try did not see every try
-        fail: they are queued as a new job with tries of its own, which takes over the single
-        flight, and count as delivered here. Without late requests there is no successor
-        (None) and the flight ends, so a new request may try again. The job's requests stay
-        readable (to apologise to those not delivered) until `ack`.
+        Atomic, and safe to repeat: the job is recorded once, and its hand-out stays unsettled
+        until `ack` (or `defer`), so an apology Telegram did not take is tried again. Requests
+        that attached after the job's first failed try did not see every try fail: they are
+        queued as a new job with tries of its own, which takes over the single flight, and
+        count as delivered here. Without late requests there is no successor (None) and the
+        flight ends, so a new request may try again. The job's requests stay readable (to
+        apologise to those not delivered) until `ack`.
         """
         ...
 

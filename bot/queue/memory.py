@@ -30,8 +30,11 @@ class _JobData:
     delivered: set[int] = field(default_factory=set)
     result: bytes | None = None
     failures: int = 0
+    deferrals: int = 0
     late_from: int | None = None
     """How many requests had attached at the first failed try; later ones are late."""
+    dead: bool = False
+    """Recorded as a dead letter (once, however often it is given up)."""
 
 
 @dataclass
@@ -141,17 +144,30 @@ class MemoryJobQueue:
         self._end_flight(job)
 
     async def retry_later(self, job: Job, delay_s: float) -> None:
-        """Park the job until `delay_s` from now; its next hand-out counts one more delivery."""
+        """Park the job until `delay_s` from now, counting a failed try."""
+        data = self._park(job, delay_s)
+        if data is not None:
+            data.failures += 1
+            if data.late_from is None:
+                data.late_from = len(data.requests)
+
+    async def defer(self, job: Job, delay_s: float) -> None:
+        """Park the job until `delay_s` from now, counting a deferral, not a failed try."""
+        data = self._park(job, delay_s)
+        if data is not None:
+            data.deferrals += 1
+
+    def _park(self, job: Job, delay_s: float) -> _JobData | None:
+        """Settle the hand-out and bring the job back after `delay_s`, one delivery on; None
+        when the hand-out was settled already or the job is gone."""
         data = self._jobs.get(job.id)
         if self._entries.pop(job.entry_id, None) is None or data is None:
-            return
+            return None
         data.deliveries = job.deliveries
-        data.failures += 1
-        if data.late_from is None:
-            data.late_from = len(data.requests)
         self._delayed[job.id] = self._clock() + delay_s
         if self._inflight.get(job.key) == job.id:
             self._set_flight(job.key, job.id)
+        return data
 
     async def release(self, job: Job) -> None:
         """Make the job's hand-out claimable again at once, without counting it."""
@@ -174,11 +190,14 @@ class MemoryJobQueue:
         return len(due)
 
     async def dead_letter(self, job: Job, reason: str) -> str | None:
-        """Record the job as dead; hand its late requests to a new job, or end its flight."""
-        self._dead_letters.append((job.id, job.key, reason))
-        self._entries.pop(job.entry_id, None)
-        self._delayed.pop(job.id, None)
+        """Record the job as dead (once); hand its late requests to a new job, or end its
+        flight. Its hand-out stays unsettled until `ack`."""
         data = self._jobs.get(job.id)
+        if data is None or not data.dead:
+            self._dead_letters.append((job.id, job.key, reason))
+        if data is not None:
+            data.dead = True
+        self._delayed.pop(job.id, None)
         late = [] if data is None or data.late_from is None else self._take_late(data)
         if not late:
             self._end_flight(job)
@@ -248,7 +267,9 @@ class MemoryJobQueue:
             entry.last_delivery = now
             data = self._jobs[entry.job_id]
             deliveries = data.deliveries + entry.times_delivered
-            jobs.append(Job(entry.job_id, data.key, deliveries, entry_id, data.failures))
+            jobs.append(
+                Job(entry.job_id, data.key, deliveries, entry_id, data.failures, data.deferrals)
+            )
         return jobs
 
     def _take_late(self, data: _JobData) -> list[bytes]:

@@ -2,7 +2,7 @@
 
 Adapter layer. Jobs are stream entries handed out with XREADGROUP and taken over from dead
 consumers with XAUTOCLAIM; a job stays in the group's pending list until it is settled (ack,
-retry_later, dead_letter), so a SIGKILLed worker loses nothing. Settled entries are deleted, so
+retry_later, defer, release), so a SIGKILLed worker loses nothing. Settled entries are deleted, so
 the stream holds only the backlog. Requires Redis 7.0+ (the limiter's `PEXPIRE … GT`) and a
 client with `decode_responses=False` (requests and results are bytes). The group is created on
 first use and again whenever the stream vanished; reconnecting after a Redis restart is
@@ -171,11 +171,19 @@ class RedisJobQueue:
         )
 
     async def retry_later(self, job: Job, delay_s: float) -> None:
-        """Park the job until `delay_s` from now; its next hand-out counts one more delivery."""
+        """Park the job until `delay_s` from now, counting a failed try."""
+        await self._park(job, delay_s, counter="failures")
+
+    async def defer(self, job: Job, delay_s: float) -> None:
+        """Park the job until `delay_s` from now, counting a deferral, not a failed try."""
+        await self._park(job, delay_s, counter="deferrals")
+
+    async def _park(self, job: Job, delay_s: float, *, counter: str) -> None:
+        """Run retry.lua: the job's next hand-out, after `delay_s`, counts one more delivery."""
         keys = [self._keys.stream, self._keys.delayed, self._keys.job(job.id)]
         keys += [self._keys.inflight(job.key), self._keys.job_requests(job.id)]
         args = [GROUP, job.entry_id, job.id, job.deliveries, int(delay_s * 1000)]
-        await self._run("retry", keys, [*args, INFLIGHT_TTL_MS])
+        await self._run("retry", keys, [*args, INFLIGHT_TTL_MS, counter])
 
     async def release(self, job: Job) -> None:
         """Settle this hand-out and queue the job again at once, without counting it."""
@@ -189,7 +197,8 @@ class RedisJobQueue:
         return int(moved)
 
     async def dead_letter(self, job: Job, reason: str) -> str | None:
-        """Record the job as dead; hand its late requests to a new job, or end its flight."""
+        """Record the job as dead (once); hand its late requests to a new job, or end its
+        flight. Its entry stays pending until `ack`."""
         keys = self._keys
         successor = uuid.uuid4().hex
         reply = await self._run(
@@ -206,8 +215,8 @@ class RedisJobQueue:
                 keys.job_requests(successor),
             ],
             [
-                *(GROUP, job.entry_id, job.id, job.key, reason, job.deliveries),
-                *(DEAD_LETTERS_MAXLEN, successor, INFLIGHT_TTL_MS, JOB_TTL_MS, STREAM_MAXLEN),
+                *(job.id, job.key, reason, job.deliveries, DEAD_LETTERS_MAXLEN, successor),
+                *(INFLIGHT_TTL_MS, JOB_TTL_MS, STREAM_MAXLEN),
             ],
         )
         return None if reply is None else cast(bytes, reply).decode()
@@ -240,8 +249,8 @@ class RedisJobQueue:
     async def _take(self, consumer: str, count: int) -> list[Job]:
         _moved, taken_over, new = await self._claim(consumer, count)
         jobs = [
-            Job(job.decode(), key.decode(), int(n), entry.decode(), failures=int(failures))
-            for entry, job, key, n, failures in taken_over
+            Job(job.decode(), key.decode(), int(n), entry.decode(), int(failures), int(deferred))
+            for entry, job, key, n, failures, deferred in taken_over
         ]
         # From a script, an entry's fields come as one flat list: field, value, field, …
         pairs = ((entry, zip(flat[::2], flat[1::2], strict=True)) for entry, flat in new)
@@ -306,5 +315,6 @@ def _job_from_entry(entry_id: bytes, fields: dict[bytes, bytes]) -> Job:
     # A fresh entry has been delivered once; `base` counts the job's earlier deliveries.
     deliveries = int(fields[b"base"]) + 1
     failures = int(fields.get(b"failures", b"0"))
+    deferrals = int(fields.get(b"deferrals", b"0"))
     job_id, key = fields[b"job"].decode(), fields[b"key"].decode()
-    return Job(job_id, key, deliveries, entry_id.decode(), failures=failures)
+    return Job(job_id, key, deliveries, entry_id.decode(), failures, deferrals)

@@ -282,6 +282,42 @@ async def test_late_requester_of_a_dead_lettered_job_gets_tries_of_its_own(
     assert outcome == (1, [APOLOGY])
 
 
+async def test_an_answer_telegram_refused_longer_than_five_tries_comes_when_it_is_back(
+    telegram: FakeTelegram,
+    fxtwitter: FakeFxTwitter,
+    start_bot: Callable[..., Awaitable[Settings]],
+) -> None:
+    """The soak found it: each answer Telegram refused in an outage spent one of the job's
+    five tries, the job was buried, its apology refused too, and the request lost. Only the
+    delivery waits now: one fetch, no apology, the answer once Telegram takes it."""
+    thread = fxtwitter.add(build_thread(3, rich=False))
+    await start_bot(retry_backoff_base_s=0.05, retry_backoff_cap_s=0.2)
+    chat = new_chat(telegram)
+    telegram.fail_next("sendMessage", 502, times=6)
+    ask(telegram, chat, thread)
+    await eventually(lambda: is_answered(telegram, chat), timeout_s=30)
+    refused = [call.status for call in telegram.calls_to("sendMessage", chat.id)]
+    outcome = (refused, len(fxtwitter.server.requests.all()), len(telegram.sent_to(chat)))
+    assert (outcome, APOLOGY in telegram.sent_to(chat)) == (([502] * 6 + [200], 1, 1), False)
+
+
+async def test_an_apology_telegram_refused_is_sent_when_it_is_back(
+    telegram: FakeTelegram,
+    fxtwitter: FakeFxTwitter,
+    start_bot: Callable[..., Awaitable[Settings]],
+) -> None:
+    """The source failed every try, and Telegram was down when the job was buried."""
+    thread = fxtwitter.add(build_thread(3, rich=False))
+    fxtwitter.fail_status = 500
+    await start_bot(retry_backoff_base_s=0.05, retry_backoff_cap_s=0.2)
+    chat = new_chat(telegram)
+    telegram.fail_next("sendMessage", 502, times=3)
+    ask(telegram, chat, thread)
+    await eventually(lambda: is_answered(telegram, chat, APOLOGY), timeout_s=30)
+    outcome = (len(fxtwitter.server.requests.all()), telegram.sent_to(chat))
+    assert outcome == (5, [APOLOGY])
+
+
 @pytest.mark.parametrize("backend", ["memory"], indirect=True)
 async def test_a_placeholder_lost_to_a_telegram_outage_loses_no_request(
     telegram: FakeTelegram,

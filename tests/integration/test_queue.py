@@ -188,7 +188,40 @@ async def test_dead_letter_is_counted(backend: Backend) -> None:
     await queue.submit(KEY, b"r1")
     await queue.dead_letter(await _claim_one(queue), "gave up")
     stats = await queue.stats()
-    assert (stats.dead_letters, stats.pending, stats.lag) == (1, 0, 0)
+    assert (stats.dead_letters, stats.pending, stats.lag) == (1, 1, 0)
+
+
+async def test_dead_letter_is_counted_once_however_often_given_up(backend: Backend) -> None:
+    queue = backend.queue()
+    await queue.submit(KEY, b"r1")
+    job = await _claim_one(queue)
+    await queue.dead_letter(job, "gave up")
+    await queue.dead_letter(job, "gave up again")
+    assert (await queue.stats()).dead_letters == 1
+
+
+async def test_dead_letter_leaves_the_job_pending_until_ack(backend: Backend) -> None:
+    """An apology that fails must be tried again: the hand-out stays until it is settled."""
+    queue = backend.queue(reclaim_idle_s=0.1)
+    await queue.submit(KEY, b"r1")
+    await queue.dead_letter(await _claim_one(queue, "gone"), "gave up")
+    await asyncio.sleep(0.2)
+    job = await _claim_one(queue, "b")
+    await queue.ack(job)
+    assert ((job.deliveries, await queue.undelivered(job)), (await queue.stats()).pending) == (
+        (2, []),
+        0,
+    )
+
+
+async def test_dead_letter_then_defer_hands_the_job_out_again(backend: Backend) -> None:
+    queue = backend.queue()
+    await queue.submit(KEY, b"r1")
+    job = await _claim_one(queue)
+    await queue.dead_letter(job, "gave up")
+    await queue.defer(job, 0)
+    again = await _claim_one(queue)
+    assert (again.id, await queue.undelivered(again)) == (job.id, [(0, b"r1")])
 
 
 async def test_dead_letter_keeps_requests_until_ack(backend: Backend) -> None:
@@ -474,6 +507,39 @@ async def test_retry_counts_a_failed_try(backend: Backend) -> None:
     await queue.submit(KEY, b"r1")
     await queue.retry_later(await _claim_one(queue), 0)
     assert (await _claim_one(queue)).failures == 1
+
+
+async def test_defer_counts_a_deferral_not_a_failed_try(backend: Backend) -> None:
+    queue = backend.queue()
+    await queue.submit(KEY, b"r1")
+    job = await _claim_one(queue)
+    for _ in range(3):
+        await queue.defer(job, 0)
+        job = await _claim_one(queue)
+    assert (job.deliveries, job.failures, job.deferrals) == (4, 0, 3)
+
+
+async def test_deferrals_survive_a_reclaim_and_a_release(backend: Backend) -> None:
+    queue = backend.queue(reclaim_idle_s=0.1)
+    await queue.submit(KEY, b"r1")
+    await queue.defer(await _claim_one(queue), 0)
+    await queue.release(await _claim_one(queue))
+    await _claim_one(queue, "gone")
+    await asyncio.sleep(0.2)
+    job = await _claim_one(queue, "b")
+    assert (job.deliveries, job.failures, job.deferrals) == (3, 0, 1)
+
+
+async def test_defer_keeps_single_flight_and_requests_that_join_are_not_late(
+    backend: Backend,
+) -> None:
+    queue = backend.queue()
+    first = await queue.submit(KEY, b"r1")
+    await queue.defer(await _claim_one(queue), 0)
+    joined = await queue.submit(KEY, b"r2")
+    job = await _claim_one(queue)
+    # No failed try: nobody is late, so giving up hands nothing to a successor.
+    assert (joined.job_id, await queue.dead_letter(job, "gave up")) == (first.job_id, None)
 
 
 async def test_reclaim_after_a_crash_is_not_a_failed_try(backend: Backend) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from bot.delivery import NotDeliveredError
 from bot.errors import PostUnavailableError, RateLimitedError, SourceError, UnrollError
 from bot.keyspace import connect
 from bot.metrics import REGISTRY
@@ -369,3 +370,93 @@ async def test_stopped_worker_lets_a_job_finish_within_the_grace(backend: Backen
     worker.stop()
     await asyncio.wait_for(running, timeout=5)
     assert handler.answered == [b"r1"]
+
+
+@dataclass
+class TelegramDownHandler(RecordingHandler):
+    """Fetches at once, but Telegram takes no answer (or apology) for the first `outage`
+    deliveries it tries."""
+
+    outage: int = 0
+    delivery_tries: int = 0
+
+    async def process(self, job: Job) -> None:
+        self.processed.append(job)
+        error = self.errors.pop(0) if self.errors else self.always
+        if error is not None:
+            raise error
+        await self.queue.finish(job, b"result", ttl_s=60)
+        self._telegram()
+        self.answered += await self._answer_pending(job)
+
+    async def give_up(self, job: Job, reason: str) -> None:
+        self.given_up.append(reason)
+        self._telegram()
+        self.apologised += await self._answer_pending(job)
+
+    def _telegram(self) -> None:
+        self.delivery_tries += 1
+        if self.delivery_tries <= self.outage:
+            raise NotDeliveredError("502 Bad Gateway")
+
+
+async def test_answers_telegram_did_not_take_wait_without_spending_tries(
+    backend: Backend,
+) -> None:
+    """Seven deliveries fail (more than the five tries): the answer still comes, no apology."""
+    queue = backend.queue()
+    handler = TelegramDownHandler(queue, outage=7)
+    await queue.submit(KEY, b"r1")
+    await _worker(queue, handler).run_until_idle()
+    last = handler.processed[-1]
+    assert (handler.answered, handler.given_up, await _settled(queue)) == ([b"r1"], [], (0, 0, 0))
+    assert (last.deliveries, last.failures, last.deferrals) == (8, 0, 7)
+
+
+async def test_an_apology_telegram_did_not_take_is_sent_later(backend: Backend) -> None:
+    """The source failed every try, and Telegram was down when the job was buried."""
+    queue = backend.queue()
+    handler = TelegramDownHandler(queue, always=SourceError("down"), outage=3)
+    await queue.submit(KEY, b"r1")
+    await _worker(queue, handler).run_until_idle()
+    stats = await queue.stats()
+    assert (handler.apologised, len(handler.given_up), stats.dead_letters) == ([b"r1"], 4, 1)
+    assert (len(handler.processed), await _settled(queue)) == (5, (0, 0, 0))
+
+
+async def test_answers_are_dropped_on_record_after_the_deferrals(
+    backend: Backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("bot.worker.MAX_DEFERRALS", 3)
+    queue = backend.queue()
+    handler = TelegramDownHandler(queue, outage=100)
+    await queue.submit(KEY, b"r1")
+    await _worker(queue, handler).run_until_idle()
+    stats = await queue.stats()
+    assert (handler.delivery_tries, stats.dead_letters, await _settled(queue)) == (4, 1, (0, 0, 0))
+
+
+async def test_a_job_whose_apology_keeps_crashing_is_dropped(backend: Backend) -> None:
+    """Buried after five tries; its apology crashes on every hand-out after that, and the job
+    ends, on record, after twice the tries instead of coming back for a day."""
+    queue = backend.queue(reclaim_idle_s=0.05)
+
+    class CrashingApology(RecordingHandler):
+        async def give_up(self, job: Job, reason: str) -> None:
+            self.given_up.append(reason)
+            raise RuntimeError("bug in the apology")
+
+    handler = CrashingApology(queue, always=SourceError("down"))
+    await queue.submit(KEY, b"r1")
+    worker = _worker(queue, handler, renew_every_s=0.01)
+    for _ in range(100):
+        await worker.run_until_idle()
+        if await _settled(queue) == (0, 0, 0):
+            break
+        await asyncio.sleep(0.06)  # past the reclaim threshold
+    stats = await queue.stats()
+    assert (await _settled(queue), stats.dead_letters) == ((0, 0, 0), 1)
+    # Five tries and one more after the first crashed apology (a crash costs half a try),
+    # then only apologies until twice the tries are spent: twelve hand-outs that bury, each
+    # tried twice (the crash guard buries again).
+    assert (len(handler.processed), len(handler.given_up)) == (6, 24)

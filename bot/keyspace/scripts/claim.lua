@@ -9,8 +9,8 @@
 -- ARGV: 1 job key prefix, 2 most ids moved per call, 3 stream MAXLEN,
 --       4 group, 5 consumer, 6 min idle ms, 7 count
 -- Returns {moved, taken over, new}: how many due jobs went back; {entry id, job id, thread
--- key, deliveries, failed tries} per entry taken over; XREADGROUP's entries ({entry id,
--- {field, value, ...}}) for the new ones.
+-- key, deliveries, failed tries, deferrals} per entry taken over; XREADGROUP's entries
+-- ({entry id, {field, value, ...}}) for the new ones.
 local now = redis.call("TIME")
 local now_ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
 local due = redis.call("ZRANGEBYSCORE", KEYS[1], "-inf", now_ms, "LIMIT", 0, ARGV[2])
@@ -18,10 +18,10 @@ local moved = 0
 for _, id in ipairs(due) do
   redis.call("ZREM", KEYS[1], id)
   -- The job's hash is found by id, so its name is built from the prefix (keys.py).
-  local job = redis.call("HMGET", ARGV[1] .. id, "key", "deliveries", "failures")
+  local job = redis.call("HMGET", ARGV[1] .. id, "key", "deliveries", "failures", "deferrals")
   if job[1] then
     local entry = redis.call("XADD", KEYS[2], "MAXLEN", "~", ARGV[3], "*", "job", id,
-      "key", job[1], "base", job[2], "failures", job[3] or 0)
+      "key", job[1], "base", job[2], "failures", job[3] or 0, "deferrals", job[4] or 0)
     -- The entry is recorded, so a submit can tell the job is still in the stream.
     redis.call("HSET", ARGV[1] .. id, "entry", entry)
     moved = moved + 1
@@ -42,7 +42,8 @@ if count > 0 then
     -- carries the deliveries of the job's earlier entries (before a retry).
     local pending = redis.call("XPENDING", KEYS[2], ARGV[4], id, id, 1)
     local deliveries = tonumber(fields["base"]) + pending[1][4]
-    table.insert(jobs, {id, fields["job"], fields["key"], deliveries, fields["failures"] or 0})
+    table.insert(jobs, {id, fields["job"], fields["key"], deliveries, fields["failures"] or 0,
+      fields["deferrals"] or 0})
   end
 end
 local new = {}

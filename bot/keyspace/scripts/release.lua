@@ -9,12 +9,12 @@ if redis.call("XACK", KEYS[1], ARGV[1], ARGV[2]) == 0 then
   return 0
 end
 redis.call("XDEL", KEYS[1], ARGV[2])
-local job = redis.call("HMGET", KEYS[2], "key", "failures")
+local job = redis.call("HMGET", KEYS[2], "key", "failures", "deferrals")
 if not job[1] then
   return 0
 end
 local entry = redis.call("XADD", KEYS[1], "MAXLEN", "~", ARGV[5], "*", "job", ARGV[3],
-  "key", job[1], "base", ARGV[4], "failures", job[2] or 0)
+  "key", job[1], "base", ARGV[4], "failures", job[2] or 0, "deferrals", job[3] or 0)
 redis.call("HSET", KEYS[2], "deliveries", ARGV[4], "entry", entry)
 if redis.call("GET", KEYS[3]) == ARGV[3] then
   redis.call("PEXPIRE", KEYS[3], ARGV[6])
