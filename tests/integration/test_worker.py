@@ -380,24 +380,11 @@ class TelegramDownHandler(RecordingHandler):
     outage: int = 0
     delivery_tries: int = 0
 
-    async def process(self, job: Job) -> None:
-        self.processed.append(job)
-        error = self.errors.pop(0) if self.errors else self.always
-        if error is not None:
-            raise error
-        await self.queue.finish(job, b"result", ttl_s=60)
-        self._telegram()
-        self.answered += await self._answer_pending(job)
-
-    async def give_up(self, job: Job, reason: str) -> None:
-        self.given_up.append(reason)
-        self._telegram()
-        self.apologised += await self._answer_pending(job)
-
-    def _telegram(self) -> None:
+    async def _answer_pending(self, job: Job) -> list[bytes]:
         self.delivery_tries += 1
         if self.delivery_tries <= self.outage:
             raise NotDeliveredError("502 Bad Gateway")
+        return await super()._answer_pending(job)
 
 
 async def test_answers_telegram_did_not_take_wait_without_spending_tries(
