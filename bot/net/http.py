@@ -20,9 +20,11 @@ import math
 import ssl
 import time
 import zlib
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from urllib.parse import urlencode
 
 import httpx
 import orjson
@@ -36,7 +38,7 @@ from bot.errors import (
 )
 from bot.net import guard, inflate
 from bot.net.budget import FetchBudget
-from bot.net.keepalive import KeepAliveTransport
+from bot.net.keepalive import KeepAlivePool, PoolTimeoutError, ProtocolError, Timeouts
 
 USER_AGENT = (
     f"unroll-bot/{__version__} (+https://github.com/unroll-bot/unroll-bot; thread unroller)"
@@ -110,32 +112,34 @@ class HttpClient:
         self.limits = limits or HttpLimits()
         self.allow_private_hosts = allow_private_hosts
         self.budget: FetchBudget | None = None
-        timeout = httpx.Timeout(self.limits.timeout_s, connect=min(5.0, self.limits.timeout_s))
-        common = {
-            "timeout": timeout,
-            "headers": {
-                "User-Agent": user_agent,
-                "Accept": "application/json",
-                # Only what net/inflate.py decodes within the byte cap.
-                "Accept-Encoding": inflate.ACCEPT_ENCODING,
-            },
-            "follow_redirects": False,
-            "trust_env": False,  # a proxy would defeat the address pinning of the guard
+        timeout_s = self.limits.timeout_s
+        self._headers = {
+            "User-Agent": user_agent,
+            "Accept": "application/json",
+            # Only what net/inflate.py decodes within the byte cap.
+            "Accept-Encoding": inflate.ACCEPT_ENCODING,
         }
-        tls = _ssl_context()
-        # Configured API roots only: a lean transport (`bot.net.keepalive`); httpx's own cost
-        # the worker more CPU per fetch than reading the thread it brought.
-        trusted = KeepAliveTransport(size=TRUSTED_CONNECTIONS, user_agent=user_agent)
-        self._trusted = httpx.AsyncClient(transport=trusted, **common)  # type: ignore[arg-type]
+        # Configured API roots: a lean keep-alive pool (`bot.net.keepalive`) with no httpx in
+        # the way; httpx's client and transport cost the worker more CPU per fetch than
+        # reading the thread it brought.
+        self._trusted = KeepAlivePool(size=TRUSTED_CONNECTIONS, user_agent=user_agent)
+        self._timeouts = Timeouts(
+            connect=min(5.0, timeout_s), write=timeout_s, read=timeout_s, pool=timeout_s
+        )
         self._guarded = httpx.AsyncClient(
             transport=guarded_transport
-            or guard.GuardedTransport(allow_private_hosts=allow_private_hosts, ssl_context=tls),
-            **common,  # type: ignore[arg-type]
+            or guard.GuardedTransport(
+                allow_private_hosts=allow_private_hosts, ssl_context=_ssl_context()
+            ),
+            timeout=httpx.Timeout(timeout_s, connect=min(5.0, timeout_s)),
+            headers=self._headers,
+            follow_redirects=False,
+            trust_env=False,  # a proxy would defeat the address pinning of the guard
         )
 
     async def aclose(self) -> None:
         """Close both pools."""
-        await self._trusted.aclose()
+        await self._trusted.close()
         await self._guarded.aclose()
 
     def for_fetch(self, budget: FetchBudget) -> HttpClient:
@@ -198,17 +202,23 @@ class HttpClient:
         deadline_s = self.limits.deadline_s
         if self.budget is not None:
             deadline_s = self.budget.spend_request(platform=platform, host=host)
+        deadline = asyncio.timeout(deadline_s)
         try:
-            async with asyncio.timeout(deadline_s):
+            async with deadline:
                 response = await self._send_following_redirects(
                     method, url, params, data, headers, guarded
                 )
-        except TimeoutError as exc:
-            raise SourceTimeoutError(f"deadline for {host}", platform=platform, host=host) from exc
-        except httpx.TimeoutException as exc:
-            raise SourceTimeoutError(f"timeout for {host}", platform=platform, host=host) from exc
-        except (httpx.HTTPError, httpx.InvalidURL) as exc:
-            # InvalidURL is not an HTTPError: a redirect hop or a host httpx cannot encode.
+        except (TimeoutError, PoolTimeoutError, httpx.TimeoutException) as exc:
+            # The whole request's deadline, or one phase's timeout (a read, a free connection).
+            what = "deadline" if deadline.expired() else "timeout"
+            raise SourceTimeoutError(f"{what} for {host}", platform=platform, host=host) from exc
+        except (
+            httpx.HTTPError,
+            httpx.InvalidURL,  # not an HTTPError: a redirect hop or a host httpx cannot encode
+            OSError,  # the lean pool's connection failures
+            asyncio.IncompleteReadError,
+            ProtocolError,
+        ) as exc:
             raise SourceError(
                 f"{type(exc).__name__} for {host}", platform=platform, host=host
             ) from exc
@@ -228,10 +238,9 @@ class HttpClient:
         headers: Mapping[str, str] | None,
         guarded: bool,
     ) -> Response:
-        client = self._guarded if guarded else self._trusted
         origin = _origin(url)
         for _hop in range(MAX_REDIRECTS + 1):
-            response = await self._fetch(client, method, url, params, data, headers)
+            response = await self._fetch(method, url, params, data, headers, guarded=guarded)
             location = response.headers.get("location")
             if response.status not in _REDIRECT_STATUSES or not location:
                 return response
@@ -245,22 +254,22 @@ class HttpClient:
             if _origin(url) != origin:
                 # Only the configured API root itself is trusted: a hop elsewhere is a host
                 # nobody configured, so it passes the guard and gets no credentials.
-                client, headers = self._guarded, None
+                guarded, headers = True, None
         raise SourceError(f"more than {MAX_REDIRECTS} redirects")
 
     async def _fetch(
         self,
-        client: httpx.AsyncClient,
         method: str,
         url: str,
         params: Mapping[str, str | int] | None,
         data: Mapping[str, str] | None,
         headers: Mapping[str, str] | None,
+        *,
+        guarded: bool,
     ) -> Response:
-        async with client.stream(
-            method, url, params=params, data=data, headers=headers
-        ) as response:
-            declared = response.headers.get("content-length")
+        opened = self._open_guarded if guarded else self._open_trusted
+        async with opened(method, url, params, data, headers) as (status, named, url, raw):
+            declared = named.get("content-length")
             # The length check first: Python refuses to read an int of over 4,300 digits.
             if (
                 declared
@@ -268,27 +277,76 @@ class HttpClient:
                 and (len(declared) > 18 or int(declared) > self.limits.max_bytes)
             ):
                 raise ResponseTooLargeError(f"{declared} bytes declared")
-            body = await self._read_body(response)
-            return Response(
-                status=response.status_code,
-                headers=dict(response.headers),
-                content=body,
-                url=str(response.url),
+            body = await self._read_body(named.get("content-encoding"), raw)
+            return Response(status=status, headers=named, content=body, url=url)
+
+    @asynccontextmanager
+    async def _open_trusted(
+        self,
+        method: str,
+        url: str,
+        params: Mapping[str, str | int] | None,
+        data: Mapping[str, str] | None,
+        headers: Mapping[str, str] | None,
+    ) -> AsyncIterator[_Opened]:
+        """Send the request on the lean pool; yield the answer's head and raw body."""
+        if params:
+            url = f"{url}{'&' if '?' in url else '?'}{urlencode(params)}"
+        named = dict(self._headers)
+        for name, value in (headers or {}).items():
+            # Header names are case-insensitive: a given one replaces a default however spelt.
+            for default in [d for d in named if d.lower() == name.lower()]:
+                del named[default]
+            named[name] = value
+        body = b""
+        if data is not None:
+            body = urlencode(data).encode()
+            named["Content-Type"] = "application/x-www-form-urlencoded"
+            named["Content-Length"] = str(len(body))
+        exchange = await self._trusted.send(method, url, list(named.items()), body, self._timeouts)
+        try:
+            yield (
+                exchange.status,
+                _named(exchange.headers),
+                url,
+                exchange.body(self._timeouts.read),
+            )
+        finally:
+            exchange.release()
+
+    @asynccontextmanager
+    async def _open_guarded(
+        self,
+        method: str,
+        url: str,
+        params: Mapping[str, str | int] | None,
+        data: Mapping[str, str] | None,
+        headers: Mapping[str, str] | None,
+    ) -> AsyncIterator[_Opened]:
+        """Send the request through httpx and the guard; yield the answer's head and raw
+        body."""
+        stream = self._guarded.stream(method, url, params=params, data=data, headers=headers)
+        async with stream as response:
+            yield (
+                response.status_code,
+                dict(response.headers),
+                str(response.url),
+                response.aiter_raw(),
             )
 
-    async def _read_body(self, response: httpx.Response) -> bytes:
+    async def _read_body(self, encoding: str | None, raw: AsyncIterator[bytes]) -> bytes:
         """Read and decode the body, counting decoded bytes against both caps as they come."""
         try:
-            decoder = inflate.decoder_for(response.headers.get("content-encoding"))
+            decoder = inflate.decoder_for(encoding)
         except inflate.UnknownEncodingError as exc:
             raise SourceError(f"unknown Content-Encoding {exc}") from exc
         body = bytearray()
-        async for raw in response.aiter_raw():
+        async for piece in raw:
             allowance = self.limits.max_bytes - len(body)
             if self.budget is not None:
                 allowance = min(allowance, self.budget.remaining_bytes())
             try:
-                chunk = decoder.decode(raw, allowance)
+                chunk = decoder.decode(piece, allowance)
             except zlib.error as exc:
                 raise SourceError(f"undecodable body: {exc}") from exc
             if self.budget is not None:
@@ -297,6 +355,24 @@ class HttpClient:
             if len(body) > self.limits.max_bytes:
                 raise ResponseTooLargeError(f"over {self.limits.max_bytes} bytes")
         return bytes(body)
+
+
+_Opened = tuple[int, dict[str, str], str, AsyncIterator[bytes]]
+"""An answer whose head has come: status, headers by lower-case name, final URL, raw body."""
+
+
+def _named(headers: list[tuple[str, str]]) -> dict[str, str]:
+    """Headers by lower-case name, repeated ones joined, as httpx's `dict(response.headers)`
+    gives them; a value beyond ASCII is read as UTF-8 when it is that, else as Latin-1."""
+    named: dict[str, str] = {}
+    for name, value in headers:
+        if not value.isascii():
+            raw = value.encode("latin-1")  # `keepalive` reads the head as Latin-1
+            with suppress(UnicodeDecodeError):
+                value = raw.decode()
+        key = name.lower()
+        named[key] = f"{named[key]}, {value}" if key in named else value
+    return named
 
 
 def _join(url: str, location: str) -> str:

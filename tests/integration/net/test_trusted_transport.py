@@ -46,6 +46,25 @@ async def test_gets_share_one_connection_and_send_the_clients_headers(
     assert "\r\nAccept-Encoding: gzip, deflate" in head
 
 
+async def test_a_given_header_replaces_the_default_however_spelt(
+    http: HttpClient, api: ScriptedServer
+) -> None:
+    await http.get(api.url, headers={"accept": "text/html", "Authorization": "Bearer t"})
+    head = api.received[0].head.lower()
+    assert head.count("\r\naccept:") == 1
+    assert "\r\naccept: text/html" in head
+    assert "\r\nauthorization: bearer t" in head
+
+
+async def test_repeated_answer_headers_are_joined_under_their_lower_case_name(
+    http: HttpClient, api: ScriptedServer
+) -> None:
+    head = b"HTTP/1.1 200 OK\r\nVary: a\r\nVARY: b\r\nContent-Length: %d\r\n\r\n" % len(OK)
+    api.answer = lambda _: head + OK
+    response = await http.get(api.url)
+    assert response.headers["vary"] == "a, b"
+
+
 @pytest.mark.parametrize(
     "name", ["café".encode(), "café".encode("latin-1")], ids=["utf-8", "latin-1"]
 )
