@@ -1100,6 +1100,18 @@ def _print_latencies(results: Results, options: Options) -> None:
         f"{miss.answer[0] / floor_p50:>13.1f}× {'':>5}  "
         f"p50 ≤ floor + {FLOOR_SLACK_MS:g} ms: {met} ({over:+.1f} ms)"
     )
+    if not options.drafts:
+        # On the one-reply path a miss's first message is its answer, fetch included, while
+        # the bare bot's first message fetches nothing: against the floor that also fetches,
+        # and how far the fetch alone puts the bare bot from its own reply.
+        with_fetch = floor_miss.first[0] + fetch[0]
+        label = "first message, cache miss, vs bare + fetch"
+        print(
+            f"{label:<42} {miss.first[0]:>8.1f} {'':>6} {with_fetch:>9.1f} {'':>6} "
+            f"{miss.first[0] / with_fetch:>13.1f}× {'':>5}  "
+            f"{FIRST_MESSAGE_RATIO.verdict(miss.first[0] / with_fetch)} "
+            f"(bare + fetch is {with_fetch / floor_miss.first[0]:.1f}× the bare reply)"
+        )
 
 
 def _print_calls(results: Results) -> None:
