@@ -50,7 +50,10 @@ class UnrollJobs:
         state = await self.queue.state(job)
         if state.result is not None:
             resumed = await self._decoded(job, state.undelivered)
-            await self._answer_all(job, decode_result(state.result), resumed)
+            result = decode_result(state.result)
+            await self._answer_all(job, result, resumed)
+            if isinstance(result, Thread):
+                await self._keep(result)  # again: the hand-out that fetched may have died first
             return
         started = time.perf_counter()
         pending = await self._decoded(job, state.undelivered)
@@ -73,9 +76,10 @@ class UnrollJobs:
         cached = encoded if shown is None else with_shown(encoded, shown)
         # Requests that joined during the fetch are in: finish froze the list it returns.
         undelivered = await self.queue.finish(job, cached, ttl_s=self.result_ttl_s)
-        if self.archive is not None:
-            await self.archive.keep(thread, encoded=encoded)
         await self._answer_all(job, thread, await self._decoded(job, undelivered))
+        # After the answers, which do not wait for it: until the cached result expires, the
+        # answers' links and buttons find the thread there.
+        await self._keep(thread, encoded)
 
     async def fail(self, job: Job, error: UnrollError) -> None:
         """Cache the failure briefly, so a dead viral link does not hammer the source."""
@@ -112,6 +116,10 @@ class UnrollJobs:
                 await self.queue.mark_delivered(job, index)
                 log.info("request answered", extra={"job": job.id, "answer": answer})
         metrics.JOB_DURATION.labels(stage="deliver").observe(time.perf_counter() - started)
+
+    async def _keep(self, thread: Thread, encoded: bytes | None = None) -> None:
+        if self.archive is not None:
+            await self.archive.keep(thread, encoded=encoded)
 
     def _is_check(self, request: UnrollRequest) -> bool:
         """A followed thread's check has no requester: the follow settles it instead."""

@@ -1,0 +1,100 @@
+"""The worker's job handler (`bot.jobs.UnrollJobs`) against fake Telegram and fake FxTwitter,
+on both backends: what a hand-out that dies between its steps leaves for the next one."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+
+from bot.answering.executor import Answerer
+from bot.answering.pages import PagePublisher
+from bot.archive import ThreadArchive
+from bot.codec import encode
+from bot.delivery import Sender
+from bot.jobs import UnrollJobs
+from bot.model import Platform, Thread, ThreadKey
+from bot.net.http import HttpClient
+from bot.request import Answer, UnrollRequest
+from bot.sources import SourceConfig
+from tests.fakes.fxtwitter import FakeFxTwitter, build_thread
+from tests.fakes.telegram import FakeTelegram
+from tests.integration.conftest import Backend
+
+
+class _Killed(Exception):
+    """The worker process died here."""
+
+
+class _DyingArchive(ThreadArchive):
+    """Dies on its first `keep`, as a worker SIGKILLed just before archiving would."""
+
+    died = False
+
+    async def keep(self, thread: Thread, *, encoded: bytes | None = None) -> None:
+        if not self.died:
+            self.died = True
+            raise _Killed
+        await super().keep(thread, encoded=encoded)
+
+
+@pytest.fixture(scope="module")
+def fxtwitter() -> Iterator[FakeFxTwitter]:
+    fake = FakeFxTwitter()
+    with fake.server:
+        yield fake
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[HttpClient]:
+    client = HttpClient(allow_private_hosts=True)
+    yield client
+    await client.aclose()
+
+
+async def test_a_thread_answered_before_its_worker_died_is_archived_by_the_next_hand_out(
+    backend: Backend,
+    fake: FakeTelegram,
+    sender: Sender,
+    fxtwitter: FakeFxTwitter,
+    http: HttpClient,
+) -> None:
+    """The archive is written after the answers; a hand-out that dies in between leaves it
+    to the next one, which answers nobody twice and fetches nothing again."""
+    chain = fxtwitter.add(build_thread(3)).chain
+    key = ThreadKey(Platform.X, "x.com", chain[0].id)
+    chat = fake.private_chat(fake.user("Alice"))
+    asked = fake.user_sends(chat, f"https://x.com/ada/status/{chain[0].id}")
+    request = UnrollRequest(
+        request_id="r1",
+        key=key,
+        answer=Answer.REPLY,
+        user_id=chat.id,
+        chat_id=chat.id,
+        asked_message_id=asked["message_id"],
+    )
+    queue, store = backend.queue(), backend.store()
+    archive = _DyingArchive(store)
+    jobs = UnrollJobs(
+        queue=queue,
+        http=http,
+        config=SourceConfig(fxtwitter_api_url=fxtwitter.url, allow_private_hosts=True),
+        answerer=Answerer(sender, PagePublisher(None, None, store), store),
+        archive=archive,
+    )
+    await queue.submit(str(key), encode(request))
+    [job] = await queue.claim("w1", count=1, block_s=0)
+    with pytest.raises(_Killed):
+        await jobs.process(job)
+    assert await archive.recall(key) is None
+    await queue.release(job)  # what a reclaim does for the dead worker's job
+
+    [again] = await queue.claim("w2", count=1, block_s=0)
+    await jobs.process(again)
+
+    kept = await archive.recall(key)
+    assert kept is not None
+    assert [post.id for post in kept.posts] == [tweet.id for tweet in chain]
+    answers = [m for m in fake.messages_in(chat) if m["from"]["is_bot"]]
+    assert len(answers) == 1
+    assert len(fxtwitter.server.requests.matching(chain[0].id)) == 1
