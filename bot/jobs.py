@@ -76,7 +76,15 @@ class UnrollJobs:
         cached = encoded if shown is None else with_shown(encoded, shown)
         # Requests that joined during the fetch are in: finish froze the list it returns.
         undelivered = await self.queue.finish(job, cached, ttl_s=self.result_ttl_s)
-        await self._answer_all(job, thread, await self._decoded(job, undelivered))
+        if undelivered is None:
+            # Redis lost the job while it ran (a restart without its data): nobody can join it
+            # any more, so whom it read before the fetch is everyone it is to answer.
+            log.warning(
+                "job lost by the queue: answering the requests read before", extra={"job": job.id}
+            )
+        else:
+            pending = await self._decoded(job, undelivered)
+        await self._answer_all(job, thread, pending)
         # After the answers, which do not wait for it: until the cached result expires, the
         # answers' links and buttons find the thread there.
         await self._keep(thread, encoded)
@@ -84,6 +92,9 @@ class UnrollJobs:
     async def fail(self, job: Job, error: UnrollError) -> None:
         """Cache the failure briefly, so a dead viral link does not hammer the source."""
         undelivered = await self.queue.finish(job, encode_result(error), ttl_s=self.failure_ttl_s)
+        if undelivered is None:
+            log.error("job lost by the queue: its requesters are unknown", extra={"job": job.id})
+            return
         await self._answer_all(job, error, await self._decoded(job, undelivered))
 
     async def give_up(self, job: Job, reason: str) -> None:

@@ -105,15 +105,18 @@ class MemoryJobQueue:
             if self._inflight.get(job.key) == job.id:
                 self._set_flight(job.key, job.id, lease_s=self._lease_s)
 
-    async def finish(self, job: Job, result: bytes, *, ttl_s: int) -> list[tuple[int, bytes]]:
+    async def finish(
+        self, job: Job, result: bytes, *, ttl_s: int
+    ) -> list[tuple[int, bytes]] | None:
         """Cache and record `result`, end the single flight; return the requests not answered
-        yet."""
+        yet (None for a job this queue no longer holds)."""
         if ttl_s > 0:
             self._results.set(job.key, result, expires_at=self._clock() + ttl_s)
         data = self._jobs.get(job.id)
-        if data is not None:
-            data.result = result
         self._end_flight(job)
+        if data is None:
+            return None
+        data.result = result
         return await self.undelivered(job)
 
     async def state(self, job: Job) -> JobState:

@@ -120,13 +120,16 @@ class RedisJobQueue:
             [GROUP, consumer, job.entry_id, job.id, self._lease_ms, JOB_TTL_MS],
         )
 
-    async def finish(self, job: Job, result: bytes, *, ttl_s: int) -> list[tuple[int, bytes]]:
+    async def finish(
+        self, job: Job, result: bytes, *, ttl_s: int
+    ) -> list[tuple[int, bytes]] | None:
         """Cache and record `result`, end the single flight and read the requests not
-        answered yet, in one step."""
+        answered yet, in one step; None when Redis no longer holds the job."""
         keys = [self._keys.result(job.key), self._keys.inflight(job.key), self._keys.job(job.id)]
         keys += [self._keys.job_requests(job.id), self._keys.job_delivered(job.id)]
-        requests, answered = await self._run("finish", keys, [result, max(ttl_s, 0), job.id])
-        return _undelivered(answered, requests)
+        args = [result, max(ttl_s, 0), job.id]
+        requests, answered, known = await self._run("finish", keys, args)
+        return _undelivered(answered, requests) if known else None
 
     async def state(self, job: Job) -> JobState:
         """Return what `finish` recorded for the job and its requests not answered yet: one

@@ -218,19 +218,25 @@ async def test_request_after_redis_lost_its_data_mid_job_is_answered_promptly(
     own_redis_server: RedisServer,
     start_bot: Callable[..., Awaitable[Settings]],
 ) -> None:
-    """FLUSHALL of this test's own Redis under a running job: the bot keeps running, and a
-    new request for the thread gets its answer in seconds, not after a 30-minute marker."""
+    """FLUSHALL of this test's own Redis under a running job, after the listener's placeholder
+    timer sent "Unrolling…": the bot keeps running, the job's worker still answers the request
+    it read before its fetch, and a new request for the thread gets its answer in seconds, not
+    after a 30-minute marker."""
     thread = fxtwitter.add(build_thread(3, rich=False))
     fxtwitter.delay_s = 2.0  # the first job is mid-fetch when Redis loses everything
     await start_bot(redis_url=own_redis_server.url, job_reclaim_idle_s=0.3)
-    ask(telegram, new_chat(telegram, "Alice"), thread)
+    alice = new_chat(telegram, "Alice")
+    ask(telegram, alice, thread)
     await eventually(lambda: bool(fxtwitter.server.requests.all()))
+    await eventually(lambda: bool(telegram.calls_to("sendMessage", alice.id)))  # the placeholder
     redis = connect(own_redis_server.url)
     await redis.flushall()
     await redis.aclose()
     late = new_chat(telegram, "Bob")
     ask(telegram, late, thread)
     await eventually(lambda: is_answered(telegram, late), timeout_s=15)
+    await eventually(lambda: is_answered(telegram, alice), timeout_s=15)
+    assert answers_written(telegram, alice) == 1
 
 
 @redis_only

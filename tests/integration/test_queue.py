@@ -438,6 +438,34 @@ async def test_renew_after_redis_lost_its_data_does_not_fail(
     assert submission.outcome == Outcome.QUEUED
 
 
+async def test_finish_after_redis_lost_its_data_says_the_job_is_gone(
+    own_redis_server: RedisServer,
+) -> None:
+    """FLUSHALL under a running job: `finish` still caches the result, and says the queue no
+    longer holds the job (not "nobody is left to answer"), so its worker answers whom it read."""
+    redis = connect(own_redis_server.url)
+    queue = RedisJobQueue(redis, prefix="flushed:")
+    await queue.submit(KEY, b"r1")
+    job = await _claim_one(queue)
+    await redis.flushall()
+    undelivered = await queue.finish(job, b"result", ttl_s=60)
+    submission = await queue.submit(KEY, b"r2")
+    await redis.aclose()
+    assert (undelivered, submission.outcome, submission.result) == (
+        None,
+        Outcome.CACHED,
+        b"result",
+    )
+
+
+async def test_finish_of_a_job_all_answered_is_an_empty_list(backend: Backend) -> None:
+    queue = backend.queue()
+    await queue.submit(KEY, b"r1")
+    job = await _claim_one(queue)
+    await queue.mark_delivered(job, 0)
+    assert await queue.finish(job, b"result", ttl_s=60) == []
+
+
 async def _dead_letter_with_a_late_request(queue: JobQueue) -> tuple[Job, str | None]:
     """Submit r1, fail a try, let r2 attach (late), give up; return the job and successor."""
     await queue.submit(KEY, b"r1")

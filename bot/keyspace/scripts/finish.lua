@@ -3,15 +3,17 @@
 -- is returned with the indexes already answered, for the worker to answer the rest.
 -- KEYS: 1 result, 2 inflight marker, 3 job hash, 4 job's requests, 5 job's answered indexes
 -- ARGV: 1 result, 2 cache TTL s (0: record without caching), 3 job id
--- Returns {requests, answered indexes}.
+-- Returns {requests, answered indexes, 1 if the job hash exists else 0}: a job in flight has
+-- no hash only when Redis lost its data (its TTL is a day), and then no requests either.
 if tonumber(ARGV[2]) > 0 then
   redis.call("SET", KEYS[1], ARGV[1], "EX", ARGV[2])
 end
 -- Only an existing hash gets the result: a new one would have no TTL.
-if redis.call("EXISTS", KEYS[3]) == 1 then
+local known = redis.call("EXISTS", KEYS[3])
+if known == 1 then
   redis.call("HSET", KEYS[3], "result", ARGV[1])
 end
 if redis.call("GET", KEYS[2]) == ARGV[3] then
   redis.call("DEL", KEYS[2])
 end
-return {redis.call("LRANGE", KEYS[4], 0, -1), redis.call("SMEMBERS", KEYS[5])}
+return {redis.call("LRANGE", KEYS[4], 0, -1), redis.call("SMEMBERS", KEYS[5]), known}
