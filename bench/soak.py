@@ -93,6 +93,8 @@ RSS_GROWTH_LIMIT = 0.10
 RESTART_QUIET_S = 10.0
 WINDOW_MARGIN_S = 2.0
 """A request posted this close to a fault window is taken as touched by it."""
+SENT_UNRECORDED_S = 0.05
+"""A worker SIGKILL this close to Telegram taking an answer explains its second copy."""
 TARGET_MISSED = 3
 INLINE_WAIT_S = 15.0
 REFRESHED = "Refreshed"
@@ -672,6 +674,25 @@ class Soak:
 # Output
 
 
+def explain_twice(soak: Soak, request: SoakRequest) -> str:
+    """Name the worker SIGKILL that fell between Telegram taking the first answer and the
+    worker recording it, or say there is none.
+
+    The Bot API has no idempotency key: a worker killed after its send left and before the
+    sent journal holds the message id cannot tell, and its job's next hand-out sends again
+    (at least once, rather than maybe never). A kill just before the fake logs the call counts
+    too: bytes already written to the socket still arrive.
+    """
+    first = request.deliveries[0].time - soak.started_at
+    for at, fault in soak.faults:
+        if fault.startswith("SIGKILL") and abs(at - first) <= SENT_UNRECORDED_S:
+            return (
+                f"{fault} {1000 * (at - first):+.0f} ms from Telegram taking the answer, "
+                "before the worker recorded it: sent again on the next hand-out"
+            )
+    return "UNEXPLAINED"
+
+
 def explain_apology(soak: Soak, request: SoakRequest) -> str:
     """Name the injected fault behind an apology or error answer, or say there is none."""
     if request.thread_url == soak.hang_url:
@@ -731,7 +752,7 @@ def print_table(soak: Soak) -> bool:
             how += " (still unanswered at the restart)"
         print(
             f"  {how}: {r.kind} posted at {at:.1f} s, {r.thread_url} in chat {r.chat.id}; "
-            f"{explain_apology(soak, r)}"
+            f"{explain_twice(soak, r) if r in twice else explain_apology(soak, r)}"
         )
     print(
         f"{'apologies and errors not caused by an injected fault':<50} {len(unexplained):>7}"
