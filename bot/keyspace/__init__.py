@@ -33,6 +33,9 @@ reclaim thresholds, 20 s by default), so a marker whose job nobody runs any more
 JOB_TTL_MS = 24 * 60 * 60 * 1000
 """A job's hash, request list and delivery set. Deleted on ack; the TTL only cleans up after a
 job whose worker died between dead-lettering and ack, long after anyone waits for it."""
+SETTLED_TTL_MS = 10 * 60 * 1000
+"""How long an acked job leaves its mark: a worker whose claim lapsed (its event loop stalled)
+and that reaches `finish` after another settled the job is told so, not that Redis lost it."""
 
 DEAD_LETTERS_MAXLEN = 10_000
 """The dead-letter stream is capped (approximately) so a poison flood cannot fill memory."""
@@ -81,6 +84,10 @@ class Keys:
     def job_delivered(self, job_id: str) -> str:
         """Set of request indexes already answered (JOB_TTL_MS)."""
         return f"{self.job_prefix}{job_id}:delivered"
+
+    def job_settled(self, job_id: str) -> str:
+        """Mark left by `ack` when it deletes the job's data (SETTLED_TTL_MS)."""
+        return f"{self.job_prefix}{job_id}:settled"
 
     def inflight(self, key: str) -> str:
         """Single-flight marker: the id of the job running for a thread key (INFLIGHT_TTL_MS

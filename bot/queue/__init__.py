@@ -113,9 +113,9 @@ class JobQueue(Protocol):
         self, job: Job, result: bytes, *, ttl_s: int
     ) -> list[tuple[int, bytes]] | None:
         """Cache `result` for the key for `ttl_s`, record it for the job, end the single flight;
-        return the requests not answered yet, as `undelivered` does, or None when the queue no
-        longer holds the job (Redis lost its data while it ran): the caller then answers the
-        requests it read before.
+        return the requests not answered yet, as `undelivered` does, or None when the queue lost
+        the job (Redis lost its data while it ran; not a job another worker took over and
+        settled, which has nobody left): the caller then answers the requests it read before.
 
         Atomic: later submits for the key get CACHED (or, with `fresh`, a new job), so the
         job's request list is frozen from here on, and the one returned is final.

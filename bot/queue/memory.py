@@ -109,14 +109,14 @@ class MemoryJobQueue:
         self, job: Job, result: bytes, *, ttl_s: int
     ) -> list[tuple[int, bytes]] | None:
         """Cache and record `result`, end the single flight; return the requests not answered
-        yet (None for a job this queue no longer holds)."""
+        yet (never None: nothing here is lost while the process lives, and a job acked meanwhile
+        by a worker that took it over has nobody left)."""
         if ttl_s > 0:
             self._results.set(job.key, result, expires_at=self._clock() + ttl_s)
         data = self._jobs.get(job.id)
+        if data is not None:
+            data.result = result
         self._end_flight(job)
-        if data is None:
-            return None
-        data.result = result
         return await self.undelivered(job)
 
     async def state(self, job: Job) -> JobState:

@@ -24,6 +24,7 @@ from bot.keyspace import (
     INFLIGHT_TTL_MS,
     JOB_TTL_MS,
     REQUESTS_SUFFIX,
+    SETTLED_TTL_MS,
     STREAM_MAXLEN,
     Keys,
     load_script,
@@ -127,6 +128,7 @@ class RedisJobQueue:
         answered yet, in one step; None when Redis no longer holds the job."""
         keys = [self._keys.result(job.key), self._keys.inflight(job.key), self._keys.job(job.id)]
         keys += [self._keys.job_requests(job.id), self._keys.job_delivered(job.id)]
+        keys.append(self._keys.job_settled(job.id))
         args = [result, max(ttl_s, 0), job.id]
         requests, answered, known = await self._run("finish", keys, args)
         return _undelivered(answered, requests) if known else None
@@ -169,8 +171,9 @@ class RedisJobQueue:
                 keys.job(job.id),
                 keys.job_requests(job.id),
                 keys.job_delivered(job.id),
+                keys.job_settled(job.id),
             ],
-            [GROUP, job.entry_id, job.id],
+            [GROUP, job.entry_id, job.id, SETTLED_TTL_MS],
         )
 
     async def retry_later(self, job: Job, delay_s: float) -> None:

@@ -458,6 +458,22 @@ async def test_finish_after_redis_lost_its_data_says_the_job_is_gone(
     )
 
 
+async def test_late_finish_of_a_job_another_worker_took_over_and_settled_is_an_empty_list(
+    backend: Backend,
+) -> None:
+    """Worker a's claim lapsed mid-fetch; b took the job over, answered and acked it. a's
+    `finish` must not read the job as lost (None): its requests were answered by b."""
+    queue = backend.queue(reclaim_idle_s=0.1)
+    await queue.submit(KEY, b"r1")
+    stalled = await _claim_one(queue, "a")
+    await asyncio.sleep(0.2)
+    taken_over = await _claim_one(queue, "b")
+    await queue.finish(taken_over, b"result", ttl_s=60)
+    await queue.mark_delivered(taken_over, 0)
+    await queue.ack(taken_over)
+    assert await queue.finish(stalled, b"result", ttl_s=60) == []
+
+
 async def test_finish_of_a_job_all_answered_is_an_empty_list(backend: Backend) -> None:
     queue = backend.queue()
     await queue.submit(KEY, b"r1")
