@@ -25,7 +25,4 @@ fi
 .venv/bin/ruff check bot tests bench
 .venv/bin/ruff format --check bot tests bench
 .venv/bin/mypy
-# Four processes on any machine: the suite waits far more than it computes (about 2.5 minutes
-# of CPU in 8 of wall time when run in one), so four share even two cores well. `-n 0` runs
-# it in one process again.
-.venv/bin/pytest -n 4 "$@"
+.venv/bin/pytest "$@"

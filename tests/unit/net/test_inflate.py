@@ -20,8 +20,7 @@ def test_gzip_bomb_stops_one_byte_past_allowance() -> None:
 @pytest.mark.parametrize(
     ("encoding", "body"),
     [
-        # mtime fixed: the body is in the test's id, which every pytest-xdist process must
-        # collect alike.
+        # mtime fixed: the body is in the test's id, which must not change with the clock.
         ("gzip", gzip.compress(b"hello", mtime=0)),
         ("deflate", zlib.compress(b"hello")),
         ("deflate", zlib.compress(b"hello")[2:-4]),  # raw deflate, as some servers send
