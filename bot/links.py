@@ -25,7 +25,7 @@ _URL_CHAR = r"""[^\s<>"«»（）「」『』【】、。，！？]"""
 _URL_IN_TEXT = re.compile(
     rf"""
     \b[a-z][a-z0-9+.-]*://{_URL_CHAR}+
-    | (?<![\w@./:-])(?:[a-z0-9-]+\.)+[a-z]{{2,}}(?::\d{{1,5}})?/{_URL_CHAR}*
+    | (?<![\w@./:-])(?:[a-z0-9-]+\.)+[a-z]{{2,}}(?::[0-9]{{1,5}})?/{_URL_CHAR}*
     """,
     re.IGNORECASE | re.VERBOSE,
 )
@@ -47,9 +47,9 @@ _THREADS_DOMAINS = ("threads.net", "threads.com")
 # prefixes. Any other host counts as an X mirror (Nitter and friends) only with the strict
 # generic `HANDLE/status/ID` shape, which collides with neither Mastodon (`/@user/…`) nor Bluesky.
 _X_FAMILY_PATH = re.compile(
-    r"(?:(?:dl|dir)/)?(?:(?:i/web|[a-z0-9_]{1,15})/)?status(?:es)?/(\d{1,20})(?:/.*)?", re.I
+    r"(?:(?:dl|dir)/)?(?:(?:i/web|[a-z0-9_]{1,15})/)?status(?:es)?/([0-9]{1,20})(?:/.*)?", re.I
 )
-_X_MIRROR_PATH = re.compile(r"(?:i/web|[a-z0-9_]{1,15})/status(?:es)?/(\d{2,20})(?:/.*)?", re.I)
+_X_MIRROR_PATH = re.compile(r"(?:i/web|[a-z0-9_]{1,15})/status(?:es)?/([0-9]{2,20})(?:/.*)?", re.I)
 
 # Mastodon ids are opaque, but must hold a digit so profile tabs (`/@alice/media`) are no post.
 _MASTODON_ID = r"((?=[a-z]*\d)[a-z0-9]+)"

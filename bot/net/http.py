@@ -1,8 +1,9 @@
 """The one pooled HTTP client of a process: timeouts, User-Agent, byte cap, total deadline.
 
-The only module that catches httpx exceptions: they leave it as `errors.SourceError` and its
-subclasses (timeouts, 429, 5xx, over the byte cap), always raised `from` the cause. Other 4xx
-answers are returned, so each source maps its own "not found" and "private" statuses.
+The only module that catches httpx's exceptions and those of the keep-alive pool
+(`net/keepalive.py`): they leave it as `errors.SourceError` and its subclasses (timeouts, 429,
+5xx, over the byte cap), always raised `from` the cause. Other 4xx answers are returned, so
+each source maps its own "not found" and "private" statuses.
 
 Every byte from upstream is treated as hostile: bodies are decoded here (net/inflate.py) so a
 compressed bomb stops at the cap without inflating first, `Retry-After` is clamped to an hour,
@@ -17,6 +18,7 @@ import copy
 import email.utils
 import functools
 import math
+import re
 import ssl
 import time
 import zlib
@@ -49,6 +51,9 @@ TRUSTED_CONNECTIONS = 20
 MAX_RETRY_AFTER_S = 3600.0
 """The longest wait an upstream may ask for; a larger `Retry-After` is read as this."""
 _REDIRECT_STATUSES = {301, 302, 303, 307, 308}
+_WITH_BODY = frozenset({"POST", "PUT", "PATCH"})
+_PLAIN_URL = re.compile(r"[!-~]+")
+"""A URL of printable ASCII alone, which goes into the request line as it is."""
 
 
 @functools.cache
@@ -93,7 +98,8 @@ class HttpLimits:
 
 
 class HttpClient:
-    """Pooled httpx clients: one for configured (trusted) API roots, one for user-given hosts.
+    """Two pools: a lean keep-alive one for configured (trusted) API roots, an httpx client for
+    user-given hosts.
 
     User-given hosts (Mastodon instances) go through `net/guard.py`: https on 443 only,
     public addresses only, the connection pinned to the checked address, redirects followed by
@@ -290,8 +296,13 @@ class HttpClient:
         headers: Mapping[str, str] | None,
     ) -> AsyncIterator[_Opened]:
         """Send the request on the lean pool; yield the answer's head and raw body."""
-        if params:
-            url = f"{url}{'&' if '?' in url else '?'}{urlencode(params)}"
+        if params and "?" not in url:
+            url = f"{url}?{urlencode(params)}"
+        elif params or not _PLAIN_URL.fullmatch(url):
+            # Merged into a query as httpx merges it, and anything beyond printable ASCII
+            # (a path an upstream's redirect or a post id carried) percent-encoded as httpx
+            # does: the request line takes nothing else.
+            url = str(httpx.URL(url).copy_merge_params(params or {}))
         named = dict(self._headers)
         for name, value in (headers or {}).items():
             # Header names are case-insensitive: a given one replaces a default however spelt.
@@ -302,7 +313,8 @@ class HttpClient:
         if data is not None:
             body = urlencode(data).encode()
             named["Content-Type"] = "application/x-www-form-urlencoded"
-            named["Content-Length"] = str(len(body))
+        if data is not None or method in _WITH_BODY:
+            named["Content-Length"] = str(len(body))  # some servers answer 411 without it
         exchange = await self._trusted.send(method, url, list(named.items()), body, self._timeouts)
         try:
             yield (

@@ -159,6 +159,8 @@ UNSUPPORTED = [
     "mailto:alice@example.com",
     "ftp://x.com/jack/status/20",
     "https://x.com:notaport/jack/status/20",
+    "https://x.com/jack/status/\u0661\u0662\u0663\u0664",  # Arabic-Indic digits: no post id
+    "https://nitter.net/jack/status/\u0661\u0662\u0663",
     "at://alice.bsky.social/app.bsky.feed.like/3k7rm",
     "plain words",
 ]

@@ -56,6 +56,27 @@ async def test_a_given_header_replaces_the_default_however_spelt(
     assert "\r\nauthorization: bearer t" in head
 
 
+async def test_a_path_beyond_ascii_goes_percent_encoded(
+    http: HttpClient, api: ScriptedServer
+) -> None:
+    await http.get(f"{api.url}/2/thread/\u0661\u0662 x")
+    assert api.received[0].head.startswith("GET /2/thread/%D9%A1%D9%A2%20x HTTP/1.1\r\n")
+
+
+async def test_params_are_merged_into_the_query_the_url_has(
+    http: HttpClient, api: ScriptedServer
+) -> None:
+    await http.get(f"{api.url}/search?a=1&b=2", params={"a": "3"})
+    assert api.received[0].head.startswith("GET /search?a=3&b=2 HTTP/1.1\r\n")
+
+
+async def test_a_post_without_a_body_says_its_length(
+    http: HttpClient, api: ScriptedServer
+) -> None:
+    await http.request("POST", f"{api.url}/ping")
+    assert "\r\nContent-Length: 0\r\n" in api.received[0].head
+
+
 async def test_repeated_answer_headers_are_joined_under_their_lower_case_name(
     http: HttpClient, api: ScriptedServer
 ) -> None:
