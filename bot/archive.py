@@ -28,14 +28,21 @@ class ThreadArchive:
     store: ValueStore
     ttl_s: int = PAGE_TTL_S
 
-    async def keep(self, thread: Thread, *, encoded: bytes | None = None) -> None:
-        """Keep `thread` (a new fetch replaces the one kept for its key).
+    async def keep(
+        self, thread: Thread, *, encoded: bytes | None = None, unless_kept: bool = False
+    ) -> None:
+        """Keep `thread` (a new fetch replaces the one kept for its key; with `unless_kept`, an
+        older one does not replace whatever is kept).
 
         `encoded` is `encode_result(thread)` when the caller has it already.
         """
         raw = encode_result(thread) if encoded is None else encoded
         packed = _BASE64 + base64.b64encode(zlib.compress(raw, 6)).decode()
-        await self.store.set_value(_name(str(thread.key)), packed, ttl_s=self.ttl_s)
+        name = _name(str(thread.key))
+        if unless_kept:
+            await self.store.claim_value(name, packed, ttl_s=self.ttl_s)
+        else:
+            await self.store.set_value(name, packed, ttl_s=self.ttl_s)
 
     async def recall(self, key: ThreadKey | str) -> Thread | None:
         """Return the thread kept for `key`, or None when none is (or it is unreadable)."""

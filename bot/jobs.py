@@ -53,7 +53,9 @@ class UnrollJobs:
             result = decode_result(state.result)
             await self._answer_all(job, result, resumed)
             if isinstance(result, Thread):
-                await self._keep(result)  # again: the hand-out that fetched may have died first
+                # The hand-out that fetched may have died before archiving; a newer fetch
+                # (a follow's check) may have archived since.
+                await self._keep(result, unless_kept=True)
             return
         started = time.perf_counter()
         pending = await self._decoded(job, state.undelivered)
@@ -128,9 +130,11 @@ class UnrollJobs:
                 log.info("request answered", extra={"job": job.id, "answer": answer})
         metrics.JOB_DURATION.labels(stage="deliver").observe(time.perf_counter() - started)
 
-    async def _keep(self, thread: Thread, encoded: bytes | None = None) -> None:
+    async def _keep(
+        self, thread: Thread, encoded: bytes | None = None, *, unless_kept: bool = False
+    ) -> None:
         if self.archive is not None:
-            await self.archive.keep(thread, encoded=encoded)
+            await self.archive.keep(thread, encoded=encoded, unless_kept=unless_kept)
 
     def _is_check(self, request: UnrollRequest) -> bool:
         """A followed thread's check has no requester: the follow settles it instead."""

@@ -10,13 +10,13 @@ import pytest
 from bot.answering.executor import Answerer
 from bot.answering.pages import PagePublisher
 from bot.archive import ThreadArchive
-from bot.codec import encode
+from bot.codec import encode, encode_result
 from bot.delivery import Sender
 from bot.jobs import UnrollJobs
 from bot.model import Platform, Thread, ThreadKey
 from bot.net.http import HttpClient
 from bot.request import Answer, UnrollRequest
-from bot.sources import SourceConfig
+from bot.sources import SourceConfig, fetch_thread
 from tests.fakes.fxtwitter import FakeFxTwitter, build_thread
 from tests.fakes.telegram import FakeTelegram
 from tests.integration.conftest import Backend
@@ -31,11 +31,13 @@ class _DyingArchive(ThreadArchive):
 
     died = False
 
-    async def keep(self, thread: Thread, *, encoded: bytes | None = None) -> None:
+    async def keep(
+        self, thread: Thread, *, encoded: bytes | None = None, unless_kept: bool = False
+    ) -> None:
         if not self.died:
             self.died = True
             raise _Killed
-        await super().keep(thread, encoded=encoded)
+        await super().keep(thread, encoded=encoded, unless_kept=unless_kept)
 
 
 @pytest.fixture(scope="module")
@@ -98,3 +100,44 @@ async def test_a_thread_answered_before_its_worker_died_is_archived_by_the_next_
     answers = [m for m in fake.messages_in(chat) if m["from"]["is_bot"]]
     assert len(answers) == 1
     assert len(fxtwitter.server.requests.matching(chain[0].id)) == 1
+
+
+async def test_a_resumed_job_leaves_a_newer_archived_thread_alone(
+    backend: Backend,
+    fake: FakeTelegram,
+    sender: Sender,
+    fxtwitter: FakeFxTwitter,
+    http: HttpClient,
+) -> None:
+    """The job's result was recorded before its worker died; meanwhile a newer fetch of the
+    thread (a follow's check) archived it with a post more. The resumed job keeps that one."""
+    thread = fxtwitter.add(build_thread(3))
+    key = ThreadKey(Platform.X, "x.com", thread.chain[0].id)
+    chat = fake.private_chat(fake.user("Alice"))
+    request = UnrollRequest(
+        request_id="r1", key=key, answer=Answer.REPLY, user_id=chat.id, chat_id=chat.id
+    )
+    queue, store = backend.queue(), backend.store()
+    archive = ThreadArchive(store)
+    config = SourceConfig(fxtwitter_api_url=fxtwitter.url, allow_private_hosts=True)
+    jobs = UnrollJobs(
+        queue=queue,
+        http=http,
+        config=config,
+        answerer=Answerer(sender, PagePublisher(None, None, store), store),
+        archive=archive,
+    )
+    await queue.submit(str(key), encode(request))
+    [job] = await queue.claim("w1", count=1, block_s=0)
+    recorded = await fetch_thread(key, http=http, config=config)
+    await queue.finish(job, encode_result(recorded), ttl_s=60)  # then the worker died
+    fxtwitter.append_self_reply(thread, "one more")
+    await archive.keep(await fetch_thread(key, http=http, config=config))
+    await queue.release(job)
+
+    [again] = await queue.claim("w2", count=1, block_s=0)
+    await jobs.process(again)
+
+    kept = await archive.recall(key)
+    assert kept is not None
+    assert len(kept.posts) == 4
