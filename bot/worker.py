@@ -172,7 +172,14 @@ class Worker:
             for job in jobs:
                 await self._queue.release(job)
             return bool(jobs)
+        running = {job.id for job in self._running.values()}
         for job in jobs:
+            if job.id in running:
+                # Its renewal came late (the event loop stalled past the reclaim threshold),
+                # so the reclaim handed it back to this consumer: it runs already, and will
+                # settle the same entry.
+                log.warning("job %s handed back while it runs here: not started twice", job.id)
+                continue
             task = asyncio.create_task(self._run_job(job))
             self._running[task] = job
             task.add_done_callback(self._forget)

@@ -245,6 +245,32 @@ async def test_long_job_keeps_its_claim(backend: Backend) -> None:
     assert stolen == []
 
 
+async def test_a_job_handed_back_to_the_worker_running_it_is_not_run_twice(
+    backend: Backend,
+) -> None:
+    """Its renewal came late (a stalled event loop): the reclaim hands the job to the same
+    consumer, which is still running it, and must not start a second run of it."""
+    queue = backend.queue(reclaim_idle_s=0.05)
+
+    class SlowHandler(RecordingHandler):
+        async def process(self, job: Job) -> None:
+            self.processed.append(job)
+            # Past the worker's next claim (each waits up to a second for new jobs), with no
+            # renewal in between.
+            await asyncio.sleep(1.5)
+            await self.queue.finish(job, b"result", ttl_s=60)
+            self.answered += await self._answer_pending(job)
+
+    handler = SlowHandler(queue)
+    await queue.submit(KEY, b"r1")
+    worker = _worker(queue, handler, renew_every_s=10)
+    running = asyncio.create_task(worker.run())
+    await eventually(lambda: bool(handler.answered), timeout_s=10)
+    worker.stop()
+    await running
+    assert (len(handler.processed), handler.answered) == (1, [b"r1"])
+
+
 async def test_worker_heartbeats_while_running(backend: Backend) -> None:
     queue, store = backend.queue(), backend.store()
     await _worker(queue, RecordingHandler(queue), store=store).run_until_idle()
