@@ -15,8 +15,10 @@ from bot.delivery import Sender
 from bot.jobs import UnrollJobs
 from bot.model import Platform, Thread, ThreadKey
 from bot.net.http import HttpClient
+from bot.queue import JobQueue
 from bot.request import Answer, UnrollRequest
 from bot.sources import SourceConfig, fetch_thread
+from bot.store import ChatStore
 from tests.fakes.fxtwitter import FakeFxTwitter, build_thread
 from tests.fakes.telegram import FakeTelegram
 from tests.integration.conftest import Backend
@@ -54,6 +56,23 @@ async def http() -> AsyncIterator[HttpClient]:
     await client.aclose()
 
 
+def _config(fxtwitter: FakeFxTwitter) -> SourceConfig:
+    return SourceConfig(fxtwitter_api_url=fxtwitter.url, allow_private_hosts=True)
+
+
+def _unroll_jobs(
+    queue: JobQueue,
+    store: ChatStore,
+    archive: ThreadArchive,
+    sender: Sender,
+    http: HttpClient,
+    config: SourceConfig,
+) -> UnrollJobs:
+    """The worker's handler as wiring builds it, on these backends and fakes."""
+    answerer = Answerer(sender, PagePublisher(None, None, store), store)
+    return UnrollJobs(queue=queue, http=http, config=config, answerer=answerer, archive=archive)
+
+
 async def test_a_thread_answered_before_its_worker_died_is_archived_by_the_next_hand_out(
     backend: Backend,
     fake: FakeTelegram,
@@ -77,13 +96,7 @@ async def test_a_thread_answered_before_its_worker_died_is_archived_by_the_next_
     )
     queue, store = backend.queue(), backend.store()
     archive = _DyingArchive(store)
-    jobs = UnrollJobs(
-        queue=queue,
-        http=http,
-        config=SourceConfig(fxtwitter_api_url=fxtwitter.url, allow_private_hosts=True),
-        answerer=Answerer(sender, PagePublisher(None, None, store), store),
-        archive=archive,
-    )
+    jobs = _unroll_jobs(queue, store, archive, sender, http, _config(fxtwitter))
     await queue.submit(str(key), encode(request))
     [job] = await queue.claim("w1", count=1, block_s=0)
     with pytest.raises(_Killed):
@@ -119,14 +132,8 @@ async def test_a_resumed_job_leaves_a_newer_archived_thread_alone(
     )
     queue, store = backend.queue(), backend.store()
     archive = ThreadArchive(store)
-    config = SourceConfig(fxtwitter_api_url=fxtwitter.url, allow_private_hosts=True)
-    jobs = UnrollJobs(
-        queue=queue,
-        http=http,
-        config=config,
-        answerer=Answerer(sender, PagePublisher(None, None, store), store),
-        archive=archive,
-    )
+    config = _config(fxtwitter)
+    jobs = _unroll_jobs(queue, store, archive, sender, http, config)
     await queue.submit(str(key), encode(request))
     [job] = await queue.claim("w1", count=1, block_s=0)
     recorded = await fetch_thread(key, http=http, config=config)
