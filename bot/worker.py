@@ -307,16 +307,20 @@ class Worker:
     async def _keeping_claims(self) -> AsyncIterator[asyncio.Task[None]]:
         """Renew running jobs' claims and this worker's heartbeat while the block runs."""
         await self._heartbeat()
-        renewal = asyncio.create_task(self._renew_forever())
+        stopped = asyncio.Event()
+        renewal = asyncio.create_task(self._renew_until(stopped))
         try:
             yield renewal
         finally:
+            # The flag as well as the cancel: redis-py now and then returns normally from a
+            # command it was cancelled in, and the loop would go on renewing, never to end.
+            stopped.set()
             renewal.cancel()
             with suppress(asyncio.CancelledError):
                 await renewal
 
-    async def _renew_forever(self) -> None:
-        while True:
+    async def _renew_until(self, stopped: asyncio.Event) -> None:
+        while not stopped.is_set():
             await asyncio.sleep(self._renew_every_s)
             for job in list(self._running.values()):
                 await self._queue.renew(job, self._consumer)
