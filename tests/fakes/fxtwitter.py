@@ -433,10 +433,14 @@ class FakeFxTwitter:
     `fail_count`, only that many, then answer normally: a source that recovers),
     `offsets_in_escaped_text` (count facet offsets in the escaped text instead of the plain), and
     `delay_s` (hold every answer that long: a slow upstream, to catch a job mid-fetch).
+
+    A request still held when `reset()` runs belongs to an earlier test: it is answered 503
+    without reading or spending the knobs the next test set.
     """
 
     def __init__(self, store: XStore | None = None) -> None:
         self.store = store or XStore()
+        self._generation = 0
         self.server = FakeServer(
             [
                 Route("/2/thread/{post_id}", self._thread),
@@ -448,6 +452,7 @@ class FakeFxTwitter:
 
     def reset(self) -> None:
         """Turn every failure knob off and forget recorded requests."""
+        self._generation += 1
         self.thread_null = False
         self.retry_after_s: int | None = None
         self.fail_status: int | None = None
@@ -473,12 +478,17 @@ class FakeFxTwitter:
         return tweet
 
     async def _thread(self, request: Request) -> Response:
-        await asyncio.sleep(self.delay_s)
-        return self._answer(request, with_thread=not self.thread_null)
+        return await self._held_answer(request, thread=True)
 
     async def _status(self, request: Request) -> Response:
+        return await self._held_answer(request, thread=False)
+
+    async def _held_answer(self, request: Request, *, thread: bool) -> Response:
+        generation = self._generation
         await asyncio.sleep(self.delay_s)
-        return self._answer(request, with_thread=False)
+        if generation != self._generation:
+            return JSONResponse({"code": 503, "message": "earlier test"}, status_code=503)
+        return self._answer(request, with_thread=thread and not self.thread_null)
 
     def _answer(self, request: Request, *, with_thread: bool) -> Response:
         refusal = self._refusal(request)
