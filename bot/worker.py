@@ -190,11 +190,13 @@ class Worker:
             return
         grace_s = max(self._hand_back_at - time.monotonic(), 0)
         _done, late = await asyncio.wait(self._running, timeout=grace_s)
-        late_jobs = [self._running[task] for task in late]
+        late_jobs = {task: self._running[task] for task in late}
         for task in late:
             task.cancel()
         await asyncio.gather(*late, return_exceptions=True)
-        for job in late_jobs:
+        for task, job in late_jobs.items():
+            if not task.cancelled():
+                continue  # it swallowed the cancel (in redis-py) and ran to its end
             await self._queue.release(job)
             JOBS.labels("released").inc()
             log.info("job %s handed back unfinished: shutting down", job.id)
@@ -320,10 +322,14 @@ class Worker:
                 await renewal
 
     async def _renew_until(self, stopped: asyncio.Event) -> None:
-        while not stopped.is_set():
+        while True:
             await asyncio.sleep(self._renew_every_s)
             for job in list(self._running.values()):
+                if stopped.is_set():
+                    return
                 await self._queue.renew(job, self._consumer)
+            if stopped.is_set():
+                return  # a stopped worker must not look alive
             await self._heartbeat()
 
     async def _heartbeat(self) -> None:

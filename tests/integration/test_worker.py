@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -378,6 +379,34 @@ async def test_stopped_worker_hands_back_a_job_that_outlasts_the_grace(backend: 
     await asyncio.wait_for(running, timeout=5)
     taken = await queue.claim("other", count=1, block_s=0)
     assert [job.deliveries for job in taken] == [1]
+
+
+async def test_a_job_that_swallows_its_cancel_at_shutdown_is_not_handed_back(
+    backend: Backend, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Cancelled after the grace, it ran to its end anyway (redis-py now and then returns
+    normally from a cancelled call): it settled itself, and nothing is handed back."""
+    queue = backend.queue()
+
+    started = asyncio.Event()
+
+    class SwallowingHandler(RecordingHandler):
+        async def process(self, job: Job) -> None:
+            started.set()
+            with suppress(asyncio.CancelledError):
+                await asyncio.sleep(60)
+            await super().process(job)
+
+    handler = SwallowingHandler(queue)
+    worker = _worker(queue, handler, shutdown_grace_s=0.2)
+    running = asyncio.create_task(worker.run())
+    await queue.submit(KEY, b"r1")
+    await asyncio.wait_for(started.wait(), timeout=5)
+    worker.stop()
+    with caplog.at_level(logging.INFO, logger="bot.worker"):
+        await asyncio.wait_for(running, timeout=5)
+    handed_back = [r for r in caplog.records if "handed back" in r.getMessage()]
+    assert (handler.answered, handed_back, await _settled(queue)) == ([b"r1"], [], (0, 0, 0))
 
 
 async def test_stopped_worker_lets_a_job_finish_within_the_grace(backend: Backend) -> None:
