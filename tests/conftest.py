@@ -19,11 +19,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import redis
 
 from bot.settings import Settings
 from tests.fakes.server import free_port
 
 _OUR_VARIABLES = {name.upper() for name in Settings.model_fields}
+SUITE_REDIS_URL = os.environ.get("REDIS_URL")
+"""A Redis for the whole suite (read once: `clean_environ` hides it from each test's settings,
+so a test that does not ask for Redis never shares one with the other test processes)."""
 GOLDEN_DIR = Path(__file__).resolve().parent / "data" / "golden"
 
 
@@ -59,7 +63,7 @@ def golden(request: pytest.FixtureRequest) -> Callable[[str, str], None]:
 def clean_environ(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Drop our settings from the environment and run in an empty directory (no stray .env)."""
     for name in list(os.environ):
-        if name.upper() in _OUR_VARIABLES and name.upper() != "REDIS_URL":
+        if name.upper() in _OUR_VARIABLES:
             monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path)
 
@@ -113,6 +117,13 @@ class RedisServer:
             stderr=subprocess.DEVNULL,
         )
         _wait_for_port(self.port)
+        # The port was free when chosen; another process's server may have taken it since, and
+        # ours then exited: never use (or flush, or restart) a server that is not this one.
+        with redis.Redis(port=self.port) as client:
+            serving = client.info("server")["process_id"]
+        if serving != self.process.pid:
+            self.process.wait(timeout=10)
+            raise RuntimeError(f"port {self.port} is another redis-server's")
 
 
 def _redis_binary() -> str:
@@ -138,8 +149,8 @@ def _wait_for_port(port: int, timeout_s: float = 10.0) -> None:
 @pytest.fixture(scope="session")
 def redis_server() -> Iterator[RedisServer]:
     """A real Redis: REDIS_URL when set, otherwise our own server on a free port."""
-    if os.environ.get("REDIS_URL"):
-        yield RedisServer(url=os.environ["REDIS_URL"])
+    if SUITE_REDIS_URL:
+        yield RedisServer(url=SUITE_REDIS_URL)
         return
     directory = Path(tempfile.mkdtemp(prefix="unroll-redis-"))
     port = free_port()
