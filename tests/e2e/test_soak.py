@@ -35,7 +35,12 @@ def soak_runs() -> dict[str, subprocess.CompletedProcess[str]]:
     }
     runs = {}
     for mode, process in started.items():
-        stdout, stderr = process.communicate(timeout=100)
+        try:
+            stdout, stderr = process.communicate(timeout=200)  # about 60 s, in four processes
+        except subprocess.TimeoutExpired:
+            # SIGTERM: the soak stops the bot, Redis and the fakes it started, then exits.
+            process.terminate()
+            stdout, stderr = process.communicate(timeout=60)
         runs[mode] = subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
     return runs
 
