@@ -264,7 +264,9 @@ async def test_worker_stopped_mid_job_hands_it_back_within_its_grace(
     exit_code = await stopping.stop()
     took_s = time.monotonic() - started
     await eventually(lambda: is_answered(telegram, chat), timeout_s=10)
-    assert (exit_code, took_s < 1.0 + 1.5, answers_written(telegram, chat)) == (0, True, 1)
+    # The grace, and time to close and exit on two cores shared with three other test
+    # processes: far from the upstream's 60-second hang the worker would otherwise wait out.
+    assert (exit_code, took_s < 1.0 + 5.0, answers_written(telegram, chat)) == (0, True, 1)
 
 
 async def test_late_requester_of_a_dead_lettered_job_gets_tries_of_its_own(
