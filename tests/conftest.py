@@ -20,9 +20,15 @@ from typing import Any
 
 import pytest
 import redis
+from hypothesis import HealthCheck, settings
 
 from bot.settings import Settings
 from tests.fakes.server import free_port
+
+# The suite runs in four processes on two cores: an example's time says nothing about the code
+# then, so no example fails for being slow (each test's own settings start from these).
+settings.register_profile("suite", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("suite")
 
 _OUR_VARIABLES = {name.upper() for name in Settings.model_fields}
 SUITE_REDIS_URL = os.environ.get("REDIS_URL")

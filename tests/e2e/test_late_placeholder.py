@@ -51,7 +51,7 @@ async def test_a_quick_answer_in_a_group_is_one_reply(
     telegram: FakeTelegram, fxtwitter: FakeFxTwitter, start_bot: Callable[..., Any]
 ) -> None:
     thread = fxtwitter.add(build_thread(3, rich=False))
-    await start_bot()
+    await start_bot(placeholder_after_ms=5000)  # quick, whatever the machine's load
     group = telegram.group("Readers")
     asked = telegram.user_sends(group, f"@unrolltestbot {x_link(thread)}", user=telegram.user())
     await answers_in(telegram, group)

