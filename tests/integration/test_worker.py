@@ -387,7 +387,6 @@ async def test_a_job_that_swallows_its_cancel_at_shutdown_is_not_handed_back(
     """Cancelled after the grace, it ran to its end anyway (redis-py now and then returns
     normally from a cancelled call): it settled itself, and nothing is handed back."""
     queue = backend.queue()
-
     started = asyncio.Event()
 
     class SwallowingHandler(RecordingHandler):
@@ -398,13 +397,8 @@ async def test_a_job_that_swallows_its_cancel_at_shutdown_is_not_handed_back(
             await super().process(job)
 
     handler = SwallowingHandler(queue)
-    worker = _worker(queue, handler, shutdown_grace_s=0.2)
-    running = asyncio.create_task(worker.run())
-    await queue.submit(KEY, b"r1")
-    await asyncio.wait_for(started.wait(), timeout=5)
-    worker.stop()
     with caplog.at_level(logging.INFO, logger="bot.worker"):
-        await asyncio.wait_for(running, timeout=5)
+        await _stop_once_started(queue, handler, started, grace_s=0.2)
     handed_back = [r for r in caplog.records if "handed back" in r.getMessage()]
     assert (handler.answered, handed_back, await _settled(queue)) == ([b"r1"], [], (0, 0, 0))
 
@@ -420,13 +414,20 @@ async def test_stopped_worker_lets_a_job_finish_within_the_grace(backend: Backen
             await super().process(job)
 
     handler = SlowHandler(queue)
-    worker = _worker(queue, handler, shutdown_grace_s=5)
+    await _stop_once_started(queue, handler, started, grace_s=5)
+    assert handler.answered == [b"r1"]
+
+
+async def _stop_once_started(
+    queue: JobQueue, handler: RecordingHandler, started: asyncio.Event, *, grace_s: float
+) -> None:
+    """Run a worker, give it a job, stop it once the job started; return when it returned."""
+    worker = _worker(queue, handler, shutdown_grace_s=grace_s)
     running = asyncio.create_task(worker.run())
     await queue.submit(KEY, b"r1")
     await asyncio.wait_for(started.wait(), timeout=5)
     worker.stop()
     await asyncio.wait_for(running, timeout=5)
-    assert handler.answered == [b"r1"]
 
 
 @dataclass
