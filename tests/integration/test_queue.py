@@ -274,11 +274,11 @@ async def test_claim_waits_for_a_new_job_when_none_is_there(backend: Backend) ->
 
 
 async def test_renewed_job_is_not_reclaimed(backend: Backend) -> None:
-    queue = backend.queue(reclaim_idle_s=1.0)
+    queue = backend.queue(reclaim_idle_s=2.0)  # renewed every 0.3 s: room for a stalled loop
     await queue.submit(KEY, b"r1")
     job = await _claim_one(queue, "a")
     stolen = []
-    for _ in range(5):  # 1.5 s in all: longer than the idle threshold
+    for _ in range(8):  # 2.4 s in all: longer than the idle threshold
         await asyncio.sleep(0.3)
         await queue.renew(job, "a")
         stolen += await queue.claim("b", count=1, block_s=0)

@@ -232,12 +232,12 @@ async def test_run_processes_until_stopped(backend: Backend) -> None:
 
 
 async def test_long_job_keeps_its_claim(backend: Backend) -> None:
-    queue = backend.queue(reclaim_idle_s=1.0)
+    queue = backend.queue(reclaim_idle_s=2.0)  # renewed every 0.1 s: room for a stalled loop
     stolen: list[Job] = []
 
     class SlowHandler(RecordingHandler):
         async def process(self, job: Job) -> None:
-            for _ in range(5):  # 1.5 s in all: longer than the reclaim threshold
+            for _ in range(8):  # 2.4 s in all: longer than the reclaim threshold
                 await asyncio.sleep(0.3)
                 stolen.extend(await self.queue.claim("thief", count=1, block_s=0))
             await super().process(job)

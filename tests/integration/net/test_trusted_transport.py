@@ -22,7 +22,8 @@ from tests.fakes.server import free_port
 @pytest.fixture
 async def http(api: ScriptedServer) -> AsyncIterator[HttpClient]:
     # After the server, so closed before it: the server then sees its connections end.
-    client = HttpClient(limits=HttpLimits(timeout_s=0.5, deadline_s=5, max_bytes=1000))
+    # An idle timeout a loaded machine's stalls do not reach; a stalled body still outlasts it.
+    client = HttpClient(limits=HttpLimits(timeout_s=2.0, deadline_s=5, max_bytes=1000))
     yield client
     await client.aclose()
 

@@ -28,7 +28,7 @@ def test_request_refused_when_deadline_passed() -> None:
 def test_request_gets_remaining_time() -> None:
     budget = FetchBudget(max_requests=10, max_bytes=100, deadline_s=5)
     budget.started = time.monotonic() - 2
-    assert 2.5 < budget.spend_request() <= 3
+    assert 1.5 < budget.spend_request() <= 3  # two statements apart, however slow the machine
 
 
 def test_bytes_refused_when_over_the_fetch_total() -> None:
