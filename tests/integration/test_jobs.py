@@ -20,7 +20,7 @@ from bot.request import Answer, UnrollRequest
 from bot.sources import SourceConfig, fetch_thread
 from bot.store import ChatStore
 from tests.fakes.fxtwitter import FakeFxTwitter, build_thread
-from tests.fakes.telegram import FakeTelegram
+from tests.fakes.telegram import FakeChat, FakeTelegram
 from tests.integration.conftest import Backend
 
 
@@ -73,6 +73,20 @@ def _unroll_jobs(
     return UnrollJobs(queue=queue, http=http, config=config, answerer=answerer, archive=archive)
 
 
+def _asked_in(
+    chat: FakeChat, key: ThreadKey, asked_message_id: int | None = None
+) -> UnrollRequest:
+    """A request in a private chat, answered by a reply."""
+    return UnrollRequest(
+        request_id="r1",
+        key=key,
+        answer=Answer.REPLY,
+        user_id=chat.id,
+        chat_id=chat.id,
+        asked_message_id=asked_message_id,
+    )
+
+
 async def test_a_thread_answered_before_its_worker_died_is_archived_by_the_next_hand_out(
     backend: Backend,
     fake: FakeTelegram,
@@ -86,14 +100,7 @@ async def test_a_thread_answered_before_its_worker_died_is_archived_by_the_next_
     key = ThreadKey(Platform.X, "x.com", chain[0].id)
     chat = fake.private_chat(fake.user("Alice"))
     asked = fake.user_sends(chat, f"https://x.com/ada/status/{chain[0].id}")
-    request = UnrollRequest(
-        request_id="r1",
-        key=key,
-        answer=Answer.REPLY,
-        user_id=chat.id,
-        chat_id=chat.id,
-        asked_message_id=asked["message_id"],
-    )
+    request = _asked_in(chat, key, asked_message_id=asked["message_id"])
     queue, store = backend.queue(), backend.store()
     archive = _DyingArchive(store)
     jobs = _unroll_jobs(queue, store, archive, sender, http, _config(fxtwitter))
@@ -126,10 +133,7 @@ async def test_a_resumed_job_leaves_a_newer_archived_thread_alone(
     thread (a follow's check) archived it with a post more. The resumed job keeps that one."""
     thread = fxtwitter.add(build_thread(3))
     key = ThreadKey(Platform.X, "x.com", thread.chain[0].id)
-    chat = fake.private_chat(fake.user("Alice"))
-    request = UnrollRequest(
-        request_id="r1", key=key, answer=Answer.REPLY, user_id=chat.id, chat_id=chat.id
-    )
+    request = _asked_in(fake.private_chat(fake.user("Alice")), key)
     queue, store = backend.queue(), backend.store()
     archive = ThreadArchive(store)
     config = _config(fxtwitter)
