@@ -1,8 +1,11 @@
 """What a worker does with one job: fetch the thread once, then answer every requester.
 
-The fetch result is recorded with the job (`finish`) before any answer is sent, and each
-answer is recorded once sent, so a job handed out again after a crash resumes where it
-stopped instead of fetching or sending twice.
+The requests read before the fetch are answered first, then the fetch result is recorded
+with the job (`finish`, which also ends the single flight) and those that joined meanwhile
+are answered from it: the first answer does not wait for the result to be cached. Each answer
+is journaled once sent and recorded as delivered, so a job handed out again after a crash
+resumes where it stopped instead of sending twice (fetching again only when it died before
+`finish`).
 """
 
 from __future__ import annotations
@@ -69,27 +72,39 @@ class UnrollJobs:
             progress=self._progress_reporter(job),
         )
         metrics.JOB_DURATION.labels(stage="fetch").observe(time.perf_counter() - started)
-        encoded = encode_result(thread)
-        # The first answer's rich message goes with the cached result (the archive keeps the
-        # thread alone): a listener answering a hit in the same mode and language shows it as
-        # it is. Answering renders it anyway.
-        first = next((request for _, request in pending if not self._is_check(request)), None)
-        shown = await self.answerer.rendering(thread, first) if first else None
-        cached = encoded if shown is None else with_shown(encoded, shown)
-        # Requests that joined during the fetch are in: finish froze the list it returns.
-        undelivered = await self.queue.finish(job, cached, ttl_s=self.result_ttl_s)
-        if undelivered is None:
-            # Redis lost the job while it ran (a restart without its data): nobody can join it
-            # any more, so whom it read before the fetch is everyone it is to answer.
-            log.warning(
-                "job lost by the queue: answering the requests read before", extra={"job": job.id}
-            )
-        else:
-            pending = await self._decoded(job, undelivered)
-        await self._answer_all(job, thread, pending)
+        try:
+            await self._answer_all(job, thread, pending)
+        except Exception:
+            # Not everyone answered (Telegram failed in transit, say): the next hand-out
+            # answers the rest from the recorded result instead of fetching again.
+            await self._record(job, thread, pending)
+            raise
+        encoded, joined = await self._record(job, thread, pending)
+        await self._answer_all(job, thread, joined)
         # After the answers, which do not wait for it: until the cached result expires, the
         # answers' links and buttons find the thread there.
         await self._keep(thread, encoded)
+
+    async def _record(
+        self, job: Job, thread: Thread, answered: list[tuple[int, UnrollRequest]]
+    ) -> tuple[bytes, list[tuple[int, UnrollRequest]]]:
+        """Record and cache the fetched thread; return it encoded, and the requests that
+        joined during the job, not answered yet."""
+        encoded = encode_result(thread)
+        # The first answer's rich message goes with the cached result (the archive keeps the
+        # thread alone): a listener answering a hit in the same mode and language shows it as
+        # it is. Answering rendered it already.
+        first = next((request for _, request in answered if not self._is_check(request)), None)
+        shown = await self.answerer.rendering(thread, first) if first else None
+        cached = encoded if shown is None else with_shown(encoded, shown)
+        # Requests that joined during the job are in: finish froze the list it returns.
+        undelivered = await self.queue.finish(job, cached, ttl_s=self.result_ttl_s)
+        if undelivered is None:
+            # Redis lost the job while it ran (a restart without its data): nobody can join it
+            # any more, so those read before the fetch were all it had to answer.
+            log.warning("job lost by the queue: answered those read before", extra={"job": job.id})
+            return encoded, []
+        return encoded, await self._decoded(job, undelivered)
 
     async def fail(self, job: Job, error: UnrollError) -> None:
         """Cache the failure briefly, so a dead viral link does not hammer the source."""

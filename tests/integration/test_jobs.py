@@ -11,7 +11,7 @@ from bot.answering.executor import Answerer
 from bot.answering.pages import PagePublisher
 from bot.archive import ThreadArchive
 from bot.codec import encode, encode_result
-from bot.delivery import Sender
+from bot.delivery import NotDeliveredError, Sender
 from bot.jobs import UnrollJobs
 from bot.model import Platform, Thread, ThreadKey
 from bot.net.http import HttpClient
@@ -24,8 +24,8 @@ from tests.fakes.telegram import FakeChat, FakeTelegram
 from tests.integration.conftest import Backend
 
 
-class _Killed(Exception):
-    """The worker process died here."""
+class _Killed(BaseException):
+    """The worker process died here (no handler of the code under test runs)."""
 
 
 class _DyingArchive(ThreadArchive):
@@ -152,3 +152,105 @@ async def test_a_resumed_job_leaves_a_newer_archived_thread_alone(
     kept = await archive.recall(key)
     assert kept is not None
     assert len(kept.posts) == 4
+
+
+async def test_the_first_answer_does_not_wait_for_the_result_to_be_recorded(
+    backend: Backend,
+    fake: FakeTelegram,
+    sender: Sender,
+    fxtwitter: FakeFxTwitter,
+    http: HttpClient,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The answer goes before `finish`; a hand-out that dies in `finish` has answered, and
+    the next one finds nobody left to answer."""
+    chain = fxtwitter.add(build_thread(3)).chain
+    key = ThreadKey(Platform.X, "x.com", chain[0].id)
+    chat = fake.private_chat(fake.user("Alice"))
+    queue, store = backend.queue(), backend.store()
+    jobs = _unroll_jobs(queue, store, ThreadArchive(store), sender, http, _config(fxtwitter))
+    await queue.submit(str(key), encode(_asked_in(chat, key)))
+    [job] = await queue.claim("w1", count=1, block_s=0)
+
+    async def die(*args: object, **kwargs: object) -> None:
+        raise _Killed
+
+    with monkeypatch.context() as patched:
+        patched.setattr(queue, "finish", die)
+        with pytest.raises(_Killed):
+            await jobs.process(job)
+    answers = [m for m in fake.messages_in(chat) if m["from"]["is_bot"]]
+    assert len(answers) == 1
+    await queue.release(job)
+
+    [again] = await queue.claim("w2", count=1, block_s=0)
+    await jobs.process(again)
+
+    assert [m for m in fake.messages_in(chat) if m["from"]["is_bot"]] == answers
+
+
+async def test_a_hand_out_that_died_after_sending_fetches_again_and_sends_nothing_twice(
+    backend: Backend,
+    fake: FakeTelegram,
+    sender: Sender,
+    fxtwitter: FakeFxTwitter,
+    http: HttpClient,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Died between the answer and recording it as delivered, before the result was
+    recorded: the next hand-out fetches again, and the sent journal stops a second answer."""
+    chain = fxtwitter.add(build_thread(3)).chain
+    key = ThreadKey(Platform.X, "x.com", chain[0].id)
+    chat = fake.private_chat(fake.user("Alice"))
+    queue, store = backend.queue(), backend.store()
+    jobs = _unroll_jobs(queue, store, ThreadArchive(store), sender, http, _config(fxtwitter))
+    await queue.submit(str(key), encode(_asked_in(chat, key)))
+    [job] = await queue.claim("w1", count=1, block_s=0)
+
+    async def die(*args: object, **kwargs: object) -> None:
+        raise _Killed
+
+    with monkeypatch.context() as patched:
+        patched.setattr(queue, "mark_delivered", die)
+        with pytest.raises(_Killed):
+            await jobs.process(job)
+    answers = [m for m in fake.messages_in(chat) if m["from"]["is_bot"]]
+    assert len(answers) == 1
+    await queue.release(job)
+
+    [again] = await queue.claim("w2", count=1, block_s=0)
+    await jobs.process(again)
+
+    assert [m for m in fake.messages_in(chat) if m["from"]["is_bot"]] == answers
+    assert len(fxtwitter.server.requests.matching(chain[0].id)) == 2
+    assert (await queue.state(again)).result is not None
+
+
+async def test_an_answer_telegram_did_not_take_leaves_the_result_for_the_next_hand_out(
+    backend: Backend,
+    fake: FakeTelegram,
+    sender: Sender,
+    fxtwitter: FakeFxTwitter,
+    http: HttpClient,
+) -> None:
+    """The job is deferred with its result recorded: the next hand-out answers from it
+    instead of fetching the thread again."""
+    chain = fxtwitter.add(build_thread(3)).chain
+    key = ThreadKey(Platform.X, "x.com", chain[0].id)
+    chat = fake.private_chat(fake.user("Alice"))
+    queue, store = backend.queue(), backend.store()
+    jobs = _unroll_jobs(queue, store, ThreadArchive(store), sender, http, _config(fxtwitter))
+    await queue.submit(str(key), encode(_asked_in(chat, key)))
+    [job] = await queue.claim("w1", count=1, block_s=0)
+    assert await sender.knows_rich_messages()  # asked before the fault, once per process
+    fake.fail_next("sendRichMessage", status=502)
+    with pytest.raises(NotDeliveredError):
+        await jobs.process(job)
+    assert [m for m in fake.messages_in(chat) if m["from"]["is_bot"]] == []
+    await queue.release(job)
+
+    [again] = await queue.claim("w2", count=1, block_s=0)
+    await jobs.process(again)
+
+    assert len([m for m in fake.messages_in(chat) if m["from"]["is_bot"]]) == 1
+    assert len(fxtwitter.server.requests.matching(chain[0].id)) == 1
