@@ -10,6 +10,7 @@ resumes where it stopped instead of sending twice (fetching again only when it d
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -22,7 +23,7 @@ from bot.codec import decode_request, decode_result, encode_result, with_shown
 from bot.errors import SourceError, UnrollError
 from bot.follow.checks import FollowChecks
 from bot.logs import logged_as
-from bot.model import Thread
+from bot.model import Thread, ThreadKey
 from bot.net.http import HttpClient
 from bot.queue import Job, JobQueue
 from bot.request import Answer, UnrollRequest
@@ -50,27 +51,24 @@ class UnrollJobs:
 
     async def process(self, job: Job) -> None:
         """Fetch (unless a previous delivery already did) and answer everyone."""
-        state = await self.queue.state(job)
-        if state.result is not None:
-            resumed = await self._decoded(job, state.undelivered)
-            result = decode_result(state.result)
-            await self._answer_all(job, result, resumed)
-            if isinstance(result, Thread):
-                # The hand-out that fetched may have died before archiving; a newer fetch
-                # (a follow's check) may have archived since.
-                await self._keep(result, unless_kept=True)
-            return
         started = time.perf_counter()
-        pending = await self._decoded(job, state.undelivered)
+        early = self._early_fetch(job)
+        try:
+            state = await self.queue.state(job)
+            if state.result is None:
+                pending = await self._decoded(job, state.undelivered)
+        except BaseException:
+            _drop(early)
+            raise
+        if state.result is not None:
+            _drop(early)
+            await self._resume(job, state.result, state.undelivered)
+            return
         if not pending:
+            _drop(early)
             return  # nobody left to answer (their requests expired with the job's data)
         # Every request of a job asks for the same thread; any of them names it.
-        thread = await fetch_thread(
-            pending[0][1].key,
-            http=self.http,
-            config=self.config,
-            progress=self._progress_reporter(job),
-        )
+        thread = await (early if early is not None else self._fetch(job, pending[0][1].key))
         metrics.JOB_DURATION.labels(stage="fetch").observe(time.perf_counter() - started)
         try:
             await self._answer_all(job, thread, pending)
@@ -105,6 +103,34 @@ class UnrollJobs:
             log.warning("job lost by the queue: answered those read before", extra={"job": job.id})
             return encoded, []
         return encoded, await self._decoded(job, undelivered)
+
+    def _early_fetch(self, job: Job) -> asyncio.Task[Thread] | None:
+        """Start the fetch while the job's state is read, on its first hand-out: nothing was
+        fetched for it before, so the state all but never makes the fetch needless."""
+        if job.deliveries > 1:
+            return None
+        try:
+            key = ThreadKey.parse(job.key)
+        except ValueError:
+            return None  # not a key this bot queued: its requests name the thread
+        return asyncio.create_task(self._fetch(job, key))
+
+    async def _fetch(self, job: Job, key: ThreadKey) -> Thread:
+        return await fetch_thread(
+            key, http=self.http, config=self.config, progress=self._progress_reporter(job)
+        )
+
+    async def _resume(
+        self, job: Job, recorded: bytes, undelivered: list[tuple[int, bytes]]
+    ) -> None:
+        """Answer whom an earlier hand-out did not, from the result it recorded."""
+        resumed = await self._decoded(job, undelivered)
+        result = decode_result(recorded)
+        await self._answer_all(job, result, resumed)
+        if isinstance(result, Thread):
+            # The hand-out that fetched may have died before archiving; a newer fetch (a
+            # follow's check) may have archived since.
+            await self._keep(result, unless_kept=True)
 
     async def fail(self, job: Job, error: UnrollError) -> None:
         """Cache the failure briefly, so a dead viral link does not hammer the source."""
@@ -188,3 +214,15 @@ class UnrollJobs:
                 await self.answerer.progress(request, posts_so_far)
 
         return report
+
+
+def _drop(fetch: asyncio.Task[Thread] | None) -> None:
+    """Stop a fetch started early that the job turned out not to need, however it ends."""
+    if fetch is not None:
+        fetch.cancel()
+        fetch.add_done_callback(_ignore_outcome)
+
+
+def _ignore_outcome(fetch: asyncio.Task[Thread]) -> None:
+    if not fetch.cancelled():
+        fetch.exception()  # retrieved, so asyncio does not log it as lost

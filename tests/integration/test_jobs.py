@@ -3,6 +3,7 @@ on both backends: what a hand-out that dies between its steps leaves for the nex
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
@@ -15,13 +16,15 @@ from bot.delivery import NotDeliveredError, Sender
 from bot.jobs import UnrollJobs
 from bot.model import Platform, Thread, ThreadKey
 from bot.net.http import HttpClient
-from bot.queue import JobQueue
+from bot.queue import Job, JobQueue
 from bot.request import Answer, UnrollRequest
 from bot.sources import SourceConfig, fetch_thread
 from bot.store import ChatStore
 from tests.fakes.fxtwitter import FakeFxTwitter, build_thread
 from tests.fakes.telegram import FakeChat, FakeTelegram
 from tests.integration.conftest import Backend
+
+RECLAIM_IDLE_S = 0.05
 
 
 class _Killed(BaseException):
@@ -73,6 +76,15 @@ def _unroll_jobs(
     return UnrollJobs(queue=queue, http=http, config=config, answerer=answerer, archive=archive)
 
 
+async def _reclaimed(queue: JobQueue) -> Job:
+    """Return the job a dead worker held, as another worker's claim takes it over: once it
+    has been idle for the reclaim threshold, counting one more delivery."""
+    await asyncio.sleep(2 * RECLAIM_IDLE_S)
+    [job] = await queue.claim("w2", count=1, block_s=0)
+    assert job.deliveries == 2
+    return job
+
+
 def _asked_in(
     chat: FakeChat, key: ThreadKey, asked_message_id: int | None = None
 ) -> UnrollRequest:
@@ -101,7 +113,7 @@ async def test_a_thread_answered_before_its_worker_died_is_archived_by_the_next_
     chat = fake.private_chat(fake.user("Alice"))
     asked = fake.user_sends(chat, f"https://x.com/ada/status/{chain[0].id}")
     request = _asked_in(chat, key, asked_message_id=asked["message_id"])
-    queue, store = backend.queue(), backend.store()
+    queue, store = backend.queue(reclaim_idle_s=RECLAIM_IDLE_S), backend.store()
     archive = _DyingArchive(store)
     jobs = _unroll_jobs(queue, store, archive, sender, http, _config(fxtwitter))
     await queue.submit(str(key), encode(request))
@@ -109,9 +121,7 @@ async def test_a_thread_answered_before_its_worker_died_is_archived_by_the_next_
     with pytest.raises(_Killed):
         await jobs.process(job)
     assert await archive.recall(key) is None
-    await queue.release(job)  # what a reclaim does for the dead worker's job
-
-    [again] = await queue.claim("w2", count=1, block_s=0)
+    again = await _reclaimed(queue)
     await jobs.process(again)
 
     kept = await archive.recall(key)
@@ -134,7 +144,7 @@ async def test_a_resumed_job_leaves_a_newer_archived_thread_alone(
     thread = fxtwitter.add(build_thread(3))
     key = ThreadKey(Platform.X, "x.com", thread.chain[0].id)
     request = _asked_in(fake.private_chat(fake.user("Alice")), key)
-    queue, store = backend.queue(), backend.store()
+    queue, store = backend.queue(reclaim_idle_s=RECLAIM_IDLE_S), backend.store()
     archive = ThreadArchive(store)
     config = _config(fxtwitter)
     jobs = _unroll_jobs(queue, store, archive, sender, http, config)
@@ -144,9 +154,7 @@ async def test_a_resumed_job_leaves_a_newer_archived_thread_alone(
     await queue.finish(job, encode_result(recorded), ttl_s=60)  # then the worker died
     fxtwitter.append_self_reply(thread, "one more")
     await archive.keep(await fetch_thread(key, http=http, config=config))
-    await queue.release(job)
-
-    [again] = await queue.claim("w2", count=1, block_s=0)
+    again = await _reclaimed(queue)
     await jobs.process(again)
 
     kept = await archive.recall(key)
@@ -167,7 +175,7 @@ async def test_the_first_answer_does_not_wait_for_the_result_to_be_recorded(
     chain = fxtwitter.add(build_thread(3)).chain
     key = ThreadKey(Platform.X, "x.com", chain[0].id)
     chat = fake.private_chat(fake.user("Alice"))
-    queue, store = backend.queue(), backend.store()
+    queue, store = backend.queue(reclaim_idle_s=RECLAIM_IDLE_S), backend.store()
     jobs = _unroll_jobs(queue, store, ThreadArchive(store), sender, http, _config(fxtwitter))
     await queue.submit(str(key), encode(_asked_in(chat, key)))
     [job] = await queue.claim("w1", count=1, block_s=0)
@@ -181,9 +189,7 @@ async def test_the_first_answer_does_not_wait_for_the_result_to_be_recorded(
             await jobs.process(job)
     answers = [m for m in fake.messages_in(chat) if m["from"]["is_bot"]]
     assert len(answers) == 1
-    await queue.release(job)
-
-    [again] = await queue.claim("w2", count=1, block_s=0)
+    again = await _reclaimed(queue)
     await jobs.process(again)
 
     assert [m for m in fake.messages_in(chat) if m["from"]["is_bot"]] == answers
@@ -202,7 +208,7 @@ async def test_a_hand_out_that_died_after_sending_fetches_again_and_sends_nothin
     chain = fxtwitter.add(build_thread(3)).chain
     key = ThreadKey(Platform.X, "x.com", chain[0].id)
     chat = fake.private_chat(fake.user("Alice"))
-    queue, store = backend.queue(), backend.store()
+    queue, store = backend.queue(reclaim_idle_s=RECLAIM_IDLE_S), backend.store()
     jobs = _unroll_jobs(queue, store, ThreadArchive(store), sender, http, _config(fxtwitter))
     await queue.submit(str(key), encode(_asked_in(chat, key)))
     [job] = await queue.claim("w1", count=1, block_s=0)
@@ -216,9 +222,7 @@ async def test_a_hand_out_that_died_after_sending_fetches_again_and_sends_nothin
             await jobs.process(job)
     answers = [m for m in fake.messages_in(chat) if m["from"]["is_bot"]]
     assert len(answers) == 1
-    await queue.release(job)
-
-    [again] = await queue.claim("w2", count=1, block_s=0)
+    again = await _reclaimed(queue)
     await jobs.process(again)
 
     assert [m for m in fake.messages_in(chat) if m["from"]["is_bot"]] == answers
@@ -238,7 +242,7 @@ async def test_an_answer_telegram_did_not_take_leaves_the_result_for_the_next_ha
     chain = fxtwitter.add(build_thread(3)).chain
     key = ThreadKey(Platform.X, "x.com", chain[0].id)
     chat = fake.private_chat(fake.user("Alice"))
-    queue, store = backend.queue(), backend.store()
+    queue, store = backend.queue(reclaim_idle_s=RECLAIM_IDLE_S), backend.store()
     jobs = _unroll_jobs(queue, store, ThreadArchive(store), sender, http, _config(fxtwitter))
     await queue.submit(str(key), encode(_asked_in(chat, key)))
     [job] = await queue.claim("w1", count=1, block_s=0)
@@ -247,10 +251,40 @@ async def test_an_answer_telegram_did_not_take_leaves_the_result_for_the_next_ha
     with pytest.raises(NotDeliveredError):
         await jobs.process(job)
     assert [m for m in fake.messages_in(chat) if m["from"]["is_bot"]] == []
-    await queue.release(job)
-
+    await queue.defer(job, 0)  # as the worker does with it
     [again] = await queue.claim("w2", count=1, block_s=0)
     await jobs.process(again)
 
     assert len([m for m in fake.messages_in(chat) if m["from"]["is_bot"]]) == 1
     assert len(fxtwitter.server.requests.matching(chain[0].id)) == 1
+
+
+async def test_a_first_hand_out_with_a_recorded_result_answers_from_it(
+    backend: Backend,
+    fake: FakeTelegram,
+    sender: Sender,
+    fxtwitter: FakeFxTwitter,
+    http: HttpClient,
+) -> None:
+    """A job handed back at shutdown does not count a delivery, so its next hand-out is a
+    first one that may find its result recorded: the fetch started early is dropped."""
+    thread = fxtwitter.add(build_thread(3))
+    key = ThreadKey(Platform.X, "x.com", thread.chain[0].id)
+    chat = fake.private_chat(fake.user("Alice"))
+    queue, store = backend.queue(), backend.store()
+    config = _config(fxtwitter)
+    jobs = _unroll_jobs(queue, store, ThreadArchive(store), sender, http, config)
+    await queue.submit(str(key), encode(_asked_in(chat, key)))
+    [job] = await queue.claim("w1", count=1, block_s=0)
+    recorded = await fetch_thread(key, http=http, config=config)
+    await queue.finish(job, encode_result(recorded), ttl_s=60)
+    fxtwitter.append_self_reply(thread, "one more")
+    await queue.release(job)  # the worker shut down before answering
+
+    [again] = await queue.claim("w2", count=1, block_s=0)
+    assert again.deliveries == 1
+    await jobs.process(again)
+
+    [answer] = [m for m in fake.messages_in(chat) if m["from"]["is_bot"]]
+    assert thread.chain[0].text.split()[0] in str(answer)
+    assert "one more" not in str(answer)
