@@ -58,7 +58,7 @@ class JobHandler(Protocol):
     """What a worker does with a job; every method must be safe to run again for the job."""
 
     async def process(self, job: Job) -> None:
-        """Fetch the thread, `finish` the job and answer every request; may raise anything
+        """Fetch the thread, answer every request and `finish` the job; may raise anything
         (`NotDeliveredError` when Telegram did not take an answer)."""
         ...
 
