@@ -1,16 +1,17 @@
 """What a worker does with one job: fetch the thread once, then answer every requester.
 
-The requests read before the fetch are answered first, then the fetch result is recorded
-with the job (`finish`, which also ends the single flight) and those that joined meanwhile
-are answered from it: the first answer does not wait for the result to be cached. Each answer
-is journaled once sent and recorded as delivered, so a job handed out again after a crash
-resumes where it stopped instead of sending twice (fetching again only when it died before
-`finish`).
+The people who asked before the fetch are answered first; then the fetch result is recorded
+with the job together with whom it answered (`finish`, which also ends the single flight),
+and those who joined meanwhile, and a followed thread's checks, are answered from it. So the
+first answer does not wait for the result to be cached. Each answer is journaled once sent:
+a job handed out again after its worker died resumes from the recorded result, or, when it
+died before `finish`, fetches again and sends nothing twice.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -55,58 +56,53 @@ class UnrollJobs:
         early = self._early_fetch(job)
         try:
             state = await self.queue.state(job)
+            pending: list[tuple[int, UnrollRequest]] = []
             if state.result is None:
                 pending = await self._decoded(job, state.undelivered)
-        except BaseException:
+            thread = None
+            if pending:
+                # Every request of a job asks for the same thread; any of them names it.
+                thread = await (early or self._fetch(job, pending[0][1].key))
+        finally:
             _drop(early)
-            raise
         if state.result is not None:
-            _drop(early)
             await self._resume(job, state.result, state.undelivered)
             return
-        if not pending:
-            _drop(early)
+        if thread is None:
             return  # nobody left to answer (their requests expired with the job's data)
-        # Every request of a job asks for the same thread; any of them names it.
-        thread = await (early if early is not None else self._fetch(job, pending[0][1].key))
         metrics.JOB_DURATION.labels(stage="fetch").observe(time.perf_counter() - started)
+        encoded = encode_result(thread)
+        answered: list[int] = []
+        askers = [(index, request) for index, request in pending if not self._is_check(request)]
         try:
-            await self._answer_all(job, thread, pending)
-        except Exception:
-            # Not everyone answered (Telegram failed in transit, say): the next hand-out
+            await self._answer_all(job, thread, askers, answered=answered)
+        except BaseException:
+            # Cut short (Telegram failed in transit, or the worker stops): the next hand-out
             # answers the rest from the recorded result instead of fetching again.
-            await self._record(job, thread, pending)
+            with contextlib.suppress(Exception):
+                await self.queue.finish(job, encoded, ttl_s=self.result_ttl_s, answered=answered)
             raise
-        encoded, joined = await self._record(job, thread, pending)
-        await self._answer_all(job, thread, joined)
+        # The first answer's rich message goes with the cached result (the archive keeps the
+        # thread alone): a listener answering a hit in the same mode and language shows it as
+        # it is. Answering rendered it already.
+        shown = await self.answerer.rendering(thread, askers[0][1]) if askers else None
+        cached = encoded if shown is None else with_shown(encoded, shown)
+        # Requests that joined during the job are in: finish froze the list it returns.
+        rest = await self.queue.finish(job, cached, ttl_s=self.result_ttl_s, answered=answered)
+        if rest is None:
+            # Redis lost the job while it ran (a restart without its data): nobody can join
+            # it any more, and whom it read before the fetch is all it knows of.
+            log.warning("job lost by the queue while it ran", extra={"job": job.id})
+            rest = [(index, raw) for index, raw in state.undelivered if index not in answered]
+        await self._answer_all(job, thread, await self._decoded(job, rest))
         # After the answers, which do not wait for it: until the cached result expires, the
         # answers' links and buttons find the thread there.
         await self._keep(thread, encoded)
 
-    async def _record(
-        self, job: Job, thread: Thread, answered: list[tuple[int, UnrollRequest]]
-    ) -> tuple[bytes, list[tuple[int, UnrollRequest]]]:
-        """Record and cache the fetched thread; return it encoded, and the requests that
-        joined during the job, not answered yet."""
-        encoded = encode_result(thread)
-        # The first answer's rich message goes with the cached result (the archive keeps the
-        # thread alone): a listener answering a hit in the same mode and language shows it as
-        # it is. Answering rendered it already.
-        first = next((request for _, request in answered if not self._is_check(request)), None)
-        shown = await self.answerer.rendering(thread, first) if first else None
-        cached = encoded if shown is None else with_shown(encoded, shown)
-        # Requests that joined during the job are in: finish froze the list it returns.
-        undelivered = await self.queue.finish(job, cached, ttl_s=self.result_ttl_s)
-        if undelivered is None:
-            # Redis lost the job while it ran (a restart without its data): nobody can join it
-            # any more, so those read before the fetch were all it had to answer.
-            log.warning("job lost by the queue: answered those read before", extra={"job": job.id})
-            return encoded, []
-        return encoded, await self._decoded(job, undelivered)
-
     def _early_fetch(self, job: Job) -> asyncio.Task[Thread] | None:
-        """Start the fetch while the job's state is read, on its first hand-out: nothing was
-        fetched for it before, so the state all but never makes the fetch needless."""
+        """Start the fetch while the job's state is read, on its first hand-out: the state
+        then all but never holds a result (only when the job was handed back at a shutdown
+        after recording one), so the fetch is all but never needless."""
         if job.deliveries > 1:
             return None
         try:
@@ -157,7 +153,11 @@ class UnrollJobs:
         job: Job,
         result: Thread | UnrollError,
         pending: list[tuple[int, UnrollRequest]],
+        *,
+        answered: list[int] | None = None,
     ) -> None:
+        """Answer each request and record it as answered; with `answered`, list it there
+        instead, for `finish` to record with the result."""
         started = time.perf_counter()
         answer = type(result).__name__
         for index, request in pending:
@@ -167,7 +167,10 @@ class UnrollJobs:
                     await self._settle_check(request, result)
                 else:
                     await self.answerer.answer(request, result)
-                await self.queue.mark_delivered(job, index)
+                if answered is None:
+                    await self.queue.mark_delivered(job, index)
+                else:
+                    answered.append(index)
                 log.info("request answered", extra={"job": job.id, "answer": answer})
         metrics.JOB_DURATION.labels(stage="deliver").observe(time.perf_counter() - started)
 
@@ -217,7 +220,8 @@ class UnrollJobs:
 
 
 def _drop(fetch: asyncio.Task[Thread] | None) -> None:
-    """Stop a fetch started early that the job turned out not to need, however it ends."""
+    """Stop a fetch started early unless it ended, and take its outcome however it ends (an
+    error the job did not wait for is not logged as lost)."""
     if fetch is not None:
         fetch.cancel()
         fetch.add_done_callback(_ignore_outcome)

@@ -86,11 +86,11 @@ async def _reclaimed(queue: JobQueue) -> Job:
 
 
 def _asked_in(
-    chat: FakeChat, key: ThreadKey, asked_message_id: int | None = None
+    chat: FakeChat, key: ThreadKey, asked_message_id: int | None = None, request_id: str = "r1"
 ) -> UnrollRequest:
     """A request in a private chat, answered by a reply."""
     return UnrollRequest(
-        request_id="r1",
+        request_id=request_id,
         key=key,
         answer=Answer.REPLY,
         user_id=chat.id,
@@ -162,7 +162,7 @@ async def test_a_resumed_job_leaves_a_newer_archived_thread_alone(
     assert len(kept.posts) == 4
 
 
-async def test_the_first_answer_does_not_wait_for_the_result_to_be_recorded(
+async def test_a_hand_out_that_died_before_recording_its_answer_fetches_again_sends_nothing_twice(
     backend: Backend,
     fake: FakeTelegram,
     sender: Sender,
@@ -170,13 +170,15 @@ async def test_the_first_answer_does_not_wait_for_the_result_to_be_recorded(
     http: HttpClient,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """The answer goes before `finish`; a hand-out that dies in `finish` has answered, and
-    the next one finds nobody left to answer."""
+    """The answer goes before `finish` records the result and whom it answered; a hand-out
+    that dies in between has answered, and the next one fetches again, records and archives
+    the thread, and the sent journal keeps it from answering twice."""
     chain = fxtwitter.add(build_thread(3)).chain
     key = ThreadKey(Platform.X, "x.com", chain[0].id)
     chat = fake.private_chat(fake.user("Alice"))
     queue, store = backend.queue(reclaim_idle_s=RECLAIM_IDLE_S), backend.store()
-    jobs = _unroll_jobs(queue, store, ThreadArchive(store), sender, http, _config(fxtwitter))
+    archive = ThreadArchive(store)
+    jobs = _unroll_jobs(queue, store, archive, sender, http, _config(fxtwitter))
     await queue.submit(str(key), encode(_asked_in(chat, key)))
     [job] = await queue.claim("w1", count=1, block_s=0)
 
@@ -193,9 +195,12 @@ async def test_the_first_answer_does_not_wait_for_the_result_to_be_recorded(
     await jobs.process(again)
 
     assert [m for m in fake.messages_in(chat) if m["from"]["is_bot"]] == answers
+    assert len(fxtwitter.server.requests.matching(chain[0].id)) == 2
+    assert (await queue.state(again)).result is not None
+    assert await archive.recall(key) is not None
 
 
-async def test_a_hand_out_that_died_after_sending_fetches_again_and_sends_nothing_twice(
+async def test_a_worker_stopped_while_answering_records_the_result_and_whom_it_answered(
     backend: Backend,
     fake: FakeTelegram,
     sender: Sender,
@@ -203,31 +208,38 @@ async def test_a_hand_out_that_died_after_sending_fetches_again_and_sends_nothin
     http: HttpClient,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Died between the answer and recording it as delivered, before the result was
-    recorded: the next hand-out fetches again, and the sent journal stops a second answer."""
+    """The shutdown's cancel comes between two answers: the next hand-out answers the other
+    requester from the recorded result, and the first one not again."""
     chain = fxtwitter.add(build_thread(3)).chain
     key = ThreadKey(Platform.X, "x.com", chain[0].id)
-    chat = fake.private_chat(fake.user("Alice"))
-    queue, store = backend.queue(reclaim_idle_s=RECLAIM_IDLE_S), backend.store()
+    alice = fake.private_chat(fake.user("Alice"))
+    bob = fake.private_chat(fake.user("Bob"))
+    queue, store = backend.queue(), backend.store()
     jobs = _unroll_jobs(queue, store, ThreadArchive(store), sender, http, _config(fxtwitter))
-    await queue.submit(str(key), encode(_asked_in(chat, key)))
+    await queue.submit(str(key), encode(_asked_in(alice, key, request_id="r1")))
+    await queue.submit(str(key), encode(_asked_in(bob, key, request_id="r2")))
     [job] = await queue.claim("w1", count=1, block_s=0)
+    answer = jobs.answerer.answer
 
-    async def die(*args: object, **kwargs: object) -> None:
-        raise _Killed
+    async def stopped_after_the_first(request: UnrollRequest, result: object) -> bool:
+        if request.request_id == "r2":
+            raise asyncio.CancelledError
+        return await answer(request, result)  # type: ignore[arg-type]
 
     with monkeypatch.context() as patched:
-        patched.setattr(queue, "mark_delivered", die)
-        with pytest.raises(_Killed):
+        patched.setattr(jobs.answerer, "answer", stopped_after_the_first)
+        with pytest.raises(asyncio.CancelledError):
             await jobs.process(job)
-    answers = [m for m in fake.messages_in(chat) if m["from"]["is_bot"]]
-    assert len(answers) == 1
-    again = await _reclaimed(queue)
+    state = await queue.state(job)
+    assert state.result is not None
+    assert [index for index, _ in state.undelivered] == [1]
+    await queue.release(job)  # as the stopping worker does
+
+    [again] = await queue.claim("w2", count=1, block_s=0)
     await jobs.process(again)
 
-    assert [m for m in fake.messages_in(chat) if m["from"]["is_bot"]] == answers
-    assert len(fxtwitter.server.requests.matching(chain[0].id)) == 2
-    assert (await queue.state(again)).result is not None
+    assert len([m for m in fake.messages_in(alice) if m["from"]["is_bot"]]) == 1
+    assert len([m for m in fake.messages_in(bob) if m["from"]["is_bot"]]) == 1
 
 
 async def test_an_answer_telegram_did_not_take_leaves_the_result_for_the_next_hand_out(
@@ -288,3 +300,67 @@ async def test_a_first_hand_out_with_a_recorded_result_answers_from_it(
     [answer] = [m for m in fake.messages_in(chat) if m["from"]["is_bot"]]
     assert thread.chain[0].text.split()[0] in str(answer)
     assert "one more" not in str(answer)
+
+
+async def test_a_followed_threads_check_is_settled_once_the_result_is_recorded(
+    backend: Backend,
+    fake: FakeTelegram,
+    sender: Sender,
+    fxtwitter: FakeFxTwitter,
+    http: HttpClient,
+) -> None:
+    """Askers are answered before `finish`, a check after it: updating every follower takes
+    long (each edit through the limiter), and meanwhile the thread's requests would wait on
+    the job, or get the older cached result, instead of this one."""
+    chain = fxtwitter.add(build_thread(3)).chain
+    key = ThreadKey(Platform.X, "x.com", chain[0].id)
+    chat = fake.private_chat(fake.user("Alice"))
+    queue, store = backend.queue(), backend.store()
+    check = UnrollRequest(request_id="c1", key=key, answer=Answer.FOLLOW_CHECK, user_id=0)
+    await queue.submit(str(key), encode(check))
+    await queue.submit(str(key), encode(_asked_in(chat, key)))
+    [job] = await queue.claim("w1", count=1, block_s=0)
+    recorded_when_settled: list[bool] = []
+
+    class Follow:
+        async def settle(self, request: UnrollRequest, result: object) -> None:
+            recorded_when_settled.append((await queue.state(job)).result is not None)
+
+    jobs = _unroll_jobs(queue, store, ThreadArchive(store), sender, http, _config(fxtwitter))
+    jobs.follow = Follow()  # type: ignore[assignment]
+    await jobs.process(job)
+
+    assert recorded_when_settled == [True]
+    assert len([m for m in fake.messages_in(chat) if m["from"]["is_bot"]]) == 1
+
+
+async def test_a_fetch_started_early_and_not_needed_is_stopped(
+    backend: Backend,
+    fake: FakeTelegram,
+    sender: Sender,
+    fxtwitter: FakeFxTwitter,
+    http: HttpClient,
+) -> None:
+    """Nobody is left to answer (all answered before a shutdown handed the job back): the
+    fetch started with the job's first hand-out does not run on after it."""
+    chain = fxtwitter.add(build_thread(3)).chain
+    key = ThreadKey(Platform.X, "x.com", chain[0].id)
+    queue, store = backend.queue(), backend.store()
+    jobs = _unroll_jobs(queue, store, ThreadArchive(store), sender, http, _config(fxtwitter))
+    await queue.submit(str(key), encode(_asked_in(fake.private_chat(fake.user("Alice")), key)))
+    [job] = await queue.claim("w1", count=1, block_s=0)
+    await queue.mark_delivered(job, 0)
+    await queue.release(job)
+    [again] = await queue.claim("w2", count=1, block_s=0)
+    fxtwitter.delay_s = 2.0  # the fetch is still on its way when the job ends
+
+    await jobs.process(again)
+
+    fetches = [
+        task
+        for task in asyncio.all_tasks()
+        if getattr(task.get_coro(), "__qualname__", "") == "UnrollJobs._fetch"
+    ]
+    assert fetches
+    assert all(task.done() or task.cancelling() for task in fetches)
+    fxtwitter.reset()
