@@ -8,7 +8,6 @@ after a crash). Implementations: `redis_streams.RedisJobQueue` and `memory.Memor
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
@@ -59,11 +58,12 @@ class Submission:
 
 @dataclass(frozen=True, slots=True)
 class JobState:
-    """Where a job stands: the result `finish` recorded for it (None before that), and its
-    requests not answered yet, with their indexes, in arrival order."""
+    """Where a job stands: the result `finish` recorded for it (None before that), its
+    requests not answered yet, with their indexes, in arrival order, and how many were."""
 
     result: bytes | None
     undelivered: list[tuple[int, bytes]]
+    answered: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,17 +111,15 @@ class JobQueue(Protocol):
         ...
 
     async def finish(
-        self, job: Job, result: bytes, *, ttl_s: int, answered: Collection[int] = ()
+        self, job: Job, result: bytes, *, ttl_s: int
     ) -> list[tuple[int, bytes]] | None:
-        """Cache `result` for the key for `ttl_s`, record it for the job with the requests
-        `answered` before it (as `mark_delivered` does), end the single flight; return the
-        requests not answered yet, as `undelivered` does, or None when the queue lost the job
-        (Redis lost its data while it ran; not a job another worker took over and settled,
-        which has nobody left).
+        """Cache `result` for the key for `ttl_s`, record it for the job, end the single flight;
+        return the requests not answered yet, as `undelivered` does, or None when the queue lost
+        the job (Redis lost its data while it ran; not a job another worker took over and
+        settled, which has nobody left): the caller then answers the requests it read before.
 
         Atomic: later submits for the key get CACHED (or, with `fresh`, a new job), so the
-        job's request list is frozen from here on, and the one returned is final; a hand-out
-        that dies before it finds the result and the answers unrecorded alike.
+        job's request list is frozen from here on, and the one returned is final.
         `ttl_s` <= 0 records without caching.
         """
         ...

@@ -13,7 +13,7 @@ import asyncio
 import time
 import uuid
 from collections import deque
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot.expiring import ExpiringMap
@@ -106,25 +106,25 @@ class MemoryJobQueue:
                 self._set_flight(job.key, job.id, lease_s=self._lease_s)
 
     async def finish(
-        self, job: Job, result: bytes, *, ttl_s: int, answered: Collection[int] = ()
+        self, job: Job, result: bytes, *, ttl_s: int
     ) -> list[tuple[int, bytes]] | None:
-        """Cache and record `result` and the requests `answered`, end the single flight;
-        return the requests not answered yet (never None: nothing here is lost while the
-        process lives, and a job acked meanwhile by a worker that took it over has nobody
-        left)."""
+        """Cache and record `result`, end the single flight; return the requests not answered
+        yet (never None: nothing here is lost while the process lives, and a job acked meanwhile
+        by a worker that took it over has nobody left)."""
         if ttl_s > 0:
             self._results.set(job.key, result, expires_at=self._clock() + ttl_s)
         data = self._jobs.get(job.id)
         if data is not None:
             data.result = result
-            data.delivered.update(answered)
         self._end_flight(job)
         return await self.undelivered(job)
 
     async def state(self, job: Job) -> JobState:
         """Return what `finish` recorded for the job and its requests not answered yet."""
         data = self._jobs.get(job.id)
-        return JobState(None if data is None else data.result, await self.undelivered(job))
+        if data is None:
+            return JobState(None, [], 0)
+        return JobState(data.result, await self.undelivered(job), len(data.delivered))
 
     async def mark_delivered(self, job: Job, index: int) -> bool:
         """Record request `index` as answered; True only the first time."""

@@ -12,7 +12,7 @@ redis-py's retry.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any, TypeVar, cast
 
 from redis.asyncio import Redis
@@ -122,23 +122,22 @@ class RedisJobQueue:
         )
 
     async def finish(
-        self, job: Job, result: bytes, *, ttl_s: int, answered: Collection[int] = ()
+        self, job: Job, result: bytes, *, ttl_s: int
     ) -> list[tuple[int, bytes]] | None:
-        """Cache and record `result` and the requests `answered`, end the single flight and
-        read the requests not answered yet, in one step; None when Redis no longer holds the
-        job."""
+        """Cache and record `result`, end the single flight and read the requests not
+        answered yet, in one step; None when Redis no longer holds the job."""
         keys = [self._keys.result(job.key), self._keys.inflight(job.key), self._keys.job(job.id)]
         keys += [self._keys.job_requests(job.id), self._keys.job_delivered(job.id)]
         keys.append(self._keys.job_settled(job.id))
-        args = [result, max(ttl_s, 0), job.id, JOB_TTL_MS, *answered]
-        requests, delivered, known = await self._run("finish", keys, args)
-        return _undelivered(delivered, requests) if known else None
+        args = [result, max(ttl_s, 0), job.id]
+        requests, answered, known = await self._run("finish", keys, args)
+        return _undelivered(answered, requests) if known else None
 
     async def state(self, job: Job) -> JobState:
         """Return what `finish` recorded for the job and its requests not answered yet: one
         round trip."""
         members, raw, result = await self._read_state(job, with_result=True)
-        return JobState(result, _undelivered(members, raw))
+        return JobState(result, _undelivered(members, raw), len(members))
 
     async def mark_delivered(self, job: Job, index: int) -> bool:
         """Record request `index` as answered; True only the first time."""

@@ -523,28 +523,16 @@ async def test_finish_returns_the_requests_not_answered(backend: Backend) -> Non
     assert await queue.finish(job, b"result", ttl_s=60) == [(1, b"r2")]
 
 
-async def test_finish_records_the_requests_answered_before_it_with_the_result(
+async def test_state_reads_the_result_the_requests_not_answered_and_how_many_were(
     backend: Backend,
 ) -> None:
-    """A worker answers whom it read before the fetch, then records them with the result in
-    the same step: the next hand-out finds both recorded, or neither."""
-    queue = backend.queue()
-    for request in (b"r1", b"r2", b"r3"):
-        await queue.submit(KEY, request)
-    job = await _claim_one(queue)
-    assert await queue.finish(job, b"result", ttl_s=60, answered=[0, 2]) == [(1, b"r2")]
-    assert await queue.state(job) == JobState(b"result", [(1, b"r2")])
-    assert not await queue.mark_delivered(job, 2)
-
-
-async def test_state_reads_the_result_and_the_requests_not_answered(backend: Backend) -> None:
     queue = backend.queue()
     await queue.submit(KEY, b"r1")
     job = await _claim_one(queue)
     await queue.submit(KEY, b"r2")
     await queue.finish(job, b"result", ttl_s=60)
     await queue.mark_delivered(job, 0)
-    assert await queue.state(job) == JobState(b"result", [(1, b"r2")])
+    assert await queue.state(job) == JobState(b"result", [(1, b"r2")], answered=1)
 
 
 async def test_successor_of_dead_letter_holds_the_flight(backend: Backend) -> None:

@@ -1,12 +1,9 @@
 -- Finish a job, atomically: cache the result, record it for the job, end the single flight.
 -- From here on submits for the key get the cached result, so the request list is frozen: it
 -- is returned with the indexes already answered, for the worker to answer the rest.
--- The requests the worker answered before finishing are recorded as answered with the result,
--- so a worker that dies before this step leaves neither, and the next hand-out fetches again.
 -- KEYS: 1 result, 2 inflight marker, 3 job hash, 4 job's requests, 5 job's answered indexes,
 --       6 job's settled mark
--- ARGV: 1 result, 2 cache TTL s (0: record without caching), 3 job id, 4 TTL ms of the job's
---       data, 5... indexes of the requests answered before
+-- ARGV: 1 result, 2 cache TTL s (0: record without caching), 3 job id
 -- Returns {requests, answered indexes, 0 if Redis lost the job else 1}: a job with neither its
 -- hash (a day's TTL) nor the mark `ack` leaves was lost with Redis's data; one with the mark
 -- was settled by a worker that took it over, and has nobody left to answer.
@@ -17,10 +14,6 @@ end
 local known = redis.call("EXISTS", KEYS[3])
 if known == 1 then
   redis.call("HSET", KEYS[3], "result", ARGV[1])
-  if #ARGV > 4 then
-    redis.call("SADD", KEYS[5], unpack(ARGV, 5))
-    redis.call("PEXPIRE", KEYS[5], ARGV[4])
-  end
 else
   known = redis.call("EXISTS", KEYS[6])
 end
