@@ -56,10 +56,7 @@ async def accept_in_chat(
     quota, already answered in the group, or the chat refuses messages. `following` draws
     the answer's follow button as Unfollow (the caller records the follow).
     """
-    # At once: the settings shape the request, the quota decides whether there is one.
-    chat_settings, allowed = await asyncio.gather(
-        services.store.get_settings(chat.id), within_quota(services, user.id)
-    )
+    chat_settings = await services.store.get_settings(chat.id)
     request = UnrollRequest(
         request_id=uuid.uuid4().hex[:12],
         key=key,
@@ -81,7 +78,7 @@ async def accept_in_chat(
     target = target_of(request)
     sender = services.answerer.sender
     try:
-        if not allowed:
+        if not await within_quota(services, user.id):
             await sender.send(target, words.gettext(texts.QUOTA), reply_to=reply_to.message_id)
             return None
         if await _point_to_earlier_answer(services, request):
