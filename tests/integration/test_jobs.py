@@ -22,7 +22,7 @@ from bot.request import Answer, UnrollRequest
 from bot.sources import SourceConfig, fetch_thread
 from bot.store import ChatStore
 from tests.fakes.fxtwitter import FakeFxTwitter, build_thread
-from tests.fakes.telegram import FakeChat, FakeTelegram
+from tests.fakes.telegram import FakeChat, FakeTelegram, Json
 from tests.integration.conftest import Backend
 
 RECLAIM_IDLE_S = 0.05
@@ -86,6 +86,22 @@ async def _reclaimed(queue: JobQueue) -> Job:
     return job
 
 
+async def _dies_in_finish(jobs: UnrollJobs, job: Job, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run the job on a worker that dies in `finish`, after its answers went out."""
+
+    async def die(*args: object, **kwargs: object) -> None:
+        raise _Killed
+
+    with monkeypatch.context() as patched:
+        patched.setattr(jobs.queue, "finish", die)
+        with pytest.raises(_Killed):
+            await jobs.process(job)
+
+
+def _bot_messages(fake: FakeTelegram, chat: FakeChat) -> list[Json]:
+    return [message for message in fake.messages_in(chat) if message["from"]["is_bot"]]
+
+
 def _asked_in(
     chat: FakeChat, key: ThreadKey, asked_message_id: int | None = None, request_id: str = "r1"
 ) -> UnrollRequest:
@@ -128,7 +144,7 @@ async def test_a_thread_answered_before_its_worker_died_is_archived_by_the_next_
     kept = await archive.recall(key)
     assert kept is not None
     assert [post.id for post in kept.posts] == [tweet.id for tweet in chain]
-    answers = [m for m in fake.messages_in(chat) if m["from"]["is_bot"]]
+    answers = _bot_messages(fake, chat)
     assert len(answers) == 1
     assert len(fxtwitter.server.requests.matching(chain[0].id)) == 1
 
@@ -163,7 +179,7 @@ async def test_a_resumed_job_leaves_a_newer_archived_thread_alone(
     assert len(kept.posts) == 4
 
 
-async def test_a_hand_out_that_died_before_recording_its_answer_fetches_again_sends_nothing_twice(
+async def test_a_hand_out_that_died_before_recording_the_result_leaves_it_to_the_next(
     backend: Backend,
     fake: FakeTelegram,
     sender: Sender,
@@ -171,9 +187,9 @@ async def test_a_hand_out_that_died_before_recording_its_answer_fetches_again_se
     http: HttpClient,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """The answer goes before `finish` records the result and whom it answered; a hand-out
-    that dies in between has answered, and the next one fetches again, records and archives
-    the thread, and the sent journal keeps it from answering twice."""
+    """The answer goes before `finish` records the result; a hand-out that dies in between
+    has answered, and the next one, finding nobody to answer and no result, fetches again to
+    record and archive the thread (for the answer's buttons and links), answering nobody."""
     chain = fxtwitter.add(build_thread(3)).chain
     key = ThreadKey(Platform.X, "x.com", chain[0].id)
     chat = fake.private_chat(fake.user("Alice"))
@@ -182,20 +198,13 @@ async def test_a_hand_out_that_died_before_recording_its_answer_fetches_again_se
     jobs = _unroll_jobs(queue, store, archive, sender, http, _config(fxtwitter))
     await queue.submit(str(key), encode(_asked_in(chat, key)))
     [job] = await queue.claim("w1", count=1, block_s=0)
-
-    async def die(*args: object, **kwargs: object) -> None:
-        raise _Killed
-
-    with monkeypatch.context() as patched:
-        patched.setattr(queue, "finish", die)
-        with pytest.raises(_Killed):
-            await jobs.process(job)
-    answers = [m for m in fake.messages_in(chat) if m["from"]["is_bot"]]
+    await _dies_in_finish(jobs, job, monkeypatch)
+    answers = _bot_messages(fake, chat)
     assert len(answers) == 1
     again = await _reclaimed(queue)
     await jobs.process(again)
 
-    assert [m for m in fake.messages_in(chat) if m["from"]["is_bot"]] == answers
+    assert _bot_messages(fake, chat) == answers
     assert len(fxtwitter.server.requests.matching(chain[0].id)) == 2
     assert (await queue.state(again)).result is not None
     assert await archive.recall(key) is not None
@@ -239,8 +248,8 @@ async def test_a_worker_stopped_while_answering_records_the_result_and_whom_it_a
     [again] = await queue.claim("w2", count=1, block_s=0)
     await jobs.process(again)
 
-    assert len([m for m in fake.messages_in(alice) if m["from"]["is_bot"]]) == 1
-    assert len([m for m in fake.messages_in(bob) if m["from"]["is_bot"]]) == 1
+    assert len(_bot_messages(fake, alice)) == 1
+    assert len(_bot_messages(fake, bob)) == 1
 
 
 async def test_an_answer_telegram_did_not_take_leaves_the_result_for_the_next_hand_out(
@@ -263,12 +272,12 @@ async def test_an_answer_telegram_did_not_take_leaves_the_result_for_the_next_ha
     fake.fail_next("sendRichMessage", status=502)
     with pytest.raises(NotDeliveredError):
         await jobs.process(job)
-    assert [m for m in fake.messages_in(chat) if m["from"]["is_bot"]] == []
+    assert _bot_messages(fake, chat) == []
     await queue.defer(job, 0)  # as the worker does with it
     [again] = await queue.claim("w2", count=1, block_s=0)
     await jobs.process(again)
 
-    assert len([m for m in fake.messages_in(chat) if m["from"]["is_bot"]]) == 1
+    assert len(_bot_messages(fake, chat)) == 1
     assert len(fxtwitter.server.requests.matching(chain[0].id)) == 1
 
 
@@ -298,7 +307,7 @@ async def test_a_first_hand_out_with_a_recorded_result_answers_from_it(
     assert again.deliveries == 1
     await jobs.process(again)
 
-    [answer] = [m for m in fake.messages_in(chat) if m["from"]["is_bot"]]
+    [answer] = _bot_messages(fake, chat)
     assert thread.chain[0].text.split()[0] in str(answer)
     assert "one more" not in str(answer)
 
@@ -332,7 +341,7 @@ async def test_a_followed_threads_check_is_settled_once_the_result_is_recorded(
     await jobs.process(job)
 
     assert recorded_when_settled == [True]
-    assert len([m for m in fake.messages_in(chat) if m["from"]["is_bot"]]) == 1
+    assert len(_bot_messages(fake, chat)) == 1
 
 
 async def test_a_fetch_started_early_and_not_needed_is_stopped(
@@ -398,14 +407,7 @@ async def test_an_answer_out_before_its_worker_died_is_not_turned_into_an_apolog
     jobs = _unroll_jobs(queue, store, ThreadArchive(store), sender, http, _config(fxtwitter))
     await queue.submit(str(key), encode(request))
     [job] = await queue.claim("w1", count=1, block_s=0)
-
-    async def die(*args: object, **kwargs: object) -> None:
-        raise _Killed
-
-    with monkeypatch.context() as patched:
-        patched.setattr(queue, "finish", die)
-        with pytest.raises(_Killed):
-            await jobs.process(job)
+    await _dies_in_finish(jobs, job, monkeypatch)
     answered = fake.messages_in(chat)
     assert "Unrolling" not in str(answered)
 
