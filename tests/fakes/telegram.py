@@ -1444,12 +1444,17 @@ class FakeTelegram:
         method: str,
         predicate: Callable[[Call], bool] | None = None,
         timeout_s: float = 10.0,
+        *,
+        answered: bool = True,
     ) -> Call:
-        """Wait until a call to `method` matching `predicate` has been answered; return it."""
+        """Wait until a call to `method` matching `predicate` has been answered (or, without
+        `answered`, has arrived: a held one is on its way); return it."""
         deadline = time.monotonic() + timeout_s
         while True:  # bounded by the deadline
             for call in self.calls_to(method):
-                if call.status is not None and (predicate is None or predicate(call)):
+                if (call.status is not None or not answered) and (
+                    predicate is None or predicate(call)
+                ):
                     return call
             if time.monotonic() > deadline:
                 seen = [c.method for c in self.calls]

@@ -216,10 +216,9 @@ async def test_a_worker_stopped_while_answering_records_the_result_and_whom_it_a
     sender: Sender,
     fxtwitter: FakeFxTwitter,
     http: HttpClient,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """The shutdown's cancel comes between two answers: the next hand-out answers the other
-    requester from the recorded result, and the first one not again."""
+    """The shutdown's cancel comes while the second answer is on its way: the next hand-out
+    answers that requester from the recorded result, and the first one not again."""
     chain = fxtwitter.add(build_thread(3)).chain
     key = ThreadKey(Platform.X, "x.com", chain[0].id)
     alice = fake.private_chat(fake.user("Alice"))
@@ -229,17 +228,16 @@ async def test_a_worker_stopped_while_answering_records_the_result_and_whom_it_a
     await queue.submit(str(key), encode(_asked_in(alice, key, request_id="r1")))
     await queue.submit(str(key), encode(_asked_in(bob, key, request_id="r2")))
     [job] = await queue.claim("w1", count=1, block_s=0)
-    answer = jobs.answerer.answer
+    assert await sender.knows_rich_messages()  # its probe goes before the delays below
+    fake.delay_next("sendRichMessage", 0.0)  # Alice's answer
+    fake.delay_next("sendRichMessage", 5.0)  # Bob's, held past the test: the worker stops
 
-    async def stopped_after_the_first(request: UnrollRequest, result: object) -> bool:
-        if request.request_id == "r2":
-            raise asyncio.CancelledError
-        return await answer(request, result)  # type: ignore[arg-type]
+    running = asyncio.create_task(jobs.process(job))
+    await fake.wait_for_call("sendRichMessage", lambda c: c.chat_id == bob.id, answered=False)
+    running.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await running
 
-    with monkeypatch.context() as patched:
-        patched.setattr(jobs.answerer, "answer", stopped_after_the_first)
-        with pytest.raises(asyncio.CancelledError):
-            await jobs.process(job)
     state = await queue.state(job)
     assert state.result is not None
     assert [index for index, _ in state.undelivered] == [1]
