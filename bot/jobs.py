@@ -1,13 +1,8 @@
 """What a worker does with one job: fetch the thread once, then answer every requester.
 
-The people who asked before the fetch are answered first, each recorded as answered once its
-answer is out; then the fetch result is recorded with the job (`finish`, which also ends the
-single flight), and those who joined meanwhile, and a followed thread's checks, are answered
-from it. So the first answer does not wait for the result to be cached. New messages are
-journaled once sent, so a job handed out again after its worker died resumes where it stopped
-without sending one twice: from the recorded result, or, when the worker died before `finish`,
-by fetching again (also when everyone was answered already, to cache the result that the
-answers' buttons and links read).
+The fetch result is recorded with the job (`finish`) before any answer is sent, and each
+answer is recorded once sent, so a job handed out again after a crash resumes where it
+stopped instead of fetching or sending twice.
 """
 
 from __future__ import annotations
@@ -27,7 +22,7 @@ from bot.follow.checks import FollowChecks
 from bot.logs import logged_as
 from bot.model import Thread, ThreadKey
 from bot.net.http import HttpClient
-from bot.queue import Job, JobQueue, JobState
+from bot.queue import Job, JobQueue
 from bot.request import Answer, UnrollRequest
 from bot.sources import SourceConfig, fetch_thread
 
@@ -36,8 +31,6 @@ log = logging.getLogger("bot.jobs")
 PROGRESS_EVERY_S = 2.0
 MAX_PROGRESS_UPDATES = 3
 """Progress edits (or drafts) one job makes at most, however long its thread."""
-RECORD_CUT_SHORT_S = 2.0
-"""How long a job whose answering was cut short waits to record its result."""
 
 
 @dataclass
@@ -62,56 +55,44 @@ class UnrollJobs:
             pending: list[tuple[int, UnrollRequest]] = []
             if state.result is None:
                 pending = await self._decoded(job, state.undelivered)
-            key = _key_to_fetch(job, state, pending)
-            thread = None if key is None else await (early or self._fetch(job, key))
+            thread = None
+            if pending:
+                # Every request of a job asks for the same thread; any of them names it.
+                thread = await (early or self._fetch(job, pending[0][1].key))
         finally:
             _drop(early)
         if state.result is not None:
             await self._resume(job, state.result, state.undelivered)
             return
         if thread is None:
-            return  # nobody to answer (their requests expired with the job's data)
+            return  # nobody left to answer (their requests expired with the job's data)
         metrics.JOB_DURATION.labels(stage="fetch").observe(time.perf_counter() - started)
         encoded = encode_result(thread)
-        askers = [(index, request) for index, request in pending if not self._is_check(request)]
-        try:
-            await self._answer_all(job, thread, askers)
-            # The first answer's rich message goes with the cached result (the archive keeps
-            # the thread alone): a listener answering a hit in the same mode and language
-            # shows it as it is.
-            shown = await self.answerer.rendering(thread, askers[0][1]) if askers else None
-        except BaseException:
-            # Cut short (Telegram failed in transit, or the worker stops): the next hand-out
-            # answers the rest from the recorded result instead of fetching again.
-            await self._record_cut_short(job, encoded)
-            raise
+        # The first answer's rich message goes with the cached result (the archive keeps the
+        # thread alone): a listener answering a hit in the same mode and language shows it as
+        # it is. Answering renders it anyway.
+        first = next((request for _, request in pending if not self._is_check(request)), None)
+        shown = await self.answerer.rendering(thread, first) if first else None
         cached = encoded if shown is None else with_shown(encoded, shown)
-        # Requests that joined during the job are in: finish froze the list it returns.
-        rest = await self.queue.finish(job, cached, ttl_s=self.result_ttl_s)
-        if rest is None:
-            # Redis lost the job while it ran (a restart without its data): nobody can join
-            # it any more, and whom it read before the fetch is all it knows of.
-            log.warning("job lost by the queue while it ran", extra={"job": job.id})
-            await self._answer_all(job, thread, [item for item in pending if item not in askers])
+        # Requests that joined during the fetch are in: finish froze the list it returns.
+        undelivered = await self.queue.finish(job, cached, ttl_s=self.result_ttl_s)
+        if undelivered is None:
+            # Redis lost the job while it ran (a restart without its data): nobody can join it
+            # any more, so whom it read before the fetch is everyone it is to answer.
+            log.warning(
+                "job lost by the queue: answering the requests read before", extra={"job": job.id}
+            )
         else:
-            await self._answer_all(job, thread, await self._decoded(job, rest))
+            pending = await self._decoded(job, undelivered)
+        await self._answer_all(job, thread, pending)
         # After the answers, which do not wait for it: until the cached result expires, the
         # answers' links and buttons find the thread there.
         await self._keep(thread, encoded)
 
-    async def _record_cut_short(self, job: Job, encoded: bytes) -> None:
-        """Record the result of a job whose answering was cut short, if Redis answers soon: a
-        stopping worker does not wait on it for long."""
-        try:
-            async with asyncio.timeout(RECORD_CUT_SHORT_S):
-                await self.queue.finish(job, encoded, ttl_s=self.result_ttl_s)
-        except Exception:
-            log.warning("could not record the result of a job cut short", exc_info=True)
-
     def _early_fetch(self, job: Job) -> asyncio.Task[Thread] | None:
         """Start the fetch while the job's state is read, on its first hand-out: the state
-        then all but never holds a result (only when the job was handed back at a shutdown
-        after recording one), so the fetch is all but never needless."""
+        then all but never holds a result (only when a shutdown handed the job back after
+        recording one), so the fetch is all but never needless."""
         key = _parsed_key(job) if job.deliveries == 1 else None
         return None if key is None else asyncio.create_task(self._fetch(job, key))
 
@@ -215,19 +196,6 @@ class UnrollJobs:
                 await self.answerer.progress(request, posts_so_far)
 
         return report
-
-
-def _key_to_fetch(
-    job: Job, state: JobState, pending: list[tuple[int, UnrollRequest]]
-) -> ThreadKey | None:
-    """Return the thread the job is to fetch: the one its requests name; when all of them
-    were answered by a hand-out that died before recording the result, its own, to record it
-    for the answers' buttons and links; None when there is nothing to do."""
-    if pending:
-        return pending[0][1].key  # every request of a job asks for the same thread
-    if state.result is None and state.answered:
-        return _parsed_key(job)
-    return None
 
 
 def _parsed_key(job: Job) -> ThreadKey | None:

@@ -1,6 +1,6 @@
 """The worker loop: claim → process → settle, a bounded number of jobs at a time.
 
-Entry-point layer. `Worker` only coordinates; the handler (fetch, answer, finish) does the
+Entry-point layer. `Worker` only coordinates; the handler (fetch, finish, deliver) does the
 work. Settling follows the error tree (bot/errors.py): success is acked; a retryable
 `UnrollError` comes back later with exponential backoff and full jitter (never sooner than the
 source's `retry_after`); a non-retryable one gets its final answer through `handler.fail`; any
@@ -58,7 +58,7 @@ class JobHandler(Protocol):
     """What a worker does with a job; every method must be safe to run again for the job."""
 
     async def process(self, job: Job) -> None:
-        """Fetch the thread, answer every request and `finish` the job; may raise anything
+        """Fetch the thread, `finish` the job and answer every request; may raise anything
         (`NotDeliveredError` when Telegram did not take an answer)."""
         ...
 

@@ -58,12 +58,11 @@ class Submission:
 
 @dataclass(frozen=True, slots=True)
 class JobState:
-    """Where a job stands: the result `finish` recorded for it (None before that), its
-    requests not answered yet, with their indexes, in arrival order, and how many were."""
+    """Where a job stands: the result `finish` recorded for it (None before that), and its
+    requests not answered yet, with their indexes, in arrival order."""
 
     result: bytes | None
     undelivered: list[tuple[int, bytes]]
-    answered: int
 
 
 @dataclass(frozen=True, slots=True)

@@ -122,9 +122,7 @@ class MemoryJobQueue:
     async def state(self, job: Job) -> JobState:
         """Return what `finish` recorded for the job and its requests not answered yet."""
         data = self._jobs.get(job.id)
-        if data is None:
-            return JobState(None, [], 0)
-        return JobState(data.result, await self.undelivered(job), len(data.delivered))
+        return JobState(None if data is None else data.result, await self.undelivered(job))
 
     async def mark_delivered(self, job: Job, index: int) -> bool:
         """Record request `index` as answered; True only the first time."""

@@ -137,7 +137,7 @@ class RedisJobQueue:
         """Return what `finish` recorded for the job and its requests not answered yet: one
         round trip."""
         members, raw, result = await self._read_state(job, with_result=True)
-        return JobState(result, _undelivered(members, raw), len(members))
+        return JobState(result, _undelivered(members, raw))
 
     async def mark_delivered(self, job: Job, index: int) -> bool:
         """Record request `index` as answered; True only the first time."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import replace
 
 import pytest
 
@@ -13,7 +12,7 @@ from bot.answering.executor import Answerer
 from bot.answering.pages import PagePublisher
 from bot.archive import ThreadArchive
 from bot.codec import encode, encode_result
-from bot.delivery import NotDeliveredError, Sender, Target
+from bot.delivery import NotDeliveredError, Sender
 from bot.jobs import UnrollJobs
 from bot.model import Platform, Thread, ThreadKey
 from bot.net.http import HttpClient
@@ -84,18 +83,6 @@ async def _reclaimed(queue: JobQueue) -> Job:
     [job] = await queue.claim("w2", count=1, block_s=0)
     assert job.deliveries == 2
     return job
-
-
-async def _dies_in_finish(jobs: UnrollJobs, job: Job, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Run the job on a worker that dies in `finish`, after its answers went out."""
-
-    async def die(*args: object, **kwargs: object) -> None:
-        raise _Killed
-
-    with monkeypatch.context() as patched:
-        patched.setattr(jobs.queue, "finish", die)
-        with pytest.raises(_Killed):
-            await jobs.process(job)
 
 
 def _bot_messages(fake: FakeTelegram, chat: FakeChat) -> list[Json]:
@@ -179,37 +166,6 @@ async def test_a_resumed_job_leaves_a_newer_archived_thread_alone(
     assert len(kept.posts) == 4
 
 
-async def test_a_hand_out_that_died_before_recording_the_result_leaves_it_to_the_next(
-    backend: Backend,
-    fake: FakeTelegram,
-    sender: Sender,
-    fxtwitter: FakeFxTwitter,
-    http: HttpClient,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """The answer goes before `finish` records the result; a hand-out that dies in between
-    has answered, and the next one, finding nobody to answer and no result, fetches again to
-    record and archive the thread (for the answer's buttons and links), answering nobody."""
-    chain = fxtwitter.add(build_thread(3)).chain
-    key = ThreadKey(Platform.X, "x.com", chain[0].id)
-    chat = fake.private_chat(fake.user("Alice"))
-    queue, store = backend.queue(reclaim_idle_s=RECLAIM_IDLE_S), backend.store()
-    archive = ThreadArchive(store)
-    jobs = _unroll_jobs(queue, store, archive, sender, http, _config(fxtwitter))
-    await queue.submit(str(key), encode(_asked_in(chat, key)))
-    [job] = await queue.claim("w1", count=1, block_s=0)
-    await _dies_in_finish(jobs, job, monkeypatch)
-    answers = _bot_messages(fake, chat)
-    assert len(answers) == 1
-    again = await _reclaimed(queue)
-    await jobs.process(again)
-
-    assert _bot_messages(fake, chat) == answers
-    assert len(fxtwitter.server.requests.matching(chain[0].id)) == 2
-    assert (await queue.state(again)).result is not None
-    assert await archive.recall(key) is not None
-
-
 async def test_a_worker_stopped_while_answering_records_the_result_and_whom_it_answered(
     backend: Backend,
     fake: FakeTelegram,
@@ -218,7 +174,9 @@ async def test_a_worker_stopped_while_answering_records_the_result_and_whom_it_a
     http: HttpClient,
 ) -> None:
     """The shutdown's cancel comes while the second answer is on its way: the next hand-out
-    answers that requester from the recorded result, and the first one not again."""
+    answers that requester from the recorded result, and the first one not again. (An answer
+    in flight at the cancel may arrive as well: at least once; Telegram holds it here until
+    after the test.)"""
     chain = fxtwitter.add(build_thread(3)).chain
     key = ThreadKey(Platform.X, "x.com", chain[0].id)
     alice = fake.private_chat(fake.user("Alice"))
@@ -317,9 +275,9 @@ async def test_a_followed_threads_check_is_settled_once_the_result_is_recorded(
     fxtwitter: FakeFxTwitter,
     http: HttpClient,
 ) -> None:
-    """Askers are answered before `finish`, a check after it: updating every follower takes
-    long (each edit through the limiter), and meanwhile the thread's requests would wait on
-    the job, or get the older cached result, instead of this one."""
+    """A check is settled once the result is recorded: updating every follower takes long
+    (each edit through the limiter), and meanwhile the thread's requests would wait on the
+    job, or get the older cached result, instead of this one."""
     chain = fxtwitter.add(build_thread(3)).chain
     key = ThreadKey(Platform.X, "x.com", chain[0].id)
     chat = fake.private_chat(fake.user("Alice"))
@@ -365,7 +323,7 @@ async def test_a_fetch_started_early_and_not_needed_is_stopped(
     await queue.mark_delivered(job, 0)
     await queue.release(job)
     [again] = await queue.claim("w2", count=1, block_s=0)
-    fxtwitter.delay_s = 2.0  # the fetch is still on its way when the job ends
+    monkeypatch.setattr(fxtwitter, "delay_s", 2.0)  # the fetch is on its way when the job ends
     started: list[asyncio.Task[Thread] | None] = []
     early_fetch = jobs._early_fetch
 
@@ -381,34 +339,3 @@ async def test_a_fetch_started_early_and_not_needed_is_stopped(
     await asyncio.wait([fetch], timeout=1.0)  # less than the upstream holds it
     assert fetch.cancelled()
     fxtwitter.reset()
-
-
-async def test_an_answer_out_before_its_worker_died_is_not_turned_into_an_apology(
-    backend: Backend,
-    fake: FakeTelegram,
-    sender: Sender,
-    fxtwitter: FakeFxTwitter,
-    http: HttpClient,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """Each answer is recorded as soon as it is out, not with the result: a job that died
-    before `finish` and is given up later apologises to nobody it answered (an edit is not
-    journaled: it would be redone, as an apology)."""
-    chain = fxtwitter.add(build_thread(3)).chain
-    key = ThreadKey(Platform.X, "x.com", chain[0].id)
-    chat = fake.private_chat(fake.user("Alice"))
-    placeholder = await sender.send(Target(chat_id=chat.id), "Unrolling…")
-    request = replace(
-        _asked_in(chat, key), answer=Answer.EDIT_PLACEHOLDER, message_id=placeholder.message_id
-    )
-    queue, store = backend.queue(reclaim_idle_s=RECLAIM_IDLE_S), backend.store()
-    jobs = _unroll_jobs(queue, store, ThreadArchive(store), sender, http, _config(fxtwitter))
-    await queue.submit(str(key), encode(request))
-    [job] = await queue.claim("w1", count=1, block_s=0)
-    await _dies_in_finish(jobs, job, monkeypatch)
-    answered = fake.messages_in(chat)
-    assert "Unrolling" not in str(answered)
-
-    await jobs.give_up(await _reclaimed(queue), "handed out too often")
-
-    assert fake.messages_in(chat) == answered
