@@ -85,6 +85,24 @@ async def _reclaimed(queue: JobQueue) -> Job:
     return job
 
 
+async def _handed_back_after_recording(
+    queue: JobQueue, request: UnrollRequest, jobs: UnrollJobs, *, answered: bool = False
+) -> Job:
+    """Return the job of `request` as handed out again after a shutdown handed it back with
+    its result recorded (and, with `answered`, its requester answered): a first hand-out
+    still, since a hand-back counts no delivery."""
+    await queue.submit(str(request.key), encode(request))
+    [job] = await queue.claim("w1", count=1, block_s=0)
+    recorded = await fetch_thread(request.key, http=jobs.http, config=jobs.config)
+    await queue.finish(job, encode_result(recorded), ttl_s=60)
+    if answered:
+        await queue.mark_delivered(job, 0)
+    await queue.release(job)
+    [again] = await queue.claim("w2", count=1, block_s=0)
+    assert again.deliveries == 1
+    return again
+
+
 def _bot_messages(fake: FakeTelegram, chat: FakeChat) -> list[Json]:
     return [message for message in fake.messages_in(chat) if message["from"]["is_bot"]]
 
@@ -220,7 +238,7 @@ async def test_an_answer_telegram_did_not_take_leaves_the_result_for_the_next_ha
     chain = fxtwitter.add(build_thread(3)).chain
     key = ThreadKey(Platform.X, "x.com", chain[0].id)
     chat = fake.private_chat(fake.user("Alice"))
-    queue, store = backend.queue(reclaim_idle_s=RECLAIM_IDLE_S), backend.store()
+    queue, store = backend.queue(), backend.store()
     jobs = _unroll_jobs(queue, store, ThreadArchive(store), sender, http, _config(fxtwitter))
     await queue.submit(str(key), encode(_asked_in(chat, key)))
     [job] = await queue.claim("w1", count=1, block_s=0)
@@ -250,17 +268,9 @@ async def test_a_first_hand_out_with_a_recorded_result_answers_from_it(
     key = ThreadKey(Platform.X, "x.com", thread.chain[0].id)
     chat = fake.private_chat(fake.user("Alice"))
     queue, store = backend.queue(), backend.store()
-    config = _config(fxtwitter)
-    jobs = _unroll_jobs(queue, store, ThreadArchive(store), sender, http, config)
-    await queue.submit(str(key), encode(_asked_in(chat, key)))
-    [job] = await queue.claim("w1", count=1, block_s=0)
-    recorded = await fetch_thread(key, http=http, config=config)
-    await queue.finish(job, encode_result(recorded), ttl_s=60)
+    jobs = _unroll_jobs(queue, store, ThreadArchive(store), sender, http, _config(fxtwitter))
+    again = await _handed_back_after_recording(queue, _asked_in(chat, key), jobs)
     fxtwitter.append_self_reply(thread, "one more")
-    await queue.release(job)  # the worker shut down before answering
-
-    [again] = await queue.claim("w2", count=1, block_s=0)
-    assert again.deliveries == 1
     await jobs.process(again)
 
     [answer] = _bot_messages(fake, chat)
@@ -313,16 +323,9 @@ async def test_a_fetch_started_early_and_not_needed_is_stopped(
     chain = fxtwitter.add(build_thread(3)).chain
     key = ThreadKey(Platform.X, "x.com", chain[0].id)
     queue, store = backend.queue(), backend.store()
-    config = _config(fxtwitter)
-    jobs = _unroll_jobs(queue, store, ThreadArchive(store), sender, http, config)
-    await queue.submit(str(key), encode(_asked_in(fake.private_chat(fake.user("Alice")), key)))
-    [job] = await queue.claim("w1", count=1, block_s=0)
-    await queue.finish(
-        job, encode_result(await fetch_thread(key, http=http, config=config)), ttl_s=60
-    )
-    await queue.mark_delivered(job, 0)
-    await queue.release(job)
-    [again] = await queue.claim("w2", count=1, block_s=0)
+    jobs = _unroll_jobs(queue, store, ThreadArchive(store), sender, http, _config(fxtwitter))
+    request = _asked_in(fake.private_chat(fake.user("Alice")), key)
+    again = await _handed_back_after_recording(queue, request, jobs, answered=True)
     monkeypatch.setattr(fxtwitter, "delay_s", 2.0)  # the fetch is on its way when the job ends
     started: list[asyncio.Task[Thread] | None] = []
     early_fetch = jobs._early_fetch
