@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 
 import pytest
 
@@ -17,7 +18,7 @@ from bot.jobs import UnrollJobs
 from bot.model import Platform, Thread, ThreadKey
 from bot.net.http import HttpClient
 from bot.queue import Job, JobQueue
-from bot.request import Answer, UnrollRequest
+from bot.request import Answer, Destination, UnrollRequest
 from bot.sources import SourceConfig, fetch_thread
 from bot.store import ChatStore
 from tests.fakes.fxtwitter import FakeFxTwitter, build_thread
@@ -224,6 +225,113 @@ async def test_a_worker_stopped_while_answering_records_the_result_and_whom_it_a
 
     assert len(_bot_messages(fake, alice)) == 1
     assert len(_bot_messages(fake, bob)) == 1
+
+
+async def test_answers_wait_for_the_record_and_each_requester_gets_one(
+    backend: Backend,
+    fake: FakeTelegram,
+    sender: Sender,
+    fxtwitter: FakeFxTwitter,
+    http: HttpClient,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Telegram hears of no answer before the result is recorded (a reordering that answers
+    first, to save a round trip, opens crash cases: bench/README, eighth pass); then each
+    requester is answered once."""
+    chain = fxtwitter.add(build_thread(3)).chain
+    key = ThreadKey(Platform.X, "x.com", chain[0].id)
+    alice = fake.private_chat(fake.user("Alice"))
+    bob = fake.private_chat(fake.user("Bob"))
+    queue, store = backend.queue(), backend.store()
+    jobs = _unroll_jobs(queue, store, ThreadArchive(store), sender, http, _config(fxtwitter))
+    await queue.submit(str(key), encode(_asked_in(alice, key, request_id="r1")))
+    await queue.submit(str(key), encode(_asked_in(bob, key, request_id="r2")))
+    [job] = await queue.claim("w1", count=1, block_s=0)
+    finish = queue.finish
+    sent_before_record: list[int] = []
+
+    async def watched_finish(job: Job, result: bytes, *, ttl_s: int) -> object:
+        await asyncio.sleep(0.3)  # long enough for an answer that did not wait to go out
+        sent_before_record.append(len(_bot_messages(fake, alice) + _bot_messages(fake, bob)))
+        return await finish(job, result, ttl_s=ttl_s)
+
+    monkeypatch.setattr(queue, "finish", watched_finish)
+    await jobs.process(job)
+
+    assert sent_before_record == [0]
+    assert [len(fake.calls_to("sendRichMessage", chat)) for chat in (alice, bob)] == [1, 1]
+    assert (await queue.state(job)).undelivered == []
+
+
+async def test_a_worker_that_dies_recording_the_result_has_sent_nothing(
+    backend: Backend,
+    fake: FakeTelegram,
+    sender: Sender,
+    fxtwitter: FakeFxTwitter,
+    http: HttpClient,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A worker that dies while the result is being recorded has sent nothing, and the next
+    hand-out, finding no result, fetches again and answers once. (An answer sent first would
+    be edited into an error if that fetch failed for good.)"""
+    chain = fxtwitter.add(build_thread(3)).chain
+    key = ThreadKey(Platform.X, "x.com", chain[0].id)
+    chat = fake.private_chat(fake.user("Alice"))
+    queue, store = backend.queue(reclaim_idle_s=RECLAIM_IDLE_S), backend.store()
+    jobs = _unroll_jobs(queue, store, ThreadArchive(store), sender, http, _config(fxtwitter))
+    await queue.submit(str(key), encode(_asked_in(chat, key)))
+    [job] = await queue.claim("w1", count=1, block_s=0)
+
+    await _dies_recording(jobs, job, monkeypatch)
+    assert _bot_messages(fake, chat) == []
+    again = await _reclaimed(queue)
+    await jobs.process(again)
+
+    assert len(_bot_messages(fake, chat)) == 1
+    assert len(fxtwitter.server.requests.matching(chain[0].id)) == 2
+
+
+async def test_a_group_answer_claims_the_thread_only_once_the_result_is_recorded(
+    backend: Backend,
+    fake: FakeTelegram,
+    sender: Sender,
+    fxtwitter: FakeFxTwitter,
+    http: HttpClient,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A group's later requests for the thread are pointed at its answer by a claim: a worker
+    that dies before the result is recorded leaves none, since the next hand-out fetches
+    again and may end in an error, which answers nothing."""
+    chain = fxtwitter.add(build_thread(3)).chain
+    key = ThreadKey(Platform.X, "x.com", chain[0].id)
+    chat = fake.group("Readers")
+    request = replace(_asked_in(chat, key), destination=Destination.GROUP)
+    queue, store = backend.queue(reclaim_idle_s=RECLAIM_IDLE_S), backend.store()
+    jobs = _unroll_jobs(queue, store, ThreadArchive(store), sender, http, _config(fxtwitter))
+    await queue.submit(str(key), encode(request))
+    [job] = await queue.claim("w1", count=1, block_s=0)
+
+    await _dies_recording(jobs, job, monkeypatch)
+    assert await store.find_answer(chat.id, str(key)) is None
+    again = await _reclaimed(queue)
+    await jobs.process(again)
+
+    [answer] = _bot_messages(fake, chat)
+    assert await store.find_answer(chat.id, str(key)) == str(answer["message_id"])
+
+
+async def _dies_recording(jobs: UnrollJobs, job: Job, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run the job in a worker that dies while its result is being recorded, after time
+    enough for an answer that did not wait for the record to go out."""
+
+    async def dying_finish(job: Job, result: bytes, *, ttl_s: int) -> None:
+        await asyncio.sleep(0.3)
+        raise _Killed
+
+    with monkeypatch.context() as patched:
+        patched.setattr(jobs.queue, "finish", dying_finish)
+        with pytest.raises(_Killed):
+            await jobs.process(job)
 
 
 async def test_an_answer_telegram_did_not_take_leaves_the_result_for_the_next_hand_out(
