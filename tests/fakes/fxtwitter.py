@@ -10,7 +10,6 @@ raw text, so tests check the offset arithmetic against an independent answer.
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import re
 from collections.abc import Iterable
@@ -22,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from tests.fakes.server import FakeServer
+from tests.fakes.server import FakeServer, hold
 
 X_WEB = "https://x.com"
 USER_AGENT_REFUSAL = (
@@ -434,8 +433,9 @@ class FakeFxTwitter:
     `offsets_in_escaped_text` (count facet offsets in the escaped text instead of the plain), and
     `delay_s` (hold every answer that long: a slow upstream, to catch a job mid-fetch).
 
-    A request still held when `reset()` runs belongs to an earlier test: it is answered 503
-    without reading or spending the knobs the next test set.
+    A request still held when `reset()` runs belongs to an earlier test: it is answered 503 at
+    once, without reading or spending the knobs the next test set; so is one held at the
+    server's stop.
     """
 
     def __init__(self, store: XStore | None = None) -> None:
@@ -485,8 +485,11 @@ class FakeFxTwitter:
 
     async def _held_answer(self, request: Request, *, thread: bool) -> Response:
         generation = self._generation
-        await asyncio.sleep(self.delay_s)
-        if generation != self._generation:
+
+        def still_current() -> bool:
+            return generation == self._generation and not self.server.stopping
+
+        if not await hold(self.delay_s, still_current):
             return JSONResponse({"code": 503, "message": "earlier test"}, status_code=503)
         return self._answer(request, with_thread=thread and not self.thread_null)
 

@@ -74,6 +74,22 @@ class _RecordMiddleware:
         await self.app(scope, receive, send)
 
 
+HOLD_CHECK_S = 0.02
+"""How often a held answer looks whether its test is over."""
+
+
+async def hold(delay_s: float, still_current: Callable[[], bool]) -> bool:
+    """Hold an answer for `delay_s` (a slow service); False as soon as `still_current` says
+    its test is over (the fake was reset or stopped), so that a held answer holds up neither
+    the next test nor the server's shutdown."""
+    deadline = time.monotonic() + delay_s
+    while (left := deadline - time.monotonic()) > 0:
+        if not still_current():
+            return False
+        await asyncio.sleep(min(left, HOLD_CHECK_S))
+    return still_current()
+
+
 def free_port() -> int:
     """Return a TCP port that is free on 127.0.0.1 right now."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
@@ -109,6 +125,11 @@ class FakeServer:
                 raise RuntimeError(f"{self.name} did not start")
             time.sleep(0.01)
         return self
+
+    @property
+    def stopping(self) -> bool:
+        """Tell whether `stop` was asked (answers still held should end now)."""
+        return bool(self._server.should_exit)
 
     def stop(self) -> None:
         self._server.should_exit = True

@@ -44,7 +44,7 @@ from telegram.constants import (
     MessageLimit,
 )
 
-from tests.fakes.server import FakeServer, run_in_thread
+from tests.fakes.server import FakeServer, hold, run_in_thread
 from tests.fakes.telegram_html import (
     EntityParseError,
     ParsedText,
@@ -390,6 +390,7 @@ class FakeTelegram:
         self._ids = itertools.count(1)
         self._next_update_id = 100_000_001  # never reset: update ids only grow, as on Telegram
         self._poll_generation = 0
+        self._reset_generation = 0
         self._outbox: queue.Queue[Json | None] = queue.Queue()
         self._deliverer: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -446,6 +447,7 @@ class FakeTelegram:
             self._webhook: _Webhook | None = None
             self._webhook_error: tuple[int, str] | None = None
             self._poll_generation += 1  # a poll still held from before ends
+            self._reset_generation += 1  # and so does a call held by `delay_next`
             with contextlib.suppress(queue.Empty):
                 for _ in range(self._outbox.qsize()):
                     self._outbox.get_nowait()
@@ -573,7 +575,11 @@ class FakeTelegram:
             self._faults[method.lower()].extend([fault] * times)
 
     def delay_next(self, method: str, delay_s: float, *, times: int = 1) -> None:
-        """Hold the next `times` answers to `method` for `delay_s` seconds (slow Telegram)."""
+        """Hold the next `times` answers to `method` for `delay_s` seconds (slow Telegram).
+
+        A call still held at `reset` or `stop` is answered 502 then: its test is over, and a
+        held answer must not hold up the next test or the server's shutdown.
+        """
         with self._lock:
             self._faults[method.lower()].extend([_Fault(None, None, None, delay_s)] * times)
 
@@ -593,8 +599,13 @@ class FakeTelegram:
             fault = pending.popleft() if pending else None
         if fault is None:
             return
-        if fault.delay_s:
-            await asyncio.sleep(fault.delay_s)
+        generation = self._reset_generation
+
+        def still_current() -> bool:
+            return generation == self._reset_generation and not self.server.stopping
+
+        if fault.delay_s and not await hold(fault.delay_s, still_current):
+            raise ApiError(502, "Bad Gateway: held past the end of its test")
         if fault.status is not None:
             description = fault.description or _DEFAULT_DESCRIPTIONS.get(fault.status, "Error")
             parameters = {"retry_after": fault.retry_after} if fault.retry_after else None

@@ -195,7 +195,7 @@ async def test_a_worker_stopped_while_answering_records_the_result_and_whom_it_a
     """The shutdown's cancel comes while the second answer is on its way: the next hand-out
     answers that requester from the recorded result, and the first one not again. (An answer
     in flight at the cancel may arrive as well: at least once; Telegram holds it here until
-    after the test.)"""
+    the test is over.)"""
     chain = fxtwitter.add(build_thread(3)).chain
     key = ThreadKey(Platform.X, "x.com", chain[0].id)
     alice = fake.private_chat(fake.user("Alice"))
