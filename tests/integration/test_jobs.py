@@ -86,14 +86,21 @@ async def _reclaimed(queue: JobQueue) -> Job:
     return job
 
 
+async def _claimed(queue: JobQueue, *requests: UnrollRequest) -> Job:
+    """Queue `requests` (all for one thread, so one job) and hand the job out to a worker."""
+    for request in requests:
+        await queue.submit(str(request.key), encode(request))
+    [job] = await queue.claim("w1", count=1, block_s=0)
+    return job
+
+
 async def _handed_back_after_recording(
     queue: JobQueue, request: UnrollRequest, jobs: UnrollJobs, *, answered: bool = False
 ) -> Job:
     """Return the job of `request` as handed out again after a shutdown handed it back with
     its result recorded (and, with `answered`, its requester answered): a first hand-out
     still, since a hand-back counts no delivery."""
-    await queue.submit(str(request.key), encode(request))
-    [job] = await queue.claim("w1", count=1, block_s=0)
+    job = await _claimed(queue, request)
     recorded = await fetch_thread(request.key, http=jobs.http, config=jobs.config)
     await queue.finish(job, encode_result(recorded), ttl_s=60)
     if answered:
@@ -139,8 +146,7 @@ async def test_a_thread_answered_before_its_worker_died_is_archived_by_the_next_
     queue, store = backend.queue(reclaim_idle_s=RECLAIM_IDLE_S), backend.store()
     archive = _DyingArchive(store)
     jobs = _unroll_jobs(queue, store, archive, sender, http, _config(fxtwitter))
-    await queue.submit(str(key), encode(request))
-    [job] = await queue.claim("w1", count=1, block_s=0)
+    job = await _claimed(queue, request)
     with pytest.raises(_Killed):
         await jobs.process(job)
     assert await archive.recall(key) is None
@@ -171,8 +177,7 @@ async def test_a_resumed_job_leaves_a_newer_archived_thread_alone(
     archive = ThreadArchive(store)
     config = _config(fxtwitter)
     jobs = _unroll_jobs(queue, store, archive, sender, http, config)
-    await queue.submit(str(key), encode(request))
-    [job] = await queue.claim("w1", count=1, block_s=0)
+    job = await _claimed(queue, request)
     recorded = await fetch_thread(key, http=http, config=config)
     await queue.finish(job, encode_result(recorded), ttl_s=60)  # then the worker died
     fxtwitter.append_self_reply(thread, "one more")
@@ -202,9 +207,9 @@ async def test_a_worker_stopped_while_answering_records_the_result_and_whom_it_a
     bob = fake.private_chat(fake.user("Bob"))
     queue, store = backend.queue(), backend.store()
     jobs = _unroll_jobs(queue, store, ThreadArchive(store), sender, http, _config(fxtwitter))
-    await queue.submit(str(key), encode(_asked_in(alice, key, request_id="r1")))
-    await queue.submit(str(key), encode(_asked_in(bob, key, request_id="r2")))
-    [job] = await queue.claim("w1", count=1, block_s=0)
+    job = await _claimed(
+        queue, _asked_in(alice, key, request_id="r1"), _asked_in(bob, key, request_id="r2")
+    )
     assert await sender.knows_rich_messages()  # its probe goes before the delays below
     fake.delay_next("sendRichMessage", 0.0)  # Alice's answer
     fake.delay_next("sendRichMessage", 5.0)  # Bob's, held past the test: the worker stops
@@ -244,9 +249,9 @@ async def test_answers_wait_for_the_record_and_each_requester_gets_one(
     bob = fake.private_chat(fake.user("Bob"))
     queue, store = backend.queue(), backend.store()
     jobs = _unroll_jobs(queue, store, ThreadArchive(store), sender, http, _config(fxtwitter))
-    await queue.submit(str(key), encode(_asked_in(alice, key, request_id="r1")))
-    await queue.submit(str(key), encode(_asked_in(bob, key, request_id="r2")))
-    [job] = await queue.claim("w1", count=1, block_s=0)
+    job = await _claimed(
+        queue, _asked_in(alice, key, request_id="r1"), _asked_in(bob, key, request_id="r2")
+    )
     finish = queue.finish
     sent_before_record: list[int] = []
 
@@ -279,8 +284,7 @@ async def test_a_worker_that_dies_recording_the_result_has_sent_nothing(
     chat = fake.private_chat(fake.user("Alice"))
     queue, store = backend.queue(reclaim_idle_s=RECLAIM_IDLE_S), backend.store()
     jobs = _unroll_jobs(queue, store, ThreadArchive(store), sender, http, _config(fxtwitter))
-    await queue.submit(str(key), encode(_asked_in(chat, key)))
-    [job] = await queue.claim("w1", count=1, block_s=0)
+    job = await _claimed(queue, _asked_in(chat, key))
 
     await _dies_recording(jobs, job, monkeypatch)
     assert _bot_messages(fake, chat) == []
@@ -308,8 +312,7 @@ async def test_a_group_answer_claims_the_thread_only_once_the_result_is_recorded
     request = replace(_asked_in(chat, key), destination=Destination.GROUP)
     queue, store = backend.queue(reclaim_idle_s=RECLAIM_IDLE_S), backend.store()
     jobs = _unroll_jobs(queue, store, ThreadArchive(store), sender, http, _config(fxtwitter))
-    await queue.submit(str(key), encode(request))
-    [job] = await queue.claim("w1", count=1, block_s=0)
+    job = await _claimed(queue, request)
 
     await _dies_recording(jobs, job, monkeypatch)
     assert await store.find_answer(chat.id, str(key)) is None
@@ -348,8 +351,7 @@ async def test_an_answer_telegram_did_not_take_leaves_the_result_for_the_next_ha
     chat = fake.private_chat(fake.user("Alice"))
     queue, store = backend.queue(), backend.store()
     jobs = _unroll_jobs(queue, store, ThreadArchive(store), sender, http, _config(fxtwitter))
-    await queue.submit(str(key), encode(_asked_in(chat, key)))
-    [job] = await queue.claim("w1", count=1, block_s=0)
+    job = await _claimed(queue, _asked_in(chat, key))
     assert await sender.knows_rich_messages()  # asked before the fault, once per process
     fake.fail_next("sendRichMessage", status=502)
     with pytest.raises(NotDeliveredError):
@@ -401,9 +403,7 @@ async def test_a_followed_threads_check_is_settled_once_the_result_is_recorded(
     chat = fake.private_chat(fake.user("Alice"))
     queue, store = backend.queue(), backend.store()
     check = UnrollRequest(request_id="c1", key=key, answer=Answer.FOLLOW_CHECK, user_id=0)
-    await queue.submit(str(key), encode(check))
-    await queue.submit(str(key), encode(_asked_in(chat, key)))
-    [job] = await queue.claim("w1", count=1, block_s=0)
+    job = await _claimed(queue, check, _asked_in(chat, key))
     recorded_when_settled: list[bool] = []
 
     class Follow:
