@@ -135,6 +135,9 @@ _OPENER_WRAPPED = rf"[(\[]\s*{_THREAD}\s*[)\]]"  # "(a thread)" stands apart by 
 _FINAL_WORD = r"(?i:fin|(?:the\s+)?end)\.?"
 # What an opener or a final word at the end must follow: nothing, a line or a sentence.
 _CLAUSE_ENDS = ".!?…:,;—–-(\n。！？।؟"
+# What a plain marker can end with, besides a digit ("n/10"), a skin tone ("👇🏽") and the
+# period of "cont." or "cont'd.": `_may_end_marker` asks them before searching.
+_MARKER_LAST_CHARS = frozenset("🧵👇⬇⤵🔽\ufe0f)]dDnN/xX?∞")
 _COUNTER_LAST_CHARS = frozenset("/／)]）］】nNxX?∞\u20e3🔟")
 # A bare fraction next to one of these words is a quantity, a score or a date, not a counter:
 # the word after it at the start ("1/3 of", "3/5 stars", "2/3 de"), the word before it at the
@@ -291,6 +294,8 @@ def _match_plain_end(
         match = pattern.search(text, window, end) if allowed else None
         if match and _follows_clause(text, match.start(), opens_post):
             return match
+    if not _may_end_marker(text, end):
+        return None  # most posts end in a word: skip the searches below
     if match := _EMOJI_AT_END.search(text, window, end):
         return match
     for pattern in _OPENER_WORDS_AT_END if opener else _WORDS_AT_END:
@@ -298,6 +303,17 @@ def _match_plain_end(
         if match and match.start() < end and (opens_post or match.start() > 0):
             return match
     return None
+
+
+def _may_end_marker(text: str, end: int) -> bool:
+    """Say whether a plain marker (the emoji or word markers, not an opener or a final word)
+    can end at `end`, from its last characters; each search for one costs a few times this."""
+    if not end:
+        return False
+    last = text[end - 1]
+    if last == ".":
+        return end > 1 and text[end - 2] in "tTdD"  # "cont.", "cont'd."
+    return last in _MARKER_LAST_CHARS or last.isdecimal() or "\U0001f3fb" <= last <= "\U0001f3ff"
 
 
 def _window(end: int) -> int:

@@ -10,9 +10,14 @@ from bot.cleaning.markers import (
     _ANY_COUNTER_AT_START,
     _COUNTERS_START,
     _EMOJI,
+    _EMOJI_AT_END,
     _EMOJI_AT_START,
+    _OPENER_WRAPPED_AT_END,
     _TOKEN_AT_START,
+    _WORDS_AT_END,
     _WORDS_AT_START,
+    _may_end_marker,
+    _window,
     has_pointer,
 )
 from tests.data.counters.corpus import CASES
@@ -89,6 +94,41 @@ def test_token_at_start_finds_every_kind_of_marker(marker: str, after: str) -> N
 def test_token_at_start_agrees_on_every_corpus_post() -> None:
     posts = [post for case in CASES for post in case.posts]
     assert all(_token_kind_agrees(post, 0) for post in posts)
+
+
+def _marker_ends_at(text: str, end: int) -> bool:
+    """Say whether one of the patterns `_may_end_marker` stands before finds a marker there."""
+    patterns = (_EMOJI_AT_END, _OPENER_WRAPPED_AT_END, *_WORDS_AT_END)
+    return any(pattern.search(text, _window(end), end) for pattern in patterns)
+
+
+def _end_check_agrees(text: str) -> bool:
+    end = len(text.rstrip())
+    return _may_end_marker(text, end) or not _marker_ends_at(text, end)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.sampled_from(MARKER_PIECES), max_size=8).map("".join))
+def test_may_end_marker_holds_wherever_an_end_marker_pattern_matches(text: str) -> None:
+    """If it said no where a marker ends, cleaning would keep a marker it now cuts."""
+    assert _end_check_agrees(text)
+
+
+@pytest.mark.parametrize("marker", MARKERS)
+@pytest.mark.parametrize("before", ["", "why ", "why\n"])
+def test_may_end_marker_holds_after_every_kind_of_marker(marker: str, before: str) -> None:
+    assert _end_check_agrees(f"{before}{marker}")
+
+
+def test_may_end_marker_agrees_on_every_corpus_post() -> None:
+    posts = [post for case in CASES for post in case.posts]
+    assert all(_end_check_agrees(post) for post in posts)
+
+
+def test_may_end_marker_says_no_after_a_plain_word_or_sentence() -> None:
+    """What spares the searches: most posts end like these."""
+    for text in ("a cat", "a sentence.", "Really?!", "a party 🎉", "“quoted”", "1/2 cup"):
+        assert not _may_end_marker(text, len(text)), text
 
 
 @pytest.mark.parametrize("emoji", ["🧵", "👇", "👇🏽", "⬇️", "⬇", "⤵️", "🔽", *_EMOJI])
