@@ -46,9 +46,11 @@ def _drop_leading_mentions(post: Post, known: set[str]) -> Post:
         if segment.kind is MENTION and handle_key(segment.text) in known:
             continue
         if segment.kind is not TEXT:
-            return _with_text(post, post.text[index:])
+            return _with_text(post, post.text[index:]) if index else post
         rest = _drop_text_mentions(segment.text, known)
         if rest.strip():
+            if not index and len(rest) == len(segment.text):
+                return post  # most posts: no leading mention, so nothing to tidy
             return _with_text(post, (text_segment(rest, segment), *post.text[index + 1 :]))
     return _with_text(post, ())
 

@@ -239,12 +239,14 @@ def _counters(thread: Thread, edges: list[_PostEdges]) -> list[Counter]:
 
 
 def _cut(post: Post, edges: _PostEdges, confirmed: set[Side]) -> Post:
-    segments = list(post.text)
     start_cut = _cut_at(edges.start, _START in confirmed)
     end_cut = _cut_at(edges.end, _END in confirmed)
     tail = edges.end_tail
     if tail is not None and _END not in confirmed:
         end_cut = tail  # before hashtags or links only a confirmed counter goes
+    if not start_cut and (edges.end is None or end_cut == _text_end(post, edges)):
+        return post  # most posts, and every post of the round that only confirms
+    segments = list(post.text)
     if edges.same_segment:
         text = segments[0].text
         kept = text[start_cut : max(start_cut, end_cut)] + _rest(text, tail)
@@ -262,6 +264,12 @@ def _cut(post: Post, edges: _PostEdges, confirmed: set[Side]) -> Post:
     removed_end = post.text[edges.end_index].text[end_cut:tail] if edges.end else ""
     closed = post.closed_by_marker or has_pointer(removed_end)
     return with_changes(post, text=tidied, closed_by_marker=closed)
+
+
+def _text_end(post: Post, edges: _PostEdges) -> int:
+    """Return the end cut that keeps the text the end was read in whole."""
+    tail = edges.end_tail
+    return len(post.text[edges.end_index].text) if tail is None else tail
 
 
 def _rest(text: str, tail: int | None) -> str:

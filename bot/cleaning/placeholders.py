@@ -39,11 +39,15 @@ def strip_media_placeholders(thread: Thread) -> Thread:
 def _strip_post(post: Post) -> Post:
     segments = list(post.text)
     has_media = bool(post.media)
+    cut = False
     while (
         segments
         and (shorter := _without_trailing_placeholder(segments[-1], has_media)) is not None
     ):
         segments[-1:] = shorter
+        cut = True
+    if not cut:
+        return post  # most posts: no placeholder, so nothing to tidy
     tidied = tidy_segments(segments)
     return post if tidied == post.text else with_changes(post, text=tidied)
 
