@@ -18,6 +18,8 @@ from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialWithJitterBackoff
 from redis.commands.core import AsyncScript
 
+from bot.keyspace.direct import DirectRedis
+
 DEFAULT_PREFIX = "unroll:"
 
 GROUP = "workers"
@@ -190,7 +192,7 @@ def connect(url: str, *, max_connections: int = 64, pool_wait_s: float = 10.0) -
     pool = BlockingConnectionPool.from_url(
         url, max_connections=max_connections, timeout=pool_wait_s, retry=retry
     )
-    return Redis.from_pool(pool)  # the client owns the pool: aclose() closes its connections
+    return DirectRedis.from_pool(pool)  # the client owns the pool: aclose() closes it
 
 
 def load_script(redis: Redis, name: str) -> AsyncScript:
