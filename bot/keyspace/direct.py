@@ -9,9 +9,12 @@ wrapper. A worker sends about ten such commands per job and a listener three.
 needs a transaction) on connections it took from the pool once and keeps: 60-75 µs each.
 redis-py still does the rest: the pool opens those connections (address, credentials,
 protocol, TLS, retries), and its parser reads each reply and maps errors, so callers see the
-same replies and exceptions. A command whose kept connection fails (Redis restarted) is sent
-again through the pool, with its retries, as every command was before. Figures:
-bench/README.md, tenth pass.
+same replies and exceptions. A command whose kept connection was dropped (Redis restarted) is
+sent again through the pool, with its retries, as redis-py sends a command again after a
+dropped connection; one that timed out is not, since Redis may still run it. Kept connections
+skip what redis-py does when a connection goes back to its pool (re-authentication by a
+credential provider, maintenance notifications, OpenTelemetry timings), none of which the bot
+configures. Figures: bench/README.md, tenth pass.
 """
 
 from __future__ import annotations
@@ -21,13 +24,14 @@ from typing import Any, cast
 from redis.asyncio import Redis
 from redis.asyncio.connection import Connection
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 
 DIRECT_COMMANDS = frozenset({"EVALSHA", "GET", "SET", "HGETALL"})
 """The commands of every request's path: scripts, small values and chat settings."""
 
 MAX_DIRECT_CONNECTIONS = 16
-"""Connections kept aside at most; when all are busy, a command goes through the pool."""
+"""Connections kept aside at most, and never more than a quarter of the pool, which the other
+commands (blocking reads, pipelines, and simple ones while all kept connections are busy)
+share."""
 
 
 class DirectRedis(Redis):
@@ -41,10 +45,20 @@ class DirectRedis(Redis):
         super().__init__(*args, **kwargs)
         self._spare: list[Connection] = []
         self._busy = 0
+        self._most = min(MAX_DIRECT_CONNECTIONS, self.connection_pool.max_connections // 4)
 
     async def execute_command(self, *args: Any, **options: Any) -> Any:
-        """Send the command on a kept connection when it is a simple one and one is free."""
-        if args[0] not in DIRECT_COMMANDS or self._busy >= MAX_DIRECT_CONNECTIONS:
+        """Send the command on a kept connection when it is a simple one and one is free.
+
+        Only a client that owns its pool keeps connections: one made by `client()` (one
+        connection, for SELECT or WATCH) or sharing a pool sends everything through it.
+        """
+        if (
+            args[0] not in DIRECT_COMMANDS
+            or self._busy >= self._most
+            or self.single_connection_client
+            or not self.auto_close_connection_pool
+        ):
             return await self._through_pool(*args, **options)
         self._busy += 1
         try:
@@ -52,7 +66,7 @@ class DirectRedis(Redis):
             try:
                 await connection.send_command(*args)
                 return await self.parse_response(connection, args[0], **options)
-            except (RedisConnectionError, RedisTimeoutError):
+            except RedisConnectionError:
                 pass  # redis-py closed the connection; the pool sends it again, with retries
             finally:
                 self._spare.append(connection)
