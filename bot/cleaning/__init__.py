@@ -2,7 +2,9 @@
 
 Each step takes a Thread and returns a new one, like a structlog processor; `TEXT_STEPS`
 lists them in the order they run. Steps are pure (the rounds skip repeating a step on a thread
-it handed back). Quotes, media, polls and cards are never touched.
+it handed back). Quotes, media, polls and cards are never touched. The marker steps expect
+posts as `tidy_whitespace` leaves them (it runs first, and each step tidies what it cuts): a
+post they cut nothing from comes back as it is.
 """
 
 from __future__ import annotations
