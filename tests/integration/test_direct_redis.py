@@ -11,7 +11,7 @@ from redis.exceptions import NoScriptError, ResponseError
 
 from bot.keyspace import connect
 from bot.keyspace.direct import MAX_DIRECT_CONNECTIONS, DirectRedis
-from tests.conftest import RedisServer
+from tests.conftest import RedisServer, eventually
 
 # Counts its run, then keeps Redis busy for 0.3 s: a command cancelled meanwhile has been
 # sent (it ran) and its reply is still on its way when the next command is sent.
@@ -178,11 +178,12 @@ async def test_a_cancelled_command_leaves_no_reply_behind(
 ) -> None:
     """The reply of a command cancelled mid-way must not be read as the next command's."""
     direct, _plain = clients
+    assert isinstance(direct, DirectRedis)
     await direct.set(f"{key_prefix}k", b"v")
     slow_script = direct.register_script(_SLOW_SCRIPT)
     await direct.script_load(_SLOW_SCRIPT)  # one EVALSHA, no NOSCRIPT round first
     slow = asyncio.create_task(slow_script(keys=[f"{key_prefix}runs"], args=[]))
-    await asyncio.sleep(0.05)
+    await eventually(lambda: direct._busy == 1)  # sent, and waiting for its reply
     slow.cancel()
     with pytest.raises(asyncio.CancelledError):
         await slow
