@@ -139,11 +139,13 @@ def _author(author: JsonObject) -> Author:
 
 def parse_post(entry: JsonObject, *, gap_before: int = 0) -> Post:
     """Turn one FxTwitter status object into a Post."""
-    author = _author(_required(entry, "author"))
+    # A post keeps no author of its own (the thread's is read once): only the handle its URL
+    # needs is read here.
+    handle = _required(entry, "author").string("screen_name")
     post_id = entry.string("id")
     return Post(
         id=post_id,
-        url=post_url(author.handle, post_id),
+        url=post_url(handle, post_id),
         created_at=_created_at(entry),
         text=_text(entry),
         media=_media(entry),
