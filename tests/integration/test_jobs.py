@@ -60,21 +60,25 @@ async def http() -> AsyncIterator[HttpClient]:
     await client.aclose()
 
 
-def _config(fxtwitter: FakeFxTwitter) -> SourceConfig:
-    return SourceConfig(fxtwitter_api_url=fxtwitter.url, allow_private_hosts=True)
-
-
 def _unroll_jobs(
     queue: JobQueue,
     store: ChatStore,
-    archive: ThreadArchive,
     sender: Sender,
     http: HttpClient,
-    config: SourceConfig,
+    fxtwitter: FakeFxTwitter,
+    *,
+    archive: ThreadArchive | None = None,
 ) -> UnrollJobs:
-    """The worker's handler as wiring builds it, on these backends and fakes."""
+    """The worker's handler as wiring builds it, on these backends and fakes (the archive
+    on `store` unless another is given)."""
     answerer = Answerer(sender, PagePublisher(None, None, store), store)
-    return UnrollJobs(queue=queue, http=http, config=config, answerer=answerer, archive=archive)
+    return UnrollJobs(
+        queue=queue,
+        http=http,
+        config=SourceConfig(fxtwitter_api_url=fxtwitter.url, allow_private_hosts=True),
+        answerer=answerer,
+        archive=ThreadArchive(store) if archive is None else archive,
+    )
 
 
 async def _reclaimed(queue: JobQueue) -> Job:
@@ -145,7 +149,7 @@ async def test_a_thread_answered_before_its_worker_died_is_archived_by_the_next_
     request = _asked_in(chat, key, asked_message_id=asked["message_id"])
     queue, store = backend.queue(reclaim_idle_s=RECLAIM_IDLE_S), backend.store()
     archive = _DyingArchive(store)
-    jobs = _unroll_jobs(queue, store, archive, sender, http, _config(fxtwitter))
+    jobs = _unroll_jobs(queue, store, sender, http, fxtwitter, archive=archive)
     job = await _claimed(queue, request)
     with pytest.raises(_Killed):
         await jobs.process(job)
@@ -175,13 +179,12 @@ async def test_a_resumed_job_leaves_a_newer_archived_thread_alone(
     request = _asked_in(fake.private_chat(fake.user("Alice")), key)
     queue, store = backend.queue(reclaim_idle_s=RECLAIM_IDLE_S), backend.store()
     archive = ThreadArchive(store)
-    config = _config(fxtwitter)
-    jobs = _unroll_jobs(queue, store, archive, sender, http, config)
+    jobs = _unroll_jobs(queue, store, sender, http, fxtwitter, archive=archive)
     job = await _claimed(queue, request)
-    recorded = await fetch_thread(key, http=http, config=config)
+    recorded = await fetch_thread(key, http=http, config=jobs.config)
     await queue.finish(job, encode_result(recorded), ttl_s=60)  # then the worker died
     fxtwitter.append_self_reply(thread, "one more")
-    await archive.keep(await fetch_thread(key, http=http, config=config))
+    await archive.keep(await fetch_thread(key, http=http, config=jobs.config))
     again = await _reclaimed(queue)
     await jobs.process(again)
 
@@ -206,7 +209,7 @@ async def test_a_worker_stopped_while_answering_records_the_result_and_whom_it_a
     alice = fake.private_chat(fake.user("Alice"))
     bob = fake.private_chat(fake.user("Bob"))
     queue, store = backend.queue(), backend.store()
-    jobs = _unroll_jobs(queue, store, ThreadArchive(store), sender, http, _config(fxtwitter))
+    jobs = _unroll_jobs(queue, store, sender, http, fxtwitter)
     job = await _claimed(
         queue, _asked_in(alice, key, request_id="r1"), _asked_in(bob, key, request_id="r2")
     )
@@ -248,7 +251,7 @@ async def test_answers_wait_for_the_record_and_each_requester_gets_one(
     alice = fake.private_chat(fake.user("Alice"))
     bob = fake.private_chat(fake.user("Bob"))
     queue, store = backend.queue(), backend.store()
-    jobs = _unroll_jobs(queue, store, ThreadArchive(store), sender, http, _config(fxtwitter))
+    jobs = _unroll_jobs(queue, store, sender, http, fxtwitter)
     job = await _claimed(
         queue, _asked_in(alice, key, request_id="r1"), _asked_in(bob, key, request_id="r2")
     )
@@ -283,7 +286,7 @@ async def test_a_worker_that_dies_recording_the_result_has_sent_nothing(
     key = ThreadKey(Platform.X, "x.com", chain[0].id)
     chat = fake.private_chat(fake.user("Alice"))
     queue, store = backend.queue(reclaim_idle_s=RECLAIM_IDLE_S), backend.store()
-    jobs = _unroll_jobs(queue, store, ThreadArchive(store), sender, http, _config(fxtwitter))
+    jobs = _unroll_jobs(queue, store, sender, http, fxtwitter)
     job = await _claimed(queue, _asked_in(chat, key))
 
     await _dies_recording(jobs, job, monkeypatch)
@@ -311,7 +314,7 @@ async def test_a_group_answer_claims_the_thread_only_once_the_result_is_recorded
     chat = fake.group("Readers")
     request = replace(_asked_in(chat, key), destination=Destination.GROUP)
     queue, store = backend.queue(reclaim_idle_s=RECLAIM_IDLE_S), backend.store()
-    jobs = _unroll_jobs(queue, store, ThreadArchive(store), sender, http, _config(fxtwitter))
+    jobs = _unroll_jobs(queue, store, sender, http, fxtwitter)
     job = await _claimed(queue, request)
 
     await _dies_recording(jobs, job, monkeypatch)
@@ -350,7 +353,7 @@ async def test_an_answer_telegram_did_not_take_leaves_the_result_for_the_next_ha
     key = ThreadKey(Platform.X, "x.com", chain[0].id)
     chat = fake.private_chat(fake.user("Alice"))
     queue, store = backend.queue(), backend.store()
-    jobs = _unroll_jobs(queue, store, ThreadArchive(store), sender, http, _config(fxtwitter))
+    jobs = _unroll_jobs(queue, store, sender, http, fxtwitter)
     job = await _claimed(queue, _asked_in(chat, key))
     assert await sender.knows_rich_messages()  # asked before the fault, once per process
     fake.fail_next("sendRichMessage", status=502)
@@ -378,7 +381,7 @@ async def test_a_first_hand_out_with_a_recorded_result_answers_from_it(
     key = ThreadKey(Platform.X, "x.com", thread.chain[0].id)
     chat = fake.private_chat(fake.user("Alice"))
     queue, store = backend.queue(), backend.store()
-    jobs = _unroll_jobs(queue, store, ThreadArchive(store), sender, http, _config(fxtwitter))
+    jobs = _unroll_jobs(queue, store, sender, http, fxtwitter)
     again = await _handed_back_after_recording(queue, _asked_in(chat, key), jobs)
     fxtwitter.append_self_reply(thread, "one more")
     await jobs.process(again)
@@ -410,7 +413,7 @@ async def test_a_followed_threads_check_is_settled_once_the_result_is_recorded(
         async def settle(self, request: UnrollRequest, result: object) -> None:
             recorded_when_settled.append((await queue.state(job)).result is not None)
 
-    jobs = _unroll_jobs(queue, store, ThreadArchive(store), sender, http, _config(fxtwitter))
+    jobs = _unroll_jobs(queue, store, sender, http, fxtwitter)
     jobs.follow = Follow()  # type: ignore[assignment]
     await jobs.process(job)
 
@@ -431,7 +434,7 @@ async def test_a_fetch_started_early_and_not_needed_is_stopped(
     chain = fxtwitter.add(build_thread(3)).chain
     key = ThreadKey(Platform.X, "x.com", chain[0].id)
     queue, store = backend.queue(), backend.store()
-    jobs = _unroll_jobs(queue, store, ThreadArchive(store), sender, http, _config(fxtwitter))
+    jobs = _unroll_jobs(queue, store, sender, http, fxtwitter)
     request = _asked_in(fake.private_chat(fake.user("Alice")), key)
     again = await _handed_back_after_recording(queue, request, jobs, answered=True)
     monkeypatch.setattr(fxtwitter, "delay_s", 2.0)  # the fetch is on its way when the job ends
