@@ -142,7 +142,7 @@ class Answerer:
             placeholder = await late_placeholder.shown(self.store, request)
             if placeholder is not None:
                 await self.sender.try_edit(target_of(request), html, message_id=placeholder)
-        elif plan.progress_by_draft(request):
+        elif plan.progress_by_draft(request) and await self.sender.knows_drafts():
             await self.sender.draft(target_of(request), html, draft_id=draft_id(request))
         elif plan.shows_progress(request):
             await self.sender.try_edit(target_of(request), html, message_id=request.message_id)

@@ -152,8 +152,12 @@ def plan_apology(request: UnrollRequest, words: Words) -> tuple[Step, ...]:
 
 
 def progress_by_draft(request: UnrollRequest) -> bool:
-    """Tell whether progress is a draft (no placeholder to edit: the answer will be new)."""
-    return request.answer is Answer.REPLY
+    """Tell whether progress is a draft (no placeholder to edit: the answer will be new).
+
+    Only private chats have drafts: a group's request answered by reply (its placeholder
+    was lost in transit) shows no progress.
+    """
+    return request.answer is Answer.REPLY and request.destination is Destination.PRIVATE
 
 
 def _as_sent(request: UnrollRequest, steps: tuple[Step, ...]) -> tuple[Step, ...]:

@@ -5,13 +5,15 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import cast
 
+import pytest
+
 from bot.answering.executor import PRESENTATIONS_KEPT, Answerer
 from bot.answering.pages import PagePublisher
 from bot.cleaning import ReadingMode, clean_thread
 from bot.delivery import Sender
 from bot.model import ThreadKey
 from bot.presentation import RENDERED_VERSION, present
-from bot.request import Answer, UnrollRequest
+from bot.request import Answer, Destination, UnrollRequest
 from bot.store import MemoryChatStore
 from tests.samples import long_thread
 
@@ -85,3 +87,51 @@ async def test_only_a_whole_rich_message_is_kept_with_the_result() -> None:
     short = await writer.rendering(long_thread(2), asked)
     long = await writer.rendering(long_thread(400), asked)
     assert (short is not None and short.rich.complete, long) == (True, None)
+
+
+class _ProgressSender:
+    """Records the progress an Answerer shows; the server knows drafts or not."""
+
+    def __init__(self, *, drafts: bool) -> None:
+        self.drafts = drafts
+        self.shown: list[str] = []
+
+    async def knows_drafts(self) -> bool:
+        return self.drafts
+
+    async def draft(self, target: object, html: str, *, draft_id: int) -> None:
+        self.shown.append("draft")
+
+    async def try_edit(self, target: object, html: str, *, message_id: int | None) -> None:
+        self.shown.append("edit")
+
+
+@pytest.mark.parametrize(
+    ("destination", "drafts", "shown"),
+    [
+        (Destination.PRIVATE, True, ["draft"]),
+        (Destination.PRIVATE, False, []),  # the server refuses drafts: nothing to send
+        (Destination.GROUP, True, []),  # a group has no drafts, and no placeholder to edit
+    ],
+    ids=["private", "private-without-drafts", "group"],
+)
+async def test_progress_of_an_answer_by_reply_is_a_draft_only_where_drafts_exist(
+    destination: Destination, drafts: bool, shown: list[str]
+) -> None:
+    """A request answered by a new reply (a private chat's draft path, or any chat whose
+    placeholder was lost in transit) has no message to edit: only a private chat on a server
+    that knows drafts can show its progress."""
+    sender = _ProgressSender(drafts=drafts)
+    writer = Answerer(
+        sender=cast(Sender, sender), pages=cast(PagePublisher, None), store=MemoryChatStore()
+    )
+    asked = UnrollRequest(
+        request_id="0a1b2c",
+        key=long_thread(2).key,
+        answer=Answer.REPLY,
+        user_id=7,
+        destination=destination,
+        chat_id=-100 if destination is Destination.GROUP else 7,
+    )
+    await writer.progress(asked, 12)
+    assert sender.shown == shown
