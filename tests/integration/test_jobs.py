@@ -6,14 +6,16 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
+from typing import Any
 
 import pytest
 
+from bot import jobs as jobs_module
 from bot.answering.executor import Answerer
 from bot.answering.pages import PagePublisher
 from bot.archive import ThreadArchive
 from bot.codec import encode, encode_result
-from bot.delivery import NotDeliveredError, Sender
+from bot.delivery import NotDeliveredError, Sender, Target
 from bot.jobs import UnrollJobs
 from bot.model import Platform, Thread, ThreadKey
 from bot.net.http import HttpClient
@@ -453,3 +455,48 @@ async def test_a_fetch_started_early_and_not_needed_is_stopped(
     await asyncio.wait([fetch], timeout=1.0)  # less than the upstream holds it
     assert fetch.cancelled()
     fxtwitter.reset()
+
+
+async def test_a_job_shows_at_most_three_progress_edits_however_often_it_is_handed_out(
+    backend: Backend,
+    fake: FakeTelegram,
+    sender: Sender,
+    fxtwitter: FakeFxTwitter,
+    http: HttpClient,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Telegram punishes loops of edits: the cap is the job's, not each hand-out's, so a
+    worker that dies after three progress edits leaves none for the next one."""
+    thread = fxtwitter.add(build_thread(3))
+    key = ThreadKey(Platform.X, "x.com", thread.chain[0].id)
+    chat = fake.private_chat(fake.user("Alice"))
+    placeholder = await sender.send_placeholder(
+        Target(chat_id=chat.id), "Unrolling…", reply_to=None
+    )
+    assert placeholder is not None
+    request = replace(
+        _asked_in(chat, key), answer=Answer.EDIT_PLACEHOLDER, message_id=placeholder.message_id
+    )
+    hand_outs = 0
+
+    async def fetch_reporting_often(key: ThreadKey, **options: Any) -> Thread:
+        """A long fetch: five progress reports, and a death on the first hand-out."""
+        nonlocal hand_outs
+        hand_outs += 1
+        for found in range(1, 6):
+            await options["progress"](found * 20)
+        if hand_outs == 1:
+            raise _Killed
+        return await fetch_thread(key, http=options["http"], config=options["config"])
+
+    monkeypatch.setattr(jobs_module, "PROGRESS_EVERY_S", 0.0)
+    monkeypatch.setattr(jobs_module, "fetch_thread", fetch_reporting_often)
+    queue, store = backend.queue(reclaim_idle_s=RECLAIM_IDLE_S), backend.store()
+    jobs = _unroll_jobs(queue, store, sender, http, fxtwitter)
+    with pytest.raises(_Killed):
+        await jobs.process(await _claimed(queue, request))
+    await jobs.process(await _reclaimed(queue))
+
+    edits = [str(call.params.get("text")) for call in fake.calls_to("editMessageText", chat)]
+    progress = [text for text in edits if "posts so far" in text]
+    assert (len(progress), hand_outs, "3 posts" in str(_bot_messages(fake, chat))) == (3, 2, True)
