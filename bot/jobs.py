@@ -33,7 +33,8 @@ MAX_PROGRESS_UPDATES = 3
 """Progress edits (or drafts) one job makes at most, however long its thread and however
 often it is handed out."""
 PROGRESS_COUNT_TTL_S = 24 * 60 * 60
-"""How long a job's count of progress shown is kept: as long as the job's own data."""
+"""How long a job's count of progress edits is kept: the longest a job's data can live (no
+hand-out comes later)."""
 
 
 @dataclass
@@ -187,22 +188,19 @@ class UnrollJobs:
         return pending
 
     def _progress_reporter(self, job: Job) -> Callable[[int], Awaitable[None]]:
-        store, name = self.answerer.store, f"progress:{job.id}"
-        last_shown = time.monotonic()
-        # A later hand-out goes on from what earlier ones showed (read when first due).
-        shown: int | None = 0 if job.deliveries == 1 else None
+        name, last_shown, spent = f"progress:{job.id}", time.monotonic(), False
 
         async def report(posts_so_far: int) -> None:
-            nonlocal last_shown, shown
+            nonlocal last_shown, spent
             # Telegram answers loops of edits with long retry_after waits: a few are enough.
-            if time.monotonic() - last_shown < PROGRESS_EVERY_S:
+            if spent or time.monotonic() - last_shown < PROGRESS_EVERY_S:
                 return
-            if shown is None:
-                shown = int(await store.get_value(name) or 0)
-            if shown >= MAX_PROGRESS_UPDATES:
+            last_shown = time.monotonic()
+            # Counted in the store: the cap is the job's, whichever hand-out shows them.
+            count = await self.answerer.store.count_value(name, ttl_s=PROGRESS_COUNT_TTL_S)
+            if count > MAX_PROGRESS_UPDATES:
+                spent = True
                 return
-            last_shown, shown = time.monotonic(), shown + 1
-            await store.set_value(name, str(shown), ttl_s=PROGRESS_COUNT_TTL_S)
             for _index, request in await self._pending(job):
                 await self.answerer.progress(request, posts_so_far)
 

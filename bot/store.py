@@ -108,6 +108,15 @@ class ValueStore(Protocol):
         """Store `value` and return the one it replaced, atomically (SET GET)."""
         ...
 
+    async def count_value(self, name: str, *, ttl_s: int) -> int:
+        """Add one to a count (from 0), atomically; return the new count. The count lapses
+        `ttl_s` after it was started, however often it is added to.
+
+        Processes sharing one budget (a job's progress edits, whoever holds the job) each
+        learn how much of it is spent, their own additions included.
+        """
+        ...
+
 
 class Coordination(Protocol):
     """What processes tell each other: chore locks, worker heartbeats, reachability."""
@@ -224,6 +233,16 @@ class RedisChatStore:
         """Store `value` and return the one it replaced (SET GET)."""
         return _text(await self._redis.set(self._keys.value(name), value, ex=ttl_s, get=True))
 
+    async def count_value(self, name: str, *, ttl_s: int) -> int:
+        """Add one to a count (SET NX EX starts it with its TTL, INCR keeps that TTL; one
+        transaction)."""
+        key = self._keys.value(name)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.set(key, 0, ex=ttl_s, nx=True)
+            pipe.incr(key)
+            _, count = await pipe.execute()
+        return int(count)
+
     async def _now_ms(self) -> int:
         seconds, micros = await self._redis.time()
         return seconds * 1000 + micros // 1000
@@ -276,6 +295,7 @@ class MemoryChatStore:
         self._locks: ExpiringMap[str, float] = ExpiringMap(clock)
         self._heartbeats: ExpiringMap[str, float] = ExpiringMap(clock)
         self._values: ExpiringMap[str, str] = ExpiringMap(clock)
+        self._counts: ExpiringMap[str, tuple[int, float]] = ExpiringMap(clock)  # and when due
 
     async def get_settings(self, chat_id: int) -> ChatSettings:
         """Return the chat's settings, defaults where none were set."""
@@ -361,12 +381,26 @@ class MemoryChatStore:
         self._values.set(name, value, expires_at=self._clock() + ttl_s)
         return earlier
 
+    async def count_value(self, name: str, *, ttl_s: int) -> int:
+        """Add one to a count; it lapses `ttl_s` after it was started."""
+        count, expires_at = self._counts.get(name) or (0, self._clock() + ttl_s)
+        self._counts.set(name, (count + 1, expires_at), expires_at=expires_at)
+        return count + 1
+
     def prune_expired(self) -> int:
         """Drop every expired entry now (the scheduler's prune chore); return how many."""
-        maps = (self._answers, self._quota_tats, self._locks, self._heartbeats, self._values)
-        return sum(entries.prune() for entries in maps)
+        return sum(entries.prune() for entries in self._expiring())
 
     def held_entries(self) -> int:
         """Return how many per-chat and per-process entries are held, expired or not."""
-        maps = (self._answers, self._quota_tats, self._locks, self._heartbeats, self._values)
-        return len(self._settings) + sum(len(entries) for entries in maps)
+        return len(self._settings) + sum(len(entries) for entries in self._expiring())
+
+    def _expiring(self) -> tuple[ExpiringMap[Any, Any], ...]:
+        return (
+            self._answers,
+            self._quota_tats,
+            self._locks,
+            self._heartbeats,
+            self._values,
+            self._counts,
+        )

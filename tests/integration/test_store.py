@@ -161,6 +161,19 @@ async def test_value_expires_after_ttl(backend: Backend) -> None:
     await eventually(forgotten, timeout_s=5)
 
 
+async def test_a_count_adds_up_and_lapses_from_its_start(backend: Backend) -> None:
+    store = backend.store()
+    counts = [await store.count_value("progress:j1", ttl_s=1) for _ in range(3)]
+    other = await store.count_value("progress:j2", ttl_s=1)
+
+    async def restarted() -> bool:
+        # Counting on does not keep a count alive: it lapses a second after it began.
+        return await store.count_value("progress:j1", ttl_s=1) == 1
+
+    await eventually(restarted, timeout_s=5)
+    assert (counts, other) == ([1, 2, 3], 1)
+
+
 def test_settings_survive_their_text_form() -> None:
     settings = ChatSettings(
         reading_mode=ReadingMode.ORIGINAL, output=OutputPreference.MESSAGE, auto_unroll=True
