@@ -203,6 +203,8 @@ class Sender:
         Asking first keeps a refused rich answer out of every chat. A network failure leaves
         the question open, and this answer classic.
         """
+        if self.rich_supported is not None:
+            return self.rich_supported  # known: asked again (every answer) without the lock
         async with self._rich_probe:
             if self.rich_supported is None:
                 try:
@@ -341,6 +343,8 @@ class Sender:
         Asked like `knows_rich_messages`: a draft to chat 0 is refused (400) by a server that
         knows the method and unknown (404) to an older one.
         """
+        if self.drafts_supported is not None:
+            return self.drafts_supported  # known: asked again without the lock
         async with self._draft_probe:
             if self.drafts_supported is None:
                 try:

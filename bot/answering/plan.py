@@ -155,7 +155,8 @@ def progress_by_draft(request: UnrollRequest) -> bool:
     """Tell whether progress is a draft (no placeholder to edit: the answer will be new).
 
     Only private chats have drafts: a group's request answered by reply (its placeholder
-    was lost in transit) shows no progress.
+    was lost in transit) shows no progress. Whether the server knows drafts is the
+    caller's to ask.
     """
     return request.answer is Answer.REPLY and request.destination is Destination.PRIVATE
 
