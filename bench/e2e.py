@@ -337,11 +337,11 @@ async def run_burst(recorder: Recorder, links: list[str]) -> Burst:
     for chat, link in zip(chats, links, strict=True):
         recorder.post(chat, link)
     await wait_for(recorder, chats, 0)
-    answered = [t for t in (recorder.timings[chat.id] for chat in chats) if t.answer is not None]
-    times = [t.answer.time for t in answered if t.answer is not None]
+    timings = [recorder.timings[chat.id] for chat in chats]
+    times = [t.answer.time for t in timings if t.answer is not None]
     return Burst(
         rate=len(times) / (max(times) - started) if times else 0.0,
-        sends=sum(t.limited_sends for t in answered) / max(1, len(answered)),
+        sends=sends_per_answer(timings),
     )
 
 
@@ -370,18 +370,23 @@ async def run_open_loop(recorder: Recorder, links: list[str], rate: float) -> Op
         recorder.post(chat, link)
     await wait_for(recorder, chats, 0)
     timings = [recorder.timings[chat.id] for chat in chats]
-    answered = [t for t in timings if t.answer is not None]
-    times = sorted(t.answer.time for t in answered if t.answer is not None)
+    times = sorted(t.answer.time for t in timings if t.answer is not None)
     summary = latencies(recorder, chats)
     return OpenLoop(
         offered=rate,
         # Between the first answer and the last: a system that keeps up answers at the rate
         # offered (from the first post, one latency too many would count).
         rate=(len(times) - 1) / (times[-1] - times[0]) if len(times) > 1 else 0.0,
-        sends=sum(t.limited_sends for t in answered) / max(1, len(answered)),
+        sends=sends_per_answer(timings),
         direct=summary.direct,
         answer=summary.answer,
     )
+
+
+def sends_per_answer(timings: list[Timing]) -> float:
+    """Return the limited sends per answered request (the fake's log)."""
+    answered = [t for t in timings if t.answer is not None]
+    return sum(t.limited_sends for t in answered) / max(1, len(answered))
 
 
 def check_answers(recorder: Recorder, posts: int) -> int:
@@ -1130,7 +1135,7 @@ def _print_latencies(results: Results, options: Options) -> None:
         # than the issue's, shown for what it says: a bot that overlapped the two, whose reply
         # is the bare hit's (no typing before it).
         overlapped = floor_hit.first[0] + fetch[0]
-        label = "first message, miss, vs hit reply + fetch"
+        label = "first message, miss, vs bare hit + fetch"
         print(
             f"{label:<42} {miss.first[0]:>8.1f} {'':>6} {overlapped:>9.1f} {'':>6} "
             f"{miss.first[0] / overlapped:>13.1f}× {'':>5}  "
